@@ -1,0 +1,1 @@
+//! The CometMQ NameServer: broker registry, topic routes and KV config. (Built in a later issue.)

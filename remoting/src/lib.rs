@@ -1,0 +1,20 @@
+//! Apache RocketMQ's remoting protocol for CometMQ.
+//!
+//! Everything that crosses a socket lives here, and nothing here knows broker logic:
+//! - [`command`]: [`RemotingCommand`], the unit of every request and response.
+//! - [`protocol`]: the frame layout and the JSON / ROCKETMQ-binary header codecs.
+//! - [`code`]: request, response and language code tables.
+//! - [`header`]: typed custom headers, converted to and from `extFields`.
+//! - [`message`]: the stored-record layout, properties, batches and message ids.
+//! - [`transport`]: the tokio server and client with request correlation.
+
+pub mod code;
+pub mod command;
+pub mod error;
+pub mod header;
+pub mod message;
+pub mod protocol;
+pub mod transport;
+
+pub use command::{ExtFields, RemotingCommand, SerializeType};
+pub use error::RemotingError;

@@ -1,0 +1,1 @@
+//! Stored-record layout, properties, batches and message ids (reference §5).

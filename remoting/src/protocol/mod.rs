@@ -1,0 +1,3 @@
+//! The frame layout and header codecs (reference §1.1–§1.3).
+
+pub mod body;

@@ -1,0 +1,1 @@
+//! The tokio transport: server, client and the connection both share.
