@@ -1,0 +1,539 @@
+//! The JSON header (serializeType 0, reference §1.2).
+//!
+//! Encoding writes exactly what fastjson writes for a Java `RemotingCommand`: keys in
+//! alphabetical order, `remark` omitted when absent, `extFields` always present. Decoding is
+//! lenient the way the Java broker is: missing optional fields, numbers or numeric strings for
+//! the integer fields, any spelling of `language`, and typed `extFields` values (ali-ons sends
+//! numbers and booleans) are all accepted.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use bytes::{BufMut, BytesMut};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::code::LanguageCode;
+use crate::command::{ExtFields, RemotingCommand};
+use crate::error::RemotingError;
+
+/// Appends the JSON header of `cmd` to `dst` (no frame words, no body).
+///
+/// Output: `{"code":…,"extFields":{…},"flag":…,"language":"…","opaque":…,["remark":"…",]`
+/// `"serializeTypeCurrentRPC":"JSON","version":…}`, with `extFields` keys sorted.
+pub fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) {
+    dst.reserve(encoded_len_hint(cmd));
+    dst.put_slice(b"{\"code\":");
+    put_i32(dst, cmd.code);
+    dst.put_slice(b",\"extFields\":{");
+    put_ext_fields(dst, &cmd.ext_fields);
+    dst.put_slice(b"},\"flag\":");
+    put_i32(dst, cmd.flag);
+    dst.put_slice(b",\"language\":\"");
+    // Enum names are plain ASCII: no escaping needed.
+    dst.put_slice(cmd.language.as_str().as_bytes());
+    dst.put_slice(b"\",\"opaque\":");
+    put_i32(dst, cmd.opaque);
+    if let Some(remark) = &cmd.remark {
+        dst.put_slice(b",\"remark\":");
+        put_json_str(dst, remark);
+    }
+    dst.put_slice(b",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+    put_i32(dst, cmd.version);
+    dst.put_u8(b'}');
+}
+
+/// A capacity estimate for the encoded header (exact unless strings need escaping).
+fn encoded_len_hint(cmd: &RemotingCommand) -> usize {
+    let ext: usize = cmd
+        .ext_fields
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 6)
+        .sum();
+    let remark = cmd.remark.as_ref().map_or(0, |r| r.len() + 12);
+    // Fixed keys and punctuation (~100) plus four integers of up to 11 digits.
+    150 + ext + remark
+}
+
+/// Writes the `extFields` members (without braces), keys sorted for determinism.
+fn put_ext_fields(dst: &mut BytesMut, ext: &ExtFields) {
+    let mut entries: Vec<(&str, &str)> = ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            dst.put_u8(b',');
+        }
+        put_json_str(dst, k);
+        dst.put_u8(b':');
+        put_json_str(dst, v);
+    }
+}
+
+/// Writes `v` in decimal without going through `fmt`.
+fn put_i32(dst: &mut BytesMut, v: i32) {
+    let mut buf = [0u8; 11]; // "-2147483648"
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    dst.put_slice(&buf[i..]);
+}
+
+/// Writes `s` as a quoted JSON string: `"` and `\` and control characters are escaped,
+/// everything else (including non-ASCII) is written as raw UTF-8, as fastjson does.
+fn put_json_str(dst: &mut BytesMut, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    dst.put_u8(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0x00..=0x1f => b"",
+            _ => continue,
+        };
+        dst.put_slice(&bytes[start..i]);
+        if short.is_empty() {
+            dst.put_slice(b"\\u00");
+            dst.put_u8(HEX[usize::from(b >> 4)]);
+            dst.put_u8(HEX[usize::from(b & 0xf)]);
+        } else {
+            dst.put_slice(short);
+        }
+        start = i + 1;
+    }
+    dst.put_slice(&bytes[start..]);
+    dst.put_u8(b'"');
+}
+
+/// Parses a JSON header into a command (body empty, serialize type JSON).
+///
+/// `code` and `opaque` are required; everything else defaults (0, `None`, JAVA, no ext fields).
+/// Unknown keys are ignored. Invalid UTF-8, invalid JSON or a wrongly typed field is
+/// [`RemotingError::Malformed`].
+pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
+    let text = std::str::from_utf8(header)
+        .map_err(|e| RemotingError::Malformed(format!("JSON header is not valid UTF-8: {e}")))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let cmd = de
+        .deserialize_map(HeaderVisitor)
+        .and_then(|cmd| de.end().map(|()| cmd))
+        .map_err(|e| RemotingError::Malformed(format!("invalid JSON header: {e}")))?;
+    Ok(cmd)
+}
+
+/// A top-level key of the header.
+enum Field {
+    Code,
+    ExtFields,
+    Flag,
+    Language,
+    Opaque,
+    Remark,
+    Version,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a header key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+                Ok(match v {
+                    "code" => Field::Code,
+                    "extFields" => Field::ExtFields,
+                    "flag" => Field::Flag,
+                    "language" => Field::Language,
+                    "opaque" => Field::Opaque,
+                    "remark" => Field::Remark,
+                    "version" => Field::Version,
+                    _ => Field::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(FieldVisitor)
+    }
+}
+
+/// Builds a [`RemotingCommand`] straight from the header object's members.
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = RemotingCommand;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RemotingCommand, A::Error> {
+        let mut cmd = RemotingCommand::default();
+        let (mut has_code, mut has_opaque) = (false, false);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Code => {
+                    cmd.code = map.next_value_seed(LenientI32("code"))?;
+                    has_code = true;
+                }
+                Field::Opaque => {
+                    cmd.opaque = map.next_value_seed(LenientI32("opaque"))?;
+                    has_opaque = true;
+                }
+                Field::Flag => cmd.flag = map.next_value_seed(LenientI32("flag"))?,
+                Field::Version => cmd.version = map.next_value_seed(LenientI32("version"))?,
+                Field::Language => cmd.language = map.next_value_seed(LenientLanguage)?,
+                Field::Remark => cmd.remark = map.next_value::<Option<String>>()?,
+                Field::ExtFields => cmd.ext_fields = map.next_value_seed(ExtFieldsSeed)?,
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !has_code {
+            return Err(de::Error::missing_field("code"));
+        }
+        if !has_opaque {
+            return Err(de::Error::missing_field("opaque"));
+        }
+        Ok(cmd)
+    }
+}
+
+/// An `i32` field that may arrive as a number or a numeric string; `null` is 0.
+struct LenientI32(&'static str);
+
+impl<'de> DeserializeSeed<'de> for LenientI32 {
+    type Value = i32;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<i32, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Visitor<'_> for LenientI32 {
+    type Value = i32;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a 32-bit integer or numeric string for `{}`", self.0)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i32, E> {
+        i32::try_from(v).map_err(|_| E::custom(format!("`{}` out of range: {v}", self.0)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i32, E> {
+        i32::try_from(v).map_err(|_| E::custom(format!("`{}` out of range: {v}", self.0)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i32, E> {
+        if v.fract() == 0.0 && v >= f64::from(i32::MIN) && v <= f64::from(i32::MAX) {
+            Ok(v as i32)
+        } else {
+            Err(E::custom(format!("`{}` is not a 32-bit integer: {v}", self.0)))
+        }
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i32, E> {
+        v.trim()
+            .parse()
+            .map_err(|_| E::custom(format!("`{}` is not a 32-bit integer: {v:?}", self.0)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<i32, E> {
+        Ok(0)
+    }
+}
+
+/// `language`: any enum spelling (via [`LanguageCode::from_name`]) or a code number; `null` is JAVA.
+struct LenientLanguage;
+
+impl<'de> DeserializeSeed<'de> for LenientLanguage {
+    type Value = LanguageCode;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<LanguageCode, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Visitor<'_> for LenientLanguage {
+    type Value = LanguageCode;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a language name or code for `language`")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<LanguageCode, E> {
+        Ok(LanguageCode::from_name(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<LanguageCode, E> {
+        Ok(u8::try_from(v).map_or(LanguageCode::Other, LanguageCode::from_code))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<LanguageCode, E> {
+        Ok(u8::try_from(v).map_or(LanguageCode::Other, LanguageCode::from_code))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<LanguageCode, E> {
+        Ok(LanguageCode::Java)
+    }
+}
+
+/// `extFields`: an object (or `null`, meaning none) whose values are coerced to strings.
+struct ExtFieldsSeed;
+
+impl<'de> DeserializeSeed<'de> for ExtFieldsSeed {
+    type Value = ExtFields;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ExtFields, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ExtFieldsSeed {
+    type Value = ExtFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object for `extFields`")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<ExtFields, E> {
+        Ok(HashMap::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
+        let mut ext = HashMap::with_capacity(map.size_hint().unwrap_or(8).min(64));
+        while let Some(key) = map.next_key::<String>()? {
+            match map.next_value_seed(ExtValue)? {
+                Some(value) => {
+                    ext.insert(key, value);
+                }
+                // A null value means "absent" (fastjson would store null); last key wins.
+                None => {
+                    ext.remove(&key);
+                }
+            }
+        }
+        Ok(ext)
+    }
+}
+
+/// One `extFields` value as the string Java would see; `None` for `null`.
+struct ExtValue;
+
+impl<'de> DeserializeSeed<'de> for ExtValue {
+    type Value = Option<String>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ExtValue {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an extFields value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(if v { "true" } else { "false" }.to_owned()))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(java_double(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
+        Ok(Some(value.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
+        Ok(Some(value.to_string()))
+    }
+}
+
+/// Formats a double as Java's `Double.toString` does: `1.5`, `2.0`, `1.0E10`, `1.0E-5`.
+pub(crate) fn java_double(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".to_owned();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+    }
+    if (1e-3..1e7).contains(&v.abs()) {
+        let mut s = format!("{v}");
+        if !s.contains('.') {
+            s.push_str(".0");
+        }
+        s
+    } else {
+        let s = format!("{v:e}");
+        match s.split_once('e') {
+            Some((mantissa, exp)) if mantissa.contains('.') => format!("{mantissa}E{exp}"),
+            Some((mantissa, exp)) => format!("{mantissa}.0E{exp}"),
+            None => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(cmd: &RemotingCommand) -> String {
+        let mut b = BytesMut::new();
+        encode(cmd, &mut b);
+        String::from_utf8(b.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn encodes_like_fastjson() {
+        let mut cmd = RemotingCommand {
+            code: 0,
+            opaque: -5,
+            version: 479,
+            flag: 1,
+            ..Default::default()
+        };
+        cmd.ext_fields.insert("queueId".into(), "3".into());
+        cmd.ext_fields.insert("msgId".into(), "AB".into());
+        assert_eq!(
+            enc(&cmd),
+            r#"{"code":0,"extFields":{"msgId":"AB","queueId":"3"},"flag":1,"language":"JAVA","opaque":-5,"serializeTypeCurrentRPC":"JSON","version":479}"#
+        );
+        cmd.remark = Some("a\"b\\c\n\u{1}é".into());
+        assert!(enc(&cmd).contains(r#""remark":"a\"b\\c\n\u0001é","#));
+    }
+
+    #[test]
+    fn integer_extremes() {
+        for v in [0, 7, -1, 10, i32::MIN, i32::MAX] {
+            let mut b = BytesMut::new();
+            put_i32(&mut b, v);
+            assert_eq!(b.as_ref(), v.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn escapes_every_control_character() {
+        let s: String = (0u8..0x20).map(char::from).chain(['"', '\\', '/', '中']).collect();
+        let mut b = BytesMut::new();
+        put_json_str(&mut b, &s);
+        let back: String = serde_json::from_slice(&b).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn lenient_decode() {
+        let cmd = decode(br#"{"code":"12","opaque":3.0,"language":"go","flag":null,"x":[1,{"y":2}]}"#)
+            .unwrap();
+        assert_eq!((cmd.code, cmd.opaque, cmd.flag, cmd.version), (12, 3, 0, 0));
+        assert_eq!(cmd.language, LanguageCode::Go);
+        assert!(cmd.ext_fields.is_empty());
+        assert_eq!(cmd.remark, None);
+
+        let cmd = decode(br#"{"code":1,"opaque":1,"language":9,"extFields":null,"remark":null}"#).unwrap();
+        assert_eq!(cmd.language, LanguageCode::Go);
+        let cmd = decode(br#"{"code":1,"opaque":1,"language":"node_js"}"#).unwrap();
+        assert_eq!(cmd.language, LanguageCode::NodeJs);
+    }
+
+    #[test]
+    fn ext_values_coerced() {
+        let cmd = decode(
+            br#"{"code":1,"opaque":1,"extFields":{"s":"x\u00e9","i":-3,"u":18446744073709551615,"f":1.5,"t":true,"n":null,"a":[1,"2"],"o":{"k":false},"e":1e10}}"#,
+        )
+        .unwrap();
+        let e = &cmd.ext_fields;
+        assert_eq!(e["s"], "xé");
+        assert_eq!(e["i"], "-3");
+        assert_eq!(e["u"], "18446744073709551615");
+        assert_eq!(e["f"], "1.5");
+        assert_eq!(e["t"], "true");
+        assert!(!e.contains_key("n"));
+        assert_eq!(e["a"], r#"[1,"2"]"#);
+        assert_eq!(e["o"], r#"{"k":false}"#);
+        assert_eq!(e["e"], "1.0E10");
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        let cmd = decode(br#"{"code":1,"code":2,"opaque":1,"extFields":{"k":"a","k":"b","z":"1","z":null}}"#)
+            .unwrap();
+        assert_eq!(cmd.code, 2);
+        assert_eq!(cmd.ext_fields["k"], "b");
+        assert!(!cmd.ext_fields.contains_key("z"));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        for bad in [
+            &b""[..],
+            b"[]",
+            b"3",
+            b"{",
+            br#"{"code":1}"#,
+            br#"{"opaque":1}"#,
+            br#"{"code":"x","opaque":1}"#,
+            br#"{"code":4294967296,"opaque":1}"#,
+            br#"{"code":1.5,"opaque":1}"#,
+            br#"{"code":true,"opaque":1}"#,
+            br#"{"code":1,"opaque":1,"remark":5}"#,
+            br#"{"code":1,"opaque":1,"extFields":[]}"#,
+            br#"{"code":1,"opaque":1,"language":[]}"#,
+            br#"{"code":1,"opaque":1} x"#,
+            b"{\"code\":1,\"opaque\":1,\"remark\":\"\xff\"}",
+        ] {
+            match decode(bad) {
+                Err(RemotingError::Malformed(msg)) => assert!(!msg.is_empty()),
+                other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(bad)),
+            }
+        }
+        let Err(RemotingError::Malformed(msg)) = decode(b"{\"code\":1,\"opaque\":1,\"remark\":\"\xff\"}") else {
+            panic!()
+        };
+        assert!(msg.contains("UTF-8"), "{msg}");
+    }
+
+    #[test]
+    fn java_doubles() {
+        assert_eq!(java_double(1.5), "1.5");
+        assert_eq!(java_double(2.0), "2.0");
+        assert_eq!(java_double(-0.0), "-0.0");
+        assert_eq!(java_double(1e7), "1.0E7");
+        assert_eq!(java_double(1.25e-5), "1.25E-5");
+        assert_eq!(java_double(0.001), "0.001");
+        assert_eq!(java_double(123456.789), "123456.789");
+    }
+
+    #[test]
+    fn round_trip() {
+        let mut cmd = RemotingCommand::request(10).with_remark("r");
+        cmd.ext_fields.insert("k".into(), "v\u{0}".into());
+        let mut b = BytesMut::new();
+        encode(&cmd, &mut b);
+        assert_eq!(decode(&b).unwrap(), cmd);
+    }
+}
