@@ -58,7 +58,8 @@ fn encoded_len_hint(cmd: &RemotingCommand) -> usize {
 
 /// Writes the `extFields` members (without braces), keys sorted for determinism.
 fn put_ext_fields(dst: &mut BytesMut, ext: &ExtFields) {
-    let mut entries: Vec<(&str, &str)> = ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut entries: Vec<(&str, &str)> =
+        ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (i, (k, v)) in entries.into_iter().enumerate() {
         if i > 0 {
@@ -245,7 +246,10 @@ impl Visitor<'_> for LenientI32 {
         if v.fract() == 0.0 && v >= f64::from(i32::MIN) && v <= f64::from(i32::MAX) {
             Ok(v as i32)
         } else {
-            Err(E::custom(format!("`{}` is not a 32-bit integer: {v}", self.0)))
+            Err(E::custom(format!(
+                "`{}` is not a 32-bit integer: {v}",
+                self.0
+            )))
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i32, E> {
@@ -438,7 +442,10 @@ mod tests {
 
     #[test]
     fn escapes_every_control_character() {
-        let s: String = (0u8..0x20).map(char::from).chain(['"', '\\', '/', '中']).collect();
+        let s: String = (0u8..0x20)
+            .map(char::from)
+            .chain(['"', '\\', '/', '中'])
+            .collect();
         let mut b = BytesMut::new();
         put_json_str(&mut b, &s);
         let back: String = serde_json::from_slice(&b).unwrap();
@@ -447,14 +454,16 @@ mod tests {
 
     #[test]
     fn lenient_decode() {
-        let cmd = decode(br#"{"code":"12","opaque":3.0,"language":"go","flag":null,"x":[1,{"y":2}]}"#)
-            .unwrap();
+        let cmd =
+            decode(br#"{"code":"12","opaque":3.0,"language":"go","flag":null,"x":[1,{"y":2}]}"#)
+                .unwrap();
         assert_eq!((cmd.code, cmd.opaque, cmd.flag, cmd.version), (12, 3, 0, 0));
         assert_eq!(cmd.language, LanguageCode::Go);
         assert!(cmd.ext_fields.is_empty());
         assert_eq!(cmd.remark, None);
 
-        let cmd = decode(br#"{"code":1,"opaque":1,"language":9,"extFields":null,"remark":null}"#).unwrap();
+        let cmd = decode(br#"{"code":1,"opaque":1,"language":9,"extFields":null,"remark":null}"#)
+            .unwrap();
         assert_eq!(cmd.language, LanguageCode::Go);
         let cmd = decode(br#"{"code":1,"opaque":1,"language":"node_js"}"#).unwrap();
         assert_eq!(cmd.language, LanguageCode::NodeJs);
@@ -480,8 +489,10 @@ mod tests {
 
     #[test]
     fn duplicate_keys_last_wins() {
-        let cmd = decode(br#"{"code":1,"code":2,"opaque":1,"extFields":{"k":"a","k":"b","z":"1","z":null}}"#)
-            .unwrap();
+        let cmd = decode(
+            br#"{"code":1,"code":2,"opaque":1,"extFields":{"k":"a","k":"b","z":"1","z":null}}"#,
+        )
+        .unwrap();
         assert_eq!(cmd.code, 2);
         assert_eq!(cmd.ext_fields["k"], "b");
         assert!(!cmd.ext_fields.contains_key("z"));
@@ -511,7 +522,9 @@ mod tests {
                 other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(bad)),
             }
         }
-        let Err(RemotingError::Malformed(msg)) = decode(b"{\"code\":1,\"opaque\":1,\"remark\":\"\xff\"}") else {
+        let Err(RemotingError::Malformed(msg)) =
+            decode(b"{\"code\":1,\"opaque\":1,\"remark\":\"\xff\"}")
+        else {
             panic!()
         };
         assert!(msg.contains("UTF-8"), "{msg}");

@@ -1,1 +1,32 @@
-//! The tokio transport: server, client and the connection both share.
+//! The tokio transport, the same on both ends of a socket.
+//!
+//! - [`Connection`]: one TCP connection with a reader task, a writer task and a table of
+//!   requests awaiting their responses. Either end may send requests on it.
+//! - [`RequestProcessor`] and [`Router`]: how incoming requests are answered.
+//! - [`RemotingServer`]: accepts connections and serves them with a processor.
+//! - [`RemotingClient`]: a pool of connections per address, with timeouts and one-way calls.
+//!
+//! Concurrency contract: every connection owns its socket halves in two tasks. Outgoing frames
+//! go through a bounded queue, and incoming requests are processed by at most
+//! [`TransportConfig::max_inflight_requests`] tasks at once; when both are full the reader stops
+//! reading, so a peer that does not read its responses slows itself down instead of growing
+//! our memory.
+
+mod client;
+mod config;
+mod connection;
+mod processor;
+mod server;
+mod writer;
+
+pub use client::RemotingClient;
+pub use config::TransportConfig;
+pub use connection::Connection;
+pub use processor::{fn_processor, FnProcessor, RequestProcessor, Router};
+pub use server::RemotingServer;
+
+/// Locks a std mutex, recovering from poisoning: the guarded data are plain tables that
+/// stay consistent even if a holder panicked.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,120 @@
+//! [`RemotingServer`]: accepts TCP connections and serves their requests with one processor
+//! (normally a [`Router`](crate::transport::Router)).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Result;
+use crate::transport::{lock, Connection, RequestProcessor, TransportConfig};
+
+/// A listening server. Dropping it does not stop it; call [`RemotingServer::shutdown`].
+pub struct RemotingServer {
+    local_addr: SocketAddr,
+    config: TransportConfig,
+    connections: Arc<Mutex<HashMap<u64, Connection>>>,
+    stop: CancellationToken,
+    accept_task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl RemotingServer {
+    /// Binds `addr` (port 0 picks a free port) and starts accepting at once.
+    pub async fn bind(
+        addr: impl tokio::net::ToSocketAddrs,
+        config: TransportConfig,
+        processor: Arc<dyn RequestProcessor>,
+    ) -> Result<RemotingServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        let connections: Arc<Mutex<HashMap<u64, Connection>>> = Arc::default();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(accept_loop(
+            listener,
+            config.clone(),
+            processor,
+            connections.clone(),
+            stop.clone(),
+        ));
+        tracing::info!(%local_addr, "remoting server listening");
+        Ok(RemotingServer {
+            local_addr,
+            config,
+            connections,
+            stop,
+            accept_task: Mutex::new(Some(task)),
+        })
+    }
+
+    /// The bound address (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The live connections, e.g. to find a client by address.
+    pub fn connections(&self) -> Vec<Connection> {
+        lock(&self.connections).values().cloned().collect()
+    }
+
+    /// Stops accepting, lets each connection finish its in-flight requests (up to the
+    /// configured grace period), then closes them all.
+    pub async fn shutdown(&self) {
+        self.stop.cancel();
+        let task = lock(&self.accept_task).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        let conns = self.connections();
+        let grace = self.config.shutdown_grace;
+        futures::future::join_all(conns.iter().map(|c| c.shutdown(grace))).await;
+        tracing::info!(local_addr = %self.local_addr, "remoting server stopped");
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    config: TransportConfig,
+    processor: Arc<dyn RequestProcessor>,
+    connections: Arc<Mutex<HashMap<u64, Connection>>>,
+    stop: CancellationToken,
+) {
+    loop {
+        let accepted = tokio::select! {
+            _ = stop.cancelled() => return,
+            r = listener.accept() => r,
+        };
+        match accepted {
+            Ok((stream, _)) => serve(stream, &config, &processor, &connections),
+            Err(e) => {
+                // Typically EMFILE: back off briefly instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    config: &TransportConfig,
+    processor: &Arc<dyn RequestProcessor>,
+    connections: &Arc<Mutex<HashMap<u64, Connection>>>,
+) {
+    let conn = match Connection::spawn(stream, config, processor.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot set up accepted connection");
+            return;
+        }
+    };
+    tracing::debug!(peer = %conn.peer_addr(), "connection accepted");
+    lock(connections).insert(conn.id(), conn.clone());
+    let connections = connections.clone();
+    tokio::spawn(async move {
+        conn.closed().await;
+        lock(&connections).remove(&conn.id());
+    });
+}
