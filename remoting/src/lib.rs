@@ -3,11 +3,13 @@
 //! Everything that crosses a socket lives here, and nothing here knows broker logic:
 //! - [`command`]: [`RemotingCommand`], the unit of every request and response.
 //! - [`protocol`]: the frame layout and the JSON / ROCKETMQ-binary header codecs.
+//! - [`body`]: JSON bodies (routes, cluster info, topic configs, …) in fastjson's form.
 //! - [`code`]: request, response and language code tables.
 //! - [`header`]: typed custom headers, converted to and from `extFields`.
 //! - [`message`]: the stored-record layout, properties, batches and message ids.
 //! - [`transport`]: the tokio server and client with request correlation.
 
+pub mod body;
 pub mod code;
 pub mod command;
 pub mod error;
