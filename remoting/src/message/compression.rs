@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(z[0], 0x78, "zlib header, not raw deflate");
         assert!(z.len() < data.len());
         assert_eq!(zlib_decompress(&z, data.len()).unwrap(), data);
-        assert_eq!(zlib_decompress(&zlib_compress(b"", 5).unwrap(), 0).unwrap(), b"");
+        assert_eq!(
+            zlib_decompress(&zlib_compress(b"", 5).unwrap(), 0).unwrap(),
+            b""
+        );
     }
 
     #[test]
@@ -153,10 +156,22 @@ mod tests {
 
     #[test]
     fn types() {
-        assert_eq!(CompressionType::from_sys_flag(1).unwrap(), CompressionType::Zlib);
-        assert_eq!(CompressionType::from_sys_flag(0x301).unwrap(), CompressionType::Zlib);
-        assert_eq!(CompressionType::from_sys_flag(0x101).unwrap(), CompressionType::Lz4);
+        assert_eq!(
+            CompressionType::from_sys_flag(1).unwrap(),
+            CompressionType::Zlib
+        );
+        assert_eq!(
+            CompressionType::from_sys_flag(0x301).unwrap(),
+            CompressionType::Zlib
+        );
+        assert_eq!(
+            CompressionType::from_sys_flag(0x101).unwrap(),
+            CompressionType::Lz4
+        );
         assert!(CompressionType::from_sys_flag(0x401).is_err());
-        assert_eq!(CompressionType::Zstd.sys_flag_bits(), sysflag::COMPRESSION_ZSTD_TYPE);
+        assert_eq!(
+            CompressionType::Zstd.sys_flag_bits(),
+            sysflag::COMPRESSION_ZSTD_TYPE
+        );
     }
 }

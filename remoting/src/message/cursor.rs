@@ -86,7 +86,11 @@ impl<'a> Cursor<'a> {
 
     /// Reads a host as Java writes an `InetSocketAddress`: 4 or 16 address bytes, then the
     /// port as an `i32`.
-    pub(crate) fn host(&mut self, v6: bool, field: &'static str) -> Result<SocketAddr, MessageError> {
+    pub(crate) fn host(
+        &mut self,
+        v6: bool,
+        field: &'static str,
+    ) -> Result<SocketAddr, MessageError> {
         let ip = if v6 {
             IpAddr::V6(Ipv6Addr::from(self.array::<16>(field)?))
         } else {

@@ -76,12 +76,11 @@ pub fn parse_offset_msg_id(id: &str) -> Result<MessageId, MessageError> {
     hex::decode_to_slice(id, raw).map_err(|_| MessageError::BadHex)?;
     let (ip_bytes, rest) = raw.split_at(ip_len);
     let (port, offset) = rest.split_at(4);
-    let ip = match <[u8; 16]>::try_from(ip_bytes) {
-        Ok(v6) => IpAddr::V6(Ipv6Addr::from(v6)),
-        Err(_) => {
-            let v4 = <[u8; 4]>::try_from(ip_bytes).map_err(|_| MessageError::BadHex)?;
-            IpAddr::V4(Ipv4Addr::from(v4))
-        }
+    let ip = if let Ok(v4) = <[u8; 4]>::try_from(ip_bytes) {
+        IpAddr::V4(Ipv4Addr::from(v4))
+    } else {
+        let v6 = <[u8; 16]>::try_from(ip_bytes).map_err(|_| MessageError::BadHex)?;
+        IpAddr::V6(Ipv6Addr::from(v6))
     };
     let port = <[u8; 4]>::try_from(port).map_err(|_| MessageError::BadHex)?;
     let port = i32::from_be_bytes(port);
@@ -103,9 +102,18 @@ mod tests {
         let id = create_offset_msg_id(addr, -5);
         assert_eq!(id.len(), MSG_ID_LEN_V6);
         let parsed: MessageId = id.parse().unwrap();
-        assert_eq!(parsed, MessageId { address: addr, offset: -5 });
+        assert_eq!(
+            parsed,
+            MessageId {
+                address: addr,
+                offset: -5
+            }
+        );
         assert_eq!(parsed.to_string(), id);
-        assert!(matches!(parse_offset_msg_id("00"), Err(MessageError::BadIdLength(2))));
+        assert!(matches!(
+            parse_offset_msg_id("00"),
+            Err(MessageError::BadIdLength(2))
+        ));
         assert!(matches!(
             parse_offset_msg_id("0A00000100002A9F00000000000004DZ"),
             Err(MessageError::BadHex)

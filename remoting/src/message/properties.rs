@@ -245,8 +245,12 @@ mod tests {
 
     #[test]
     fn parse_follows_java() {
-        let p = Properties::parse(b"A\x01B\x02\x02x\x02\x01y\x02k\x01\x02K\x01v\x01w\x02A\x01C").unwrap();
-        assert_eq!(p.iter().collect::<Vec<_>>(), vec![("A", "C"), ("K", "v\u{1}w")]);
+        let p = Properties::parse(b"A\x01B\x02\x02x\x02\x01y\x02k\x01\x02K\x01v\x01w\x02A\x01C")
+            .unwrap();
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            vec![("A", "C"), ("K", "v\u{1}w")]
+        );
     }
 
     #[test]
@@ -274,7 +278,10 @@ mod tests {
     #[test]
     fn invalid_utf8() {
         assert!(Properties::parse(b"a\x01\xff\x02").is_err());
-        assert_eq!(Properties::parse_lossy(b"a\x01\xff\x02").get("a"), Some("\u{fffd}"));
+        assert_eq!(
+            Properties::parse_lossy(b"a\x01\xff\x02").get("a"),
+            Some("\u{fffd}")
+        );
     }
 
     impl Properties {

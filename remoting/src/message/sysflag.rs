@@ -150,7 +150,10 @@ mod tests {
         assert_eq!(transaction_value(f), TRANSACTION_COMMIT_TYPE);
         assert!(check(f, COMPRESSED));
         assert_eq!(clear_compressed(f), TRANSACTION_COMMIT_TYPE);
-        assert_eq!(compression_type_value(COMPRESSION_ZLIB_TYPE | COMPRESSED), 3);
+        assert_eq!(
+            compression_type_value(COMPRESSION_ZLIB_TYPE | COMPRESSED),
+            3
+        );
     }
 
     #[test]

@@ -9,8 +9,9 @@
 /// Java's `String.hashCode()` of `s`: iterates UTF-16 code units (so characters outside
 /// the BMP contribute two surrogates), wrapping on overflow. `""` hashes to 0.
 pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16()
-        .fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+    s.encode_utf16().fold(0i32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(i32::from(unit))
+    })
 }
 
 /// The ConsumeQueue tags code of a message (Java `tagsString2tagsCode`): 0 without

@@ -163,7 +163,7 @@ pub fn parse_uniq_key(key: &str) -> Result<UniqKeyInfo, MessageError> {
             <[u8; 16]>::try_from(ip).map_err(|_| MessageError::BadHex)?,
         ))
     };
-    let rest = <[u8; 12]>::try_from(&*rest).map_err(|_| MessageError::BadHex)?;
+    let rest = <[u8; 12]>::try_from(rest).map_err(|_| MessageError::BadHex)?;
     let [p0, p1, s0, s1, s2, s3, t0, t1, t2, t3, c0, c1] = rest;
     Ok(UniqKeyInfo {
         ip,
@@ -268,9 +268,18 @@ mod tests {
         assert_eq!(next_month_start(month_start(t)), 1_709_251_200_000);
         assert_eq!(month_start(0), 0);
         // 2023-12-15 -> next is 2024-01-01.
-        assert_eq!(next_month_start(month_start(1_702_598_400_000)), 1_704_067_200_000);
-        assert_eq!(civil_from_days(days_from_civil(9999, 12, 31)), (9999, 12, 31));
-        assert_eq!(month_start(MAX_MS), days_from_civil(9999, 12, 1) * MS_PER_DAY);
+        assert_eq!(
+            next_month_start(month_start(1_702_598_400_000)),
+            1_704_067_200_000
+        );
+        assert_eq!(
+            civil_from_days(days_from_civil(9999, 12, 31)),
+            (9999, 12, 31)
+        );
+        assert_eq!(
+            month_start(MAX_MS),
+            days_from_civil(9999, 12, 1) * MS_PER_DAY
+        );
     }
 
     #[test]
@@ -284,10 +293,15 @@ mod tests {
         assert_eq!(unique.len(), keys.len());
         for k in &keys {
             assert_eq!(k.len(), UNIQ_KEY_LEN_V4);
-            assert!(k.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)));
+            assert!(k
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)));
         }
         let info = parse_uniq_key(&keys[5]).unwrap();
-        assert_eq!((info.ip, info.pid, info.salt, info.counter), (ip, 0x1234, -2, 5));
+        assert_eq!(
+            (info.ip, info.pid, info.salt, info.counter),
+            (ip, 0x1234, -2, 5)
+        );
         let t = info.nearly_time_ms(now_ms() + 1);
         assert!((t - now).abs() < 60_000, "{t} vs {now}");
     }
@@ -312,12 +326,17 @@ mod tests {
 
     #[test]
     fn parse_errors() {
-        assert!(matches!(parse_uniq_key(""), Err(MessageError::BadIdLength(0))));
+        assert!(matches!(
+            parse_uniq_key(""),
+            Err(MessageError::BadIdLength(0))
+        ));
         assert!(matches!(
             parse_uniq_key("G0A801141234FFFFFFFE000000000000"),
             Err(MessageError::BadHex)
         ));
         assert!(parse_uniq_key("ééééééééééééééé0000000000000000").is_err());
-        assert!(matches!(fake_ip(0x0102_0304_0506_0708), IpAddr::V4(ip) if ip.octets() == [5, 6, 7, 8]));
+        assert!(
+            matches!(fake_ip(0x0102_0304_0506_0708), IpAddr::V4(ip) if ip.octets() == [5, 6, 7, 8])
+        );
     }
 }

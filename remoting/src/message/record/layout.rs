@@ -248,8 +248,14 @@ mod tests {
         assert_eq!(body_len_pos(0), 84);
         assert_eq!(store_timestamp_pos(BORNHOST_V6), 68);
         assert_eq!(body_len_pos(BORNHOST_V6 | STOREHOST_V6), 108);
-        assert_eq!(record_len(MessageVersion::V1, false, false, 0, 0, 0), MIN_RECORD_LEN);
-        assert_eq!(record_len(MessageVersion::V2, true, true, 1, 2, 3), 91 + 24 + 1 + 6);
+        assert_eq!(
+            record_len(MessageVersion::V1, false, false, 0, 0, 0),
+            MIN_RECORD_LEN
+        );
+        assert_eq!(
+            record_len(MessageVersion::V2, true, true, 1, 2, 3),
+            91 + 24 + 1 + 6
+        );
         assert_eq!(MAGIC_V1, -626843481);
         assert_eq!(MAGIC_V2, -626843477);
         assert_eq!(BLANK_MAGIC, -875286124);

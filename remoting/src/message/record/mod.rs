@@ -183,3 +183,50 @@ impl MessageExt {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+
+    fn compressed_record(sys_flag: i32, body: &[u8], props: &[u8]) -> MessageExt {
+        let host: SocketAddr = "10.0.0.1:10911".parse().unwrap();
+        let mut parts = RecordParts::new("T", body, props, host, host);
+        parts.sys_flag = sys_flag;
+        let mut buf = BytesMut::new();
+        encode_record(&parts, &mut buf).unwrap();
+        decode_record(&buf.freeze(), DecodeOptions::VERIFY).unwrap()
+    }
+
+    #[test]
+    fn decompress_body_clears_flag() {
+        let plain = vec![b'x'; 5000];
+        let z = compression::zlib_compress(&plain, compression::DEFAULT_LEVEL).unwrap();
+        let mut m = compressed_record(sysflag::COMPRESSED, &z, b"");
+        assert!(m.is_compressed());
+        assert!(matches!(
+            m.clone().decompress_body(100),
+            Err(MessageError::TooLarge { .. })
+        ));
+        assert!(m.decompress_body(1 << 20).unwrap());
+        assert_eq!(&m.body[..], &plain[..]);
+        assert!(!m.is_compressed());
+        assert!(!m.decompress_body(1 << 20).unwrap());
+
+        let lz4 = sysflag::COMPRESSED | sysflag::COMPRESSION_LZ4_TYPE;
+        let mut m = compressed_record(lz4, &z, b"");
+        assert!(matches!(
+            m.decompress_body(1 << 20),
+            Err(MessageError::UnsupportedCompression(1))
+        ));
+    }
+
+    #[test]
+    fn transaction_id_needs_tran_msg() {
+        let m = compressed_record(0, b"", b"UNIQ_KEY\x01AB\x02TRAN_MSG\x01true\x02");
+        assert_eq!(m.transaction_id(), Some("AB"));
+        let m = compressed_record(0, b"", b"UNIQ_KEY\x01AB\x02");
+        assert_eq!(m.transaction_id(), None);
+    }
+}
