@@ -1,6 +1,7 @@
 //! Errors of the remoting layer.
 
 use crate::header::HeaderError;
+use crate::message::MessageError;
 
 /// What can go wrong decoding frames or talking to a peer.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +23,9 @@ pub enum RemotingError {
     /// A typed custom header could not be read.
     #[error(transparent)]
     Header(#[from] HeaderError),
+    /// A message record, batch or id could not be read.
+    #[error(transparent)]
+    Message(#[from] MessageError),
     /// No response arrived in time.
     #[error("request to {addr} timed out after {millis} ms")]
     Timeout {
