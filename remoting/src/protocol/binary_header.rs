@@ -27,7 +27,10 @@ pub const FIXED_LEN: usize = 2 + 1 + 2 + 4 + 4;
 /// length does not fit in an `i32`.
 pub fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), RemotingError> {
     let code = i16::try_from(cmd.code).map_err(|_| {
-        RemotingError::Malformed(format!("code {} does not fit the binary header's i16", cmd.code))
+        RemotingError::Malformed(format!(
+            "code {} does not fit the binary header's i16",
+            cmd.code
+        ))
     })?;
     let version = i16::try_from(cmd.version).map_err(|_| {
         RemotingError::Malformed(format!(
@@ -122,7 +125,9 @@ fn decode_ext(section: &[u8]) -> Result<ExtFields, RemotingError> {
     while !r.buf.is_empty() {
         let key_len = r.i16("ext key length")?;
         let key_len = usize::try_from(key_len).map_err(|_| {
-            RemotingError::Malformed(format!("negative ext key length {key_len} in binary header"))
+            RemotingError::Malformed(format!(
+                "negative ext key length {key_len} in binary header"
+            ))
         })?;
         let key = r.take(key_len, "ext key")?;
         let val_len = r.len_i32("ext value length")?;
@@ -143,9 +148,9 @@ fn decode_ext(section: &[u8]) -> Result<ExtFields, RemotingError> {
 }
 
 fn utf8(bytes: &[u8], what: &str) -> Result<String, RemotingError> {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|e| RemotingError::Malformed(format!("binary header {what} is not valid UTF-8: {e}")))
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+        RemotingError::Malformed(format!("binary header {what} is not valid UTF-8: {e}"))
+    })
 }
 
 /// A bounds-checked big-endian reader over a slice.
@@ -222,7 +227,10 @@ mod tests {
         entry(&mut ext, b"c", b"3");
         entry(&mut ext, b"c", b"");
         let cmd = decode(&header("é".as_bytes(), &ext)).unwrap();
-        assert_eq!((cmd.code, cmd.version, cmd.opaque, cmd.flag), (11, 479, 5, 1));
+        assert_eq!(
+            (cmd.code, cmd.version, cmd.opaque, cmd.flag),
+            (11, 479, 5, 1)
+        );
         assert_eq!(cmd.language, LanguageCode::Go);
         assert_eq!(cmd.remark.as_deref(), Some("é"));
         assert_eq!(cmd.ext_fields.len(), 1);

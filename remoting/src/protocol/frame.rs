@@ -78,7 +78,9 @@ impl Decoder for FrameCodec {
 /// Validates a `length` word: not negative, at least 4 (room for the type word), at most `max`.
 fn check_length(len: i32, max: usize) -> Result<usize, RemotingError> {
     let Ok(len) = usize::try_from(len) else {
-        return Err(RemotingError::Malformed(format!("negative frame length {len}")));
+        return Err(RemotingError::Malformed(format!(
+            "negative frame length {len}"
+        )));
     };
     if len > max {
         return Err(RemotingError::FrameTooLarge { len, max });
@@ -135,7 +137,9 @@ pub fn decode_after_length(mut frame: Bytes) -> Result<RemotingCommand, Remoting
         0 => (json_header::decode(&header)?, SerializeType::Json),
         1 => (binary_header::decode(&header)?, SerializeType::RocketMq),
         n => {
-            return Err(RemotingError::Malformed(format!("unknown serialize type {n}")));
+            return Err(RemotingError::Malformed(format!(
+                "unknown serialize type {n}"
+            )));
         }
     };
     cmd.serialize_type = serialize_type;
@@ -236,7 +240,9 @@ mod tests {
     use super::*;
 
     fn frame(ty: u8, header: &[u8], body: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + header.len() + body.len()) as i32).to_be_bytes().to_vec();
+        let mut v = ((4 + header.len() + body.len()) as i32)
+            .to_be_bytes()
+            .to_vec();
         v.extend_from_slice(&((u32::from(ty) << 24) | header.len() as u32).to_be_bytes());
         v.extend_from_slice(header);
         v.extend_from_slice(body);
@@ -262,10 +268,20 @@ mod tests {
     #[test]
     fn rejects_lengths_without_buffering() {
         let mut codec = FrameCodec::new(100);
-        for (len, too_large) in [(101, true), (i32::MAX, true), (-1, false), (3, false), (0, false)] {
+        for (len, too_large) in [
+            (101, true),
+            (i32::MAX, true),
+            (-1, false),
+            (3, false),
+            (0, false),
+        ] {
             let mut buf = BytesMut::from(&len.to_be_bytes()[..]);
             let err = codec.decode(&mut buf).unwrap_err();
-            assert_eq!(matches!(err, RemotingError::FrameTooLarge { .. }), too_large, "{len}");
+            assert_eq!(
+                matches!(err, RemotingError::FrameTooLarge { .. }),
+                too_large,
+                "{len}"
+            );
             assert!(buf.capacity() < 64);
         }
         // Exactly at the limit is fine.

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -24,27 +24,28 @@ use crate::error::RemotingError;
 /// `"serializeTypeCurrentRPC":"JSON","version":…}`, with `extFields` keys sorted.
 pub fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) {
     dst.reserve(encoded_len_hint(cmd));
-    dst.put_slice(b"{\"code\":");
+    dst.extend_from_slice(b"{\"code\":");
     put_i32(dst, cmd.code);
-    dst.put_slice(b",\"extFields\":{");
+    dst.extend_from_slice(b",\"extFields\":{");
     put_ext_fields(dst, &cmd.ext_fields);
-    dst.put_slice(b"},\"flag\":");
+    dst.extend_from_slice(b"},\"flag\":");
     put_i32(dst, cmd.flag);
-    dst.put_slice(b",\"language\":\"");
+    dst.extend_from_slice(b",\"language\":\"");
     // Enum names are plain ASCII: no escaping needed.
-    dst.put_slice(cmd.language.as_str().as_bytes());
-    dst.put_slice(b"\",\"opaque\":");
+    dst.extend_from_slice(cmd.language.as_str().as_bytes());
+    dst.extend_from_slice(b"\",\"opaque\":");
     put_i32(dst, cmd.opaque);
     if let Some(remark) = &cmd.remark {
-        dst.put_slice(b",\"remark\":");
-        put_json_str(dst, remark);
+        dst.extend_from_slice(b",\"remark\":\"");
+        put_escaped(dst, remark);
+        dst.extend_from_slice(b"\"");
     }
-    dst.put_slice(b",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+    dst.extend_from_slice(b",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
     put_i32(dst, cmd.version);
-    dst.put_u8(b'}');
+    dst.extend_from_slice(b"}");
 }
 
-/// A capacity estimate for the encoded header (exact unless strings need escaping).
+/// A capacity estimate for the encoded header (enough unless strings need escaping).
 fn encoded_len_hint(cmd: &RemotingCommand) -> usize {
     let ext: usize = cmd
         .ext_fields
@@ -58,15 +59,29 @@ fn encoded_len_hint(cmd: &RemotingCommand) -> usize {
 
 /// Writes the `extFields` members (without braces), keys sorted for determinism.
 fn put_ext_fields(dst: &mut BytesMut, ext: &ExtFields) {
-    let mut entries: Vec<(&str, &str)> = ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (i, (k, v)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            dst.put_u8(b',');
+    // Typical headers have a handful of fields: sort them on the stack.
+    const STACK: usize = 16;
+    if ext.len() <= STACK {
+        let mut entries = [("", ""); STACK];
+        for (slot, (k, v)) in entries.iter_mut().zip(ext) {
+            *slot = (k.as_str(), v.as_str());
         }
-        put_json_str(dst, k);
-        dst.put_u8(b':');
-        put_json_str(dst, v);
+        put_sorted_entries(dst, entries.get_mut(..ext.len()).unwrap_or_default());
+    } else {
+        let mut entries: Vec<(&str, &str)> =
+            ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        put_sorted_entries(dst, &mut entries);
+    }
+}
+
+fn put_sorted_entries(dst: &mut BytesMut, entries: &mut [(&str, &str)]) {
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (i, (k, v)) in entries.iter().enumerate() {
+        dst.extend_from_slice(if i == 0 { b"\"" } else { b",\"" });
+        put_escaped(dst, k);
+        dst.extend_from_slice(b"\":\"");
+        put_escaped(dst, v);
+        dst.extend_from_slice(b"\"");
     }
 }
 
@@ -87,40 +102,55 @@ fn put_i32(dst: &mut BytesMut, v: i32) {
         i -= 1;
         buf[i] = b'-';
     }
-    dst.put_slice(&buf[i..]);
+    dst.extend_from_slice(&buf[i..]);
 }
 
-/// Writes `s` as a quoted JSON string: `"` and `\` and control characters are escaped,
-/// everything else (including non-ASCII) is written as raw UTF-8, as fastjson does.
-fn put_json_str(dst: &mut BytesMut, s: &str) {
+/// For each byte: 0 if it is written as is, otherwise the character after the backslash
+/// (`u` meaning `\u00XX`).
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b'u';
+        b += 1;
+    }
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
+
+/// Writes the inside of a JSON string (no quotes): `"` and `\` and control characters are
+/// escaped, everything else (including non-ASCII) is written as raw UTF-8, as fastjson does.
+fn put_escaped(dst: &mut BytesMut, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
-    dst.put_u8(b'"');
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let short: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
-        dst.put_slice(&bytes[start..i]);
-        if short.is_empty() {
-            dst.put_slice(b"\\u00");
-            dst.put_u8(HEX[usize::from(b >> 4)]);
-            dst.put_u8(HEX[usize::from(b & 0xf)]);
+        let esc = ESCAPE[usize::from(b)];
+        if esc == 0 {
+            continue;
+        }
+        dst.extend_from_slice(&bytes[start..i]);
+        if esc == b'u' {
+            dst.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
         } else {
-            dst.put_slice(short);
+            dst.extend_from_slice(&[b'\\', esc]);
         }
         start = i + 1;
     }
-    dst.put_slice(&bytes[start..]);
-    dst.put_u8(b'"');
+    dst.extend_from_slice(&bytes[start..]);
 }
 
 /// Parses a JSON header into a command (body empty, serialize type JSON).
@@ -245,7 +275,10 @@ impl Visitor<'_> for LenientI32 {
         if v.fract() == 0.0 && v >= f64::from(i32::MIN) && v <= f64::from(i32::MAX) {
             Ok(v as i32)
         } else {
-            Err(E::custom(format!("`{}` is not a 32-bit integer: {v}", self.0)))
+            Err(E::custom(format!(
+                "`{}` is not a 32-bit integer: {v}",
+                self.0
+            )))
         }
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i32, E> {
@@ -308,7 +341,7 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
         Ok(HashMap::new())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
-        let mut ext = HashMap::with_capacity(map.size_hint().unwrap_or(8).min(64));
+        let mut ext = HashMap::with_capacity(map.size_hint().unwrap_or(16).min(64));
         while let Some(key) = map.next_key::<String>()? {
             match map.next_value_seed(ExtValue)? {
                 Some(value) => {
@@ -438,23 +471,29 @@ mod tests {
 
     #[test]
     fn escapes_every_control_character() {
-        let s: String = (0u8..0x20).map(char::from).chain(['"', '\\', '/', '中']).collect();
-        let mut b = BytesMut::new();
-        put_json_str(&mut b, &s);
+        let s: String = (0u8..0x20)
+            .map(char::from)
+            .chain(['"', '\\', '/', '中'])
+            .collect();
+        let mut b = BytesMut::from(&b"\""[..]);
+        put_escaped(&mut b, &s);
+        b.extend_from_slice(b"\"");
         let back: String = serde_json::from_slice(&b).unwrap();
         assert_eq!(back, s);
     }
 
     #[test]
     fn lenient_decode() {
-        let cmd = decode(br#"{"code":"12","opaque":3.0,"language":"go","flag":null,"x":[1,{"y":2}]}"#)
-            .unwrap();
+        let cmd =
+            decode(br#"{"code":"12","opaque":3.0,"language":"go","flag":null,"x":[1,{"y":2}]}"#)
+                .unwrap();
         assert_eq!((cmd.code, cmd.opaque, cmd.flag, cmd.version), (12, 3, 0, 0));
         assert_eq!(cmd.language, LanguageCode::Go);
         assert!(cmd.ext_fields.is_empty());
         assert_eq!(cmd.remark, None);
 
-        let cmd = decode(br#"{"code":1,"opaque":1,"language":9,"extFields":null,"remark":null}"#).unwrap();
+        let cmd = decode(br#"{"code":1,"opaque":1,"language":9,"extFields":null,"remark":null}"#)
+            .unwrap();
         assert_eq!(cmd.language, LanguageCode::Go);
         let cmd = decode(br#"{"code":1,"opaque":1,"language":"node_js"}"#).unwrap();
         assert_eq!(cmd.language, LanguageCode::NodeJs);
@@ -480,8 +519,10 @@ mod tests {
 
     #[test]
     fn duplicate_keys_last_wins() {
-        let cmd = decode(br#"{"code":1,"code":2,"opaque":1,"extFields":{"k":"a","k":"b","z":"1","z":null}}"#)
-            .unwrap();
+        let cmd = decode(
+            br#"{"code":1,"code":2,"opaque":1,"extFields":{"k":"a","k":"b","z":"1","z":null}}"#,
+        )
+        .unwrap();
         assert_eq!(cmd.code, 2);
         assert_eq!(cmd.ext_fields["k"], "b");
         assert!(!cmd.ext_fields.contains_key("z"));
@@ -511,7 +552,9 @@ mod tests {
                 other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(bad)),
             }
         }
-        let Err(RemotingError::Malformed(msg)) = decode(b"{\"code\":1,\"opaque\":1,\"remark\":\"\xff\"}") else {
+        let Err(RemotingError::Malformed(msg)) =
+            decode(b"{\"code\":1,\"opaque\":1,\"remark\":\"\xff\"}")
+        else {
             panic!()
         };
         assert!(msg.contains("UTF-8"), "{msg}");
