@@ -1,15 +1,8 @@
-//! The JSON header (serializeType 0, reference §1.2).
-//!
-//! Encoding writes exactly what fastjson writes for a Java `RemotingCommand`: keys in
-//! alphabetical order, `remark` omitted when absent, `extFields` always present. Decoding is
-//! lenient the way the Java broker is: missing optional fields, numbers or numeric strings for
-//! the integer fields, any spelling of `language`, and typed `extFields` values (ali-ons sends
-//! numbers and booleans) are all accepted.
+//! Lenient parsing of the JSON header with serde visitors, without building a `Value` tree.
 
 use std::collections::HashMap;
 use std::fmt;
 
-use bytes::{BufMut, BytesMut};
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -17,112 +10,6 @@ use serde::Deserialize;
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
 use crate::error::RemotingError;
-
-/// Appends the JSON header of `cmd` to `dst` (no frame words, no body).
-///
-/// Output: `{"code":…,"extFields":{…},"flag":…,"language":"…","opaque":…,["remark":"…",]`
-/// `"serializeTypeCurrentRPC":"JSON","version":…}`, with `extFields` keys sorted.
-pub fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) {
-    dst.reserve(encoded_len_hint(cmd));
-    dst.put_slice(b"{\"code\":");
-    put_i32(dst, cmd.code);
-    dst.put_slice(b",\"extFields\":{");
-    put_ext_fields(dst, &cmd.ext_fields);
-    dst.put_slice(b"},\"flag\":");
-    put_i32(dst, cmd.flag);
-    dst.put_slice(b",\"language\":\"");
-    // Enum names are plain ASCII: no escaping needed.
-    dst.put_slice(cmd.language.as_str().as_bytes());
-    dst.put_slice(b"\",\"opaque\":");
-    put_i32(dst, cmd.opaque);
-    if let Some(remark) = &cmd.remark {
-        dst.put_slice(b",\"remark\":");
-        put_json_str(dst, remark);
-    }
-    dst.put_slice(b",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
-    put_i32(dst, cmd.version);
-    dst.put_u8(b'}');
-}
-
-/// A capacity estimate for the encoded header (exact unless strings need escaping).
-fn encoded_len_hint(cmd: &RemotingCommand) -> usize {
-    let ext: usize = cmd
-        .ext_fields
-        .iter()
-        .map(|(k, v)| k.len() + v.len() + 6)
-        .sum();
-    let remark = cmd.remark.as_ref().map_or(0, |r| r.len() + 12);
-    // Fixed keys and punctuation (~100) plus four integers of up to 11 digits.
-    150 + ext + remark
-}
-
-/// Writes the `extFields` members (without braces), keys sorted for determinism.
-fn put_ext_fields(dst: &mut BytesMut, ext: &ExtFields) {
-    let mut entries: Vec<(&str, &str)> =
-        ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (i, (k, v)) in entries.into_iter().enumerate() {
-        if i > 0 {
-            dst.put_u8(b',');
-        }
-        put_json_str(dst, k);
-        dst.put_u8(b':');
-        put_json_str(dst, v);
-    }
-}
-
-/// Writes `v` in decimal without going through `fmt`.
-fn put_i32(dst: &mut BytesMut, v: i32) {
-    let mut buf = [0u8; 11]; // "-2147483648"
-    let mut i = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    dst.put_slice(&buf[i..]);
-}
-
-/// Writes `s` as a quoted JSON string: `"` and `\` and control characters are escaped,
-/// everything else (including non-ASCII) is written as raw UTF-8, as fastjson does.
-fn put_json_str(dst: &mut BytesMut, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let bytes = s.as_bytes();
-    dst.put_u8(b'"');
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let short: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
-        };
-        dst.put_slice(&bytes[start..i]);
-        if short.is_empty() {
-            dst.put_slice(b"\\u00");
-            dst.put_u8(HEX[usize::from(b >> 4)]);
-            dst.put_u8(HEX[usize::from(b & 0xf)]);
-        } else {
-            dst.put_slice(short);
-        }
-        start = i + 1;
-    }
-    dst.put_slice(&bytes[start..]);
-    dst.put_u8(b'"');
-}
 
 /// Parses a JSON header into a command (body empty, serialize type JSON).
 ///
@@ -312,7 +199,7 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
         Ok(HashMap::new())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
-        let mut ext = HashMap::with_capacity(map.size_hint().unwrap_or(8).min(64));
+        let mut ext = HashMap::with_capacity(map.size_hint().unwrap_or(16).min(64));
         while let Some(key) = map.next_key::<String>()? {
             match map.next_value_seed(ExtValue)? {
                 Some(value) => {
@@ -406,52 +293,6 @@ pub(crate) fn java_double(v: f64) -> String {
 mod tests {
     use super::*;
 
-    fn enc(cmd: &RemotingCommand) -> String {
-        let mut b = BytesMut::new();
-        encode(cmd, &mut b);
-        String::from_utf8(b.to_vec()).unwrap()
-    }
-
-    #[test]
-    fn encodes_like_fastjson() {
-        let mut cmd = RemotingCommand {
-            code: 0,
-            opaque: -5,
-            version: 479,
-            flag: 1,
-            ..Default::default()
-        };
-        cmd.ext_fields.insert("queueId".into(), "3".into());
-        cmd.ext_fields.insert("msgId".into(), "AB".into());
-        assert_eq!(
-            enc(&cmd),
-            r#"{"code":0,"extFields":{"msgId":"AB","queueId":"3"},"flag":1,"language":"JAVA","opaque":-5,"serializeTypeCurrentRPC":"JSON","version":479}"#
-        );
-        cmd.remark = Some("a\"b\\c\n\u{1}é".into());
-        assert!(enc(&cmd).contains(r#""remark":"a\"b\\c\n\u0001é","#));
-    }
-
-    #[test]
-    fn integer_extremes() {
-        for v in [0, 7, -1, 10, i32::MIN, i32::MAX] {
-            let mut b = BytesMut::new();
-            put_i32(&mut b, v);
-            assert_eq!(b.as_ref(), v.to_string().as_bytes());
-        }
-    }
-
-    #[test]
-    fn escapes_every_control_character() {
-        let s: String = (0u8..0x20)
-            .map(char::from)
-            .chain(['"', '\\', '/', '中'])
-            .collect();
-        let mut b = BytesMut::new();
-        put_json_str(&mut b, &s);
-        let back: String = serde_json::from_slice(&b).unwrap();
-        assert_eq!(back, s);
-    }
-
     #[test]
     fn lenient_decode() {
         let cmd =
@@ -539,14 +380,5 @@ mod tests {
         assert_eq!(java_double(1.25e-5), "1.25E-5");
         assert_eq!(java_double(0.001), "0.001");
         assert_eq!(java_double(123456.789), "123456.789");
-    }
-
-    #[test]
-    fn round_trip() {
-        let mut cmd = RemotingCommand::request(10).with_remark("r");
-        cmd.ext_fields.insert("k".into(), "v\u{0}".into());
-        let mut b = BytesMut::new();
-        encode(&cmd, &mut b);
-        assert_eq!(decode(&b).unwrap(), cmd);
     }
 }
