@@ -376,3 +376,65 @@ async fn a_peer_that_never_reads_gets_bounded_buffers() {
     client.shutdown().await;
     srv.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_bad_custom_header_gets_an_error_naming_the_field() {
+    use cometmq_remoting::header::PullMessageRequestHeader;
+    let router = Router::new().route(
+        request::PULL_MESSAGE,
+        fn_processor(|_c, req: RemotingCommand| async move {
+            Some(match req.decode_header::<PullMessageRequestHeader>() {
+                Ok(h) => RemotingCommand::success().with_remark(h.topic),
+                Err(e) => RemotingCommand::header_error(&e),
+            })
+        }),
+    );
+    let srv = server(router, TransportConfig::default()).await;
+    let addr = srv.local_addr().to_string();
+    let client = RemotingClient::new(TransportConfig::default());
+    let fields = [
+        ("consumerGroup", "g"),
+        ("topic", "T"),
+        ("queueId", "0"),
+        ("queueOffset", "0"),
+        ("maxMsgNums", "32"),
+        ("sysFlag", "2"),
+        ("commitOffset", "0"),
+        ("suspendTimeoutMillis", "15000"),
+        ("subVersion", "0"),
+    ];
+    let pull = |skip: &str, bad: Option<(&str, &str)>| {
+        let mut req = RemotingCommand::request(request::PULL_MESSAGE);
+        for (k, v) in fields.iter().filter(|(k, _)| *k != skip) {
+            req.ext_fields.insert(k.to_string(), v.to_string());
+        }
+        if let Some((k, v)) = bad {
+            req.ext_fields.insert(k.to_string(), v.to_string());
+        }
+        req
+    };
+    let ok = client.invoke(&addr, pull("", None), T).await.unwrap();
+    assert_eq!(
+        (ok.code, ok.remark.as_deref()),
+        (response::SUCCESS, Some("T"))
+    );
+
+    let missing = client
+        .invoke(&addr, pull("queueOffset", None), T)
+        .await
+        .unwrap();
+    assert_eq!(missing.code, response::SYSTEM_ERROR);
+    assert_eq!(
+        missing.remark.as_deref(),
+        Some("the custom field <queueOffset> is null")
+    );
+
+    let invalid = client
+        .invoke(&addr, pull("", Some(("maxMsgNums", "many"))), T)
+        .await
+        .unwrap();
+    assert_eq!(invalid.code, response::SYSTEM_ERROR);
+    assert!(invalid.remark.unwrap_or_default().contains("<maxMsgNums>"));
+    client.shutdown().await;
+    srv.shutdown().await;
+}
