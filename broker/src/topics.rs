@@ -39,8 +39,7 @@ impl TopicTable {
     /// system topics RocketMQ's broker creates at start.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<TopicTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/topics.json");
-        let loaded: Option<TopicConfigSerializeWrapper> =
-            persist::load(&path, fastjson::from_slice)?;
+        let loaded: Option<TopicConfigSerializeWrapper> = persist::load_json(&path)?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
             data_version: DataVersion::new(now_ms()),
             ..Default::default()
