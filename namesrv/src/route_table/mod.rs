@@ -150,10 +150,8 @@ impl RouteTable {
         first |= old.is_none();
         let master_addr = group.master_addr().map(str::to_owned);
 
-        let changed = t
-            .live
-            .get(&key)
-            .map_or(true, |prev| prev.data_version != reg.data_version);
+        let changed =
+            !matches!(t.live.get(&key), Some(prev) if prev.data_version == reg.data_version);
         if reg.broker_id == MASTER_ID && (first || changed) {
             if delete_missing_topics {
                 remove_queues_where(&mut t.topics, &reg.broker_name, |topic| {

@@ -28,11 +28,13 @@ pub struct TestServer {
 
 /// The config tests start from: port 0, files under `dir`, extra `key=value` lines applied.
 pub fn config_in(dir: &TempDir, extra: &str) -> NamesrvConfig {
-    let mut c = NamesrvConfig::default();
-    c.listen_port = 0;
-    c.bind_address = "127.0.0.1".into();
-    c.kv_config_path = dir.path().join("kvConfig.json");
-    c.config_store_path = dir.path().join("namesrv.properties");
+    let mut c = NamesrvConfig {
+        listen_port: 0,
+        bind_address: "127.0.0.1".into(),
+        kv_config_path: dir.path().join("kvConfig.json"),
+        config_store_path: dir.path().join("namesrv.properties"),
+        ..NamesrvConfig::default()
+    };
     let unknown = c
         .apply(&cometmq_namesrv::properties::parse(extra))
         .expect("valid test config");
