@@ -123,49 +123,12 @@ impl RouteTable {
         };
         let mut t = self.write();
         let t = &mut *t;
-        t.clusters
-            .entry(reg.cluster.clone())
-            .or_default()
-            .insert(reg.broker_name.clone());
-
-        let mut first = !t.brokers.contains_key(&reg.broker_name);
-        let group = t
-            .brokers
-            .entry(reg.broker_name.clone())
-            .or_insert_with(|| BrokerData {
-                broker_name: reg.broker_name.clone(),
-                cluster: reg.cluster.clone(),
-                ..Default::default()
-            });
-        group.enable_acting_master = reg.enable_acting_master;
-        if reg.zone_name.is_some() {
-            group.zone_name.clone_from(&reg.zone_name);
-        }
-        group
-            .broker_addrs
-            .retain(|id, addr| *id == reg.broker_id || *addr != reg.broker_addr);
-        let old = group
-            .broker_addrs
-            .insert(reg.broker_id, reg.broker_addr.clone());
-        first |= old.is_none();
-        let master_addr = group.master_addr().map(str::to_owned);
-
+        let first = t.join_group(&reg);
         let changed =
             !matches!(t.live.get(&key), Some(prev) if prev.data_version == reg.data_version);
         if reg.broker_id == MASTER_ID && (first || changed) {
-            if delete_missing_topics {
-                remove_queues_where(&mut t.topics, &reg.broker_name, |topic| {
-                    !reg.topics.contains_key(topic)
-                });
-            }
-            for topic in reg.topics.values() {
-                t.topics
-                    .entry(topic.topic_name.clone())
-                    .or_default()
-                    .insert(reg.broker_name.clone(), queue_data(&reg.broker_name, topic));
-            }
+            t.load_topics(&reg, delete_missing_topics);
         }
-
         let prev = t.live.insert(
             key,
             LiveBroker {
@@ -187,22 +150,12 @@ impl RouteTable {
             t.filter_servers.remove(&reg.broker_addr);
         } else {
             t.filter_servers
-                .insert(reg.broker_addr.clone(), reg.filter_servers);
+                .insert(reg.broker_addr.clone(), reg.filter_servers.clone());
         }
-
         if reg.broker_id == MASTER_ID {
-            return RegisterResult::default();
-        }
-        let master = master_addr.and_then(|addr| {
-            let live = t.live.get(&BrokerAddr {
-                cluster: reg.cluster.clone(),
-                addr: addr.clone(),
-            })?;
-            Some((addr, live.ha_server_addr.clone()))
-        });
-        RegisterResult {
-            ha_server_addr: master.as_ref().map(|m| m.1.clone()),
-            master_addr: master.map(|m| m.0),
+            RegisterResult::default()
+        } else {
+            t.live_master(&reg.cluster, &reg.broker_name)
         }
     }
 
@@ -304,6 +257,73 @@ impl RouteTable {
             drop_broker(&mut t, key, name);
         }
         victims.into_iter().map(|(k, _)| k).collect()
+    }
+}
+
+impl Tables {
+    /// Adds the broker to its cluster and group (replacing another id on the same address).
+    /// Returns true when its id is new in the group: its topics must be read.
+    fn join_group(&mut self, reg: &Registration) -> bool {
+        self.clusters
+            .entry(reg.cluster.clone())
+            .or_default()
+            .insert(reg.broker_name.clone());
+        let group = self
+            .brokers
+            .entry(reg.broker_name.clone())
+            .or_insert_with(|| BrokerData {
+                broker_name: reg.broker_name.clone(),
+                cluster: reg.cluster.clone(),
+                ..Default::default()
+            });
+        group.enable_acting_master = reg.enable_acting_master;
+        if reg.zone_name.is_some() {
+            group.zone_name.clone_from(&reg.zone_name);
+        }
+        group
+            .broker_addrs
+            .retain(|id, addr| *id == reg.broker_id || *addr != reg.broker_addr);
+        group
+            .broker_addrs
+            .insert(reg.broker_id, reg.broker_addr.clone())
+            .is_none()
+    }
+
+    /// Takes the queues of a master's topics (optionally forgetting the topics it dropped).
+    fn load_topics(&mut self, reg: &Registration, delete_missing: bool) {
+        if delete_missing {
+            remove_queues_where(&mut self.topics, &reg.broker_name, |topic| {
+                !reg.topics.contains_key(topic)
+            });
+        }
+        for topic in reg.topics.values() {
+            self.topics
+                .entry(topic.topic_name.clone())
+                .or_default()
+                .insert(reg.broker_name.clone(), queue_data(&reg.broker_name, topic));
+        }
+    }
+
+    /// The group's master and its HA address, if the master is registered and live.
+    fn live_master(&self, cluster: &str, broker_name: &str) -> RegisterResult {
+        let Some(addr) = self
+            .brokers
+            .get(broker_name)
+            .and_then(BrokerData::master_addr)
+        else {
+            return RegisterResult::default();
+        };
+        let key = BrokerAddr {
+            cluster: cluster.to_owned(),
+            addr: addr.to_owned(),
+        };
+        match self.live.get(&key) {
+            Some(live) => RegisterResult {
+                master_addr: Some(addr.to_owned()),
+                ha_server_addr: Some(live.ha_server_addr.clone()),
+            },
+            None => RegisterResult::default(),
+        }
     }
 }
 
