@@ -2,8 +2,8 @@
 //! `Result<RemotingCommand, NamesrvError>`; errors become responses in one place
 //! ([`NamesrvError::to_response`]).
 //!
-//! Handlers are grouped by who calls them: [`broker`] (registration, heartbeats), [`route`]
-//! (routes and listings for clients and tools), [`admin`] (topic admin, KV config, settings).
+//! Handlers are grouped by who calls them: `broker` (registration, heartbeats), `route`
+//! (routes and listings for clients and tools), `admin` (topic admin, KV config, settings).
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 //! only for the few microseconds it holds the write lock.
 //!
 //! Registration, unregistration, expiry and channel close are in this file; queries and the
-//! admin operations on topics are in [`query`].
+//! admin operations on topics are in `query`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
