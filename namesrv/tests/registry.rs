@@ -12,7 +12,7 @@ use cometmq_remoting::header::{
 };
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use common::{body, eventually, legacy, Broker, TestServer, TIMEOUT};
+use common::{body, eventually, legacy, Broker, TestServer};
 
 async fn cluster_info(s: &TestServer) -> ClusterInfo {
     let resp = s
@@ -247,6 +247,5 @@ async fn slave_promoted_on_the_same_address_replaces_its_old_id() {
     let route = s.route("T").await.expect("route");
     let addrs: Vec<(&i64, &String)> = route.broker_datas[0].broker_addrs.iter().collect();
     assert_eq!(addrs, [(&0, &"10.0.0.2:10911".to_owned())]);
-    let _ = TIMEOUT;
     s.shutdown().await;
 }
