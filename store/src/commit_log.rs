@@ -67,6 +67,11 @@ impl Appender {
         }
     }
 
+    /// Replaces the queue offset table (after the ConsumeQueues are rebuilt at open).
+    pub(crate) fn set_queue_offsets(&mut self, table: HashMap<String, HashMap<i32, i64>>) {
+        self.queue_offsets = table;
+    }
+
     /// Store time of the last local append.
     pub(crate) fn last_store_timestamp(&self) -> i64 {
         self.last_store_timestamp

@@ -180,6 +180,7 @@ impl Index {
     }
 
     /// Number of files.
+    #[cfg(test)]
     pub(crate) fn file_count(&self) -> usize {
         self.read().len()
     }

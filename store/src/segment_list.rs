@@ -92,11 +92,6 @@ impl SegmentList {
         self.file_size
     }
 
-    /// The directory.
-    pub(crate) fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Creates the file starting at `base` and appends it to the list.
     pub(crate) fn create(&self, base: i64) -> Result<(Arc<Segment>, RegionWriter)> {
         std::fs::create_dir_all(&self.dir).at(&self.dir)?;
