@@ -44,12 +44,21 @@ pub(crate) struct RegionWriter {
 impl Region {
     /// Opens (creating if needed) `path`, sizes it to `len` bytes (never shrinking an
     /// existing file's mapping below `len`) and maps it. Nothing is published yet.
+    /// A new file is created at full size under a temporary name and renamed into
+    /// place, so a crash never leaves a short file behind.
     pub(crate) fn open(path: &Path, len: usize) -> io::Result<(Arc<Region>, RegionWriter)> {
+        if !path.exists() {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".tmp");
+            let tmp = std::path::PathBuf::from(tmp);
+            let f = File::create(&tmp)?;
+            f.set_len(len as u64)?;
+            drop(f);
+            std::fs::rename(&tmp, path)?;
+        }
         let file = OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(false)
             .open(path)?;
         Self::map_file(&file, len)
     }
