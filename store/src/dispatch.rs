@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::message::record::layout::{self, RecordKind};
-use cometmq_remoting::message::{property, sysflag, tags_code, Properties};
+use cometmq_remoting::message::{property, sysflag, tags_code};
 use tracing::{error, warn};
 
 use crate::consume_queue::{ConsumeQueue, CqEntry};
@@ -112,13 +112,13 @@ impl Dispatcher {
             }
         };
         let tran = sysflag::transaction_value(rec.sys_flag);
-        let props = Properties::parse_lossy(rec.properties);
+        let prop = |name| record::property(rec.properties, name);
         if tran == sysflag::TRANSACTION_NOT_TYPE || tran == sysflag::TRANSACTION_COMMIT_TYPE {
             let q = shared.queues.get_or_create(rec.topic, rec.queue_id);
             let entry = CqEntry {
                 phys_offset: self.next,
                 size: rec.total as i32,
-                tags_code: tags_code(props.get(property::TAGS)),
+                tags_code: tags_code(prop(property::TAGS)),
             };
             if q.put(rec.queue_offset, entry)? && !self.touched.iter().any(|t| Arc::ptr_eq(t, &q)) {
                 self.touched.push(q);
@@ -128,8 +128,8 @@ impl Dispatcher {
             if let Some(index) = &shared.index {
                 index.build(
                     rec.topic,
-                    props.get(property::UNIQ_KEY),
-                    props.get(property::KEYS),
+                    prop(property::UNIQ_KEY),
+                    prop(property::KEYS),
                     self.next,
                     rec.store_timestamp,
                     shared.clock.now_ms(),

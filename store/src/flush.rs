@@ -42,9 +42,14 @@ impl FlushService {
     pub(crate) fn wait_for(&self, end: i64) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let idle = st.waiters.is_empty();
         st.waiters.push((end, tx));
         drop(st);
-        self.cv.notify_one();
+        // Only the first waiter of a group needs to wake the thread: it takes the whole
+        // queue when it wakes (or is busy flushing and will look again).
+        if idle {
+            self.cv.notify_one();
+        }
         rx
     }
 

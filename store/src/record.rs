@@ -143,6 +143,26 @@ pub(crate) fn parse(buf: &[u8]) -> Result<RecordView<'_>, MessageError> {
     })
 }
 
+/// The value of property `name` in an encoded properties string, without allocating
+/// (same rules as `Properties::parse`: pairs `name\u{1}value\u{2}`, the last duplicate
+/// wins, malformed entries are skipped).
+pub(crate) fn property<'a>(properties: &'a [u8], name: &str) -> Option<&'a str> {
+    let mut found = None;
+    for entry in properties.split(|&b| b == 2) {
+        if entry.len() < 3 {
+            continue;
+        }
+        let Some(sep) = entry.iter().position(|&b| b == 1) else { continue };
+        if sep == 0 || sep + 1 >= entry.len() {
+            continue;
+        }
+        if &entry[..sep] == name.as_bytes() {
+            found = std::str::from_utf8(&entry[sep + 1..]).ok();
+        }
+    }
+    found
+}
+
 /// The body of a parsed record (for CRC checks).
 pub(crate) fn body<'a>(buf: &'a [u8], view: &RecordView<'_>) -> Option<&'a [u8]> {
     let start = body_len_pos(view.sys_flag) + 4;
@@ -181,6 +201,16 @@ pub(crate) mod tests {
         let long = "t".repeat(200);
         let rec = encode(&long, 0, b"", "");
         assert_eq!(parse(&rec).unwrap().topic, long);
+    }
+
+    #[test]
+    fn property_lookup_matches_the_codec() {
+        use cometmq_remoting::message::Properties;
+        let raw = b"TAGS\x01a\x02KEYS\x01k1 k2\x02x\x02\x01v\x02TAGS\x01b\x02E\x01\x02";
+        let parsed = Properties::parse_lossy(raw);
+        for name in ["TAGS", "KEYS", "E", "x", "nope"] {
+            assert_eq!(property(raw, name), parsed.get(name), "{name}");
+        }
     }
 
     #[test]

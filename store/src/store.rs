@@ -73,7 +73,8 @@ fn valid_topic(t: &str) -> bool {
 }
 
 fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked, PutStatus> {
-    let mut starts = Vec::with_capacity(1);
+    // Singles need no allocation: their only record starts at 0.
+    let mut starts = Vec::new();
     let mut first: Option<(std::ops::Range<usize>, i32, i32)> = None;
     let mut pos = 0;
     while pos < buf.len() {
@@ -95,7 +96,9 @@ fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked, PutStatus>
                 }
             }
         }
-        starts.push(pos);
+        if batch {
+            starts.push(pos);
+        }
         pos += rec.total;
         if !batch && pos != buf.len() {
             return Err(PutStatus::MessageIllegal);
@@ -265,7 +268,7 @@ impl MessageStore {
             let mut app = shared.log.appender();
             let req = AppendRequest {
                 records: &mut records[..],
-                starts: &c.starts,
+                starts: if batch { &c.starts } else { &[0] },
                 topic: c.topic,
                 queue_id: c.queue_id,
                 tran_type: c.tran_type,
