@@ -18,7 +18,8 @@ const BODY: usize = 1024;
 fn template(queue_id: i32) -> BytesMut {
     let host: SocketAddr = "127.0.0.1:10911".parse().unwrap();
     let body = vec![b'x'; BODY];
-    let props = "KEYS\u{1}bench-key\u{2}TAGS\u{1}TagA\u{2}UNIQ_KEY\u{1}0A0000010000000000000000000000\u{2}";
+    let props =
+        "KEYS\u{1}bench-key\u{2}TAGS\u{1}TagA\u{2}UNIQ_KEY\u{1}0A0000010000000000000000000000\u{2}";
     let mut parts = RecordParts::new("BenchmarkTest", &body, props.as_bytes(), host, host);
     parts.queue_id = queue_id;
     let mut buf = BytesMut::new();

@@ -98,7 +98,9 @@ impl Appender {
                     PutStatus::ServiceNotAvailable
                 })?;
             }
-            writer.publish(file_size).map_err(|_| PutStatus::ServiceNotAvailable)?;
+            writer
+                .publish(file_size)
+                .map_err(|_| PutStatus::ServiceNotAvailable)?;
         }
         let base = match &self.current {
             Some((seg, _)) => seg.base() + file_size as i64,
@@ -146,8 +148,15 @@ impl Appender {
         };
         let first_queue_offset = counter.as_deref().copied().unwrap_or(0);
         for (i, &start) in req.starts.iter().enumerate() {
-            let rec = req.records.get_mut(start..).ok_or(PutStatus::MessageIllegal)?;
-            let qo = if counted { first_queue_offset + i as i64 } else { 0 };
+            let rec = req
+                .records
+                .get_mut(start..)
+                .ok_or(PutStatus::MessageIllegal)?;
+            let qo = if counted {
+                first_queue_offset + i as i64
+            } else {
+                0
+            };
             let stamped = stamp_queue_offset(rec, qo)
                 .and_then(|()| stamp_physical_offset(rec, phys + start as i64))
                 .and_then(|()| stamp_store_timestamp(rec, req.now_ms))
@@ -179,7 +188,12 @@ impl Appender {
 
     /// Appends raw CommitLog bytes (replication) at `offset`, which must be the end of
     /// the log; splits them at file boundaries. Returns the new end.
-    pub(crate) fn append_raw(&mut self, segments: &SegmentList, offset: i64, mut data: &[u8]) -> Result<i64> {
+    pub(crate) fn append_raw(
+        &mut self,
+        segments: &SegmentList,
+        offset: i64,
+        mut data: &[u8],
+    ) -> Result<i64> {
         let file_size = segments.file_size();
         let mut end = match &self.current {
             Some((seg, _)) => seg.end(),
@@ -210,7 +224,9 @@ impl Appender {
             let pos = seg.published();
             let n = data.len().min(file_size - pos);
             let (chunk, rest) = data.split_at(n);
-            let io = writer.write(pos, chunk).and_then(|()| writer.publish(pos + n));
+            let io = writer
+                .write(pos, chunk)
+                .and_then(|()| writer.publish(pos + n));
             io.map_err(|source| StoreError::Io {
                 path: seg.path().to_path_buf(),
                 source,

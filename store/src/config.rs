@@ -147,7 +147,7 @@ impl StoreConfig {
             return bad("mapedFileSizeCommitLog must be at least 4096");
         }
         let cq = self.mapped_file_size_consume_queue;
-        if cq == 0 || cq % crate::consume_queue::ENTRY_SIZE != 0 {
+        if cq == 0 || !cq.is_multiple_of(crate::consume_queue::ENTRY_SIZE) {
             return bad("mapedFileSizeConsumeQueue must be a positive multiple of 20");
         }
         if self.max_hash_slot_num == 0 || self.max_index_num < 2 {

@@ -136,7 +136,13 @@ impl ConsumeQueue {
     /// Loads a queue's files and recovers it: entries end at the first never-written
     /// entry, and entries whose record would end past `log_end` (the recovered
     /// CommitLog end) are dropped and zeroed.
-    pub(crate) fn load(root: &Path, topic: &str, queue_id: i32, file_size: usize, log_end: i64) -> Result<Self> {
+    pub(crate) fn load(
+        root: &Path,
+        topic: &str,
+        queue_id: i32,
+        file_size: usize,
+        log_end: i64,
+    ) -> Result<Self> {
         let dir = queue_dir(root, topic, queue_id);
         let (segments, mut writers) = SegmentList::load(&dir, file_size)?;
         let segs = segments.snapshot();
@@ -165,14 +171,20 @@ impl ConsumeQueue {
                     continue;
                 }
                 match entry_at(&writers, file, n - 1) {
-                    Some(e) if e.is_filler() || e.phys_offset + i64::from(e.size) <= log_end => break,
+                    Some(e) if e.is_filler() || e.phys_offset + i64::from(e.size) <= log_end => {
+                        break
+                    }
                     _ => end = (file, n - 1),
                 }
             }
         }
         let (end_file, end_n) = end;
         // Drop files wholly past the end (keep an empty first file).
-        let keep = if end_n == 0 && end_file > 0 { end_file } else { end_file + 1 };
+        let keep = if end_n == 0 && end_file > 0 {
+            end_file
+        } else {
+            end_file + 1
+        };
         if let Some(first_gone) = segs.get(keep) {
             segments.delete_from(first_gone.base())?;
         }
@@ -181,7 +193,11 @@ impl ConsumeQueue {
         let kept = writers.len();
         for (i, mut writer) in writers.into_iter().enumerate() {
             let seg = Arc::clone(&segs[i]);
-            let valid = if i + 1 == kept { end_n.min(per_file) * ENTRY_SIZE } else { file_size };
+            let valid = if i + 1 == kept {
+                end_n.min(per_file) * ENTRY_SIZE
+            } else {
+                file_size
+            };
             zero_tail(&mut writer, valid).map_err(|source| StoreError::Io {
                 path: seg.path().to_path_buf(),
                 source,
@@ -196,7 +212,11 @@ impl ConsumeQueue {
             }
         }
         let cq = ConsumeQueue::from_parts(topic, queue_id, segments, tail);
-        if let Some(last) = cq.max_offset().checked_sub(1).filter(|&l| l >= cq.min_offset()) {
+        if let Some(last) = cq
+            .max_offset()
+            .checked_sub(1)
+            .filter(|&l| l >= cq.min_offset())
+        {
             if let Some(e) = cq.entry(last).filter(|e| !e.is_filler()) {
                 cq.max_phys_end
                     .store(e.phys_offset + i64::from(e.size), Ordering::Release);
@@ -331,7 +351,9 @@ impl ConsumeQueue {
     pub(crate) fn delete_below(&self, phys_min: i64) -> Result<usize> {
         let entries = self.segments.file_size() / ENTRY_SIZE;
         let gone = self.segments.delete_front(usize::MAX, |seg| {
-            let last = seg.read((entries - 1) * ENTRY_SIZE, ENTRY_SIZE).and_then(CqEntry::decode);
+            let last = seg
+                .read((entries - 1) * ENTRY_SIZE, ENTRY_SIZE)
+                .and_then(CqEntry::decode);
             last.is_some_and(|e| !e.is_filler() && e.phys_offset + i64::from(e.size) <= phys_min)
         })?;
         self.correct_min_offset(phys_min);
@@ -363,7 +385,10 @@ pub(crate) fn zero_tail(writer: &mut RegionWriter, from: usize) -> std::io::Resu
     let mut pos = from;
     while pos < len {
         let n = (CHUNK - pos % CHUNK).min(len - pos);
-        if writer.peek(pos, n).is_some_and(|b| b.iter().any(|&x| x != 0)) {
+        if writer
+            .peek(pos, n)
+            .is_some_and(|b| b.iter().any(|&x| x != 0))
+        {
             writer.write(pos, &zeros[..n])?;
         }
         pos += n;
@@ -385,8 +410,16 @@ mod tests {
 
     #[test]
     fn entry_roundtrip_and_java_bytes() {
-        let b = CqEntry { phys_offset: 1, size: 2, tags_code: 2598919 }.encode();
-        assert_eq!(b, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0x27, 0xa8, 0x07]);
+        let b = CqEntry {
+            phys_offset: 1,
+            size: 2,
+            tags_code: 2598919,
+        }
+        .encode();
+        assert_eq!(
+            b,
+            [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0x27, 0xa8, 0x07]
+        );
         assert_eq!(CqEntry::decode(&b).unwrap().tags_code, 2598919);
     }
 
@@ -400,7 +433,11 @@ mod tests {
         assert!(!cq.put(3, e(999)).unwrap(), "duplicates are skipped");
         assert_eq!(cq.max_offset(), 12);
         assert_eq!(cq.entry(7), Some(e(700)));
-        assert_eq!(cq.block(3, 10).unwrap().len(), 2, "blocks stop at a file end");
+        assert_eq!(
+            cq.block(3, 10).unwrap().len(),
+            2,
+            "blocks stop at a file end"
+        );
         assert_eq!(cq.roll_next_file(7), 10);
         assert!(dir.path().join("T/1/00000000000000000100").exists());
         assert_eq!(cq.max_phys_end(), 1200);

@@ -86,9 +86,15 @@ impl Dispatcher {
         let pos = (self.next - seg.base()) as usize;
         let avail = seg.published().saturating_sub(pos);
         if avail < 8 {
-            return Ok(if seg.is_full() { Step::NextFile } else { Step::Wait });
+            return Ok(if seg.is_full() {
+                Step::NextFile
+            } else {
+                Step::Wait
+            });
         }
-        let Some(head) = seg.read(pos, 8) else { return Ok(Step::Wait) };
+        let Some(head) = seg.read(pos, 8) else {
+            return Ok(Step::Wait);
+        };
         let header = match layout::peek_header(head) {
             Ok(h) => h,
             Err(e) => {
@@ -101,9 +107,15 @@ impl Dispatcher {
         }
         let total = usize::try_from(header.total_size).unwrap_or(usize::MAX);
         if total > avail {
-            return Ok(if total > seg.size() - pos { Step::NextFile } else { Step::Wait });
+            return Ok(if total > seg.size() - pos {
+                Step::NextFile
+            } else {
+                Step::Wait
+            });
         }
-        let Some(bytes) = seg.read(pos, total) else { return Ok(Step::Wait) };
+        let Some(bytes) = seg.read(pos, total) else {
+            return Ok(Step::Wait);
+        };
         let rec = match record::parse(bytes) {
             Ok(r) => r,
             Err(e) => {
@@ -180,7 +192,9 @@ impl Dispatcher {
             }
             if !progressed {
                 let left = interval.saturating_sub(last_flush.elapsed());
-                shared.dispatch_signal.wait(left.max(Duration::from_millis(1)));
+                shared
+                    .dispatch_signal
+                    .wait(left.max(Duration::from_millis(1)));
             }
         }
     }

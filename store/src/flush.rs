@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use tracing::warn;
 
-use crate::commit_log::CommitLog;
 use crate::checkpoint::Checkpoint;
+use crate::commit_log::CommitLog;
 use crate::config::{FlushDiskType, StoreConfig};
 
 const PAGE: i64 = 4096;

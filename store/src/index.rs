@@ -51,12 +51,20 @@ pub(crate) fn file_name(ms: i64) -> String {
 impl Index {
     /// Opens the IndexFiles of `dir`. With `redispatch_from` (abnormal recovery), records
     /// from that CommitLog offset on are indexed again, since their entries may be lost.
-    pub(crate) fn load(dir: &Path, slots: usize, entries: usize, redispatch_from: Option<i64>) -> Result<Index> {
+    pub(crate) fn load(
+        dir: &Path,
+        slots: usize,
+        entries: usize,
+        redispatch_from: Option<i64>,
+    ) -> Result<Index> {
         let mut names = Vec::new();
         if dir.exists() {
             for entry in std::fs::read_dir(dir).at(dir)? {
                 let name = entry.at(dir)?.file_name();
-                if let Some(n) = name.to_str().filter(|n| n.len() == 17 && n.bytes().all(|b| b.is_ascii_digit())) {
+                if let Some(n) = name
+                    .to_str()
+                    .filter(|n| n.len() == 17 && n.bytes().all(|b| b.is_ascii_digit()))
+                {
                     names.push(n.to_owned());
                 }
             }
@@ -106,7 +114,10 @@ impl Index {
         if phys < self.indexed_upto.load(Ordering::Acquire) {
             return Ok(());
         }
-        let tokens = keys.into_iter().flat_map(|k| k.split(' ')).filter(|k| !k.is_empty());
+        let tokens = keys
+            .into_iter()
+            .flat_map(|k| k.split(' '))
+            .filter(|k| !k.is_empty());
         let all = uniq_key.filter(|k| !k.is_empty()).into_iter().chain(tokens);
         let mut files = self.write();
         let mut key = String::with_capacity(topic.len() + 40);
@@ -125,7 +136,8 @@ impl Index {
                     ms += 1;
                 }
                 std::fs::create_dir_all(&self.dir).at(&self.dir)?;
-                let mut file = IndexFile::open(&self.dir.join(file_name(ms)), self.slots, self.entries)?;
+                let mut file =
+                    IndexFile::open(&self.dir.join(file_name(ms)), self.slots, self.entries)?;
                 file.put(&key, phys, store_timestamp)?;
                 files.push(file);
             }
@@ -137,7 +149,14 @@ impl Index {
     /// CommitLog offsets of records with `key` in `topic` stored within `[begin, end]`,
     /// newest first, at most `max`, without duplicates; plus the newest file's end
     /// timestamp and end offset.
-    pub(crate) fn query(&self, topic: &str, key: &str, max: usize, begin: i64, end: i64) -> (Vec<i64>, i64, i64) {
+    pub(crate) fn query(
+        &self,
+        topic: &str,
+        key: &str,
+        max: usize,
+        begin: i64,
+        end: i64,
+    ) -> (Vec<i64>, i64, i64) {
         let full = format!("{topic}#{key}");
         let files = self.read();
         let mut out = Vec::new();
@@ -200,8 +219,10 @@ mod tests {
     fn build_query_roll_and_reload() {
         let dir = tempfile::tempdir().unwrap();
         let idx = Index::load(dir.path(), 8, 4, None).unwrap();
-        idx.build("T", Some("U1"), Some("k1 k2"), 100, 1000, 1000).unwrap();
-        idx.build("T", Some("U2"), Some("k1"), 200, 2000, 2000).unwrap();
+        idx.build("T", Some("U1"), Some("k1 k2"), 100, 1000, 1000)
+            .unwrap();
+        idx.build("T", Some("U2"), Some("k1"), 200, 2000, 2000)
+            .unwrap();
         assert_eq!(idx.file_count(), 2, "4 entries per file, entry 0 unused");
         let (hits, ts, phy) = idx.query("T", "k1", 10, 0, i64::MAX);
         assert_eq!(hits, vec![200, 100]);
@@ -209,12 +230,21 @@ mod tests {
         assert_eq!(idx.query("T", "U1", 10, 0, i64::MAX).0, vec![100]);
         assert!(idx.query("Other", "k1", 10, 0, i64::MAX).0.is_empty());
         idx.build("T", Some("U1"), None, 100, 1000, 3000).unwrap();
-        assert_eq!(idx.query("T", "U1", 10, 0, i64::MAX).0, vec![100], "already indexed");
+        assert_eq!(
+            idx.query("T", "U1", 10, 0, i64::MAX).0,
+            vec![100],
+            "already indexed"
+        );
         drop(idx);
 
         let idx = Index::load(dir.path(), 8, 4, Some(150)).unwrap();
-        idx.build("T", Some("U2"), Some("k1"), 200, 2000, 4000).unwrap();
-        assert_eq!(idx.query("T", "k1", 10, 0, i64::MAX).0, vec![200, 100], "deduplicated");
+        idx.build("T", Some("U2"), Some("k1"), 200, 2000, 4000)
+            .unwrap();
+        assert_eq!(
+            idx.query("T", "k1", 10, 0, i64::MAX).0,
+            vec![200, 100],
+            "deduplicated"
+        );
         assert_eq!(idx.delete_below(250).unwrap(), 2);
         assert_eq!(idx.file_count(), 1);
     }

@@ -116,7 +116,11 @@ impl IndexFile {
             entries,
             header: IndexHeader::default(),
         };
-        match file.writer.peek(0, HEADER_SIZE).and_then(IndexHeader::decode) {
+        match file
+            .writer
+            .peek(0, HEADER_SIZE)
+            .and_then(IndexHeader::decode)
+        {
             Some(h) if existed && h.index_count >= 1 => file.header = h,
             _ => {
                 file.header.index_count = 1;
@@ -182,7 +186,9 @@ impl IndexFile {
         entry[12..16].copy_from_slice(&(time_diff as i32).to_be_bytes());
         entry[16..20].copy_from_slice(&prev.to_be_bytes());
         let epos = self.entry_pos(count as usize);
-        self.writer.write(epos, &entry).map_err(io_err(&self.path))?;
+        self.writer
+            .write(epos, &entry)
+            .map_err(io_err(&self.path))?;
         self.writer
             .write(slot_pos, &count.to_be_bytes())
             .map_err(io_err(&self.path))?;
@@ -211,7 +217,9 @@ impl IndexFile {
     pub(crate) fn select(&self, key: &str, max: usize, begin: i64, end: i64, out: &mut Vec<i64>) {
         let hash = key_hash(key);
         let count = self.header.index_count;
-        let Some(mut next) = self.read_i32(self.slot_pos(hash)) else { return };
+        let Some(mut next) = self.read_i32(self.slot_pos(hash)) else {
+            return;
+        };
         if next <= 0 || next > count || count <= 1 {
             return;
         }
@@ -219,7 +227,9 @@ impl IndexFile {
         while out.len() < max && steps < self.entries {
             steps += 1;
             let pos = self.entry_pos(next as usize);
-            let Some(e) = self.writer.peek(pos, ENTRY_SIZE) else { return };
+            let Some(e) = self.writer.peek(pos, ENTRY_SIZE) else {
+                return;
+            };
             let (Some(h), Some(phy), Some(diff), Some(prev)) =
                 (be_i32(e, 0), be_i64(e, 4), be_i32(e, 12), be_i32(e, 16))
             else {

@@ -38,8 +38,8 @@ mod segment;
 mod segment_list;
 mod shared;
 mod signal;
-mod statvfs;
 pub mod status;
+mod statvfs;
 mod store;
 
 pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};

@@ -56,10 +56,7 @@ impl Region {
             drop(f);
             std::fs::rename(&tmp, path)?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)?;
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
         Self::map_file(&file, len)
     }
 
@@ -138,7 +135,7 @@ impl RegionWriter {
     /// published position and inside the mapping. Does not publish.
     pub(crate) fn write(&mut self, pos: usize, data: &[u8]) -> io::Result<()> {
         let region = &self.region;
-        let end = pos.checked_add(data.len()).unwrap_or(usize::MAX);
+        let end = pos.saturating_add(data.len());
         if pos < region.published() || end > region.len {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -185,7 +182,10 @@ impl RegionWriter {
         if end < region.published() || end > region.len {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("cannot publish up to {end} (published {})", region.published()),
+                format!(
+                    "cannot publish up to {end} (published {})",
+                    region.published()
+                ),
             ));
         }
         region.published.store(end, Ordering::Release);

@@ -27,17 +27,23 @@ impl Queues {
         if dir.exists() {
             for topic in std::fs::read_dir(dir).at(dir)? {
                 let topic = topic.at(dir)?;
-                let Some(name) = topic.file_name().to_str().map(str::to_owned) else { continue };
+                let Some(name) = topic.file_name().to_str().map(str::to_owned) else {
+                    continue;
+                };
                 if !topic.path().is_dir() {
                     continue;
                 }
                 for q in std::fs::read_dir(topic.path()).at(topic.path())? {
                     let q = q.at(topic.path())?;
-                    let Some(id) = q.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                    let Some(id) = q.file_name().to_str().and_then(|s| s.parse::<i32>().ok())
+                    else {
                         continue;
                     };
                     let cq = ConsumeQueue::load(dir, &name, id, file_size, log_end)?;
-                    table.entry(name.clone()).or_default().insert(id, Arc::new(cq));
+                    table
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(id, Arc::new(cq));
                 }
             }
         }
@@ -61,11 +67,14 @@ impl Queues {
         }
         let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
         let queues = t.entry(topic.to_owned()).or_default();
-        Arc::clone(
-            queues
-                .entry(queue_id)
-                .or_insert_with(|| Arc::new(ConsumeQueue::new(&self.dir, topic, queue_id, self.file_size))),
-        )
+        Arc::clone(queues.entry(queue_id).or_insert_with(|| {
+            Arc::new(ConsumeQueue::new(
+                &self.dir,
+                topic,
+                queue_id,
+                self.file_size,
+            ))
+        }))
     }
 
     /// Every queue.

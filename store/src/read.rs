@@ -73,7 +73,12 @@ pub(crate) fn get_messages(
     }
     let scan = MAX_SCAN.max(max_count);
     let Some(block) = cq.block(offset, scan) else {
-        return result(GetStatus::OffsetFoundNull, cq.roll_next_file(offset), min, max);
+        return result(
+            GetStatus::OffsetFoundNull,
+            cq.roll_next_file(offset),
+            min,
+            max,
+        );
     };
     let max_count = max_count.min(shared.config.max_transfer_count_on_message_in_memory);
     let max_bytes = shared.config.max_transfer_bytes_on_message_in_memory;
@@ -89,7 +94,10 @@ pub(crate) fn get_messages(
         if e.is_filler() || !filter.is_matched_by_tags_code(e.tags_code) {
             continue;
         }
-        let Some(bytes) = usize::try_from(e.size).ok().and_then(|s| shared.log.view(e.phys_offset, s)) else {
+        let Some(bytes) = usize::try_from(e.size)
+            .ok()
+            .and_then(|s| shared.log.view(e.phys_offset, s))
+        else {
             if out.messages.is_empty() {
                 out.status = GetStatus::MessageWasRemoving;
             }
@@ -106,21 +114,37 @@ pub(crate) fn get_messages(
 
 /// Whether the record matches `topic` and `key` (its UNIQ_KEY or one of its KEYS).
 fn has_key(record: &Bytes, topic: &str, key: &str) -> bool {
-    let Ok(m) = decode_record(record, DecodeOptions::SKIP_BODY) else { return false };
+    let Ok(m) = decode_record(record, DecodeOptions::SKIP_BODY) else {
+        return false;
+    };
     m.topic == topic
         && (m.property(property::UNIQ_KEY) == Some(key)
-            || m.property(property::KEYS).is_some_and(|ks| ks.split(' ').any(|k| k == key)))
+            || m.property(property::KEYS)
+                .is_some_and(|ks| ks.split(' ').any(|k| k == key)))
 }
 
-pub(crate) fn query_by_key(shared: &Shared, topic: &str, key: &str, max: usize, begin: i64, end: i64) -> QueryResult {
-    let Some(index) = &shared.index else { return QueryResult::default() };
+pub(crate) fn query_by_key(
+    shared: &Shared,
+    topic: &str,
+    key: &str,
+    max: usize,
+    begin: i64,
+    end: i64,
+) -> QueryResult {
+    let Some(index) = &shared.index else {
+        return QueryResult::default();
+    };
     let (offsets, ts, phy) = index.query(topic, key, max, begin, end);
     let mut messages = Vec::new();
     for phys in offsets {
         if messages.len() >= max {
             break;
         }
-        if let Some(rec) = shared.log.record_at(phys).filter(|r| has_key(r, topic, key)) {
+        if let Some(rec) = shared
+            .log
+            .record_at(phys)
+            .filter(|r| has_key(r, topic, key))
+        {
             messages.push(rec);
         }
     }
@@ -140,7 +164,9 @@ fn entry_time(shared: &Shared, cq: &ConsumeQueue, offset: i64) -> Option<i64> {
 /// The first queue offset whose message was stored at or after `timestamp` (5.x
 /// `BoundaryType.LOWER`); the max offset if none was.
 pub(crate) fn offset_by_time(shared: &Shared, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
-    let Some(cq) = shared.queues.get(topic, queue_id) else { return 0 };
+    let Some(cq) = shared.queues.get(topic, queue_id) else {
+        return 0;
+    };
     let (mut lo, mut hi) = (cq.min_offset(), cq.max_offset());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;

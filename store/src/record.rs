@@ -5,8 +5,8 @@
 //! the properties; the append path only needs to validate and route a record.
 
 use cometmq_remoting::message::record::layout::{
-    self, body_len_pos, store_timestamp_pos, MIN_RECORD_LEN, PHYSICAL_OFFSET_POS,
-    QUEUE_ID_POS, QUEUE_OFFSET_POS, SYSFLAG_POS,
+    self, body_len_pos, store_timestamp_pos, MIN_RECORD_LEN, PHYSICAL_OFFSET_POS, QUEUE_ID_POS,
+    QUEUE_OFFSET_POS, SYSFLAG_POS,
 };
 use cometmq_remoting::message::record::RecordKind;
 use cometmq_remoting::message::{MessageError, MessageVersion};
@@ -113,7 +113,9 @@ pub(crate) fn parse(buf: &[u8]) -> Result<RecordView<'_>, MessageError> {
         .ok_or_else(|| truncated("TOPIC", topic_len, total.saturating_sub(pos)))?;
     let topic = std::str::from_utf8(topic).map_err(|_| MessageError::Utf8 { field: "topic" })?;
     pos += topic_len;
-    let b = rec.get(pos..pos + 2).ok_or_else(|| short("PROPERTIESLENGTH"))?;
+    let b = rec
+        .get(pos..pos + 2)
+        .ok_or_else(|| short("PROPERTIESLENGTH"))?;
     let props_len_raw = i16::from_be_bytes([b[0], b[1]]);
     let props_len = usize::try_from(props_len_raw).map_err(|_| MessageError::BadLength {
         field: "PROPERTIESLENGTH",
@@ -152,7 +154,9 @@ pub(crate) fn property<'a>(properties: &'a [u8], name: &str) -> Option<&'a str> 
         if entry.len() < 3 {
             continue;
         }
-        let Some(sep) = entry.iter().position(|&b| b == 1) else { continue };
+        let Some(sep) = entry.iter().position(|&b| b == 1) else {
+            continue;
+        };
         if sep == 0 || sep + 1 >= entry.len() {
             continue;
         }
@@ -225,6 +229,9 @@ pub(crate) mod tests {
         assert!(matches!(parse(&[0u8; 8]), Err(MessageError::BadMagic(0))));
         let mut blank = BytesMut::new();
         layout::encode_blank(&mut blank, 100);
-        assert!(matches!(parse(&blank), Err(MessageError::Blank { total_size: 100 })));
+        assert!(matches!(
+            parse(&blank),
+            Err(MessageError::Blank { total_size: 100 })
+        ));
     }
 }

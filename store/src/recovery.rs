@@ -66,7 +66,11 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
         Err(e) => return Check::Invalid(e.to_string()),
     };
     if rec.physical_offset != base + pos as i64 {
-        return Check::Invalid(format!("PHYSICALOFFSET {} at {}", rec.physical_offset, base + pos as i64));
+        return Check::Invalid(format!(
+            "PHYSICALOFFSET {} at {}",
+            rec.physical_offset,
+            base + pos as i64
+        ));
     }
     if crc {
         let stored = be_i32(bytes, BODY_CRC_POS);
@@ -82,7 +86,9 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
 fn first_store_time(writer: &RegionWriter) -> Option<i64> {
     let head = writer.peek(0, 8)?;
     let total = usize::try_from(layout::peek_header(head).ok()?.total_size).ok()?;
-    record::parse(writer.peek(0, total)?).ok().map(|r| r.store_timestamp)
+    record::parse(writer.peek(0, total)?)
+        .ok()
+        .map(|r| r.store_timestamp)
 }
 
 /// Loads and recovers the CommitLog in `dir`.
@@ -138,7 +144,10 @@ pub(crate) fn recover_commit_log(
     }
     // Files past the end go (a BLANK-closed last file keeps the end at its end).
     if let Some(gone) = segs.get(end_file + 1) {
-        warn!(from = gone.base(), "deleting CommitLog files past the recovered end");
+        warn!(
+            from = gone.base(),
+            "deleting CommitLog files past the recovered end"
+        );
         segments.delete_from(gone.base())?;
         writers.truncate(end_file + 1);
     }

@@ -57,13 +57,19 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
         let reserved = cfg.file_reserved_time.as_millis() as i64;
         let dispatched = *shared.dispatched.borrow();
         report.commit_log_files_deleted =
-            shared.log.segments().delete_front(cfg.delete_file_batch_max, |seg| {
-                let expired = seg.modified_ms().is_some_and(|m| m + reserved <= now);
-                let safe = seg.base() + seg.size() as i64 <= dispatched;
-                safe && (expired || forcibly)
-            })?;
+            shared
+                .log
+                .segments()
+                .delete_front(cfg.delete_file_batch_max, |seg| {
+                    let expired = seg.modified_ms().is_some_and(|m| m + reserved <= now);
+                    let safe = seg.base() + seg.size() as i64 <= dispatched;
+                    safe && (expired || forcibly)
+                })?;
         if report.commit_log_files_deleted > 0 {
-            info!(n = report.commit_log_files_deleted, "deleted expired CommitLog files");
+            info!(
+                n = report.commit_log_files_deleted,
+                "deleted expired CommitLog files"
+            );
         }
     }
     let min = shared.log.min_offset();
@@ -82,7 +88,9 @@ pub(crate) fn thread(shared: &Shared) {
         if let Err(e) = run(shared) {
             warn!(error = %e, "retention pass failed");
         }
-        shared.retention_signal.wait(shared.config.clean_resource_interval);
+        shared
+            .retention_signal
+            .wait(shared.config.clean_resource_interval);
     }
 }
 

@@ -68,7 +68,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let g = RunGuard::acquire(dir.path()).unwrap();
         assert!(!g.last_exit_crashed);
-        assert!(matches!(RunGuard::acquire(dir.path()), Err(StoreError::Locked(_))));
+        assert!(matches!(
+            RunGuard::acquire(dir.path()),
+            Err(StoreError::Locked(_))
+        ));
         drop(g);
         let g = RunGuard::acquire(dir.path()).unwrap();
         assert!(g.last_exit_crashed, "abort left behind");

@@ -140,7 +140,11 @@ impl SegmentList {
 
     /// Removes and deletes segments for which `doomed` holds, from the front only, at
     /// most `max` of them and never the last one; returns how many went.
-    pub(crate) fn delete_front(&self, max: usize, mut doomed: impl FnMut(&Segment) -> bool) -> Result<usize> {
+    pub(crate) fn delete_front(
+        &self,
+        max: usize,
+        mut doomed: impl FnMut(&Segment) -> bool,
+    ) -> Result<usize> {
         let victims: Vec<Arc<Segment>> = {
             let segs = self.read();
             segs.iter()
@@ -212,7 +216,11 @@ mod tests {
         assert_eq!(list.delete_front(10, |s| s.base() < 8192).unwrap(), 2);
         assert_eq!(list.len(), 1);
         assert!(!dir.path().join("00000000000000000000").exists());
-        assert_eq!(list.delete_front(10, |_| true).unwrap(), 0, "never the last");
+        assert_eq!(
+            list.delete_front(10, |_| true).unwrap(),
+            0,
+            "never the last"
+        );
         list.delete_from(8192).unwrap();
         assert_eq!(list.len(), 0);
         assert!(SegmentList::load(dir.path(), 4096).unwrap().0.len() == 0);

@@ -79,7 +79,10 @@ fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked, PutStatus>
     let mut pos = 0;
     while pos < buf.len() {
         let rec = record::parse(&buf[pos..]).map_err(|e| match e {
-            MessageError::BadLength { field: "PROPERTIESLENGTH", .. } => PutStatus::PropertiesSizeExceeded,
+            MessageError::BadLength {
+                field: "PROPERTIESLENGTH",
+                ..
+            } => PutStatus::PropertiesSizeExceeded,
             _ => PutStatus::MessageIllegal,
         })?;
         if rec.body_len > max_body || rec.queue_id < 0 || !valid_topic(rec.topic) {
@@ -91,7 +94,10 @@ fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked, PutStatus>
         match &first {
             None => first = Some((topic, rec.queue_id, tran)),
             Some((t, q, tr)) => {
-                if buf.get(t.clone()) != Some(rec.topic.as_bytes()) || *q != rec.queue_id || *tr != tran {
+                if buf.get(t.clone()) != Some(rec.topic.as_bytes())
+                    || *q != rec.queue_id
+                    || *tr != tran
+                {
                     return Err(PutStatus::MessageIllegal);
                 }
             }
@@ -124,7 +130,11 @@ impl MessageStore {
     }
 
     /// [`MessageStore::open`] with an injected clock and disk-usage source.
-    pub fn open_with(config: StoreConfig, clock: Arc<dyn Clock>, disk: Arc<dyn DiskUsage>) -> Result<MessageStore> {
+    pub fn open_with(
+        config: StoreConfig,
+        clock: Arc<dyn Clock>,
+        disk: Arc<dyn DiskUsage>,
+    ) -> Result<MessageStore> {
         config.validate()?;
         let root = config.store_path_root_dir.clone();
         let guard = RunGuard::acquire(&root)?;
@@ -141,13 +151,22 @@ impl MessageStore {
             config.message_index_enable,
             config.check_crc_on_recover,
         )?;
-        let queues = Queues::load(&config.consume_queue_dir(), config.mapped_file_size_consume_queue, rec.end)?;
+        let queues = Queues::load(
+            &config.consume_queue_dir(),
+            config.mapped_file_size_consume_queue,
+            rec.end,
+        )?;
         let log_min = rec.segments.min_offset();
         for q in queues.all() {
             q.correct_min_offset(log_min);
         }
         let dispatch_from = rec.redispatch_from.unwrap_or_else(|| {
-            let cq_end = queues.all().iter().map(|q| q.max_phys_end()).max().unwrap_or(0);
+            let cq_end = queues
+                .all()
+                .iter()
+                .map(|q| q.max_phys_end())
+                .max()
+                .unwrap_or(0);
             cq_end.clamp(log_min, rec.end.max(log_min))
         });
         let index = if config.message_index_enable {
@@ -180,9 +199,16 @@ impl MessageStore {
         let mut dispatcher = Dispatcher::new(dispatch_from);
         while dispatcher.run_once(&shared) {}
         if dispatcher.next() < shared.log.max_offset() {
-            warn!(at = dispatcher.next(), end = shared.log.max_offset(), "records left undispatched at open");
+            warn!(
+                at = dispatcher.next(),
+                end = shared.log.max_offset(),
+                "records left undispatched at open"
+            );
         }
-        shared.log.appender().set_queue_offsets(shared.queues.max_offsets());
+        shared
+            .log
+            .appender()
+            .set_queue_offsets(shared.queues.max_offsets());
         dispatcher.flush_logics(&shared)?;
         retention::run(&shared)?;
 
@@ -194,11 +220,20 @@ impl MessageStore {
                 .at(&root)
         };
         let s = Arc::clone(&shared);
-        threads.push(spawn("store-flush", Box::new(move || s.flush.run(&s.log, &s.checkpoint, &s.config)))?);
+        threads.push(spawn(
+            "store-flush",
+            Box::new(move || s.flush.run(&s.log, &s.checkpoint, &s.config)),
+        )?);
         let s = Arc::clone(&shared);
-        threads.push(spawn("store-dispatch", Box::new(move || dispatcher.run(&s)))?);
+        threads.push(spawn(
+            "store-dispatch",
+            Box::new(move || dispatcher.run(&s)),
+        )?);
         let s = Arc::clone(&shared);
-        threads.push(spawn("store-retention", Box::new(move || retention::thread(&s)))?);
+        threads.push(spawn(
+            "store-retention",
+            Box::new(move || retention::thread(&s)),
+        )?);
         Ok(MessageStore {
             shared,
             threads: Mutex::new(threads),
@@ -239,15 +274,16 @@ impl MessageStore {
             Ok(a) => a,
             Err(status) => return PutResult::failed(status),
         };
-        let status = if self.shared.config.flush_disk_type == FlushDiskType::SyncFlush && opts.wait_flush {
-            let rx = self.shared.flush.wait_for(appended.end_offset());
-            match tokio::time::timeout(self.shared.config.sync_flush_timeout, rx).await {
-                Ok(Ok(())) => PutStatus::PutOk,
-                _ => PutStatus::FlushDiskTimeout,
-            }
-        } else {
-            PutStatus::PutOk
-        };
+        let status =
+            if self.shared.config.flush_disk_type == FlushDiskType::SyncFlush && opts.wait_flush {
+                let rx = self.shared.flush.wait_for(appended.end_offset());
+                match tokio::time::timeout(self.shared.config.sync_flush_timeout, rx).await {
+                    Ok(Ok(())) => PutStatus::PutOk,
+                    _ => PutStatus::FlushDiskTimeout,
+                }
+            } else {
+                PutStatus::PutOk
+            };
         PutResult {
             status,
             appended: Some(appended),
@@ -289,11 +325,11 @@ impl MessageStore {
         if self.shared.shutting_down.load(Ordering::Acquire) {
             return Err(StoreError::Shutdown);
         }
-        let end = self
-            .shared
-            .log
-            .appender()
-            .append_raw(self.shared.log.segments(), phys_offset, data)?;
+        let end =
+            self.shared
+                .log
+                .appender()
+                .append_raw(self.shared.log.segments(), phys_offset, data)?;
         self.shared.dispatch_signal.raise();
         Ok(end)
     }
@@ -326,7 +362,14 @@ impl MessageStore {
 
     /// Messages of `topic` whose UNIQ_KEY or one of whose KEYS is `key`, stored within
     /// `[begin_ms, end_ms]`, newest first, at most `max`.
-    pub fn query_by_key(&self, topic: &str, key: &str, max: usize, begin_ms: i64, end_ms: i64) -> QueryResult {
+    pub fn query_by_key(
+        &self,
+        topic: &str,
+        key: &str,
+        max: usize,
+        begin_ms: i64,
+        end_ms: i64,
+    ) -> QueryResult {
         read::query_by_key(&self.shared, topic, key, max, begin_ms, end_ms)
     }
 
@@ -338,12 +381,18 @@ impl MessageStore {
 
     /// The queue's min offset (0 if unknown).
     pub fn min_offset(&self, topic: &str, queue_id: i32) -> i64 {
-        self.shared.queues.get(topic, queue_id).map_or(0, |q| q.min_offset())
+        self.shared
+            .queues
+            .get(topic, queue_id)
+            .map_or(0, |q| q.min_offset())
     }
 
     /// The queue's max offset: one past its last dispatched message (0 if unknown).
     pub fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
-        self.shared.queues.get(topic, queue_id).map_or(0, |q| q.max_offset())
+        self.shared
+            .queues
+            .get(topic, queue_id)
+            .map_or(0, |q| q.max_offset())
     }
 
     /// Every known queue `(topic, queue id)`.
@@ -362,7 +411,8 @@ impl MessageStore {
     /// Store time of the oldest message still in the CommitLog.
     pub fn earliest_time(&self) -> Option<i64> {
         let log = &self.shared.log;
-        log.store_timestamp_at(log.min_offset()).filter(|_| log.max_offset() > log.min_offset())
+        log.store_timestamp_at(log.min_offset())
+            .filter(|_| log.max_offset() > log.min_offset())
     }
 
     /// Store time of the oldest message of a queue.
@@ -394,7 +444,10 @@ impl MessageStore {
     /// A receiver of the queue's max offset, updated when its new messages become
     /// readable (long polling). Subscribing to an unknown queue creates it empty.
     pub fn subscribe_growth(&self, topic: &str, queue_id: i32) -> watch::Receiver<i64> {
-        self.shared.queues.get_or_create(topic, queue_id).subscribe()
+        self.shared
+            .queues
+            .get_or_create(topic, queue_id)
+            .subscribe()
     }
 
     /// A receiver of the CommitLog offset up to which records are dispatched (readable

@@ -15,12 +15,18 @@ use common::*;
 async fn append_stamps_and_reads_back() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(1_700_000_000_000);
-    let store = MessageStore::open_with(config(dir.path()), clock.clone(), FakeDisk::new(0.1)).unwrap();
+    let store =
+        MessageStore::open_with(config(dir.path()), clock.clone(), FakeDisk::new(0.1)).unwrap();
     let mut expected = Vec::new();
     for i in 0..10 {
         let q = i % 2;
-        let p = props(&[("TAGS", if i % 3 == 0 { "A" } else { "B" }), ("KEYS", &format!("k{i}"))]);
-        let r = store.append(record("T", q, format!("body-{i}").as_bytes(), &p)).await;
+        let p = props(&[
+            ("TAGS", if i % 3 == 0 { "A" } else { "B" }),
+            ("KEYS", &format!("k{i}")),
+        ]);
+        let r = store
+            .append(record("T", q, format!("body-{i}").as_bytes(), &p))
+            .await;
         assert_eq!(r.status, PutStatus::PutOk);
         let a = r.appended.unwrap();
         assert_eq!(a.queue_offset, i64::from(i / 2));
@@ -37,7 +43,10 @@ async fn append_stamps_and_reads_back() {
     assert_eq!(got.messages.len(), 5);
     assert_eq!(got.next_begin_offset, 5);
     assert_eq!((got.min_offset, got.max_offset), (0, 5));
-    assert_eq!(got.total_size, got.messages.iter().map(|m| m.len()).sum::<usize>());
+    assert_eq!(
+        got.total_size,
+        got.messages.iter().map(|m| m.len()).sum::<usize>()
+    );
     for (k, m) in got.messages.iter().enumerate() {
         let msg = decode(m);
         let i = 2 * k + 1;
@@ -71,20 +80,36 @@ async fn read_statuses() {
     let dir = tempfile::tempdir().unwrap();
     let store = MessageStore::open(config(dir.path())).unwrap();
     let r = store.get_messages(None, "Nope", 0, 0, 32, &AcceptAll);
-    assert_eq!((r.status, r.next_begin_offset), (GetStatus::NoMatchedLogicQueue, 0));
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::NoMatchedLogicQueue, 0)
+    );
     let _rx = store.subscribe_growth("Empty", 0);
     let r = store.get_messages(None, "Empty", 0, 3, 32, &AcceptAll);
-    assert_eq!((r.status, r.next_begin_offset), (GetStatus::NoMessageInQueue, 0));
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::NoMessageInQueue, 0)
+    );
     for _ in 0..3 {
         store.append(record("T", 0, b"x", "")).await;
     }
     settle(&store).await;
     let r = store.get_messages(None, "T", 0, 3, 32, &AcceptAll);
-    assert_eq!((r.status, r.next_begin_offset), (GetStatus::OffsetOverflowOne, 3));
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::OffsetOverflowOne, 3)
+    );
     let r = store.get_messages(None, "T", 0, 9, 32, &AcceptAll);
-    assert_eq!((r.status, r.next_begin_offset), (GetStatus::OffsetOverflowBadly, 0), "min == 0");
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::OffsetOverflowBadly, 0),
+        "min == 0"
+    );
     let r = store.get_messages(None, "T", 0, 1, 1, &AcceptAll);
-    assert_eq!((r.status, r.next_begin_offset, r.messages.len()), (GetStatus::Found, 2, 1));
+    assert_eq!(
+        (r.status, r.next_begin_offset, r.messages.len()),
+        (GetStatus::Found, 2, 1)
+    );
     assert_eq!(GetStatus::OffsetTooSmall.java_name(), "OFFSET_TOO_SMALL");
 }
 
@@ -102,7 +127,11 @@ async fn transfer_limits() {
     }
     settle(&store).await;
     let r = store.get_messages(None, "T", 0, 0, 100, &AcceptAll);
-    assert_eq!((r.messages.len(), r.next_begin_offset), (32, 32), "count limit");
+    assert_eq!(
+        (r.messages.len(), r.next_begin_offset),
+        (32, 32),
+        "count limit"
+    );
     let r = store.get_messages(None, "T", 1, 0, 100, &AcceptAll);
     assert_eq!(r.messages.len(), 2, "byte limit");
     assert!(r.total_size <= 3200);
@@ -137,7 +166,10 @@ async fn batch_gets_consecutive_offsets_in_one_file() {
     // A batch mixing queues, or a single append holding two records, is illegal.
     let mut mixed = record("B", 2, b"a", "");
     mixed.extend_from_slice(&record("B", 3, b"b", ""));
-    assert_eq!(store.append_batch(mixed.clone()).await.status, PutStatus::MessageIllegal);
+    assert_eq!(
+        store.append_batch(mixed.clone()).await.status,
+        PutStatus::MessageIllegal
+    );
     assert_eq!(store.append(mixed).await.status, PutStatus::MessageIllegal);
 }
 
@@ -160,7 +192,10 @@ async fn illegal_messages_are_refused() {
     }
     let mut truncated = record("T", 0, b"hello", "");
     truncated.truncate(truncated.len() - 1);
-    assert_eq!(store.append(truncated).await.status, PutStatus::MessageIllegal);
+    assert_eq!(
+        store.append(truncated).await.status,
+        PutStatus::MessageIllegal
+    );
     assert_eq!(store.max_phys_offset(), before);
 }
 
@@ -172,8 +207,16 @@ async fn blank_filler_closes_files() {
     let store = MessageStore::open(cfg).unwrap();
     let mut ends = Vec::new();
     for i in 0..12u8 {
-        let a = store.append(record("T", 0, &[i; 900], "")).await.appended.unwrap();
-        assert_eq!(a.phys_offset / 4096, (a.end_offset() - 1) / 4096, "never spans files");
+        let a = store
+            .append(record("T", 0, &[i; 900], ""))
+            .await
+            .appended
+            .unwrap();
+        assert_eq!(
+            a.phys_offset / 4096,
+            (a.end_offset() - 1) / 4096,
+            "never spans files"
+        );
         ends.push(a);
     }
     settle(&store).await;
@@ -191,7 +234,10 @@ async fn blank_filler_closes_files() {
         assert_eq!(decode(m).body[0], i as u8);
     }
     // A record that can never fit a file is illegal.
-    assert_eq!(store.append(record("T", 0, &[0; 4090], "")).await.status, PutStatus::MessageIllegal);
+    assert_eq!(
+        store.append(record("T", 0, &[0; 4090], "")).await.status,
+        PutStatus::MessageIllegal
+    );
 }
 
 #[tokio::test]
@@ -200,15 +246,33 @@ async fn transactions_prepared_and_rollback_are_not_dispatched() {
     let store = MessageStore::open(config(dir.path())).unwrap();
     let p = props(&[("UNIQ_KEY", "U-PREP")]);
     let prep = store
-        .append(record_with_flag("T", 0, b"half", &p, sysflag::TRANSACTION_PREPARED_TYPE))
+        .append(record_with_flag(
+            "T",
+            0,
+            b"half",
+            &p,
+            sysflag::TRANSACTION_PREPARED_TYPE,
+        ))
         .await;
     assert_eq!(prep.appended.unwrap().queue_offset, 0);
     let p = props(&[("UNIQ_KEY", "U-RB")]);
     store
-        .append(record_with_flag("T", 0, b"rb", &p, sysflag::TRANSACTION_ROLLBACK_TYPE))
+        .append(record_with_flag(
+            "T",
+            0,
+            b"rb",
+            &p,
+            sysflag::TRANSACTION_ROLLBACK_TYPE,
+        ))
         .await;
     let c = store
-        .append(record_with_flag("T", 0, b"commit", "", sysflag::TRANSACTION_COMMIT_TYPE))
+        .append(record_with_flag(
+            "T",
+            0,
+            b"commit",
+            "",
+            sysflag::TRANSACTION_COMMIT_TYPE,
+        ))
         .await;
     assert_eq!(c.appended.unwrap().queue_offset, 0);
     store.append(record("T", 0, b"plain", "")).await;
@@ -221,20 +285,32 @@ async fn transactions_prepared_and_rollback_are_not_dispatched() {
         .map(|m| decode(m).body)
         .collect();
     assert_eq!(bodies, vec!["commit".as_bytes(), b"plain"]);
-    assert_eq!(store.query_by_key("T", "U-PREP", 10, 0, i64::MAX).messages.len(), 1);
-    assert!(store.query_by_key("T", "U-RB", 10, 0, i64::MAX).messages.is_empty());
+    assert_eq!(
+        store
+            .query_by_key("T", "U-PREP", 10, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
+    assert!(store
+        .query_by_key("T", "U-RB", 10, 0, i64::MAX)
+        .messages
+        .is_empty());
 }
 
 #[tokio::test]
 async fn query_by_key_and_offset_by_time() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(1_000_000);
-    let store = MessageStore::open_with(config(dir.path()), clock.clone(), FakeDisk::new(0.1)).unwrap();
+    let store =
+        MessageStore::open_with(config(dir.path()), clock.clone(), FakeDisk::new(0.1)).unwrap();
     for i in 0..20i64 {
         clock.set(1_000_000 + i * 1000);
         let keys = format!("order-{} shared", i % 4);
         let p = props(&[("KEYS", &keys), ("UNIQ_KEY", &format!("U{i}"))]);
-        store.append(record("Q", 0, format!("{i}").as_bytes(), &p)).await;
+        store
+            .append(record("Q", 0, format!("{i}").as_bytes(), &p))
+            .await;
     }
     settle(&store).await;
     let r = store.query_by_key("Q", "order-1", 32, 0, i64::MAX);
@@ -244,9 +320,24 @@ async fn query_by_key_and_offset_by_time() {
         .map(|m| String::from_utf8(decode(m).body.to_vec()).unwrap())
         .collect();
     assert_eq!(bodies, vec!["17", "13", "9", "5", "1"], "newest first");
-    assert_eq!(store.query_by_key("Q", "shared", 3, 0, i64::MAX).messages.len(), 3);
-    assert_eq!(store.query_by_key("Q", "U7", 32, 0, i64::MAX).messages.len(), 1);
-    assert!(store.query_by_key("Other", "U7", 32, 0, i64::MAX).messages.is_empty());
+    assert_eq!(
+        store
+            .query_by_key("Q", "shared", 3, 0, i64::MAX)
+            .messages
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .query_by_key("Q", "U7", 32, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
+    assert!(store
+        .query_by_key("Other", "U7", 32, 0, i64::MAX)
+        .messages
+        .is_empty());
     let r = store.query_by_key("Q", "order-1", 32, 1_008_000, 1_014_000);
     assert_eq!(r.messages.len(), 2, "9 and 13");
     assert_eq!(r.index_last_update_timestamp, 1_019_000);
@@ -266,14 +357,21 @@ async fn growth_is_announced() {
     let store = MessageStore::open(config(dir.path())).unwrap();
     let mut rx = store.subscribe_growth("G", 1);
     assert_eq!(*rx.borrow_and_update(), 0);
-    let waiter = tokio::spawn(async move {
-        rx.wait_for(|&m| m >= 2).await.map(|v| *v).unwrap()
-    });
+    let waiter = tokio::spawn(async move { rx.wait_for(|&m| m >= 2).await.map(|v| *v).unwrap() });
     store.append(record("G", 1, b"a", "")).await;
     store.append(record("G", 1, b"b", "")).await;
-    let max = tokio::time::timeout(Duration::from_secs(30), waiter).await.unwrap().unwrap();
+    let max = tokio::time::timeout(Duration::from_secs(30), waiter)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(max, 2);
-    assert_eq!(store.get_messages(None, "G", 1, 0, 32, &AcceptAll).messages.len(), 2);
+    assert_eq!(
+        store
+            .get_messages(None, "G", 1, 0, 32, &AcceptAll)
+            .messages
+            .len(),
+        2
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -288,10 +386,15 @@ async fn sync_flush_group_commit() {
         tasks.push(tokio::spawn(async move {
             let mut ends = Vec::new();
             for i in 0..10 {
-                let r = s.append(record("S", t % 4, format!("{t}-{i}").as_bytes(), "")).await;
+                let r = s
+                    .append(record("S", t % 4, format!("{t}-{i}").as_bytes(), ""))
+                    .await;
                 assert_eq!(r.status, PutStatus::PutOk);
                 let end = r.appended.unwrap().end_offset();
-                assert!(s.flushed_phys_offset() >= end, "acknowledged only once flushed");
+                assert!(
+                    s.flushed_phys_offset() >= end,
+                    "acknowledged only once flushed"
+                );
                 ends.push(end);
             }
             ends
@@ -303,8 +406,14 @@ async fn sync_flush_group_commit() {
     settle(&store).await;
     assert_eq!((0..4).map(|q| store.max_offset("S", q)).sum::<i64>(), 160);
     // WAIT=false does not wait for the flush.
-    let opts = PutOptions { batch: false, wait_flush: false };
-    assert_eq!(store.put(record("S", 0, b"nowait", ""), opts).await.status, PutStatus::PutOk);
+    let opts = PutOptions {
+        batch: false,
+        wait_flush: false,
+    };
+    assert_eq!(
+        store.put(record("S", 0, b"nowait", ""), opts).await.status,
+        PutStatus::PutOk
+    );
 }
 
 #[tokio::test]
@@ -320,12 +429,19 @@ async fn reopen_continues_offsets_and_lock_excludes() {
             store.append(record("R", 0, b"x", "")).await;
         }
         store.shutdown().unwrap();
-        assert_eq!(store.append(record("R", 0, b"late", "")).await.status, PutStatus::ServiceNotAvailable);
+        assert_eq!(
+            store.append(record("R", 0, b"late", "")).await.status,
+            PutStatus::ServiceNotAvailable
+        );
     }
     let store = MessageStore::open(config(dir.path())).unwrap();
     assert!(!store.recovered_from_crash());
     assert_eq!(store.max_offset("R", 0), 7);
-    let a = store.append(record("R", 0, b"y", "")).await.appended.unwrap();
+    let a = store
+        .append(record("R", 0, b"y", ""))
+        .await
+        .appended
+        .unwrap();
     assert_eq!(a.queue_offset, 7);
     assert_eq!(store.queues(), vec![("R".to_owned(), 0)]);
 }
@@ -358,5 +474,11 @@ async fn replication_raw_append_rebuilds_queues() {
         assert_eq!(m.messages.len(), 10);
         assert!(m.messages == n.messages, "byte-identical records");
     }
-    assert_eq!(slave.query_by_key("H", "k29", 4, 0, i64::MAX).messages.len(), 1);
+    assert_eq!(
+        slave
+            .query_by_key("H", "k29", 4, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
 }

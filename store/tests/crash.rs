@@ -43,7 +43,9 @@ fn queue_of(seq: u64) -> i32 {
 
 #[test]
 fn crash_child() {
-    let Some(dir) = std::env::var_os("CRASH_CHILD_DIR") else { return };
+    let Some(dir) = std::env::var_os("CRASH_CHILD_DIR") else {
+        return;
+    };
     let first: u64 = std::env::var("CRASH_CHILD_SEQ").unwrap().parse().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -64,7 +66,9 @@ fn crash_child() {
                         ("UNIQ_KEY", &format!("UQ{seq}")),
                         ("TAGS", "t"),
                     ]);
-                    let r = store.append(record(TOPIC, queue_of(seq), &body(seq), &p)).await;
+                    let r = store
+                        .append(record(TOPIC, queue_of(seq), &body(seq), &p))
+                        .await;
                     if r.status == PutStatus::PutOk {
                         let a = r.appended.unwrap();
                         println!("ACK {seq} {} {}", a.phys_offset, a.queue_offset);
@@ -105,7 +109,11 @@ fn run_child(dir: &Path, first_seq: u64, kill_after: usize) -> Vec<Ack> {
         }
         let mut num = || it.next().unwrap().parse::<i64>().unwrap();
         let (seq, phys, queue_offset) = (num() as u64, num(), num());
-        acks.push(Ack { seq, phys, queue_offset });
+        acks.push(Ack {
+            seq,
+            phys,
+            queue_offset,
+        });
         if acks.len() >= kill_after {
             child.kill().unwrap(); // SIGKILL
             break;
@@ -119,16 +127,27 @@ async fn verify(store: &MessageStore, acked: &HashMap<u64, Ack>) {
     settle(store).await;
     // Every acknowledged message is present and intact where it was acknowledged.
     for (seq, ack) in acked {
-        let rec = store.get_message_at(ack.phys).unwrap_or_else(|| panic!("seq {seq} lost"));
+        let rec = store
+            .get_message_at(ack.phys)
+            .unwrap_or_else(|| panic!("seq {seq} lost"));
         let m = decode(&rec);
         assert_eq!(&m.body[..], &body(*seq)[..], "seq {seq}");
-        assert_eq!((m.queue_id, m.queue_offset), (queue_of(*seq), ack.queue_offset));
+        assert_eq!(
+            (m.queue_id, m.queue_offset),
+            (queue_of(*seq), ack.queue_offset)
+        );
         assert_eq!(m.commit_log_offset, ack.phys);
         // The index finds it by UNIQ_KEY and by key.
         let by_key = store.query_by_key(TOPIC, &format!("key-{seq}"), 4, 0, i64::MAX);
         assert_eq!(by_key.messages.len(), 1, "key-{seq}");
         assert_eq!(decode(&by_key.messages[0]).commit_log_offset, ack.phys);
-        assert_eq!(store.query_by_key(TOPIC, &format!("UQ{seq}"), 4, 0, i64::MAX).messages.len(), 1);
+        assert_eq!(
+            store
+                .query_by_key(TOPIC, &format!("UQ{seq}"), 4, 0, i64::MAX)
+                .messages
+                .len(),
+            1
+        );
     }
     // Each ConsumeQueue is gap-free and agrees with the CommitLog.
     let mut by_queue: HashMap<(i32, i64), i64> = HashMap::new();
@@ -142,11 +161,18 @@ async fn verify(store: &MessageStore, acked: &HashMap<u64, Ack>) {
         let mut off = min;
         while off < max {
             let r = store.get_messages(None, TOPIC, q, off, 32, &AcceptAll);
-            assert!(!r.messages.is_empty(), "queue {q} offset {off}: {:?}", r.status);
+            assert!(
+                !r.messages.is_empty(),
+                "queue {q} offset {off}: {:?}",
+                r.status
+            );
             for (rec, qo) in r.messages.iter().zip(&r.queue_offsets) {
                 assert_eq!(*qo, off, "queue {q} has no gaps");
                 let m = decode(rec);
-                assert_eq!((m.topic.as_str(), m.queue_id, m.queue_offset), (TOPIC, q, off));
+                assert_eq!(
+                    (m.topic.as_str(), m.queue_id, m.queue_offset),
+                    (TOPIC, q, off)
+                );
                 if let Some(p) = by_queue.get(&(q, off)) {
                     assert_eq!(m.commit_log_offset, *p);
                 }
@@ -161,7 +187,10 @@ async fn verify(store: &MessageStore, acked: &HashMap<u64, Ack>) {
 #[test]
 fn sigkill_during_sync_flush_appends_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut rng = rand::thread_rng();
     let mut acked: HashMap<u64, Ack> = HashMap::new();
     let rounds = 20;
@@ -176,7 +205,10 @@ fn sigkill_during_sync_flush_appends_loses_nothing_acknowledged() {
         if round % 2 == 0 || round == rounds - 1 {
             rt.block_on(async {
                 let store = MessageStore::open(crash_config(dir.path())).unwrap();
-                assert!(store.recovered_from_crash(), "round {round}: the child was killed");
+                assert!(
+                    store.recovered_from_crash(),
+                    "round {round}: the child was killed"
+                );
                 verify(&store, &acked).await;
                 store.shutdown().unwrap();
             });

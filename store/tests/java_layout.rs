@@ -56,7 +56,11 @@ fn build(root: &Path, lagging: bool, crashed: bool, index: bool) -> Built {
         let q = i % 2;
         let body = vec![b'a' + i as u8; 500 + i * 10];
         let tag = if i % 3 == 0 { "TagA" } else { "TagB" };
-        let p = props(&[("KEYS", &format!("Key{i}")), ("TAGS", tag), ("UNIQ_KEY", &format!("UNIQ{i}"))]);
+        let p = props(&[
+            ("KEYS", &format!("Key{i}")),
+            ("TAGS", tag),
+            ("UNIQ_KEY", &format!("UNIQ{i}")),
+        ]);
         let mut parts = RecordParts::new("TopicTest", &body, p.as_bytes(), born, store_host);
         parts.queue_id = q as i32;
         parts.queue_offset = qoff[q];
@@ -83,14 +87,22 @@ fn build(root: &Path, lagging: bool, crashed: bool, index: bool) -> Built {
     }
     let log_end = ((files.len() - 1) * LOG_FILE + files.last().unwrap().len()) as i64;
     for (k, f) in files.into_iter().enumerate() {
-        write_padded(&root.join(format!("commitlog/{:020}", k * LOG_FILE)), f, LOG_FILE);
+        write_padded(
+            &root.join(format!("commitlog/{:020}", k * LOG_FILE)),
+            f,
+            LOG_FILE,
+        );
     }
     if lagging {
         let n = cq[1].len();
         cq[1].truncate(n - 40);
     }
     for (q, entries) in cq.into_iter().enumerate() {
-        write_padded(&root.join(format!("consumequeue/TopicTest/{q}/{:020}", 0)), entries, CQ_FILE);
+        write_padded(
+            &root.join(format!("consumequeue/TopicTest/{q}/{:020}", 0)),
+            entries,
+            CQ_FILE,
+        );
     }
     // checkpoint: physicMsgTimestamp, logicsMsgTimestamp, indexMsgTimestamp (§6.3).
     let last_ts = T0 + (N as i64 - 1) * 1000;
@@ -113,7 +125,7 @@ fn write_index(root: &Path, placed: &[(i64, usize)]) {
     let entries_at = 40 + SLOTS * 4;
     let mut f = vec![0u8; entries_at + ENTRIES * 20];
     let mut count: i32 = 1;
-    let mut slots_used = 0;
+    let mut slots_used: i32 = 0;
     for (i, &(phys, _)) in placed.iter().enumerate() {
         for key in [format!("TopicTest#Key{i}"), format!("TopicTest#UNIQ{i}")] {
             let h = java_string_hash(&key).wrapping_abs().max(0);
@@ -136,9 +148,13 @@ fn write_index(root: &Path, placed: &[(i64, usize)]) {
     for (k, v) in header.iter().enumerate() {
         f[k * 8..k * 8 + 8].copy_from_slice(&v.to_be_bytes());
     }
-    f[32..36].copy_from_slice(&(slots_used as i32).to_be_bytes());
+    f[32..36].copy_from_slice(&slots_used.to_be_bytes());
     f[36..40].copy_from_slice(&count.to_be_bytes());
-    write_padded(&root.join("index/20200913122640000"), f, entries_at + ENTRIES * 20);
+    write_padded(
+        &root.join("index/20200913122640000"),
+        f,
+        entries_at + ENTRIES * 20,
+    );
 }
 
 #[tokio::test]
@@ -148,7 +164,13 @@ async fn opens_a_cleanly_stopped_java_store() {
     let store = MessageStore::open(java_config(dir.path())).unwrap();
     assert!(!store.recovered_from_crash());
     assert_eq!(store.max_phys_offset(), built.log_end);
-    assert_eq!((store.max_offset("TopicTest", 0), store.max_offset("TopicTest", 1)), (7, 7));
+    assert_eq!(
+        (
+            store.max_offset("TopicTest", 0),
+            store.max_offset("TopicTest", 1)
+        ),
+        (7, 7)
+    );
     let r = store.get_messages(None, "TopicTest", 1, 0, 32, &AcceptAll);
     assert_eq!(r.status, GetStatus::Found);
     for (k, m) in r.messages.iter().enumerate() {
@@ -166,12 +188,22 @@ async fn opens_a_cleanly_stopped_java_store() {
     assert_eq!(q.messages.len(), 1);
     assert_eq!(decode(&q.messages[0]).commit_log_offset, built.placed[5].0);
     assert_eq!(q.index_last_update_phy_offset, built.placed[N - 1].0);
-    assert_eq!(store.query_by_key("TopicTest", "UNIQ8", 8, T0, T0 + 20_000).messages.len(), 1);
+    assert_eq!(
+        store
+            .query_by_key("TopicTest", "UNIQ8", 8, T0, T0 + 20_000)
+            .messages
+            .len(),
+        1
+    );
     assert_eq!(store.offset_by_time("TopicTest", 0, T0 + 4000), 2);
     assert_eq!(store.earliest_time(), Some(T0));
 
     // Appends continue the Java queue offsets and the log.
-    let a = store.append(record("TopicTest", 0, b"rust", "")).await.appended.unwrap();
+    let a = store
+        .append(record("TopicTest", 0, b"rust", ""))
+        .await
+        .appended
+        .unwrap();
     assert_eq!(a.queue_offset, 7);
     assert!(a.phys_offset >= built.log_end);
     store.shutdown().unwrap();
@@ -187,10 +219,28 @@ async fn rebuilds_a_crashed_java_store_with_lagging_queues() {
     let store = MessageStore::open(java_config(dir.path())).unwrap();
     assert!(store.recovered_from_crash());
     assert_eq!(store.max_phys_offset(), built.log_end);
-    assert_eq!(store.max_offset("TopicTest", 1), 7, "missing entries re-dispatched");
+    assert_eq!(
+        store.max_offset("TopicTest", 1),
+        7,
+        "missing entries re-dispatched"
+    );
     let r = store.get_messages(None, "TopicTest", 1, 5, 32, &AcceptAll);
     assert_eq!(decode(&r.messages[1]).commit_log_offset, built.placed[13].0);
-    assert_eq!(store.query_by_key("TopicTest", "Key13", 8, 0, i64::MAX).messages.len(), 1);
-    let q0 = std::fs::read(dir.path().join("consumequeue/TopicTest/1/00000000000000000000")).unwrap();
-    assert_eq!(&q0[6 * 20..6 * 20 + 8], &built.placed[13].0.to_be_bytes(), "written in Java layout");
+    assert_eq!(
+        store
+            .query_by_key("TopicTest", "Key13", 8, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
+    let q0 = std::fs::read(
+        dir.path()
+            .join("consumequeue/TopicTest/1/00000000000000000000"),
+    )
+    .unwrap();
+    assert_eq!(
+        &q0[6 * 20..6 * 20 + 8],
+        &built.placed[13].0.to_be_bytes(),
+        "written in Java layout"
+    );
 }

@@ -11,7 +11,9 @@ async fn fill(store: &MessageStore, n: usize) -> Vec<cometmq_store::Appended> {
     let mut v = Vec::new();
     for i in 0..n {
         let p = props(&[("KEYS", &format!("k{i}")), ("TAGS", "t")]);
-        let r = store.append(record("C", (i % 2) as i32, &vec![i as u8; 300 + i], &p)).await;
+        let r = store
+            .append(record("C", (i % 2) as i32, &vec![i as u8; 300 + i], &p))
+            .await;
         v.push(r.appended.unwrap());
     }
     settle(store).await;
@@ -33,9 +35,19 @@ async fn crash_copy_recovers_everything() {
     for (i, a) in appended.iter().enumerate() {
         let m = decode(&store.get_message_at(a.phys_offset).unwrap());
         assert_eq!(m.body.len(), 300 + i);
-        assert_eq!(store.query_by_key("C", &format!("k{i}"), 5, 0, i64::MAX).messages.len(), 1);
+        assert_eq!(
+            store
+                .query_by_key("C", &format!("k{i}"), 5, 0, i64::MAX)
+                .messages
+                .len(),
+            1
+        );
     }
-    let a = store.append(record("C", 0, b"next", "")).await.appended.unwrap();
+    let a = store
+        .append(record("C", 0, b"next", ""))
+        .await
+        .appended
+        .unwrap();
     assert_eq!(a.queue_offset, 150);
     assert_eq!(a.phys_offset, appended.last().unwrap().end_offset());
 }
@@ -64,13 +76,28 @@ async fn torn_tail_is_truncated_with_its_queue_entries() {
 
     let store = MessageStore::open(config(crashed.path())).unwrap();
     assert!(store.recovered_from_crash());
-    assert_eq!(store.max_phys_offset(), last.phys_offset, "log ends before the torn record");
-    assert_eq!(store.max_offset("C", 1), 9, "its ConsumeQueue entry is gone");
+    assert_eq!(
+        store.max_phys_offset(),
+        last.phys_offset,
+        "log ends before the torn record"
+    );
+    assert_eq!(
+        store.max_offset("C", 1),
+        9,
+        "its ConsumeQueue entry is gone"
+    );
     assert!(store.get_message_at(last.phys_offset).is_none());
-    assert!(store.query_by_key("C", "k19", 5, 0, i64::MAX).messages.is_empty());
+    assert!(store
+        .query_by_key("C", "k19", 5, 0, i64::MAX)
+        .messages
+        .is_empty());
     let r = store.get_messages(None, "C", 1, 9, 32, &AcceptAll);
     assert_eq!(r.status, GetStatus::OffsetOverflowOne);
-    let a = store.append(record("C", 1, b"again", "")).await.appended.unwrap();
+    let a = store
+        .append(record("C", 1, b"again", ""))
+        .await
+        .appended
+        .unwrap();
     assert_eq!((a.queue_offset, a.phys_offset), (9, last.phys_offset));
     settle(&store).await;
     let m = store.get_messages(None, "C", 1, 9, 32, &AcceptAll);
@@ -101,6 +128,15 @@ async fn lost_consume_queues_and_index_are_rebuilt() {
     let store = MessageStore::open(config(crashed.path())).unwrap();
     assert_eq!(store.max_offset("C", 0), 125);
     let r = store.get_messages(None, "C", 0, 0, 32, &AcceptAll);
-    assert_eq!(decode(&r.messages[1]).commit_log_offset, appended[2].phys_offset);
-    assert_eq!(store.query_by_key("C", "k77", 5, 0, i64::MAX).messages.len(), 1);
+    assert_eq!(
+        decode(&r.messages[1]).commit_log_offset,
+        appended[2].phys_offset
+    );
+    assert_eq!(
+        store
+            .query_by_key("C", "k77", 5, 0, i64::MAX)
+            .messages
+            .len(),
+        1
+    );
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use cometmq_remoting::message::{decode_record, encode_record, DecodeOptions, MessageExt, RecordParts};
+use cometmq_remoting::message::{
+    decode_record, encode_record, DecodeOptions, MessageExt, RecordParts,
+};
 use cometmq_store::{Clock, DiskUsage, MessageStore, StoreConfig};
 
 /// A small-file configuration rooted at `root`.
@@ -26,7 +28,10 @@ pub fn config(root: &Path) -> StoreConfig {
 
 /// Properties string from pairs.
 pub fn props(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{k}\u{1}{v}\u{2}")).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}\u{1}{v}\u{2}"))
+        .collect()
 }
 
 /// An encoded record.
@@ -35,7 +40,13 @@ pub fn record(topic: &str, queue_id: i32, body: &[u8], properties: &str) -> Byte
 }
 
 /// An encoded record with a sysFlag.
-pub fn record_with_flag(topic: &str, queue_id: i32, body: &[u8], properties: &str, sys_flag: i32) -> BytesMut {
+pub fn record_with_flag(
+    topic: &str,
+    queue_id: i32,
+    body: &[u8],
+    properties: &str,
+    sys_flag: i32,
+) -> BytesMut {
     let host: SocketAddr = "10.0.0.1:5555".parse().unwrap();
     let store: SocketAddr = "0.0.0.0:0".parse().unwrap();
     let mut parts = RecordParts::new(topic, body, properties.as_bytes(), host, store);
