@@ -41,6 +41,7 @@ mod signal;
 pub mod status;
 mod statvfs;
 mod store;
+mod validate;
 
 pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
 pub use config::{FlushDiskType, StoreConfig};

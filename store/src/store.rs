@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use bytes::{Bytes, BytesMut};
-use cometmq_remoting::message::{sysflag, MessageError};
 use tokio::sync::watch;
 use tracing::warn;
 
@@ -25,13 +24,13 @@ use crate::flush::FlushService;
 use crate::index::Index;
 use crate::queues::Queues;
 use crate::read::{self, MessageFilter};
-use crate::record;
 use crate::recovery;
 use crate::retention::{self, RetentionReport};
 use crate::run_guard::RunGuard;
 use crate::shared::Shared;
 use crate::signal::Signal;
 use crate::status::{Appended, GetResult, PutResult, PutStatus, QueryResult};
+use crate::validate::check;
 
 /// How an append waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,68 +57,6 @@ pub struct MessageStore {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
-}
-
-/// A validated append.
-struct Checked {
-    starts: Vec<usize>,
-    topic: std::ops::Range<usize>,
-    queue_id: i32,
-    tran_type: i32,
-}
-
-fn valid_topic(t: &str) -> bool {
-    !t.is_empty() && t != "." && t != ".." && !t.contains(['/', '\\', '\0']) && t.len() <= 255
-}
-
-fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked, PutStatus> {
-    // Singles need no allocation: their only record starts at 0.
-    let mut starts = Vec::new();
-    let mut first: Option<(std::ops::Range<usize>, i32, i32)> = None;
-    let mut pos = 0;
-    while pos < buf.len() {
-        let rec = record::parse(&buf[pos..]).map_err(|e| match e {
-            MessageError::BadLength {
-                field: "PROPERTIESLENGTH",
-                ..
-            } => PutStatus::PropertiesSizeExceeded,
-            _ => PutStatus::MessageIllegal,
-        })?;
-        if rec.body_len > max_body || rec.queue_id < 0 || !valid_topic(rec.topic) {
-            return Err(PutStatus::MessageIllegal);
-        }
-        let tran = sysflag::transaction_value(rec.sys_flag);
-        let start = rec.topic.as_ptr() as usize - buf.as_ptr() as usize;
-        let topic = start..start + rec.topic.len();
-        match &first {
-            None => first = Some((topic, rec.queue_id, tran)),
-            Some((t, q, tr)) => {
-                if buf.get(t.clone()) != Some(rec.topic.as_bytes())
-                    || *q != rec.queue_id
-                    || *tr != tran
-                {
-                    return Err(PutStatus::MessageIllegal);
-                }
-            }
-        }
-        if batch {
-            starts.push(pos);
-        }
-        pos += rec.total;
-        if !batch && pos != buf.len() {
-            return Err(PutStatus::MessageIllegal);
-        }
-    }
-    let (topic, queue_id, tran_type) = first.ok_or(PutStatus::MessageIllegal)?;
-    if batch && tran_type != sysflag::TRANSACTION_NOT_TYPE {
-        return Err(PutStatus::MessageIllegal);
-    }
-    Ok(Checked {
-        starts,
-        topic,
-        queue_id,
-        tran_type,
-    })
 }
 
 impl MessageStore {
