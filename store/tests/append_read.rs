@@ -482,3 +482,26 @@ async fn replication_raw_append_rebuilds_queues() {
         1
     );
 }
+
+#[tokio::test]
+async fn sync_flush_timeout_answers_flush_disk_timeout_but_keeps_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.flush_disk_type = FlushDiskType::SyncFlush;
+    // A zero timeout elapses before the flush thread can possibly answer.
+    cfg.sync_flush_timeout = Duration::ZERO;
+    let store = MessageStore::open(cfg).unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..20u8 {
+        let r = store.append(record("F", 0, &[i], "")).await;
+        assert!(r.status.is_stored());
+        statuses.push(r.status);
+    }
+    assert!(statuses.contains(&PutStatus::FlushDiskTimeout));
+    assert_eq!(
+        PutStatus::FlushDiskTimeout.java_name(),
+        "FLUSH_DISK_TIMEOUT"
+    );
+    settle(&store).await;
+    assert_eq!(store.max_offset("F", 0), 20, "timed-out appends are stored");
+}
