@@ -44,8 +44,8 @@ pub(crate) struct RegionWriter {
 impl Region {
     /// Opens (creating if needed) `path`, sizes it to `len` bytes (never shrinking an
     /// existing file's mapping below `len`) and maps it. Nothing is published yet.
-    /// A new file is created at full size under a temporary name and renamed into
-    /// place, so a crash never leaves a short file behind.
+    /// A new file is created at full size under a temporary name, renamed into place
+    /// and its directory synced, so a crash never leaves a short file behind.
     pub(crate) fn open(path: &Path, len: usize) -> io::Result<(Arc<Region>, RegionWriter)> {
         if !path.exists() {
             let mut tmp = path.as_os_str().to_owned();
@@ -55,6 +55,11 @@ impl Region {
             f.set_len(len as u64)?;
             drop(f);
             std::fs::rename(&tmp, path)?;
+            // Make the new name durable: a SYNC_FLUSH acknowledgement of bytes in this
+            // file must survive a power loss, not only a process crash.
+            if let Some(dir) = path.parent() {
+                File::open(dir)?.sync_all()?;
+            }
         }
         let file = OpenOptions::new().read(true).write(true).open(path)?;
         Self::map_file(&file, len)
