@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn orders_by_topic_broker_then_queue() {
-        let mut qs = vec![
+        let mut qs = [
             MessageQueue::new("T", "broker-b", 0),
             MessageQueue::new("T", "broker-a", 10),
             MessageQueue::new("S", "broker-z", 5),
