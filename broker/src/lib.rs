@@ -1,1 +1,6 @@
-//! The CometMQ broker: request processors over the store. (Built in a later issue.)
+//! The CometMQ broker: RocketMQ-compatible request processors over the store.
+
+pub mod config;
+pub mod persist;
+pub mod topic_names;
+pub mod topics;

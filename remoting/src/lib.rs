@@ -7,6 +7,8 @@
 //! - [`code`]: request, response and language code tables.
 //! - [`header`]: typed custom headers, converted to and from `extFields`.
 //! - [`message`]: the stored-record layout, properties, batches and message ids.
+//! - [`java_properties`]: the `.properties` text of config files and config bodies.
+//! - [`settings`]: config structs keyed by RocketMQ's names (`settings!`).
 //! - [`transport`]: the tokio server and client with request correlation.
 
 pub mod body;
@@ -14,8 +16,10 @@ pub mod code;
 pub mod command;
 pub mod error;
 pub mod header;
+pub mod java_properties;
 pub mod message;
 pub mod protocol;
+pub mod settings;
 pub mod transport;
 
 pub use command::{ExtFields, RemotingCommand, SerializeType};

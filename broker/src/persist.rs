@@ -1,0 +1,91 @@
+//! Config JSON files (`topics.json`, `consumerOffset.json`, …) written the way RocketMQ
+//! writes them: the new text goes to `<file>.tmp` and is fsynced, the old file becomes
+//! `<file>.bak`, then the temp file is renamed over the file. Loading falls back to the
+//! `.bak` copy when the file is missing or unreadable, so a crash at any point leaves a
+//! readable copy.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `text` to `path` atomically, keeping the previous version as `<path>.bak`.
+pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = with_suffix(path, ".tmp");
+    {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(text)?;
+        f.sync_all()?;
+    }
+    if path.exists() {
+        fs::copy(path, with_suffix(path, ".bak"))?;
+    }
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        // Make the rename itself durable; not every filesystem allows opening a directory.
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Reads `path`, or its `.bak` copy when `parse` rejects the file or it is missing.
+/// `Ok(None)` when neither exists.
+pub fn load<T, E: std::fmt::Display>(
+    path: &Path,
+    parse: impl Fn(&[u8]) -> Result<T, E>,
+) -> std::io::Result<Option<T>> {
+    let bak = with_suffix(path, ".bak");
+    for candidate in [path.to_path_buf(), bak] {
+        match fs::read(&candidate) {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
+            Ok(bytes) => match parse(&bytes) {
+                Ok(v) => return Ok(Some(v)),
+                Err(e) => {
+                    tracing::warn!(path = %candidate.display(), error = %e, "unreadable config file")
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(b: &[u8]) -> Result<String, String> {
+        let s = String::from_utf8(b.to_vec()).map_err(|e| e.to_string())?;
+        if s.starts_with('{') {
+            Ok(s)
+        } else {
+            Err("not json".into())
+        }
+    }
+
+    #[test]
+    fn writes_keep_a_backup_and_loading_falls_back_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config/topics.json");
+        assert_eq!(load(&path, parse).unwrap(), None);
+        write_atomic(&path, b"{1}").unwrap();
+        write_atomic(&path, b"{2}").unwrap();
+        assert_eq!(load(&path, parse).unwrap().as_deref(), Some("{2}"));
+        // A torn main file: the backup still has the previous version.
+        fs::write(&path, b"garbage").unwrap();
+        assert_eq!(load(&path, parse).unwrap().as_deref(), Some("{1}"));
+        fs::remove_file(&path).unwrap();
+        assert_eq!(load(&path, parse).unwrap().as_deref(), Some("{1}"));
+    }
+}

@@ -1,0 +1,168 @@
+//! The Java `.properties` text format: RocketMQ's config files (`broker.conf`,
+//! `namesrv.conf`) and the bodies of GET/UPDATE_BROKER_CONFIG and UPDATE_NAMESRV_CONFIG.
+//!
+//! Parsing follows `java.util.Properties.load`: `#` and `!` comments, `=`, `:` or
+//! whitespace between key and value, a trailing `\` continues a line, and `\t \n \r \f
+//! \uXXXX` escapes. Later keys win. Rendering escapes what `load` would misread.
+
+/// Parses properties text into `(key, value)` pairs in file order (duplicates kept; the
+/// caller decides, usually "last wins").
+pub fn parse(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(first) = lines.next() {
+        let mut logical = String::new();
+        let mut line = first.trim_start_matches([' ', '\t', '\x0c']);
+        if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
+        {
+            continue;
+        }
+        loop {
+            if ends_with_continuation(line) {
+                logical.push_str(&line[..line.len() - 1]);
+                match lines.next() {
+                    Some(next) => line = next.trim_start_matches([' ', '\t', '\x0c']),
+                    None => break,
+                }
+            } else {
+                logical.push_str(line);
+                break;
+            }
+        }
+        out.push(split_key_value(&logical));
+    }
+    out
+}
+
+/// True when the line ends in an odd number of backslashes.
+fn ends_with_continuation(line: &str) -> bool {
+    line.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1
+}
+
+fn split_key_value(line: &str) -> (String, String) {
+    let mut key_end = line.len();
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '=' | ':' | ' ' | '\t' | '\x0c' => {
+                key_end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let key = unescape(&line[..key_end]);
+    let mut rest = line[key_end..].trim_start_matches([' ', '\t', '\x0c']);
+    if let Some(r) = rest.strip_prefix(['=', ':']) {
+        rest = r.trim_start_matches([' ', '\t', '\x0c']);
+    }
+    (key, unescape(rest))
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\x0c'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(ch) if hex.len() == 4 => out.push(ch),
+                    _ => out.push_str(&hex),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Renders pairs as `key=value` lines that [`parse`] (and Java) read back unchanged.
+pub fn render<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        escape_into(&mut out, k, true);
+        out.push('=');
+        escape_into(&mut out, v, false);
+        out.push('\n');
+    }
+    out
+}
+
+fn escape_into(out: &mut String, s: &str, is_key: bool) {
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0c' => out.push_str("\\f"),
+            '=' | ':' if is_key => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '!' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if is_key || i == 0 => out.push_str("\\ "),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_java_forms() {
+        let text = "# comment\n! also comment\n\nbrokerClusterName = DefaultCluster\nbrokerName:broker-a\nbrokerId 0\n  deleteWhen=04\nmessageDelayLevel=1s 5s \\\n   10s\nkey\\ with\\ space=v\\u0041\\tx\nempty=\n";
+        let p = parse(text);
+        assert_eq!(
+            p,
+            vec![
+                ("brokerClusterName".into(), "DefaultCluster".into()),
+                ("brokerName".into(), "broker-a".into()),
+                ("brokerId".into(), "0".into()),
+                ("deleteWhen".into(), "04".into()),
+                ("messageDelayLevel".into(), "1s 5s 10s".into()),
+                ("key with space".into(), "vA\tx".into()),
+                ("empty".into(), "".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn render_round_trips() {
+        let pairs = [("a=b", " lead space"), ("#k", "v\\x\n"), ("plain", "1s 5s")];
+        let text = render(pairs.iter().map(|(k, v)| (*k, *v)));
+        let back = parse(&text);
+        let want: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(back, want);
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        for s in ["\\", "=", "\\u12", "k=\\", "\u{1F600}=\\u{zz}", "a\\\\\nb"] {
+            let _ = parse(s);
+        }
+    }
+}
