@@ -6,20 +6,13 @@
 //! [`SelectByHash`](crate::producer::SelectByHash) must pick the same queue as a Java producer
 //! for the same key, or ordered messages would interleave across queues.
 
-use std::cmp::Ordering;
-
 pub use cometmq_remoting::message::java_string_hash;
 
 /// Java's `String.compareTo`: lexicographic over UTF-16 code units.
 ///
 /// Equals byte order for ASCII (all topic names, and broker names and client ids in
 /// practice); differs from Rust's `str` order only for characters outside the BMP.
-pub fn java_cmp(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.cmp(b);
-    }
-    a.encode_utf16().cmp(b.encode_utf16())
-}
+pub use cometmq_remoting::body::client::java_cmp;
 
 /// A value with Java's `hashCode()`, used by [`SelectByHash`](crate::producer::SelectByHash)
 /// so Rust and Java producers send the same key to the same queue.
@@ -96,17 +89,6 @@ impl<T: JavaHashCode + ?Sized> JavaHashCode for &T {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn compare_like_java() {
-        assert_eq!(java_cmp("a", "b"), Ordering::Less);
-        assert_eq!(java_cmp("broker-a", "broker-a"), Ordering::Equal);
-        assert_eq!(java_cmp("ab", "a"), Ordering::Greater);
-        // U+FF5E (one unit, 0xFF5E) sorts after U+1F600 (surrogates 0xD83D..) in Java,
-        // although its UTF-8 encoding is smaller.
-        assert_eq!(java_cmp("\u{FF5E}", "\u{1F600}"), Ordering::Greater);
-        assert_eq!("\u{FF5E}".cmp("\u{1F600}"), Ordering::Less);
-    }
 
     #[test]
     fn hash_codes_like_java() {

@@ -2,12 +2,12 @@
 //! the checks made before sending.
 
 mod outgoing;
-mod queue;
 mod received;
 mod validate;
 
+/// One queue of a topic on one broker group; defined with the wire bodies that carry it.
+pub use cometmq_remoting::body::client::MessageQueue;
 pub use outgoing::{Message, MessageBuilder};
-pub use queue::MessageQueue;
 pub use received::{MessageExt, StoredRecord};
 pub use validate::{
     validate_message, validate_topic, DEFAULT_MAX_MESSAGE_SIZE, MAX_PROPERTIES_LEN,

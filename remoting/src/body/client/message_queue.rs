@@ -1,11 +1,9 @@
-//! [`MessageQueue`]: one queue of a topic on one broker group.
+//! [`MessageQueue`]: one queue of a topic on one broker group (reference §4.3).
 
 use std::cmp::Ordering;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-use crate::java::java_cmp;
 
 /// One queue of a topic, on one broker group (Java `MessageQueue`).
 ///
@@ -17,7 +15,7 @@ use crate::java::java_cmp;
 /// Serializes as RocketMQ's JSON form `{"brokerName":"b","queueId":0,"topic":"T"}`.
 ///
 /// ```
-/// use cometmq_client::MessageQueue;
+/// use cometmq_remoting::body::client::MessageQueue;
 /// let q = MessageQueue::new("TopicTest", "broker-a", 3);
 /// assert_eq!(q.to_string(), "MessageQueue [topic=TopicTest, brokerName=broker-a, queueId=3]");
 /// assert!(q < MessageQueue::new("TopicTest", "broker-b", 0));
@@ -68,6 +66,14 @@ impl fmt::Display for MessageQueue {
     }
 }
 
+/// Java's `String.compareTo`: lexicographic over UTF-16 code units (byte order for ASCII).
+pub fn java_cmp(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        return a.cmp(b);
+    }
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +100,16 @@ mod tests {
                 ("T", "broker-b", 0)
             ]
         );
+    }
+
+    #[test]
+    fn compare_like_java() {
+        assert_eq!(java_cmp("a", "b"), Ordering::Less);
+        assert_eq!(java_cmp("ab", "a"), Ordering::Greater);
+        // U+FF5E (one unit) sorts after U+1F600 (surrogates 0xD83D..) in Java, although its
+        // UTF-8 encoding is smaller.
+        assert_eq!(java_cmp("\u{FF5E}", "\u{1F600}"), Ordering::Greater);
+        assert_eq!("\u{FF5E}".cmp("\u{1F600}"), Ordering::Less);
     }
 
     #[test]
