@@ -55,6 +55,31 @@ pub fn load<T, E: std::fmt::Display>(
     Ok(None)
 }
 
+/// Loads a fastjson-style JSON config file (either JSON form), falling back to `.bak`.
+pub fn load_json<T: serde::de::DeserializeOwned>(path: &Path) -> std::io::Result<Option<T>> {
+    load(path, cometmq_remoting::body::fastjson::from_slice)
+}
+
+/// Saves `value` as fastjson's legacy JSON form, atomically (blocking).
+pub fn save_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    use cometmq_remoting::body::{fastjson, JsonStyle};
+    let text = fastjson::to_vec(value, JsonStyle::Legacy)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    write_atomic(path, &text)
+}
+
+/// Runs a blocking save on a blocking thread and logs a failure.
+pub async fn save_in_background(
+    what: &'static str,
+    save: impl FnOnce() -> std::io::Result<()> + Send + 'static,
+) {
+    match tokio::task::spawn_blocking(save).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(file = what, error = %e, "cannot save config file"),
+        Err(e) => tracing::error!(file = what, error = %e, "config save task failed"),
+    }
+}
+
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);

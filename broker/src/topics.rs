@@ -7,9 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use cometmq_remoting::body::{
-    fastjson, perm, DataVersion, JsonStyle, TopicConfig, TopicConfigSerializeWrapper,
-};
+use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 
 use crate::config::BrokerConfig;
 use crate::persist;
@@ -41,8 +39,7 @@ impl TopicTable {
     /// system topics RocketMQ's broker creates at start.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<TopicTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/topics.json");
-        let loaded: Option<TopicConfigSerializeWrapper> =
-            persist::load(&path, fastjson::from_slice)?;
+        let loaded: Option<TopicConfigSerializeWrapper> = persist::load_json(&path)?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
             data_version: DataVersion::new(now_ms()),
             ..Default::default()
@@ -159,19 +156,13 @@ impl TopicTable {
 
     /// Writes `topics.json` (blocking: call from a blocking thread).
     pub fn save(&self) -> std::io::Result<()> {
-        let snapshot = self.snapshot();
-        let text = fastjson::to_vec(&snapshot, JsonStyle::Legacy)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        persist::write_atomic(&self.path, &text)
+        persist::save_json(&self.path, &self.snapshot())
     }
 
     /// Saves on a blocking thread, logging a failure.
     pub async fn persist(self: &Arc<Self>) {
         let me = self.clone();
-        let r = tokio::task::spawn_blocking(move || me.save()).await;
-        if let Ok(Err(e)) | Err(e) = r.map_err(std::io::Error::other) {
-            tracing::error!(error = %e, path = %self.path.display(), "cannot save topics.json");
-        }
+        persist::save_in_background("topics.json", move || me.save()).await;
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, TopicConfigSerializeWrapper> {

@@ -16,7 +16,7 @@
 //! that fails, quotes bare keys (numbers, words, and the JSON objects fastjson writes as keys
 //! of `Map<MessageQueue, _>`, which become strings holding the object's text) and tries again.
 
-use std::io::{self, Write};
+use std::io;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -30,18 +30,22 @@ pub mod client;
 pub mod fastjson;
 
 mod cluster_info;
+mod consumer_offsets;
 mod data_version;
 mod lists;
 mod register_broker;
 mod route;
+mod subscription_group;
 mod topic_config;
 
 pub use cluster_info::ClusterInfo;
+pub use consumer_offsets::ConsumerOffsetWrapper;
 pub use data_version::DataVersion;
 pub use fastjson::JsonStyle;
 pub use lists::{KvTable, TopicList};
 pub use register_broker::RegisterBrokerBody;
 pub use route::{BrokerData, QueueData, TopicRouteData, MASTER_ID};
+pub use subscription_group::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 pub use topic_config::{perm, topic_sys_flag, TopicConfig, TopicConfigSerializeWrapper};
 
 /// A body that could not be read or written.

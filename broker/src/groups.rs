@@ -1,0 +1,162 @@
+//! The broker's consumer-group table, persisted as `config/subscriptionGroup.json`.
+//!
+//! Concurrency: one `RwLock`, held only for in-memory work; saves write a snapshot on a
+//! blocking thread.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
+
+use crate::config::BrokerConfig;
+use crate::persist;
+
+/// The group table. Cheap to share behind an `Arc`.
+pub struct GroupTable {
+    state: RwLock<SubscriptionGroupWrapper>,
+    path: PathBuf,
+    auto_create: bool,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Groups RocketMQ's broker knows from the start.
+const SYSTEM_GROUPS: &[&str] = &[
+    "TOOLS_CONSUMER",
+    "FILTERSRV_CONSUMER",
+    "__MONITOR_CONSUMER",
+    "CLIENT_INNER_PRODUCER",
+    "SELF_TEST_P_GROUP",
+    "SELF_TEST_C_GROUP",
+    "CID_ONS-HTTP-PROXY",
+    "CID_ONSAPI_PERMISSION",
+    "CID_ONSAPI_OWNER",
+    "CID_ONSAPI_PULL",
+    "CID_RMQ_SYS_TRANS",
+];
+
+impl GroupTable {
+    /// Loads `config/subscriptionGroup.json` (or its `.bak`) and adds the system groups.
+    pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<GroupTable>> {
+        let path = PathBuf::from(&config.store_path_root_dir).join("config/subscriptionGroup.json");
+        let mut state: SubscriptionGroupWrapper =
+            persist::load_json(&path)?.unwrap_or_else(|| SubscriptionGroupWrapper {
+                data_version: DataVersion::new(now_ms()),
+                ..Default::default()
+            });
+        for g in SYSTEM_GROUPS {
+            state
+                .subscription_group_table
+                .entry(g.to_string())
+                .or_insert_with(|| SubscriptionGroupConfig::new(*g));
+        }
+        Ok(Arc::new(GroupTable {
+            state: RwLock::new(state),
+            path,
+            auto_create: config.auto_create_subscription_group,
+        }))
+    }
+
+    /// A group's config.
+    pub fn get(&self, group: &str) -> Option<SubscriptionGroupConfig> {
+        self.read().subscription_group_table.get(group).cloned()
+    }
+
+    /// A group's config, created with defaults when unknown and `autoCreateSubscriptionGroup`
+    /// is on. The flag says whether it was created (so the caller persists).
+    pub fn get_or_auto_create(&self, group: &str) -> Option<(SubscriptionGroupConfig, bool)> {
+        if let Some(g) = self.get(group) {
+            return Some((g, false));
+        }
+        if !self.auto_create {
+            return None;
+        }
+        let mut s = self.write();
+        if let Some(g) = s.subscription_group_table.get(group) {
+            return Some((g.clone(), false));
+        }
+        let g = SubscriptionGroupConfig::new(group);
+        s.subscription_group_table
+            .insert(group.to_string(), g.clone());
+        s.data_version.bump(now_ms());
+        tracing::info!(group, "auto-created subscription group");
+        Some((g, true))
+    }
+
+    /// Creates or replaces a group.
+    pub fn upsert(&self, config: SubscriptionGroupConfig) {
+        let mut s = self.write();
+        s.subscription_group_table
+            .insert(config.group_name.clone(), config);
+        s.data_version.bump(now_ms());
+    }
+
+    /// Removes a group; true if it existed.
+    pub fn delete(&self, group: &str) -> bool {
+        let mut s = self.write();
+        let existed = s.subscription_group_table.remove(group).is_some();
+        if existed {
+            s.data_version.bump(now_ms());
+        }
+        existed
+    }
+
+    /// The whole table (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
+    pub fn snapshot(&self) -> SubscriptionGroupWrapper {
+        self.read().clone()
+    }
+
+    /// Writes `subscriptionGroup.json` (blocking).
+    pub fn save(&self) -> std::io::Result<()> {
+        persist::save_json(&self.path, &self.snapshot())
+    }
+
+    /// Saves on a blocking thread, logging a failure.
+    pub async fn persist(self: &Arc<Self>) {
+        let me = self.clone();
+        persist::save_in_background("subscriptionGroup.json", move || me.save()).await;
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, SubscriptionGroupWrapper> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, SubscriptionGroupWrapper> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_create_persist_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = BrokerConfig {
+            store_path_root_dir: dir.path().display().to_string(),
+            ..Default::default()
+        };
+        let t = GroupTable::load(&cfg).unwrap();
+        assert!(t.get("TOOLS_CONSUMER").is_some());
+        let (g, created) = t.get_or_auto_create("orders").unwrap();
+        assert!(created);
+        assert_eq!(g.retry_max_times, 16);
+        let mut custom = SubscriptionGroupConfig::new("custom");
+        custom.retry_max_times = 2;
+        t.upsert(custom.clone());
+        t.save().unwrap();
+
+        cfg.auto_create_subscription_group = false;
+        let again = GroupTable::load(&cfg).unwrap();
+        assert_eq!(again.get("custom"), Some(custom));
+        assert!(again.get("orders").is_some());
+        assert!(again.get_or_auto_create("unknown").is_none());
+        assert!(again.delete("custom"));
+        assert!(again.get("custom").is_none());
+    }
+}
