@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod consumer;
 pub mod error;
+pub mod instance;
 mod java;
 pub mod message;
 pub mod producer;
