@@ -16,11 +16,18 @@ use serde_json::Value;
 
 fn interop_script(name: &str) -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    if std::process::Command::new("node").arg("--version").output().is_err() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         println!("SKIPPED: `node` is not installed");
         return None;
     }
-    if !root.join("tests/node_modules/ali-ons/package.json").exists() {
+    if !root
+        .join("tests/node_modules/ali-ons/package.json")
+        .exists()
+    {
         println!("SKIPPED: ali-ons is not installed (run ./scripts/test.sh)");
         return None;
     }
@@ -40,9 +47,15 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     // Let the broker's re-registration carry the new topic to the NameServer.
     let mut routed = false;
     for _ in 0..100 {
-        let mut req = cometmq_remoting::RemotingCommand::request(cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC);
+        let mut req = cometmq_remoting::RemotingCommand::request(
+            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
+        );
         req.ext_fields.insert("topic".into(), "InteropTopic".into());
-        let r = c.client.invoke(&c.namesrv_addr, req, common::T).await.unwrap();
+        let r = c
+            .client
+            .invoke(&c.namesrv_addr, req, common::T)
+            .await
+            .unwrap();
         if r.code == response::SUCCESS {
             routed = true;
             break;
@@ -53,7 +66,12 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
 
     let child = tokio::process::Command::new("node")
         .arg(&script)
-        .args([c.namesrv_addr.as_str(), "InteropTopic", "10", "InteropGroup"])
+        .args([
+            c.namesrv_addr.as_str(),
+            "InteropTopic",
+            "10",
+            "InteropGroup",
+        ])
         .kill_on_drop(true)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -66,7 +84,11 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("no result: {stderr}"));
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no result: {stderr}"));
     let v: Value = serde_json::from_str(line).unwrap();
 
     let sent = v["sent"].as_array().unwrap();

@@ -30,21 +30,20 @@ async fn send_then_pull_with_a_tag_filter() {
         assert_eq!((h.queue_id, h.queue_offset), (0, i));
         assert_eq!(h.msg_id.len(), 32);
     }
-    // The topic was auto-created from TBW102 with 4 queues.
-    let resp = c.pull("G1", "Orders", 0, 0, "TagA", 0).await;
-    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
-    let h: PullMessageResponseHeader = resp.decode_header().unwrap();
-    assert_eq!((h.min_offset, h.max_offset, h.next_begin_offset), (0, 6, 6));
-    let got = messages(&resp);
+    // The topic was auto-created from TBW102 with 4 queues; a tag filter skips TagB.
+    let got = c.pull_until("G1", "Orders", 0, 0, "TagA", 6).await;
     let bodies: Vec<_> = got
         .iter()
         .map(|m| String::from_utf8_lossy(&m.body).to_string())
         .collect();
     assert_eq!(bodies, vec!["body 0", "body 2", "body 4"]);
     assert_eq!(got[0].properties.get("CLUSTER"), Some("DefaultCluster"));
+    let resp = c.pull("G1", "Orders", 0, 4, "TagA", 0).await;
+    let h: PullMessageResponseHeader = resp.decode_header().unwrap();
+    assert_eq!((h.min_offset, h.max_offset, h.next_begin_offset), (0, 6, 6));
 
     // A second group reads everything again.
-    let all = messages(&c.pull("G2", "Orders", 0, 0, "*", 0).await);
+    let all = c.pull_until("G2", "Orders", 0, 0, "*", 6).await;
     assert_eq!(all.len(), 6);
     // Nothing new: PULL_NOT_FOUND.
     let resp = c.pull("G2", "Orders", 0, 6, "*", 0).await;
@@ -56,6 +55,11 @@ async fn send_then_pull_with_a_tag_filter() {
 async fn long_polling_returns_a_new_message_before_the_timeout() {
     let c = Cluster::start(|_| {}).await;
     c.send("Poll", 1, None, None, b"first").await;
+    // A consumer learns offsets from pulls: read the first message before waiting for more.
+    assert_eq!(
+        messages(&c.pull("GP", "Poll", 1, 0, "*", 10_000).await).len(),
+        1
+    );
     let c = std::sync::Arc::new(c);
     let waiter = {
         let c = c.clone();
@@ -102,10 +106,7 @@ async fn offsets_survive_a_broker_restart() {
     assert_eq!(resp.code, response::SUCCESS);
     assert_eq!(resp.ext("offset"), Some("1"));
     // The message is still there, and the max offset is the count.
-    let mut m = cometmq_remoting::RemotingCommand::request(request::GET_MAX_OFFSET);
-    m.ext_fields.insert("topic".into(), "Offs".into());
-    m.ext_fields.insert("queueId".into(), "2".into());
-    assert_eq!(c.call(m).await.ext("offset"), Some("1"));
+    assert_eq!(c.wait_max_offset("Offs", 2, 1).await, 1);
     c.stop().await;
 }
 
@@ -137,5 +138,17 @@ async fn bad_input_gets_clear_errors() {
         c.send("Known", 0, None, None, b"y").await.code,
         response::SUCCESS
     );
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overload_is_answered_with_system_busy() {
+    // A send queue of capacity 0: every send finds the broker "full".
+    let c = Cluster::start(|cfg| cfg.send_thread_pool_queue_capacity = 0).await;
+    let resp = c.send("Busy", 0, None, None, b"x").await;
+    assert_eq!(resp.code, response::SYSTEM_BUSY);
+    assert!(resp.remark.unwrap().starts_with("[OVERLOAD]"));
+    // Other requests are still served.
+    assert_eq!(c.heartbeat("G", "Busy", "*").await.code, response::SUCCESS);
     c.stop().await;
 }

@@ -8,13 +8,14 @@ mod pull;
 mod send;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use cometmq_remoting::code::request as code;
 use cometmq_remoting::transport::{fn_processor, Connection, Router};
 use cometmq_remoting::RemotingCommand;
 
-use crate::error::Reply;
+use crate::error::{BrokerError, Reply};
 use crate::state::BrokerState;
 
 /// Adds a route for `codes` to `handler`, mapping its errors to responses.
@@ -40,16 +41,53 @@ where
     )
 }
 
+/// Like [`add`], but refuses with SYSTEM_BUSY when `limit(config)` requests of this kind
+/// are already being processed: under overload the broker answers at once instead of
+/// queueing without bound (RocketMQ's "[OVERLOAD]" answer).
+fn add_gated<F, Fut>(
+    router: Router,
+    state: &Arc<BrokerState>,
+    codes: &[i32],
+    limit: fn(&crate::config::BrokerConfig) -> usize,
+    handler: F,
+) -> Router
+where
+    F: Fn(Arc<BrokerState>, Connection, RemotingCommand) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    let inflight = Arc::new(AtomicUsize::new(0));
+    let handler = Arc::new(handler);
+    add(router, state, codes, move |state, conn, req| {
+        let inflight = inflight.clone();
+        let handler = handler.clone();
+        async move {
+            let cap = limit(&state.config());
+            if inflight.fetch_add(1, Ordering::AcqRel) >= cap {
+                inflight.fetch_sub(1, Ordering::AcqRel);
+                return Err(BrokerError::SystemBusy(format!(
+                    "[OVERLOAD]system busy, start flow control for a while (more than {cap} requests in progress)"
+                )));
+            }
+            let out = handler(state, conn, req).await;
+            inflight.fetch_sub(1, Ordering::AcqRel);
+            out
+        }
+    })
+}
+
 /// Every request code the broker serves.
 pub fn router(state: &Arc<BrokerState>) -> Router {
     let r = Router::new();
-    let r = add(
+    let send_cap = |c: &crate::config::BrokerConfig| c.send_thread_pool_queue_capacity;
+    let sends = [code::SEND_MESSAGE, code::SEND_MESSAGE_V2];
+    let r = add_gated(r, state, &sends, send_cap, send::send_message);
+    let r = add_gated(
         r,
         state,
-        &[code::SEND_MESSAGE, code::SEND_MESSAGE_V2],
-        send::send_message,
+        &[code::SEND_BATCH_MESSAGE],
+        send_cap,
+        send::send_batch,
     );
-    let r = add(r, state, &[code::SEND_BATCH_MESSAGE], send::send_batch);
     let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
     let r = add(r, state, &[code::PULL_MESSAGE], pull::pull_message);
     let r = add(r, state, &[code::HEART_BEAT], client::heartbeat);

@@ -215,3 +215,64 @@ pub fn messages(resp: &RemotingCommand) -> Vec<MessageExt> {
         .map(|m| m.unwrap())
         .collect()
 }
+
+impl Cluster {
+    /// Pulls (with long polling) from `from` until the queue's next offset reaches `until`,
+    /// collecting the messages that pass `expression`.
+    pub async fn pull_until(
+        &self,
+        group: &str,
+        topic: &str,
+        queue_id: i32,
+        from: i64,
+        expression: &str,
+        until: i64,
+    ) -> Vec<MessageExt> {
+        let mut offset = from;
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            if offset >= until {
+                break;
+            }
+            let resp = self
+                .pull(group, topic, queue_id, offset, expression, 5_000)
+                .await;
+            let h: cometmq_remoting::header::PullMessageResponseHeader =
+                resp.decode_header().unwrap();
+            if resp.code == cometmq_remoting::code::response::SUCCESS {
+                out.extend(messages(&resp));
+            }
+            offset = h.next_begin_offset.max(offset);
+        }
+        out
+    }
+}
+
+impl Cluster {
+    /// The queue's max offset (GET_MAX_OFFSET).
+    pub async fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        let mut req = RemotingCommand::request(request::GET_MAX_OFFSET);
+        req.ext_fields.insert("topic".into(), topic.into());
+        req.ext_fields
+            .insert("queueId".into(), queue_id.to_string());
+        self.call(req)
+            .await
+            .ext("offset")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(-1)
+    }
+
+    /// Waits (bounded) until the queue's max offset reaches `at_least`: appends become
+    /// visible once the dispatcher has indexed them.
+    pub async fn wait_max_offset(&self, topic: &str, queue_id: i32, at_least: i64) -> i64 {
+        let mut seen = -1;
+        for _ in 0..500 {
+            seen = self.max_offset(topic, queue_id).await;
+            if seen >= at_least {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        seen
+    }
+}
