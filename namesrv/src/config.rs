@@ -6,146 +6,49 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use cometmq_remoting::java_properties;
+use cometmq_remoting::settings::Settings;
+
 use crate::error::NamesrvError;
-use crate::properties;
 
-/// A config value type: parsed from and rendered to its properties text.
-trait ConfigValue: Sized {
-    /// What a valid value looks like, for the error message.
-    const EXPECTED: &'static str;
-    fn parse(s: &str) -> Option<Self>;
-    fn render(&self) -> String;
-}
-
-impl ConfigValue for String {
-    const EXPECTED: &'static str = "a string";
-    fn parse(s: &str) -> Option<Self> {
-        Some(s.to_owned())
+cometmq_remoting::settings! {
+    /// The NameServer's settings. Field docs name the properties key.
+    pub struct NamesrvConfig {
+        /// `rocketmqHome`: the RocketMQ home directory (`ROCKETMQ_HOME`); informational.
+        rocketmq_home: String = "rocketmqHome", std::env::var("ROCKETMQ_HOME").unwrap_or_default();
+        /// `kvConfigPath`: the KV config file, `~/namesrv/kvConfig.json` by default.
+        kv_config_path: PathBuf = "kvConfigPath", home().join("namesrv").join("kvConfig.json");
+        /// `configStorePath`: where UPDATE_NAMESRV_CONFIG persists the settings.
+        config_store_path: PathBuf = "configStorePath", home().join("namesrv").join("namesrv.properties");
+        /// `productEnvName`: informational.
+        product_env_name: String = "productEnvName", "center".to_owned();
+        /// `clusterTest`: informational.
+        cluster_test: bool = "clusterTest", false;
+        /// `orderMessageEnable`: add `orderTopicConf` from the ORDER_TOPIC_CONFIG namespace to routes.
+        order_message_enable: bool = "orderMessageEnable", false;
+        /// `returnOrderTopicConfigToBroker`: answer REGISTER_BROKER with the ORDER_TOPIC_CONFIG table.
+        return_order_topic_config_to_broker: bool = "returnOrderTopicConfigToBroker", true;
+        /// `scanNotActiveBrokerInterval`: ms between scans for expired brokers.
+        scan_not_active_broker_interval: u64 = "scanNotActiveBrokerInterval", 5_000;
+        /// `brokerExpiredMillis`: a broker not heard from this long is dropped (unless it sent its
+        /// own `heartbeatTimeoutMillis`). RocketMQ hard-codes 120 s.
+        broker_expired_millis: u64 = "brokerExpiredMillis", 120_000;
+        /// `enableAllTopicList`: serve GET_ALL_TOPIC_LIST_FROM_NAMESERVER.
+        enable_all_topic_list: bool = "enableAllTopicList", true;
+        /// `enableTopicList`: serve GET_TOPICS_BY_CLUSTER and the unit topic lists.
+        enable_topic_list: bool = "enableTopicList", true;
+        /// `deleteTopicWithBrokerRegistration`: a master's registration also removes its topics
+        /// that are no longer in its table.
+        delete_topic_with_broker_registration: bool = "deleteTopicWithBrokerRegistration", false;
+        /// `configBlackList`: `;`-separated keys UPDATE_NAMESRV_CONFIG may not change.
+        config_black_list: String = "configBlackList", "configBlackList;configStorePath;kvConfigPath".to_owned();
+        /// `bindAddress`: the address to listen on.
+        bind_address: String = "bindAddress", "0.0.0.0".to_owned();
+        /// `listenPort`: the port to listen on.
+        listen_port: u16 = "listenPort", 9876;
+        /// `serverChannelMaxIdleTimeSeconds`: close a connection silent this long.
+        server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
     }
-    fn render(&self) -> String {
-        self.clone()
-    }
-}
-
-impl ConfigValue for PathBuf {
-    const EXPECTED: &'static str = "a path";
-    fn parse(s: &str) -> Option<Self> {
-        (!s.is_empty()).then(|| PathBuf::from(s))
-    }
-    fn render(&self) -> String {
-        self.display().to_string()
-    }
-}
-
-impl ConfigValue for bool {
-    const EXPECTED: &'static str = "true or false";
-    fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        }
-    }
-    fn render(&self) -> String {
-        self.to_string()
-    }
-}
-
-macro_rules! numeric_config_value {
-    ($($ty:ty => $expected:literal),*) => {$(
-        impl ConfigValue for $ty {
-            const EXPECTED: &'static str = $expected;
-            fn parse(s: &str) -> Option<Self> {
-                s.parse().ok()
-            }
-            fn render(&self) -> String {
-                self.to_string()
-            }
-        }
-    )*};
-}
-numeric_config_value!(u16 => "a port number (0-65535)", u64 => "a non-negative integer");
-
-/// Declares [`NamesrvConfig`]'s fields with their keys and defaults, and the key-driven
-/// `set` / `entries` that parsing, printing and UPDATE_NAMESRV_CONFIG share.
-macro_rules! namesrv_config {
-    ($( $(#[$doc:meta])* $field:ident: $ty:ty = $key:literal, $default:expr; )*) => {
-        /// The NameServer's settings. Field docs name the properties key.
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct NamesrvConfig {
-            $( $(#[$doc])* pub $field: $ty, )*
-        }
-
-        impl Default for NamesrvConfig {
-            fn default() -> Self {
-                NamesrvConfig { $( $field: $default, )* }
-            }
-        }
-
-        impl NamesrvConfig {
-            /// Every key, in print order.
-            pub const KEYS: &'static [&'static str] = &[$($key),*];
-
-            /// Sets one key; `Ok(false)` when the key is not ours.
-            fn set(&mut self, key: &str, value: &str) -> Result<bool, NamesrvError> {
-                match key {
-                    $( $key => {
-                        self.$field = <$ty as ConfigValue>::parse(value).ok_or_else(|| {
-                            NamesrvError::InvalidConfig {
-                                key: key.to_owned(),
-                                value: value.to_owned(),
-                                expected: <$ty as ConfigValue>::EXPECTED,
-                            }
-                        })?;
-                        Ok(true)
-                    } )*
-                    _ => Ok(false),
-                }
-            }
-
-            /// `(key, value)` for every setting, in print order.
-            pub fn entries(&self) -> Vec<(&'static str, String)> {
-                vec![$( ($key, self.$field.render()) ),*]
-            }
-        }
-    };
-}
-
-namesrv_config! {
-    /// `rocketmqHome`: the RocketMQ home directory (`ROCKETMQ_HOME`); informational.
-    rocketmq_home: String = "rocketmqHome", std::env::var("ROCKETMQ_HOME").unwrap_or_default();
-    /// `kvConfigPath`: the KV config file, `~/namesrv/kvConfig.json` by default.
-    kv_config_path: PathBuf = "kvConfigPath", home().join("namesrv").join("kvConfig.json");
-    /// `configStorePath`: where UPDATE_NAMESRV_CONFIG persists the settings.
-    config_store_path: PathBuf = "configStorePath", home().join("namesrv").join("namesrv.properties");
-    /// `productEnvName`: informational.
-    product_env_name: String = "productEnvName", "center".to_owned();
-    /// `clusterTest`: informational.
-    cluster_test: bool = "clusterTest", false;
-    /// `orderMessageEnable`: add `orderTopicConf` from the ORDER_TOPIC_CONFIG namespace to routes.
-    order_message_enable: bool = "orderMessageEnable", false;
-    /// `returnOrderTopicConfigToBroker`: answer REGISTER_BROKER with the ORDER_TOPIC_CONFIG table.
-    return_order_topic_config_to_broker: bool = "returnOrderTopicConfigToBroker", true;
-    /// `scanNotActiveBrokerInterval`: ms between scans for expired brokers.
-    scan_not_active_broker_interval: u64 = "scanNotActiveBrokerInterval", 5_000;
-    /// `brokerExpiredMillis`: a broker not heard from this long is dropped (unless it sent its
-    /// own `heartbeatTimeoutMillis`). RocketMQ hard-codes 120 s.
-    broker_expired_millis: u64 = "brokerExpiredMillis", 120_000;
-    /// `enableAllTopicList`: serve GET_ALL_TOPIC_LIST_FROM_NAMESERVER.
-    enable_all_topic_list: bool = "enableAllTopicList", true;
-    /// `enableTopicList`: serve GET_TOPICS_BY_CLUSTER and the unit topic lists.
-    enable_topic_list: bool = "enableTopicList", true;
-    /// `deleteTopicWithBrokerRegistration`: a master's registration also removes its topics
-    /// that are no longer in its table.
-    delete_topic_with_broker_registration: bool = "deleteTopicWithBrokerRegistration", false;
-    /// `configBlackList`: `;`-separated keys UPDATE_NAMESRV_CONFIG may not change.
-    config_black_list: String = "configBlackList", "configBlackList;configStorePath;kvConfigPath".to_owned();
-    /// `bindAddress`: the address to listen on.
-    bind_address: String = "bindAddress", "0.0.0.0".to_owned();
-    /// `listenPort`: the port to listen on.
-    listen_port: u16 = "listenPort", 9876;
-    /// `serverChannelMaxIdleTimeSeconds`: close a connection silent this long.
-    server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
 }
 
 /// Keys of Java's NamesrvConfig and NettyServerConfig that CometMQ accepts and ignores
@@ -189,7 +92,7 @@ impl NamesrvConfig {
             source,
         })?;
         let mut config = NamesrvConfig::default();
-        let unknown = config.apply(&properties::parse(&text))?;
+        let unknown = config.apply(&java_properties::parse(&text))?;
         Ok((config, unknown))
     }
 
@@ -215,11 +118,6 @@ impl NamesrvConfig {
             .map(|(k, _)| k.as_str())
             .filter(|k| black.contains(k))
             .collect()
-    }
-
-    /// The settings as `key=value` lines.
-    pub fn to_properties(&self) -> String {
-        properties::render(self.entries())
     }
 
     /// `brokerExpiredMillis` as a duration.
@@ -263,7 +161,7 @@ mod tests {
     use super::*;
 
     fn pairs(text: &str) -> Vec<(String, String)> {
-        properties::parse(text)
+        java_properties::parse(text)
     }
 
     #[test]
@@ -287,6 +185,20 @@ mod tests {
         assert_eq!(unknown, vec!["bogusKey".to_owned()]);
         assert_eq!(c.listen_port, 9999);
         assert!(c.order_message_enable);
+    }
+
+    #[test]
+    fn values_are_trimmed() {
+        let mut c = NamesrvConfig::default();
+        c.apply(&pairs(
+            "productEnvName = v w \nlistenPort=1\\t\nkvConfigPath=\\ /x \n",
+        ))
+        .expect("valid");
+        assert_eq!(c.product_env_name, "v w");
+        assert_eq!(c.listen_port, 1);
+        assert_eq!(c.kv_config_path, PathBuf::from("/x"));
+        let err = c.apply(&pairs("listenPort = x \n")).expect_err("invalid");
+        assert!(matches!(err, NamesrvError::InvalidConfig { ref value, .. } if value == "x"));
     }
 
     #[test]

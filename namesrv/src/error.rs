@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use cometmq_remoting::body::BodyError;
 use cometmq_remoting::code::response;
 use cometmq_remoting::header::HeaderError;
+use cometmq_remoting::settings::SettingError;
 use cometmq_remoting::{RemotingCommand, RemotingError};
 
 /// A NameServer error.
@@ -90,6 +91,17 @@ pub enum NamesrvError {
         /// The cause.
         source: RemotingError,
     },
+}
+
+impl From<SettingError> for NamesrvError {
+    /// A config value that does not parse; the value is shown trimmed, as it was parsed.
+    fn from(e: SettingError) -> Self {
+        NamesrvError::InvalidConfig {
+            value: e.value.trim().to_owned(),
+            key: e.key,
+            expected: e.expected,
+        }
+    }
 }
 
 impl NamesrvError {

@@ -15,9 +15,11 @@ pub mod config;
 pub mod error;
 pub mod kv_config;
 pub mod processor;
-pub mod properties;
 pub mod route_table;
 pub mod server;
+
+/// Java `.properties` text, shared with the broker (kept under its old path).
+pub use cometmq_remoting::java_properties as properties;
 
 pub use config::NamesrvConfig;
 pub use error::NamesrvError;

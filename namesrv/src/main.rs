@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cometmq_namesrv::{NameServer, NamesrvConfig, NamesrvError};
+use cometmq_remoting::settings::Settings;
 use tracing_subscriber::EnvFilter;
 
 /// CometMQ NameServer: broker registry and topic routes for RocketMQ clients.

@@ -147,6 +147,33 @@ mod tests {
         );
     }
 
+    /// The cases of the NameServer's former parser. Unlike it, trailing whitespace stays in
+    /// the value as in Java (`Settings` trims values when it parses them).
+    #[test]
+    fn namesrv_forms() {
+        let text = "# comment\n! other\n\nlistenPort=9876\n  kvConfigPath : /tmp/a\\\n    b.json\n\
+                    orderMessageEnable true\nempty=\nspaced = v w \nesc\\=key=\\u0041\\tB\n";
+        let want = [
+            ("listenPort", "9876"),
+            ("kvConfigPath", "/tmp/ab.json"),
+            ("orderMessageEnable", "true"),
+            ("empty", ""),
+            ("spaced", "v w "),
+            ("esc=key", "A\tB"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        assert_eq!(parse(text), want);
+        assert_eq!(render([("a", "1"), ("b", "")]), "a=1\nb=\n");
+        assert_eq!(
+            parse("trailing\\"),
+            vec![("trailing".into(), String::new())]
+        );
+        assert_eq!(parse("bad=\\uZZ"), vec![("bad".into(), "ZZ".into())]);
+    }
+
     #[test]
     fn render_round_trips() {
         let pairs = [("a=b", " lead space"), ("#k", "v\\x\n"), ("plain", "1s 5s")];

@@ -6,6 +6,8 @@
 //! current value (for `-p` and GET_BROKER_CONFIG), and load a whole properties file while
 //! collecting the unknown keys so the caller can warn about them.
 
+use std::path::PathBuf;
+
 use crate::java_properties;
 
 /// A value that could not be set.
@@ -40,6 +42,16 @@ impl SettingValue for String {
     }
 }
 
+impl SettingValue for PathBuf {
+    const EXPECTED: &'static str = "a path";
+    fn parse_setting(s: &str) -> Option<Self> {
+        (!s.is_empty()).then(|| PathBuf::from(s))
+    }
+    fn render_setting(&self) -> String {
+        self.display().to_string()
+    }
+}
+
 impl SettingValue for bool {
     const EXPECTED: &'static str = "true or false";
     fn parse_setting(s: &str) -> Option<Self> {
@@ -58,8 +70,9 @@ macro_rules! number_setting {
     ($($t:ty => $what:expr),*) => {$(
         impl SettingValue for $t {
             const EXPECTED: &'static str = $what;
+            // `str::parse` takes one leading `+`, as Java's `parseInt`/`parseLong` do.
             fn parse_setting(s: &str) -> Option<Self> {
-                s.strip_prefix('+').unwrap_or(s).parse().ok()
+                s.parse().ok()
             }
             fn render_setting(&self) -> String {
                 self.to_string()

@@ -6,12 +6,13 @@ use cometmq_remoting::header::{
     DeleteKvConfigRequestHeader, GetKvConfigRequestHeader, GetKvConfigResponseHeader,
     GetKvListByNamespaceRequestHeader, PutKvConfigRequestHeader,
 };
+use cometmq_remoting::java_properties;
+use cometmq_remoting::settings::Settings;
 use cometmq_remoting::RemotingCommand;
 
 use super::{json, NamesrvProcessor, Reply};
 use crate::error::NamesrvError;
 use crate::kv_config::write_atomically;
-use crate::properties;
 
 impl NamesrvProcessor {
     pub(super) async fn put_kv_config(&self, req: &RemotingCommand) -> Reply {
@@ -62,7 +63,7 @@ impl NamesrvProcessor {
             value: String::from_utf8_lossy(&body).into_owned(),
             expected: "UTF-8 properties text",
         })?;
-        let pairs = properties::parse(text);
+        let pairs = java_properties::parse(text);
         let (unknown, path, snapshot) = self.config.update(|c| {
             if !c.blacklisted(&pairs).is_empty() {
                 return Err(NamesrvError::Blacklisted);

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use cometmq_remoting::body::{fastjson, DataVersion, KvTable, RegisterBrokerBody};
 use cometmq_remoting::header::{
-    QueryDataVersionRequestHeader, QueryDataVersionResponseHeader, RegisterBrokerRequestHeader,
-    RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader,
+    BrokerHeartbeatRequestHeader, QueryDataVersionRequestHeader, QueryDataVersionResponseHeader,
+    RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader,
 };
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
@@ -15,18 +15,6 @@ use super::{NamesrvProcessor, Reply};
 use crate::error::NamesrvError;
 use crate::kv_config::ORDER_TOPIC_CONFIG;
 use crate::route_table::Registration;
-
-cometmq_remoting::command_header! {
-    /// BROKER_HEARTBEAT (904, 5.x) request; CometMQ only needs the broker's identity.
-    pub struct BrokerHeartbeatRequestHeader {
-        /// Cluster name.
-        req cluster_name: String = "clusterName",
-        /// Broker address.
-        req broker_addr: String = "brokerAddr",
-        /// Broker name.
-        req broker_name: String = "brokerName",
-    }
-}
 
 /// Java's `UtilAll.crc32`: CRC32 with the sign bit cleared.
 fn crc32(bytes: &[u8]) -> i32 {

@@ -53,6 +53,18 @@ command_header! {
 }
 
 command_header! {
+    /// BROKER_HEARTBEAT (904, 5.x) request; CometMQ only needs the broker's identity.
+    pub struct BrokerHeartbeatRequestHeader {
+        /// Cluster name.
+        req cluster_name: String = "clusterName",
+        /// Broker address.
+        req broker_addr: String = "brokerAddr",
+        /// Broker name.
+        req broker_name: String = "brokerName",
+    }
+}
+
+command_header! {
     /// GET_ROUTEINFO_BY_TOPIC (105) request.
     pub struct GetRouteInfoRequestHeader {
         /// Topic.
@@ -275,6 +287,23 @@ mod tests {
             &QueryDataVersionResponseHeader { changed: true },
         );
         check_invalid::<QueryDataVersionResponseHeader>(&[], "changed", "perhaps");
+    }
+
+    #[test]
+    fn broker_heartbeat() {
+        let pairs = &[
+            ("clusterName", "C"),
+            ("brokerAddr", "10.0.0.1:10911"),
+            ("brokerName", "broker-a"),
+        ];
+        check(
+            pairs,
+            &BrokerHeartbeatRequestHeader {
+                cluster_name: "C".into(),
+                broker_addr: "10.0.0.1:10911".into(),
+                broker_name: "broker-a".into(),
+            },
+        );
     }
 
     #[test]
