@@ -9,6 +9,7 @@
 //! Behaviour follows the Java client (reference §11), so a Rust client can share groups
 //! with Java, Go or C++ clients: same queue allocation, same ids, same wire forms.
 
+pub mod admin;
 pub mod clock;
 pub mod consumer;
 pub mod error;

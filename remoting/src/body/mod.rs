@@ -26,6 +26,7 @@
 //! assert_eq!(fastjson::from_slice::<BrokerData>(legacy.as_bytes()).unwrap(), b);
 //! ```
 
+pub mod admin;
 pub mod client;
 pub mod fastjson;
 
