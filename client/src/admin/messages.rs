@@ -52,7 +52,8 @@ pub struct QueueMessages {
     pub queue: MessageQueue,
     /// First offset read.
     pub from: i64,
-    /// End of the range read (exclusive).
+    /// End of the range read (exclusive): the queue's max offset, or the first offset stored
+    /// at or after the end time.
     pub to: i64,
     /// The messages, in offset order.
     pub messages: Vec<MessageExt>,
@@ -67,7 +68,9 @@ pub struct ReadSpec {
     pub offset: Option<i64>,
     /// Start at the first message stored at or after this time, ms (`-s` / `-b`).
     pub begin_ms: Option<i64>,
-    /// Stop at the first message stored at or after this time, ms (`-e`).
+    /// Stop at the first message stored at or after this time, ms (`-e`): the queue is read
+    /// up to its max offset and the store times are checked, which is exact whatever the
+    /// broker's search-by-time answers past the last message.
     pub end_ms: Option<i64>,
     /// The group to pull as (`-g`; default `TOOLS_CONSUMER`).
     pub group: Option<String>,
@@ -277,9 +280,10 @@ impl Admin {
                 (None, Some(t)) => self.search_offset(addr, &mq, t).await?,
                 (None, None) => self.min_offset(addr, &mq).await?,
             };
-            let to = match spec.end_ms {
-                Some(t) => self.search_offset(addr, &mq, t).await?,
-                None => self.max_offset(addr, &mq).await?,
+            let mut to = self.max_offset(addr, &mq).await?;
+            let in_time = |m: &MessageExt| {
+                spec.begin_ms.is_none_or(|b| m.store_timestamp >= b)
+                    && spec.end_ms.is_none_or(|e| m.store_timestamp < e)
             };
             let mut messages = Vec::new();
             let mut offset = from;
@@ -287,7 +291,11 @@ impl Admin {
                 let max = i32::try_from(left).unwrap_or(PULL_BATCH).min(PULL_BATCH);
                 let r = self.pull(addr, &mq, offset, max, group, expression).await?;
                 for m in r.messages {
-                    if m.queue_offset < to && left > 0 {
+                    if spec.end_ms.is_some_and(|e| m.store_timestamp >= e) {
+                        to = m.queue_offset;
+                        break;
+                    }
+                    if m.queue_offset < to && left > 0 && in_time(&m) {
                         left -= 1;
                         messages.push(m);
                     }

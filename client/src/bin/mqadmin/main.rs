@@ -172,8 +172,13 @@ fn main() -> ExitCode {
                 }
                 _ => {
                     let text = e.to_string();
-                    let first = text.lines().next().unwrap_or("bad arguments");
-                    let first = first.strip_prefix("error: ").unwrap_or(first);
+                    let first: Vec<&str> = text
+                        .lines()
+                        .take_while(|l| !l.trim().is_empty())
+                        .map(str::trim)
+                        .collect();
+                    let first = first.join(" ");
+                    let first = first.strip_prefix("error: ").unwrap_or(&first);
                     fail(format!("{first} (see mqadmin -h)"), 2)
                 }
             };
