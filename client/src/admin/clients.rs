@@ -285,7 +285,11 @@ impl Admin {
 
     /// `producerConnection`: the online producers of `group` sending to `topic`
     /// (GET_PRODUCER_CONNECTION_LIST on the masters serving the topic).
-    pub async fn producer_connection(&self, group: &str, topic: &str) -> Result<ProducerConnection> {
+    pub async fn producer_connection(
+        &self,
+        group: &str,
+        topic: &str,
+    ) -> Result<ProducerConnection> {
         let route = self.topic_route(topic).await?;
         let header = GetProducerConnectionListRequestHeader {
             producer_group: group.to_owned(),
@@ -342,11 +346,17 @@ impl Admin {
 
     /// `consumerStatus`: every online consumer of `group` with its running info (or why
     /// it is missing).
-    pub async fn consumer_status(&self, group: &str, jstack: bool) -> Result<Vec<ClientConsumeStatus>> {
+    pub async fn consumer_status(
+        &self,
+        group: &str,
+        jstack: bool,
+    ) -> Result<Vec<ClientConsumeStatus>> {
         let conn = self.consumer_connection(group).await?;
         let mut out = Vec::new();
         for c in conn.connection_set {
-            let info = self.consumer_running_info(group, &c.client_id, jstack).await;
+            let info = self
+                .consumer_running_info(group, &c.client_id, jstack)
+                .await;
             let (running_info, error) = match info {
                 Ok(i) => (Some(i), None),
                 Err(e) => (None, Some(e.to_string())),

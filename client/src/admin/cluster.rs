@@ -79,7 +79,10 @@ impl BrokerSummary {
             broker_name: broker_name.to_owned(),
             broker_id,
             addr: addr.to_owned(),
-            version: runtime.get("brokerVersionDesc").cloned().unwrap_or_default(),
+            version: runtime
+                .get("brokerVersionDesc")
+                .cloned()
+                .unwrap_or_default(),
             in_tps: num("putTps"),
             out_tps: num("getTransferredTps"),
             page_cache_wait_ms: num("pageCacheLockTimeMills") as i64,
@@ -98,7 +101,10 @@ impl Admin {
         let info = self.cluster_info().await?;
         if let Some(c) = cluster {
             if !info.cluster_addr_table.contains_key(c) {
-                return Err(ClientError::invalid("cluster", format!("cluster {c} not found")));
+                return Err(ClientError::invalid(
+                    "cluster",
+                    format!("cluster {c} not found"),
+                ));
             }
         }
         let mut out = Vec::new();
@@ -144,7 +150,12 @@ impl Admin {
     }
 
     /// `updateBrokerConfig`: sets `key=value` on each broker of `addrs` (UPDATE_BROKER_CONFIG).
-    pub async fn update_broker_config(&self, addrs: &[String], key: &str, value: &str) -> Result<()> {
+    pub async fn update_broker_config(
+        &self,
+        addrs: &[String],
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
         if key.trim().is_empty() {
             return Err(ClientError::invalid("key", "the config key is empty"));
         }

@@ -19,7 +19,10 @@ impl Admin {
     /// `updateKvConfig`: sets `namespace`/`key` to `value` on every NameServer (PUT_KV_CONFIG).
     pub async fn put_kv_config(&self, namespace: &str, key: &str, value: &str) -> Result<()> {
         if namespace.is_empty() || key.is_empty() {
-            return Err(ClientError::invalid("kv", "namespace and key must not be empty"));
+            return Err(ClientError::invalid(
+                "kv",
+                "namespace and key must not be empty",
+            ));
         }
         let header = PutKvConfigRequestHeader {
             namespace: namespace.to_owned(),
@@ -96,7 +99,8 @@ impl Admin {
             return Err(ClientError::invalid("key", "the config key is empty"));
         }
         let body = java_properties::render([(key, value)]);
-        let req = RemotingCommand::request(request::UPDATE_NAMESRV_CONFIG).with_body(body.into_bytes());
+        let req =
+            RemotingCommand::request(request::UPDATE_NAMESRV_CONFIG).with_body(body.into_bytes());
         self.each_namesrv(req).await.map(drop)
     }
 }

@@ -96,12 +96,13 @@ impl Admin {
         let route = match self.topic_route(topic).await {
             Ok(r) => r,
             Err(ClientError::NoRoute { .. }) => {
-                let mut r = self.topic_route(DEFAULT_TOPIC).await.map_err(|_| {
-                    ClientError::NoRoute {
-                        topic: topic.to_owned(),
-                        reason: "topic not exist and auto-create is off".into(),
-                    }
-                })?;
+                let mut r =
+                    self.topic_route(DEFAULT_TOPIC)
+                        .await
+                        .map_err(|_| ClientError::NoRoute {
+                            topic: topic.to_owned(),
+                            reason: "topic not exist and auto-create is off".into(),
+                        })?;
                 cap_queue_nums(&mut r, 4);
                 r
             }
@@ -145,7 +146,8 @@ impl Admin {
         props.insert(property::WAIT, "true");
         props.insert(property::UNIQ_KEY, uniq.clone());
         let (body, sys_flag) = if body.len() >= COMPRESS_OVER {
-            let z = zlib_compress(body, 5).map_err(|e| ClientError::invalid("body", e.to_string()))?;
+            let z =
+                zlib_compress(body, 5).map_err(|e| ClientError::invalid("body", e.to_string()))?;
             (Bytes::from(z), sysflag::COMPRESSED)
         } else {
             (Bytes::copy_from_slice(body), 0)

@@ -155,12 +155,9 @@ impl Admin {
         req: RemotingCommand,
     ) -> Result<(String, RemotingCommand)> {
         self.namesrv.invoke(req).await.map_err(|e| match e {
-            ClientError::Exhausted { last, .. } if last.is_remoting() => {
-                ClientError::NoNameServer(format!(
-                    "{} unreachable: {last}",
-                    self.namesrv.addrs().join(";")
-                ))
-            }
+            ClientError::Exhausted { last, .. } if last.is_remoting() => ClientError::NoNameServer(
+                format!("{} unreachable: {last}", self.namesrv.addrs().join(";")),
+            ),
             other => other,
         })
     }
@@ -174,7 +171,10 @@ impl Admin {
         for addr in self.namesrv.addrs() {
             let mut r = req.clone();
             r.opaque = cometmq_remoting::command::next_opaque();
-            let resp = self.raw(addr, r).await.map_err(|e| unreachable_ns(addr, e))?;
+            let resp = self
+                .raw(addr, r)
+                .await
+                .map_err(|e| unreachable_ns(addr, e))?;
             out.push((addr.clone(), check(req.code, addr, resp)?));
         }
         Ok(out)

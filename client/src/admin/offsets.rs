@@ -97,7 +97,12 @@ impl Admin {
 
     /// The offset of the first message of `mq` stored at or after `timestamp`
     /// (SEARCH_OFFSET_BY_TIMESTAMP to `addr`).
-    pub async fn search_offset(&self, addr: &str, mq: &MessageQueue, timestamp: i64) -> Result<i64> {
+    pub async fn search_offset(
+        &self,
+        addr: &str,
+        mq: &MessageQueue,
+        timestamp: i64,
+    ) -> Result<i64> {
         let h = SearchOffsetRequestHeader {
             topic: mq.topic.clone(),
             queue_id: mq.queue_id,
@@ -158,12 +163,16 @@ impl Admin {
             let body: ResetOffsetBody = decode(code, &addr, &resp)?;
             outcome
                 .entries
-                .extend(body.offset_table.into_iter().map(|(queue, offset)| ResetOffsetEntry {
-                    queue,
-                    offset,
-                    consumer_offset: None,
-                    timestamp_offset: None,
-                }));
+                .extend(
+                    body.offset_table
+                        .into_iter()
+                        .map(|(queue, offset)| ResetOffsetEntry {
+                            queue,
+                            offset,
+                            consumer_offset: None,
+                            timestamp_offset: None,
+                        }),
+                );
         }
         outcome.entries.sort_by(|a, b| a.queue.cmp(&b.queue));
         Ok(outcome)
@@ -243,7 +252,11 @@ impl Admin {
 
     /// The group's committed offset per queue of `topic`, as the brokers report it
     /// (GET_CONSUME_STATS), e.g. to check a reset or a clone.
-    pub async fn group_offsets(&self, group: &str, topic: &str) -> Result<BTreeMap<MessageQueue, i64>> {
+    pub async fn group_offsets(
+        &self,
+        group: &str,
+        topic: &str,
+    ) -> Result<BTreeMap<MessageQueue, i64>> {
         let progress = self.consumer_progress(group, Some(topic), false).await?;
         Ok(progress
             .queues

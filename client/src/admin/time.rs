@@ -97,13 +97,22 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for ms in [0, 86_399_999, 951_782_400_000, 1_709_251_199_999, 4_102_444_800_000] {
+        for ms in [
+            0,
+            86_399_999,
+            951_782_400_000,
+            1_709_251_199_999,
+            4_102_444_800_000,
+        ] {
             let h = human(ms);
             let arg = format!("{}#{}", &h[..10], h[11..].replace(',', ":"));
             assert_eq!(parse_timestamp(&arg), Some(ms), "{h}");
         }
         assert_eq!(human(0), "1970-01-01 00:00:00,000");
-        assert_eq!(parse_timestamp("2024-02-30#00:00:00"), Some(1_709_251_200_000));
+        assert_eq!(
+            parse_timestamp("2024-02-30#00:00:00"),
+            Some(1_709_251_200_000)
+        );
         assert_eq!(parse_timestamp("2024-13-01#00:00:00:000"), None);
         assert_eq!(parse_timestamp("2024-01-01#25:00:00:000"), None);
         assert!(parse_timestamp("now").is_some_and(|t| t > 1_700_000_000_000));

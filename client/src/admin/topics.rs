@@ -84,7 +84,8 @@ impl Admin {
         };
         let addrs = self.target_addrs(target).await?;
         for addr in &addrs {
-            let req = RemotingCommand::request_with_header(request::UPDATE_AND_CREATE_TOPIC, &header);
+            let req =
+                RemotingCommand::request_with_header(request::UPDATE_AND_CREATE_TOPIC, &header);
             self.call(addr, req).await?;
         }
         if config.order {
@@ -110,7 +111,8 @@ impl Admin {
             topic: topic.to_owned(),
         };
         for (_, addr) in self.cluster_masters(cluster).await? {
-            let req = RemotingCommand::request_with_header(request::DELETE_TOPIC_IN_BROKER, &header);
+            let req =
+                RemotingCommand::request_with_header(request::DELETE_TOPIC_IN_BROKER, &header);
             self.call(&addr, req).await?;
         }
         let header = DeleteTopicFromNamesrvRequestHeader {
@@ -143,8 +145,11 @@ impl Admin {
             let Ok(route) = self.topic_route(&topic).await else {
                 continue;
             };
-            let clusters: BTreeSet<String> =
-                route.broker_datas.iter().map(|b| b.cluster.clone()).collect();
+            let clusters: BTreeSet<String> = route
+                .broker_datas
+                .iter()
+                .map(|b| b.cluster.clone())
+                .collect();
             let groups = self.topic_consumed_by(&topic).await.unwrap_or_default();
             for cluster in clusters {
                 if groups.is_empty() {

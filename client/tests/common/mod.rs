@@ -123,8 +123,19 @@ impl Cluster {
             let tag = if i % 2 == 0 { "TagA" } else { "TagB" };
             out.push(
                 self.json(&[
-                    "sendMessage", "-t", topic, "-p", &body, "-k", &key, "-c", tag, "-b", BROKER,
-                    "-i", "0",
+                    "sendMessage",
+                    "-t",
+                    topic,
+                    "-p",
+                    &body,
+                    "-k",
+                    &key,
+                    "-c",
+                    tag,
+                    "-b",
+                    BROKER,
+                    "-i",
+                    "0",
                 ])
                 .await,
             );
@@ -162,13 +173,21 @@ pub struct Run {
 impl Run {
     /// Asserts exit code 0.
     pub fn ok(&self) {
-        assert_eq!(self.code, 0, "mqadmin failed: {}{}", self.stderr, self.stdout);
+        assert_eq!(
+            self.code, 0,
+            "mqadmin failed: {}{}",
+            self.stderr, self.stdout
+        );
     }
 
     /// Asserts a failure with exit code `code` and exactly one line on stderr containing
     /// every one of `needles`; returns that line.
     pub fn fails(&self, code: i32, needles: &[&str]) -> String {
-        assert_eq!(self.code, code, "stdout: {} stderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "stdout: {} stderr: {}",
+            self.stdout, self.stderr
+        );
         let lines: Vec<&str> = self.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "one line expected: {:?}", self.stderr);
         assert!(lines[0].starts_with("error: "), "{}", lines[0]);
@@ -271,7 +290,14 @@ impl FakeClient {
     }
 
     /// Commits `offset` for `group` on queue `queue_id` of `topic`.
-    pub async fn commit(&self, broker_addr: &str, group: &str, topic: &str, queue_id: i32, offset: i64) {
+    pub async fn commit(
+        &self,
+        broker_addr: &str,
+        group: &str,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+    ) {
         let h = UpdateConsumerOffsetRequestHeader {
             consumer_group: group.into(),
             topic: topic.into(),

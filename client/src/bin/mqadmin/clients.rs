@@ -87,7 +87,15 @@ impl ConsumerProgress {
         let Some(group) = &self.group else {
             let groups = admin.consumer_groups_summary().await?;
             let text = table(
-                &["Group", "Count", "Version", "Type", "Model", "TPS", "Diff Total"],
+                &[
+                    "Group",
+                    "Count",
+                    "Version",
+                    "Type",
+                    "Model",
+                    "TPS",
+                    "Diff Total",
+                ],
                 groups.iter().map(|g| {
                     vec![
                         g.group.clone(),
@@ -106,7 +114,13 @@ impl ConsumerProgress {
         let p = admin
             .consumer_progress(group, self.topic.as_deref(), show_ip)
             .await?;
-        let mut headers = vec!["Topic", "Broker Name", "QID", "Broker Offset", "Consumer Offset"];
+        let mut headers = vec![
+            "Topic",
+            "Broker Name",
+            "QID",
+            "Broker Offset",
+            "Consumer Offset",
+        ];
         if show_ip {
             headers.push("Client IP");
         }
@@ -136,17 +150,32 @@ impl ConsumerProgress {
 }
 
 fn running_info_text(info: &ConsumerRunningInfo) -> String {
-    let mut out = vec![pairs(info.properties.iter().map(|(k, v)| (k.as_str(), v.clone())))];
+    let mut out = vec![pairs(
+        info.properties.iter().map(|(k, v)| (k.as_str(), v.clone())),
+    )];
     out.push(String::new());
     out.push(table(
         &["Topic", "SubExpression", "Type"],
         info.subscription_set.iter().map(|s| {
-            vec![s.topic.clone(), s.sub_string.clone(), s.expression_type.clone()]
+            vec![
+                s.topic.clone(),
+                s.sub_string.clone(),
+                s.expression_type.clone(),
+            ]
         }),
     ));
     out.push(String::new());
     out.push(table(
-        &["Topic", "Broker Name", "QID", "Commit Offset", "Cached Msgs", "Locked", "Last Pull", "Last Consume"],
+        &[
+            "Topic",
+            "Broker Name",
+            "QID",
+            "Commit Offset",
+            "Cached Msgs",
+            "Locked",
+            "Last Pull",
+            "Last Consume",
+        ],
         info.mq_table.iter().map(|(mq, pq)| {
             vec![
                 mq.topic.clone(),
@@ -212,7 +241,11 @@ impl ConsumerConnection {
         let subs = table(
             &["Index", "Topic", "SubExpression"],
             c.subscription_table.values().enumerate().map(|(i, s)| {
-                vec![format!("{:03}", i + 1), s.topic.clone(), s.sub_string.clone()]
+                vec![
+                    format!("{:03}", i + 1),
+                    s.topic.clone(),
+                    s.sub_string.clone(),
+                ]
             }),
         );
         let text = format!(

@@ -78,12 +78,20 @@ pub struct WritePerm {
 }
 
 /// `(addr, all-brokers?)` → the addresses: the address, or the cluster's brokers.
-async fn addrs(admin: &Admin, addr: &Option<String>, cluster: &Option<String>, slaves: bool) -> Result<Vec<String>> {
+async fn addrs(
+    admin: &Admin,
+    addr: &Option<String>,
+    cluster: &Option<String>,
+    slaves: bool,
+) -> Result<Vec<String>> {
     match (addr, cluster) {
         (Some(a), _) => Ok(vec![a.clone()]),
         (None, Some(c)) if slaves => admin.cluster_broker_addrs(c).await,
         (None, Some(c)) => admin.target_addrs(&BrokerTarget::Cluster(c.clone())).await,
-        (None, None) => Err(ClientError::invalid("arguments", "give -b brokerAddr or -c clusterName")),
+        (None, None) => Err(ClientError::invalid(
+            "arguments",
+            "give -b brokerAddr or -c clusterName",
+        )),
     }
 }
 
@@ -103,7 +111,14 @@ impl ClusterList {
                     .to_string()
             };
             table(
-                &["Cluster Name", "Broker Name", "InTotalYest", "OutTotalYest", "InTotalToday", "OutTotalToday"],
+                &[
+                    "Cluster Name",
+                    "Broker Name",
+                    "InTotalYest",
+                    "OutTotalYest",
+                    "InTotalToday",
+                    "OutTotalToday",
+                ],
                 brokers.iter().map(|b| {
                     vec![
                         b.cluster.clone(),
@@ -117,7 +132,18 @@ impl ClusterList {
             )
         } else {
             table(
-                &["Cluster Name", "Broker Name", "BID", "Addr", "Version", "InTPS", "OutTPS", "PCWait(ms)", "Hour", "SPACE"],
+                &[
+                    "Cluster Name",
+                    "Broker Name",
+                    "BID",
+                    "Addr",
+                    "Version",
+                    "InTPS",
+                    "OutTPS",
+                    "PCWait(ms)",
+                    "Hour",
+                    "SPACE",
+                ],
                 brokers.iter().map(|b| {
                     let failed = b.error.is_some();
                     let v = |s: String| if failed { "-".to_owned() } else { s };
@@ -126,7 +152,11 @@ impl ClusterList {
                         b.broker_name.clone(),
                         b.broker_id.to_string(),
                         b.addr.clone(),
-                        if failed { "unreachable".into() } else { b.version.clone() },
+                        if failed {
+                            "unreachable".into()
+                        } else {
+                            b.version.clone()
+                        },
                         v(tps(b.in_tps)),
                         v(tps(b.out_tps)),
                         v(b.page_cache_wait_ms.to_string()),
@@ -147,22 +177,34 @@ impl BrokerStatus {
             all.insert(addr.clone(), admin.broker_runtime_info(&addr).await?);
         }
         let many = all.len() > 1;
+        let width = all
+            .values()
+            .flat_map(|kv| kv.keys())
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
         let mut lines = Vec::new();
         for (addr, kv) in &all {
             for (k, v) in kv {
                 if many {
-                    lines.push(format!("{addr:<24} {k:<32}: {v}"));
+                    lines.push(format!("{addr:<24} {k:<width$} : {v}"));
                 } else {
-                    lines.push(format!("{k:<32}: {v}"));
+                    lines.push(format!("{k:<width$} : {v}"));
                 }
             }
         }
         let json = if many {
             serde_json::to_value(&all).unwrap_or_default()
         } else {
-            all.into_values().next().map(|kv| json!(kv)).unwrap_or_default()
+            all.into_values()
+                .next()
+                .map(|kv| json!(kv))
+                .unwrap_or_default()
         };
-        Ok(Report { text: lines.join("\n"), json })
+        Ok(Report {
+            text: lines.join("\n"),
+            json,
+        })
     }
 }
 

@@ -85,8 +85,9 @@ impl UpdateSubGroup {
         g.retry_queue_nums = self.retry_queue_nums.unwrap_or(g.retry_queue_nums);
         g.retry_max_times = self.retry_max_times.unwrap_or(g.retry_max_times);
         g.broker_id = self.broker_id.unwrap_or(g.broker_id);
-        g.which_broker_when_consume_slowly =
-            self.which_broker.unwrap_or(g.which_broker_when_consume_slowly);
+        g.which_broker_when_consume_slowly = self
+            .which_broker
+            .unwrap_or(g.which_broker_when_consume_slowly);
         g.notify_consumer_ids_changed_enable =
             self.notify.unwrap_or(g.notify_consumer_ids_changed_enable);
         let addrs = admin
@@ -124,7 +125,12 @@ impl DeleteSubGroup {
             .await?;
         let mut lines: Vec<String> = addrs
             .iter()
-            .map(|a| format!("delete subscription group [{}] from broker [{a}] success.", self.group))
+            .map(|a| {
+                format!(
+                    "delete subscription group [{}] from broker [{a}] success.",
+                    self.group
+                )
+            })
             .collect();
         if let BrokerTarget::Cluster(c) = &target {
             lines.push(format!(

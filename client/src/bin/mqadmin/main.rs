@@ -134,7 +134,10 @@ impl Command {
 /// One line: `error: …` with newlines folded.
 fn fail(msg: impl std::fmt::Display, code: u8) -> ExitCode {
     let msg = msg.to_string();
-    eprintln!("error: {}", msg.split_whitespace().collect::<Vec<_>>().join(" "));
+    eprintln!(
+        "error: {}",
+        msg.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
     ExitCode::from(code)
 }
 
@@ -168,7 +171,13 @@ fn main() -> ExitCode {
                 | ErrorKind::DisplayVersion
                 | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     let _ = e.print();
-                    ExitCode::from(if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 2 } else { 0 })
+                    ExitCode::from(
+                        if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                            2
+                        } else {
+                            0
+                        },
+                    )
                 }
                 _ => {
                     let text = e.to_string();
@@ -193,7 +202,10 @@ fn main() -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(e, 1),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}"), 1),
     };

@@ -13,7 +13,8 @@ use crate::output::{message_detail, message_table, table, MessageView, Report};
 
 /// A timestamp argument: `now`, epoch ms, or `yyyy-MM-dd#HH:mm:ss:SSS` (UTC).
 pub fn timestamp(s: &str) -> std::result::Result<i64, String> {
-    parse_timestamp(s).ok_or_else(|| format!("{s:?} is not now, epoch ms or yyyy-MM-dd#HH:mm:ss:SSS"))
+    parse_timestamp(s)
+        .ok_or_else(|| format!("{s:?} is not now, epoch ms or yyyy-MM-dd#HH:mm:ss:SSS"))
 }
 
 /// Show messages by offset id (or unique key).
@@ -175,7 +176,11 @@ pub struct PrintMsg {
 }
 
 fn details(msgs: &[MessageExt]) -> Report {
-    let text = msgs.iter().map(message_detail).collect::<Vec<_>>().join("\n\n");
+    let text = msgs
+        .iter()
+        .map(message_detail)
+        .collect::<Vec<_>>()
+        .join("\n\n");
     Report::new(text, msgs.iter().map(MessageView::from).collect::<Vec<_>>())
 }
 
@@ -211,7 +216,10 @@ impl QueryMsgByKey {
                 ]
             }),
         );
-        Ok(Report::new(text, msgs.iter().map(MessageView::from).collect::<Vec<_>>()))
+        Ok(Report::new(
+            text,
+            msgs.iter().map(MessageView::from).collect::<Vec<_>>(),
+        ))
     }
 }
 
@@ -243,9 +251,16 @@ impl QueryMsgByOffset {
 impl SendMessage {
     pub async fn run(&self, admin: &Admin) -> Result<Report> {
         let queue = match (&self.broker, self.queue_id) {
-            (Some(b), q) => Some(MessageQueue::new(self.topic.clone(), b.clone(), q.unwrap_or(-1))),
+            (Some(b), q) => Some(MessageQueue::new(
+                self.topic.clone(),
+                b.clone(),
+                q.unwrap_or(-1),
+            )),
             (None, Some(_)) => {
-                return Err(ClientError::invalid("arguments", "-i queueId needs -b brokerName"))
+                return Err(ClientError::invalid(
+                    "arguments",
+                    "-i queueId needs -b brokerName",
+                ))
             }
             (None, None) => None,
         };

@@ -74,7 +74,13 @@ impl ResetOffsetByTime {
         );
         let body = if r.legacy {
             table(
-                &["brokerName", "queueId", "consumerOffset", "timestampOffset", "resetOffset"],
+                &[
+                    "brokerName",
+                    "queueId",
+                    "consumerOffset",
+                    "timestampOffset",
+                    "resetOffset",
+                ],
                 r.entries.iter().map(|e| {
                     vec![
                         e.queue.broker_name.clone(),
@@ -104,7 +110,12 @@ impl ResetOffsetByTime {
 impl CloneGroupOffset {
     pub async fn run(&self, admin: &Admin) -> Result<Report> {
         let brokers = admin
-            .clone_group_offset(&self.src, &self.dest, &self.topic, self.offline.unwrap_or(false))
+            .clone_group_offset(
+                &self.src,
+                &self.dest,
+                &self.topic,
+                self.offline.unwrap_or(false),
+            )
             .await?;
         Ok(Report::done(
             format!(

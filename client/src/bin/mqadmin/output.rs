@@ -163,7 +163,10 @@ pub fn message_detail(m: &MessageExt) -> String {
 }
 
 /// Messages as a table: id, queue, offset, store time, tags, keys and (if `with_body`) body.
-pub fn message_table<'a>(msgs: impl IntoIterator<Item = &'a MessageExt>, with_body: bool) -> String {
+pub fn message_table<'a>(
+    msgs: impl IntoIterator<Item = &'a MessageExt>,
+    with_body: bool,
+) -> String {
     let mut headers = vec!["Message ID", "QID", "Offset", "Store Time", "Tags", "Keys"];
     if with_body {
         headers.push("Body");

@@ -120,7 +120,10 @@ fn target(addr: &Option<String>, cluster: &Option<String>) -> Result<BrokerTarge
     match (addr, cluster) {
         (Some(a), _) => Ok(BrokerTarget::Addr(a.clone())),
         (None, Some(c)) => Ok(BrokerTarget::Cluster(c.clone())),
-        (None, None) => Err(ClientError::invalid("arguments", "give -b brokerAddr or -c clusterName")),
+        (None, None) => Err(ClientError::invalid(
+            "arguments",
+            "give -b brokerAddr or -c clusterName",
+        )),
     }
 }
 
@@ -139,7 +142,10 @@ impl UpdateTopic {
         for item in self.attributes.iter().flat_map(|a| a.split(',')) {
             let item = item.trim().trim_start_matches('+');
             let Some((k, v)) = item.split_once('=') else {
-                return Err(ClientError::invalid("attributes", format!("{item:?} is not +key=value")));
+                return Err(ClientError::invalid(
+                    "attributes",
+                    format!("{item:?} is not +key=value"),
+                ));
             };
             config.attributes.insert(k.to_owned(), v.to_owned());
         }
@@ -224,7 +230,14 @@ impl TopicRoute {
                 ]
             });
             table(
-                &["ClusterName", "BrokerName", "BrokerAddrs", "ReadQueue", "WriteQueue", "Perm"],
+                &[
+                    "ClusterName",
+                    "BrokerName",
+                    "BrokerAddrs",
+                    "ReadQueue",
+                    "WriteQueue",
+                    "Perm",
+                ],
                 rows,
             )
         } else {
@@ -247,7 +260,13 @@ impl TopicStatus {
             queues.retain(|q| brokers.contains(&q.queue.broker_name));
         }
         let text = table(
-            &["Broker Name", "QID", "Min Offset", "Max Offset", "Last Updated"],
+            &[
+                "Broker Name",
+                "QID",
+                "Min Offset",
+                "Max Offset",
+                "Last Updated",
+            ],
             queues.iter().map(|q| {
                 vec![
                     q.queue.broker_name.clone(),

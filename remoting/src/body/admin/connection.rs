@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::body::client::{nullable, ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData};
+use crate::body::client::{
+    nullable, ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData,
+};
 use crate::code::LanguageCode;
 
 /// One connected client: `{"clientAddr":"ip:port","clientId":"ip@pid","language":"JAVA","version":479}`.
