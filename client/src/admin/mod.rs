@@ -334,3 +334,37 @@ fn unreachable_ns(addr: &str, e: ClientError) -> ClientError {
         e
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use cometmq_remoting::body::BrokerData;
+
+    use super::*;
+
+    #[test]
+    fn masters_skip_groups_without_a_master() {
+        let bd = |name: &str, ids: &[i64]| BrokerData {
+            broker_name: name.into(),
+            broker_addrs: ids.iter().map(|i| (*i, format!("{name}:{i}"))).collect(),
+            ..Default::default()
+        };
+        let route = TopicRouteData {
+            broker_datas: vec![bd("a", &[0, 1]), bd("b", &[1])],
+            ..Default::default()
+        };
+        assert_eq!(route_masters(&route), [("a".to_owned(), "a:0".to_owned())]);
+    }
+
+    #[test]
+    fn errors_name_the_request_and_peer() {
+        let resp = RemotingCommand::response(response::TOPIC_NOT_EXIST, Some("no T".into()));
+        let e = check(request::GET_TOPIC_STATS_INFO, "b:1", resp).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "GET_TOPIC_STATS_INFO to b:1 failed: TOPIC_NOT_EXIST (17): no T"
+        );
+        assert!(Admin::new(" ; ").is_err());
+        let admin = Admin::new("a:1; b:2").unwrap();
+        assert_eq!(admin.namesrv_addrs(), ["a:1", "b:2"]);
+    }
+}

@@ -240,12 +240,7 @@ impl Admin {
 
     /// `updateOrderConf -m put`: sets `topic`'s ordered layout on every NameServer.
     pub async fn put_order_conf(&self, topic: &str, conf: &str) -> Result<()> {
-        let valid = !conf.trim().is_empty()
-            && conf.split(';').all(|item| {
-                item.split_once(':')
-                    .is_some_and(|(b, n)| !b.trim().is_empty() && n.trim().parse::<u32>().is_ok())
-            });
-        if !valid {
+        if !valid_order_conf(conf) {
             return Err(ClientError::invalid(
                 "orderConf",
                 format!("{conf:?} is not brokerName:queueNums;…"),
@@ -257,5 +252,28 @@ impl Admin {
     /// `updateOrderConf -m delete`: removes `topic`'s ordered layout from every NameServer.
     pub async fn delete_order_conf(&self, topic: &str) -> Result<()> {
         self.delete_kv_config(ORDER_TOPIC_CONFIG, topic).await
+    }
+}
+
+/// Whether `conf` is an ORDER_TOPIC_CONFIG value: `brokerName:queueNums` pairs joined by `;`.
+pub fn valid_order_conf(conf: &str) -> bool {
+    !conf.trim().is_empty()
+        && conf.split(';').all(|item| {
+            item.split_once(':')
+                .is_some_and(|(b, n)| !b.trim().is_empty() && n.trim().parse::<u32>().is_ok())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_order_conf;
+
+    #[test]
+    fn order_conf_syntax() {
+        assert!(valid_order_conf("broker-a:4"));
+        assert!(valid_order_conf("broker-a:4;broker-b:8"));
+        for bad in ["", "broker-a", "broker-a:x", ":4", "broker-a:4;", "a:-1"] {
+            assert!(!valid_order_conf(bad), "{bad:?}");
+        }
     }
 }
