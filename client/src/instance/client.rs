@@ -287,6 +287,12 @@ impl ClientInstance {
         }
     }
 
+    /// Records a route's broker addresses without caching the route (used for the template
+    /// topic's route when sending to a topic that does not exist yet).
+    pub fn remember_brokers(&self, route: &TopicRouteData) {
+        merge_broker_addrs(&mut self.lock().brokers, route);
+    }
+
     /// The address of `broker_name`'s broker `broker_id`; with `only_this` false, falls back
     /// to the master, then to any member.
     pub fn find_broker_addr(
