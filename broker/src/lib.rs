@@ -1,8 +1,39 @@
 //! The CometMQ broker: RocketMQ-compatible request processors over the store.
+//!
+//! - [`config`]: `broker.conf` settings under RocketMQ's key names.
+//! - [`state`]: what the processors share; [`topics`], [`groups`], [`offsets`],
+//!   [`clients`], [`locks`]: the broker's tables, each with one owner.
+//! - [`processor`]: request handlers by area, and the router.
+//! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
 
+pub mod broker;
+pub mod clients;
 pub mod config;
+pub mod error;
 pub mod groups;
+pub mod locks;
 pub mod offsets;
 pub mod persist;
+pub mod processor;
+pub mod register;
+pub mod runtime;
+pub mod state;
 pub mod topic_names;
 pub mod topics;
+
+/// Why a broker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerStartError {
+    /// The store could not open.
+    #[error("cannot open the store: {0}")]
+    Store(#[from] cometmq_store::StoreError),
+    /// A config file could not be read or written.
+    #[error("config files: {0}")]
+    Io(#[from] std::io::Error),
+    /// The settings are invalid.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// A port could not be bound.
+    #[error("cannot listen: {0}")]
+    Listen(#[from] cometmq_remoting::RemotingError),
+}

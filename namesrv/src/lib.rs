@@ -1,1 +1,24 @@
-//! The CometMQ NameServer: broker registry, topic routes and KV config. (Built in a later issue.)
+//! The CometMQ NameServer: the address book of a RocketMQ cluster (reference §12).
+//!
+//! Brokers register with every NameServer every 30 s ([`route_table`]); clients ask any of them
+//! for topic routes ([`processor`]). A broker not heard from within its timeout, or whose
+//! connection closes, is dropped with its queues. A small KV store ([`kv_config`]) holds
+//! ordered-topic layouts and other namespaced settings, persisted as JSON.
+//!
+//! - [`NameServer`] ([`server`]): starts everything on a [`NamesrvConfig`] ([`config`]).
+//! - [`NamesrvError`] ([`error`]): every failure and its response code.
+
+mod channels;
+mod expiry;
+
+pub mod config;
+pub mod error;
+pub mod kv_config;
+pub mod processor;
+pub mod properties;
+pub mod route_table;
+pub mod server;
+
+pub use config::NamesrvConfig;
+pub use error::NamesrvError;
+pub use server::NameServer;

@@ -17,6 +17,7 @@ pub mod command;
 pub mod error;
 pub mod header;
 pub mod java_properties;
+pub mod local_ip;
 pub mod message;
 pub mod protocol;
 pub mod settings;

@@ -1,2 +1,52 @@
-//! The CometMQ storage engine: CommitLog, ConsumeQueue, IndexFile, flush, recovery and HA stream
-//! in Apache RocketMQ's on-disk layout. (Built in a later issue.)
+//! The CometMQ storage engine: CommitLog, ConsumeQueue, IndexFile, flush, recovery and
+//! retention in Apache RocketMQ's on-disk layout (reference §5–§6), so a store
+//! directory written by the Java broker opens here and vice versa.
+//!
+//! Start with [`MessageStore::open`]. Records are encoded by the broker with
+//! `cometmq_remoting::message::encode_record` and appended as bytes; the store stamps
+//! offsets and times into them, builds the ConsumeQueues and the IndexFile in the
+//! background ([`MessageStore::subscribe_growth`] announces new messages), and serves
+//! reads as zero-copy `Bytes` views of the mapped CommitLog.
+//!
+//! Layout of the crate, one concept per module:
+//! - [`mmap`](self) (private): the only `unsafe` code — shared maps with a
+//!   published/immutable prefix and a single writer.
+//! - `segment`, `segment_list`: fixed-size files named by offset, and their sequence.
+//! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread.
+//! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
+//! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`.
+//! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
+
+pub mod checkpoint;
+pub mod clock;
+mod commit_log;
+pub mod config;
+pub mod consume_queue;
+mod dispatch;
+pub mod error;
+mod flush;
+mod index;
+pub mod index_file;
+mod mmap;
+mod queues;
+mod read;
+mod record;
+mod recovery;
+pub mod retention;
+mod run_guard;
+mod segment;
+mod segment_list;
+mod shared;
+mod signal;
+pub mod status;
+mod statvfs;
+mod store;
+mod validate;
+
+pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
+pub use config::{FlushDiskType, StoreConfig};
+pub use error::{Result, StoreError};
+pub use read::{AcceptAll, MessageFilter};
+pub use retention::RetentionReport;
+pub use status::{Appended, GetResult, GetStatus, PutResult, PutStatus, QueryResult};
+pub use store::{MessageStore, PutOptions};

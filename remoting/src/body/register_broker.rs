@@ -165,6 +165,15 @@ mod tests {
     }
 
     #[test]
+    fn reads_what_a_java_5x_broker_sends() {
+        let java = br#"{"filterServerList":[],"topicConfigSerializeWrapper":{"dataVersion":{"counter":3,"stateVersion":0,"timestamp":1700000000000},"mappingDataVersion":{"counter":0,"stateVersion":0,"timestamp":1700000000000},"topicConfigTable":{"TBW102":{"attributes":{},"order":false,"perm":7,"readQueueNums":8,"topicFilterType":"SINGLE_TAG","topicName":"TBW102","topicSysFlag":0,"writeQueueNums":8}},"topicQueueMappingDetailMap":{},"topicQueueMappingInfoMap":{}}}"#;
+        let b = RegisterBrokerBody::decode(java, false, version::V5_3_3).expect("decodes");
+        let w = &b.topic_config_serialize_wrapper;
+        assert_eq!(w.data_version.counter, 3);
+        assert_eq!(w.topic_config_table["TBW102"].perm, 7);
+    }
+
+    #[test]
     fn compressed_round_trip_for_4x_and_5x_brokers() {
         let z = body().encode(true).expect("encodes");
         assert_eq!(

@@ -11,7 +11,9 @@
 //! ids stay unique either way, but [`UniqKeyInfo::nearly_time_ms`] of a key made by a Java
 //! client in another zone is off by the zone offset (as it is in Java across zones).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::local_ip::local_ip;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -188,14 +190,6 @@ fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
-}
-
-/// The address of the interface the default route uses; no packet is sent.
-fn local_ip() -> Option<IpAddr> {
-    let sock = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
-    sock.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
-    let ip = sock.local_addr().ok()?.ip();
-    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 /// Java `createFakeIP`: the low 4 bytes of the current time in ms.

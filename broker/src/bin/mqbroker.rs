@@ -1,0 +1,140 @@
+//! `mqbroker`: the CometMQ broker, with RocketMQ's flags, plus `--standalone` for a
+//! one-command local setup (a NameServer in the same process).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use cometmq_broker::broker::Broker;
+use cometmq_broker::config::BrokerConfig;
+use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_remoting::settings::Settings;
+use tracing_subscriber::EnvFilter;
+
+/// CometMQ broker: stores and serves messages for RocketMQ clients.
+#[derive(Debug, Parser)]
+#[command(name = "mqbroker", version)]
+struct Args {
+    /// Broker config properties file (RocketMQ's broker.conf format)
+    #[arg(short = 'c', long = "configFile", value_name = "FILE")]
+    config_file: Option<String>,
+    /// NameServer addresses, e.g. "192.168.0.1:9876;192.168.0.2:9876"
+    #[arg(short = 'n', long = "namesrvAddr", value_name = "ADDRS")]
+    namesrv_addr: Option<String>,
+    /// Print all config items and exit
+    #[arg(short = 'p', long = "printConfigItem")]
+    print_config_item: bool,
+    /// Print the important config items and exit
+    #[arg(short = 'm', long = "printImportantConfig")]
+    print_important_config: bool,
+    /// Also run a NameServer in this process (on --namesrv-port) and register with it
+    #[arg(long)]
+    standalone: bool,
+    /// Port of the embedded NameServer with --standalone
+    #[arg(long, default_value_t = 9876)]
+    namesrv_port: u16,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let mut config = BrokerConfig::default();
+    if let Some(path) = &args.config_file {
+        match config.load_file(path) {
+            Ok(unknown) => {
+                for key in unknown {
+                    tracing::warn!(%key, file = %path, "unknown config key ignored");
+                }
+            }
+            Err(e) => {
+                eprintln!("mqbroker: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(addrs) = &args.namesrv_addr {
+        config.namesrv_addr = addrs.clone();
+    }
+    if args.print_config_item {
+        print!("{}", config.to_properties());
+        return ExitCode::SUCCESS;
+    }
+    if args.print_important_config {
+        let entries = config.important_entries();
+        print!(
+            "{}",
+            cometmq_remoting::java_properties::render(
+                entries.iter().map(|(k, v)| (*k, v.as_str()))
+            )
+        );
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = config.delay_levels_ms() {
+        eprintln!("mqbroker: {e}");
+        return ExitCode::FAILURE;
+    }
+    let namesrv = if args.standalone {
+        let ns_config = NamesrvConfig {
+            listen_port: args.namesrv_port,
+            ..NamesrvConfig::default()
+        };
+        match NameServer::start(ns_config).await {
+            Ok(ns) => {
+                let addr = format!("127.0.0.1:{}", ns.local_addr().port());
+                println!("The Name Server boot success. address {addr}");
+                config.namesrv_addr = addr;
+                Some(ns)
+            }
+            Err(e) => {
+                eprintln!("mqbroker: cannot start the embedded NameServer: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    if config.namesrv_addrs().is_empty() {
+        tracing::warn!("no NameServer address (-n, namesrvAddr or NAMESRV_ADDR): clients will not find this broker");
+    }
+    let broker = match Broker::start(config).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("mqbroker: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "The broker[{}, {}] boot success. serializeType=JSON and name server is {}",
+        broker.state.config().broker_name,
+        broker.broker_addr(),
+        broker.state.config().namesrv_addr
+    );
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    broker.shutdown().await;
+    if let Some(ns) = namesrv {
+        ns.shutdown().await;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! [`Broker`]: start-up, the two listening ports, background duties, and shutdown.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cometmq_remoting::transport::{RemotingClient, RemotingServer, TransportConfig};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::BrokerConfig;
+use crate::processor;
+use crate::state::BrokerState;
+use crate::BrokerStartError;
+
+/// A running broker.
+pub struct Broker {
+    /// Shared state, for tests and embedding.
+    pub state: Arc<BrokerState>,
+    server: RemotingServer,
+    fast_server: Option<RemotingServer>,
+    client: Arc<RemotingClient>,
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// How long an idle client channel lives without a heartbeat (Java's 120 s).
+const CHANNEL_EXPIRED: Duration = Duration::from_secs(120);
+
+impl Broker {
+    /// Opens the store, binds `listenPort` (0 picks a free port) and the fast port
+    /// `listenPort − 2`, registers with the NameServers, and starts background duties.
+    pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
+        let ip: IpAddr = if config.broker_ip1.is_empty() {
+            cometmq_remoting::local_ip::local_ip_or_loopback()
+        } else {
+            config.broker_ip1.parse().map_err(|_| {
+                crate::config::ConfigError::Invalid(cometmq_remoting::settings::SettingError {
+                    key: "brokerIP1".into(),
+                    value: config.broker_ip1.clone(),
+                    expected: "an IP address",
+                })
+            })?
+        };
+        let bind_ip = if config.broker_ip1.is_empty() {
+            IpAddr::from([0, 0, 0, 0])
+        } else {
+            ip
+        };
+        let transport = TransportConfig {
+            idle_timeout: Duration::from_secs(config.server_channel_max_idle_time_seconds),
+            // Held pulls wait as in-flight requests: allow many per connection.
+            max_inflight_requests: 16 * 1024,
+            ..TransportConfig::default()
+        };
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, config.listen_port))
+            .await
+            .map_err(cometmq_remoting::RemotingError::Io)?;
+        let port = listener
+            .local_addr()
+            .map_err(cometmq_remoting::RemotingError::Io)?
+            .port();
+        drop(listener);
+        config.listen_port = port;
+        let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
+        let router = Arc::new(processor::router(&state));
+        let server = RemotingServer::bind(
+            SocketAddr::new(bind_ip, port),
+            transport.clone(),
+            router.clone(),
+        )
+        .await?;
+        let fast_server = match port
+            .checked_sub(2)
+            .filter(|p| *p > 0 && config.listen_port > 2)
+        {
+            Some(fast) => match RemotingServer::bind(
+                SocketAddr::new(bind_ip, fast),
+                transport.clone(),
+                router,
+            )
+            .await
+            {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(port = fast, error = %e, "cannot bind the fast port (listenPort - 2)");
+                    None
+                }
+            },
+            None => None,
+        };
+        let client = Arc::new(RemotingClient::new(TransportConfig::default()));
+        let stop = CancellationToken::new();
+        crate::register::register_all(&state, &client).await;
+        let tasks = vec![
+            tokio::spawn(crate::register::run(
+                state.clone(),
+                client.clone(),
+                stop.clone(),
+            )),
+            tokio::spawn(persist_offsets(state.clone(), stop.clone())),
+            tokio::spawn(expire_channels(state.clone(), stop.clone())),
+        ];
+        tracing::info!(
+            broker = %state.broker_addr,
+            name = %config.broker_name,
+            cluster = %config.broker_cluster_name,
+            "The broker[{}, {}] boot success.",
+            config.broker_name,
+            state.broker_addr
+        );
+        Ok(Broker {
+            state,
+            server,
+            fast_server,
+            client,
+            stop,
+            tasks,
+        })
+    }
+
+    /// The client port's address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The address registered with the NameServers (`brokerIP1:listenPort`).
+    pub fn broker_addr(&self) -> &str {
+        &self.state.broker_addr
+    }
+
+    /// Stops serving, unregisters, saves the tables and closes the store.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        crate::register::unregister_all(&self.state, &self.client).await;
+        self.server.shutdown().await;
+        if let Some(s) = &self.fast_server {
+            s.shutdown().await;
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.client.shutdown().await;
+        let state = self.state.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            for (what, r) in [
+                ("consumerOffset.json", state.offsets.save()),
+                ("topics.json", state.topics.save()),
+                ("subscriptionGroup.json", state.groups.save()),
+            ] {
+                if let Err(e) = r {
+                    tracing::error!(file = what, error = %e, "cannot save at shutdown");
+                }
+            }
+            if let Err(e) = state.store.shutdown() {
+                tracing::error!(error = %e, "store shutdown failed");
+            }
+        })
+        .await;
+        if let Err(e) = saved {
+            tracing::error!(error = %e, "shutdown task failed");
+        }
+        tracing::info!("broker stopped");
+    }
+}
+
+/// Saves consumer offsets every `flushConsumerOffsetInterval`.
+async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
+    loop {
+        let every = Duration::from_millis(state.config().flush_consumer_offset_interval.max(100));
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => state.offsets.persist().await,
+        }
+    }
+}
+
+/// Drops client channels silent for two minutes, closing them and telling their groups.
+async fn expire_channels(state: Arc<BrokerState>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+        }
+        for conn in state.clients.expire(CHANNEL_EXPIRED) {
+            tracing::info!(peer = %conn.peer_addr(), "closing expired client channel");
+            // Closing triggers the close watcher, which removes and notifies.
+            conn.close();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Request processors: one file per area, each a set of `async fn(state, conn, request)
+//! -> Reply` handlers. [`router`] maps request codes to them; errors become responses here,
+//! in one place ([`BrokerError::into_response`]).
+
+mod client;
+mod offset;
+mod pull;
+mod send;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use cometmq_remoting::code::request as code;
+use cometmq_remoting::transport::{fn_processor, Connection, Router};
+use cometmq_remoting::RemotingCommand;
+
+use crate::error::{BrokerError, Reply};
+use crate::state::BrokerState;
+
+/// Adds a route for `codes` to `handler`, mapping its errors to responses.
+fn add<F, Fut>(router: Router, state: &Arc<BrokerState>, codes: &[i32], handler: F) -> Router
+where
+    F: Fn(Arc<BrokerState>, Connection, RemotingCommand) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    let state = state.clone();
+    let handler = Arc::new(handler);
+    router.routes(
+        codes,
+        fn_processor(move |conn, req| {
+            let state = state.clone();
+            let handler = handler.clone();
+            async move {
+                Some(match handler(state, conn, req).await {
+                    Ok(resp) => resp,
+                    Err(e) => e.into_response(),
+                })
+            }
+        }),
+    )
+}
+
+/// Like [`add`], but refuses with SYSTEM_BUSY when `limit(config)` requests of this kind
+/// are already being processed: under overload the broker answers at once instead of
+/// queueing without bound (RocketMQ's "[OVERLOAD]" answer).
+fn add_gated<F, Fut>(
+    router: Router,
+    state: &Arc<BrokerState>,
+    codes: &[i32],
+    limit: fn(&crate::config::BrokerConfig) -> usize,
+    handler: F,
+) -> Router
+where
+    F: Fn(Arc<BrokerState>, Connection, RemotingCommand) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    let inflight = Arc::new(AtomicUsize::new(0));
+    let handler = Arc::new(handler);
+    add(router, state, codes, move |state, conn, req| {
+        let inflight = inflight.clone();
+        let handler = handler.clone();
+        async move {
+            let cap = limit(&state.config());
+            if inflight.fetch_add(1, Ordering::AcqRel) >= cap {
+                inflight.fetch_sub(1, Ordering::AcqRel);
+                return Err(BrokerError::SystemBusy(format!(
+                    "[OVERLOAD]system busy, start flow control for a while (more than {cap} requests in progress)"
+                )));
+            }
+            let out = handler(state, conn, req).await;
+            inflight.fetch_sub(1, Ordering::AcqRel);
+            out
+        }
+    })
+}
+
+/// Every request code the broker serves.
+pub fn router(state: &Arc<BrokerState>) -> Router {
+    let r = Router::new();
+    let send_cap = |c: &crate::config::BrokerConfig| c.send_thread_pool_queue_capacity;
+    let sends = [code::SEND_MESSAGE, code::SEND_MESSAGE_V2];
+    let r = add_gated(r, state, &sends, send_cap, send::send_message);
+    let r = add_gated(
+        r,
+        state,
+        &[code::SEND_BATCH_MESSAGE],
+        send_cap,
+        send::send_batch,
+    );
+    let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
+    let r = add(r, state, &[code::PULL_MESSAGE], pull::pull_message);
+    let r = add(r, state, &[code::HEART_BEAT], client::heartbeat);
+    let r = add(
+        r,
+        state,
+        &[code::UNREGISTER_CLIENT],
+        client::unregister_client,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_CONSUMER_LIST_BY_GROUP],
+        client::consumer_list,
+    );
+    let r = add(r, state, &[code::LOCK_BATCH_MQ], client::lock_batch);
+    let r = add(r, state, &[code::UNLOCK_BATCH_MQ], client::unlock_batch);
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_CONSUMER_OFFSET],
+        offset::query_consumer_offset,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_CONSUMER_OFFSET],
+        offset::update_consumer_offset,
+    );
+    let r = add(r, state, &[code::GET_MAX_OFFSET], offset::max_offset);
+    let r = add(r, state, &[code::GET_MIN_OFFSET], offset::min_offset);
+    let r = add(
+        r,
+        state,
+        &[code::GET_EARLIEST_MSG_STORETIME],
+        offset::earliest_time,
+    );
+    add(
+        r,
+        state,
+        &[code::SEARCH_OFFSET_BY_TIMESTAMP],
+        offset::search_by_time,
+    )
+}

@@ -1,0 +1,282 @@
+//! PULL_MESSAGE (11) with long polling (reference §3.4).
+//!
+//! A pull that finds nothing new and carries the SUSPEND flag is held: the handler waits on
+//! the store's growth signal for that queue, up to the client's `suspendTimeoutMillis`, then
+//! reads again and answers. Found messages go back as zero-copy views of the CommitLog,
+//! written to the socket with one vectored write.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cometmq_remoting::body::client::SubscriptionData;
+use cometmq_remoting::body::{perm, MASTER_ID};
+use cometmq_remoting::code::response;
+use cometmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use cometmq_remoting::message::record::layout::PHYSICAL_OFFSET_POS;
+use cometmq_remoting::transport::Connection;
+use cometmq_remoting::RemotingCommand;
+use cometmq_store::{GetResult, GetStatus, MessageFilter};
+
+use crate::config::BrokerRole;
+use crate::error::{BrokerError, Reply};
+use crate::state::BrokerState;
+
+/// The tag filter of a subscription: a message passes when the subscription takes every
+/// tag, or when its tags code is one of the subscription's codes.
+struct TagFilter<'a>(&'a SubscriptionData);
+
+impl MessageFilter for TagFilter<'_> {
+    fn is_matched_by_tags_code(&self, tags_code: i64) -> bool {
+        self.0.is_all() || self.0.code_set.contains(&(tags_code as i32))
+    }
+}
+
+/// PULL_MESSAGE.
+pub async fn pull_message(
+    state: Arc<BrokerState>,
+    _conn: Connection,
+    req: RemotingCommand,
+) -> Reply {
+    let h: PullMessageRequestHeader = req.decode_header()?;
+    let cfg = state.config();
+    if !perm::is_readable(cfg.broker_permission) {
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] pulling message is forbidden",
+            state.broker_addr
+        )));
+    }
+    let (group, created) = state
+        .groups
+        .get_or_auto_create(&h.consumer_group)
+        .ok_or_else(|| {
+            BrokerError::SubscriptionGroupNotExist(format!(
+                "subscription group [{}] does not exist",
+                h.consumer_group
+            ))
+        })?;
+    if created {
+        state.groups.persist().await;
+    }
+    if !group.consume_enable {
+        return Err(BrokerError::NoPermission(format!(
+            "subscription group no permission, {}",
+            h.consumer_group
+        )));
+    }
+    let topic = state.topics.get(&h.topic).ok_or_else(|| {
+        BrokerError::TopicNotExist(format!("topic[{}] not exist, apply first please!", h.topic))
+    })?;
+    if !perm::is_readable(topic.perm) {
+        return Err(BrokerError::NoPermission(format!(
+            "the topic[{}] pulling message is forbidden",
+            h.topic
+        )));
+    }
+    if h.queue_id < 0 || h.queue_id >= topic.read_queue_nums {
+        return Err(BrokerError::InvalidParameter(format!(
+            "queueId[{}] is illegal, topic:[{}] topicConfig.readQueueNums:[{}] consumer:[{}]",
+            h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
+        )));
+    }
+    let sub = subscription(&state, &h, group.consume_broadcast_enable)?;
+    let is_master = cfg.broker_role != BrokerRole::Slave;
+    if h.has_flag(PullMessageRequestHeader::FLAG_COMMIT_OFFSET) && is_master {
+        state
+            .offsets
+            .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
+    }
+    let filter = TagFilter(&sub);
+    let max = usize::try_from(h.max_msg_nums.max(1)).unwrap_or(1);
+    let read = || {
+        state.store.get_messages(
+            Some(&h.consumer_group),
+            &h.topic,
+            h.queue_id,
+            h.queue_offset,
+            max,
+            &filter,
+        )
+    };
+    let mut result = read();
+    let may_hold = h.has_flag(PullMessageRequestHeader::FLAG_SUSPEND);
+    if may_hold && not_found(&result, h.queue_offset) {
+        let hold = if cfg.long_polling_enable {
+            Duration::from_millis(u64::try_from(h.suspend_timeout_millis).unwrap_or(0))
+        } else {
+            Duration::from_millis(cfg.short_polling_time_mills)
+        };
+        let mut growth = state.store.subscribe_growth(&h.topic, h.queue_id);
+        let deadline = tokio::time::Instant::now() + hold;
+        loop {
+            if *growth.borrow_and_update() > h.queue_offset {
+                result = read();
+                if !not_found(&result, h.queue_offset) {
+                    break;
+                }
+            }
+            match tokio::time::timeout_at(deadline, growth.changed()).await {
+                Ok(Ok(())) => continue,
+                // Timed out, or the store is shutting down: answer with a final read.
+                _ => {
+                    result = read();
+                    break;
+                }
+            }
+        }
+    }
+    let suggest = suggest_broker(
+        &state,
+        &cfg,
+        &result,
+        group.broker_id,
+        group.which_broker_when_consume_slowly,
+    );
+    Ok(respond(&state, result, h.queue_offset, suggest))
+}
+
+/// The subscription to filter with: the request's own (SUBSCRIPTION flag), else the one
+/// the group's consumers sent by heartbeat.
+fn subscription(
+    state: &BrokerState,
+    h: &PullMessageRequestHeader,
+    broadcast_allowed: bool,
+) -> Result<SubscriptionData, BrokerError> {
+    let sub = if h.has_flag(PullMessageRequestHeader::FLAG_SUBSCRIPTION) {
+        let expression_type = h.expression_type.clone().unwrap_or_else(|| "TAG".into());
+        if !expression_type.eq_ignore_ascii_case("TAG") {
+            return Err(BrokerError::System(format!(
+                "The broker does not support consumer to filter message by {expression_type}"
+            )));
+        }
+        let expression = h.subscription.as_deref().unwrap_or("*");
+        parse_tags(&h.topic, expression, h.sub_version)?
+    } else {
+        let info = state
+            .clients
+            .consumer_group(&h.consumer_group)
+            .ok_or_else(|| {
+                BrokerError::SubscriptionNotExist(format!(
+                    "the consumer's group info not exist, group: {}",
+                    h.consumer_group
+                ))
+            })?;
+        if !broadcast_allowed
+            && info.message_model == cometmq_remoting::body::client::MessageModel::Broadcasting
+        {
+            return Err(BrokerError::NoPermission(format!(
+                "the consumer group[{}] can not consume by broadcast way",
+                h.consumer_group
+            )));
+        }
+        let sub = info.subscriptions.get(&h.topic).cloned().ok_or_else(|| {
+            BrokerError::SubscriptionNotExist(format!(
+                "the consumer's subscription not exist, group: {} topic: {}",
+                h.consumer_group, h.topic
+            ))
+        })?;
+        if sub.sub_version < h.sub_version {
+            return Err(BrokerError::SubscriptionNotLatest(format!(
+                "the consumer's subscription not latest, group: {}",
+                h.consumer_group
+            )));
+        }
+        sub
+    };
+    if !sub.expression_type.is_empty() && !sub.expression_type.eq_ignore_ascii_case("TAG") {
+        return Err(BrokerError::System(format!(
+            "The broker does not support consumer to filter message by {}",
+            sub.expression_type
+        )));
+    }
+    Ok(sub)
+}
+
+/// Parses a tag expression (`*`, `TagA`, `TagA || TagB`); an expression with characters
+/// that cannot be tags is refused.
+pub fn parse_tags(
+    topic: &str,
+    expression: &str,
+    sub_version: i64,
+) -> Result<SubscriptionData, BrokerError> {
+    let bad = expression.chars().any(|c| c.is_control()) || expression.contains("|||");
+    if bad {
+        return Err(BrokerError::SubscriptionParseFailed(format!(
+            "parse the consumer's subscription[{expression}] failed"
+        )));
+    }
+    Ok(SubscriptionData::for_tags(topic, expression, sub_version))
+}
+
+/// Nothing new: the statuses after which a pull may be held.
+fn not_found(r: &GetResult, requested: i64) -> bool {
+    match r.status {
+        GetStatus::OffsetOverflowOne | GetStatus::OffsetFoundNull => true,
+        GetStatus::NoMessageInQueue | GetStatus::NoMatchedLogicQueue => requested == 0,
+        _ => false,
+    }
+}
+
+/// Which broker the consumer should pull from next (`suggestWhichBrokerId`).
+fn suggest_broker(
+    state: &BrokerState,
+    cfg: &crate::config::BrokerConfig,
+    r: &GetResult,
+    normal: i64,
+    slow: i64,
+) -> i64 {
+    if !cfg.slave_read_enable {
+        return MASTER_ID;
+    }
+    let Some(last) = r.messages.last() else {
+        return normal;
+    };
+    let phys = last
+        .get(PHYSICAL_OFFSET_POS..PHYSICAL_OFFSET_POS + 8)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, i64::from_be_bytes);
+    let behind = state.store.max_phys_offset().saturating_sub(phys);
+    let memory = crate::runtime::total_memory_bytes();
+    if memory > 0
+        && behind as f64 > memory as f64 * f64::from(cfg.access_message_in_memory_max_ratio) / 100.0
+    {
+        slow
+    } else {
+        normal
+    }
+}
+
+/// The PULL response for a read (reference §3.4's status table).
+fn respond(state: &BrokerState, r: GetResult, requested: i64, suggest: i64) -> RemotingCommand {
+    let code = match r.status {
+        GetStatus::Found => response::SUCCESS,
+        GetStatus::NoMatchedMessage | GetStatus::MessageWasRemoving => {
+            response::PULL_RETRY_IMMEDIATELY
+        }
+        GetStatus::NoMessageInQueue | GetStatus::NoMatchedLogicQueue => {
+            if requested != 0 {
+                response::PULL_OFFSET_MOVED
+            } else {
+                response::PULL_NOT_FOUND
+            }
+        }
+        GetStatus::OffsetFoundNull | GetStatus::OffsetOverflowOne => response::PULL_NOT_FOUND,
+        GetStatus::OffsetOverflowBadly | GetStatus::OffsetTooSmall => response::PULL_OFFSET_MOVED,
+    };
+    let header = PullMessageResponseHeader {
+        suggest_which_broker_id: suggest,
+        next_begin_offset: r.next_begin_offset,
+        min_offset: r.min_offset,
+        max_offset: r.max_offset,
+        ..Default::default()
+    };
+    let mut resp = RemotingCommand::response(code, Some(r.status.java_name().to_string()))
+        .with_header(&header);
+    if code == response::SUCCESS {
+        state.stats.get_total.fetch_add(
+            r.messages.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        resp = resp.with_body(r.messages);
+    }
+    resp
+}

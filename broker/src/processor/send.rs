@@ -1,0 +1,441 @@
+//! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and
+//! CONSUMER_SEND_MSG_BACK (36): validation, retry and dead-letter routing, record building,
+//! the store append, and the send response (reference §3.1–§3.3, §3.7, §5.6, §8).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use cometmq_remoting::body::{perm, TopicConfig};
+use cometmq_remoting::code::{response, version};
+use cometmq_remoting::header::{
+    ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageResponseHeader,
+    TopicFilterType,
+};
+use cometmq_remoting::message::{
+    create_offset_msg_id, decode_batch, decode_record, encode_record, property, sysflag,
+    DecodeOptions, Properties, RecordParts, UniqKeyGenerator,
+};
+use cometmq_remoting::transport::Connection;
+use cometmq_remoting::RemotingCommand;
+use cometmq_store::{PutOptions, PutResult, PutStatus};
+use rand::Rng;
+
+use crate::config::BrokerConfig;
+use crate::error::{BrokerError, Reply};
+use crate::state::BrokerState;
+use crate::topic_names::{
+    self, dlq_topic, is_retry, retry_topic, AUTO_CREATE_TOPIC, NOT_ALLOWED_SEND,
+};
+use crate::topics::Upsert;
+
+/// Where a message goes after validation and retry/DLQ routing.
+struct Target {
+    topic: String,
+    queue_id: i32,
+    topic_config: TopicConfig,
+    reconsume_times: i32,
+}
+
+/// SEND_MESSAGE / SEND_MESSAGE_V2.
+pub async fn send_message(
+    state: Arc<BrokerState>,
+    conn: Connection,
+    req: RemotingCommand,
+) -> Reply {
+    let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
+    let cfg = state.config();
+    let body = req.body.to_bytes();
+    if body.len() > cfg.max_message_size {
+        return Err(BrokerError::MessageIllegal(format!(
+            "the message body size {} exceeds the maximum {}",
+            body.len(),
+            cfg.max_message_size
+        )));
+    }
+    let mut props = Properties::parse_lossy(h.properties.as_deref().unwrap_or_default().as_bytes());
+    if props.get(property::TRAN_MSG) == Some("true") && cfg.reject_transaction_message {
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] sending transaction message is forbidden",
+            state.broker_addr
+        )));
+    }
+    let target = resolve_target(&state, &cfg, &h, req.version).await?;
+    add_broker_properties(&mut props, &cfg);
+    let mut sys_flag = h.sys_flag;
+    if target.topic_config.topic_filter_type == TopicFilterType::MultiTag {
+        sys_flag |= sysflag::MULTI_TAGS;
+    }
+    let props_text = props.encode();
+    let mut parts = RecordParts::new(
+        &target.topic,
+        &body,
+        props_text.as_bytes(),
+        conn.peer_addr(),
+        state.store_host,
+    );
+    parts.queue_id = target.queue_id;
+    parts.flag = h.flag;
+    parts.sys_flag = sys_flag;
+    parts.born_timestamp = h.born_timestamp;
+    parts.reconsume_times = target.reconsume_times;
+    let mut buf = BytesMut::with_capacity(256 + body.len() + props_text.len() + target.topic.len());
+    encode_record(&parts, &mut buf).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+    let opts = PutOptions {
+        batch: false,
+        wait_flush: props.get(property::WAIT) != Some("false"),
+    };
+    let result = state.store.put(buf, opts).await;
+    let uniq = props.get(property::UNIQ_KEY).map(str::to_string);
+    send_response(&state, &cfg, result, target.queue_id, &[], uniq)
+}
+
+/// SEND_BATCH_MESSAGE: every message of the batch body becomes one record, with
+/// consecutive queue offsets; the response's msgId lists every offset id.
+pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: RemotingCommand) -> Reply {
+    let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
+    let cfg = state.config();
+    if is_retry(&h.topic) {
+        return Err(BrokerError::MessageIllegal(
+            "batch request does not support retry group".into(),
+        ));
+    }
+    if h.topic.len() > topic_names::MAX_TOPIC_LEN {
+        return Err(BrokerError::MessageIllegal(format!(
+            "message topic length too long {}",
+            h.topic.len()
+        )));
+    }
+    let target = resolve_target(&state, &cfg, &h, req.version).await?;
+    let mut sys_flag = h.sys_flag;
+    if target.topic_config.topic_filter_type == TopicFilterType::MultiTag {
+        sys_flag |= sysflag::MULTI_TAGS;
+    }
+    let body = req.body.to_bytes();
+    let mut buf = BytesMut::with_capacity(body.len() * 2);
+    let mut record_starts = Vec::new();
+    let mut wait = true;
+    for entry in decode_batch(body) {
+        let entry =
+            entry.map_err(|e| BrokerError::MessageIllegal(format!("bad batch body: {e}")))?;
+        if entry.body.len() > cfg.max_message_size {
+            return Err(BrokerError::MessageIllegal(format!(
+                "a message body of {} bytes exceeds the maximum {}",
+                entry.body.len(),
+                cfg.max_message_size
+            )));
+        }
+        let mut props = entry.properties;
+        if props.get(property::DELAY).is_some() {
+            return Err(BrokerError::MessageIllegal(
+                "TimeDelayLevel is not supported for batch".into(),
+            ));
+        }
+        if props.get(property::WAIT) == Some("false") {
+            wait = false;
+        }
+        add_broker_properties(&mut props, &cfg);
+        let props_text = props.encode();
+        let mut parts = RecordParts::new(
+            &target.topic,
+            &entry.body,
+            props_text.as_bytes(),
+            conn.peer_addr(),
+            state.store_host,
+        );
+        parts.queue_id = target.queue_id;
+        parts.flag = entry.flag;
+        parts.sys_flag = sys_flag;
+        parts.born_timestamp = h.born_timestamp;
+        record_starts.push(buf.len());
+        encode_record(&parts, &mut buf).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+    }
+    if record_starts.is_empty() {
+        return Err(BrokerError::MessageIllegal("the batch is empty".into()));
+    }
+    let result = state
+        .store
+        .put(
+            buf,
+            PutOptions {
+                batch: true,
+                wait_flush: wait,
+            },
+        )
+        .await;
+    send_response(&state, &cfg, result, target.queue_id, &record_starts, None)
+}
+
+/// CONSUMER_SEND_MSG_BACK: a consumer failed a message; store a copy in the group's retry
+/// topic (delay level 3 + reconsume times), or in its dead-letter topic once it has been
+/// retried `maxReconsumeTimes` times or the consumer asks for it (delay level < 0).
+pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: RemotingCommand) -> Reply {
+    let h: ConsumerSendMsgBackRequestHeader = req.decode_header()?;
+    let cfg = state.config();
+    let group = state.groups.get(&h.group).ok_or_else(|| {
+        BrokerError::SubscriptionGroupNotExist(format!("subscription group not exist, {}", h.group))
+    })?;
+    if !perm::is_writeable(cfg.broker_permission) {
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] sending message is forbidden",
+            state.broker_addr
+        )));
+    }
+    if group.retry_queue_nums <= 0 {
+        return Ok(RemotingCommand::success());
+    }
+    let record = state.store.get_message_at(h.offset).ok_or_else(|| {
+        BrokerError::System(format!("look message by offset failed, {}", h.offset))
+    })?;
+    let msg = decode_record(&record, DecodeOptions::DEFAULT).map_err(|e| {
+        BrokerError::System(format!("look message by offset failed, {}: {e}", h.offset))
+    })?;
+    let mut props = msg.properties.clone();
+    if props.get(property::RETRY_TOPIC).is_none() {
+        props.insert(property::RETRY_TOPIC, msg.topic.clone());
+    }
+    props.insert(property::WAIT, "false");
+    let max_reconsume = match h.max_reconsume_times {
+        Some(m) if req.version >= version::V3_4_9 => m,
+        _ => group.retry_max_times,
+    };
+    let (topic, queue_id, created) = if msg.reconsume_times >= max_reconsume || h.delay_level < 0 {
+        let dlq = dlq_topic(&h.group);
+        let created = state.topics.get_or_create(&dlq, 1, perm::WRITE);
+        (dlq, 0, created)
+    } else {
+        let level = if h.delay_level == 0 {
+            3 + msg.reconsume_times
+        } else {
+            h.delay_level
+        };
+        props.insert(property::DELAY, level.to_string());
+        let retry = retry_topic(&h.group);
+        let queues = group.retry_queue_nums;
+        let created = state
+            .topics
+            .get_or_create(&retry, queues, perm::READ | perm::WRITE);
+        let qid = rand::thread_rng().gen_range(0..queues.max(1));
+        (retry, qid, created)
+    };
+    if let Upsert::Changed(_) = created {
+        state.topics_updated().await;
+    }
+    if props.get(property::ORIGIN_MESSAGE_ID).is_none() {
+        let origin = h.origin_msg_id.clone().unwrap_or_else(|| msg.msg_id());
+        props.insert(property::ORIGIN_MESSAGE_ID, origin);
+    }
+    let props_text = props.encode();
+    let mut parts = RecordParts::new(
+        &topic,
+        &msg.body,
+        props_text.as_bytes(),
+        msg.born_host,
+        state.store_host,
+    );
+    parts.queue_id = queue_id;
+    parts.flag = msg.flag;
+    parts.sys_flag = msg.sys_flag;
+    parts.born_timestamp = msg.born_timestamp;
+    parts.reconsume_times = msg.reconsume_times + 1;
+    let mut buf = BytesMut::with_capacity(record.len() + 64);
+    encode_record(&parts, &mut buf).map_err(|e| BrokerError::System(e.to_string()))?;
+    let result = state.store.put(buf, PutOptions::default()).await;
+    if result.status.is_stored() {
+        state.count_put(1);
+        Ok(RemotingCommand::success())
+    } else {
+        Err(put_error(&state, result.status))
+    }
+}
+
+/// Checks permissions and the topic, auto-creates it if allowed, picks the queue, and
+/// routes `%RETRY%` sends that exhausted their retries to the dead-letter topic.
+async fn resolve_target(
+    state: &BrokerState,
+    cfg: &BrokerConfig,
+    h: &SendMessageRequestHeader,
+    client_version: i32,
+) -> Result<Target, BrokerError> {
+    if !perm::is_writeable(cfg.broker_permission) {
+        return Err(BrokerError::NoPermission(format!(
+            "the broker[{}] sending message is forbidden",
+            state.broker_addr
+        )));
+    }
+    topic_names::validate(&h.topic).map_err(BrokerError::InvalidParameter)?;
+    if NOT_ALLOWED_SEND.contains(&h.topic.as_str()) {
+        return Err(BrokerError::NoPermission(format!(
+            "Sending message to topic[{}] is forbidden.",
+            h.topic
+        )));
+    }
+    if h.topic == AUTO_CREATE_TOPIC || h.topic == cfg.broker_cluster_name {
+        return Err(BrokerError::NoPermission(format!(
+            "the topic[{}] is conflict with system reserved words.",
+            h.topic
+        )));
+    }
+    let mut created = false;
+    let mut topic_config = match state.topics.get(&h.topic) {
+        Some(t) => t,
+        None => {
+            let upsert = state
+                .topics
+                .get_or_create_from_template(
+                    &h.topic,
+                    &h.default_topic,
+                    h.default_topic_queue_nums,
+                    0,
+                )
+                .or_else(|| {
+                    is_retry(&h.topic).then(|| {
+                        state
+                            .topics
+                            .get_or_create(&h.topic, 1, perm::READ | perm::WRITE)
+                    })
+                });
+            match upsert {
+                Some(Upsert::Changed(t)) => {
+                    created = true;
+                    t
+                }
+                Some(Upsert::Unchanged(t)) => t,
+                None => {
+                    return Err(BrokerError::TopicNotExist(format!(
+                        "topic[{}] not exist, apply first please!",
+                        h.topic
+                    )))
+                }
+            }
+        }
+    };
+    if created {
+        state.topics_updated().await;
+    }
+    if !perm::is_writeable(topic_config.perm) {
+        return Err(BrokerError::NoPermission(format!(
+            "the topic[{}] sending message is forbidden",
+            h.topic
+        )));
+    }
+    let queue_nums = topic_config
+        .write_queue_nums
+        .max(topic_config.read_queue_nums);
+    if h.queue_id >= queue_nums {
+        return Err(BrokerError::InvalidParameter(format!(
+            "request queueId[{}] is illegal, {} Producer: {}",
+            h.queue_id, h.topic, h.producer_group
+        )));
+    }
+    let mut queue_id = if h.queue_id < 0 {
+        rand::thread_rng().gen_range(0..topic_config.write_queue_nums.max(1))
+    } else {
+        h.queue_id
+    };
+    let mut topic = h.topic.clone();
+    let reconsume_times = h.reconsume_times.unwrap_or(0);
+    if let Some(group_name) = topic.strip_prefix(topic_names::RETRY_PREFIX) {
+        let group = state.groups.get(group_name).ok_or_else(|| {
+            BrokerError::SubscriptionGroupNotExist(format!(
+                "subscription group not exist, {group_name}"
+            ))
+        })?;
+        let max = match h.max_reconsume_times {
+            Some(m) if client_version >= version::V3_4_9 => m,
+            _ => group.retry_max_times,
+        };
+        if reconsume_times > max {
+            let dlq = dlq_topic(group_name);
+            if let Upsert::Changed(_) = state.topics.get_or_create(&dlq, 1, perm::WRITE) {
+                state.topics_updated().await;
+            }
+            topic_config = state
+                .topics
+                .get(&dlq)
+                .ok_or_else(|| BrokerError::TopicNotExist(format!("topic[{dlq}] not exist")))?;
+            topic = dlq;
+            queue_id = 0;
+        }
+    }
+    Ok(Target {
+        topic,
+        queue_id,
+        topic_config,
+        reconsume_times,
+    })
+}
+
+/// Adds what the broker stamps on every message: `CLUSTER`, and a `UNIQ_KEY` when the
+/// producer sent none (as 5.x brokers do).
+fn add_broker_properties(props: &mut Properties, cfg: &BrokerConfig) {
+    props.insert(property::CLUSTER, cfg.broker_cluster_name.clone());
+    if props.get(property::UNIQ_KEY).is_none() {
+        props.insert(property::UNIQ_KEY, UniqKeyGenerator::global().generate());
+    }
+}
+
+/// The send response for a store result. `record_starts` holds each batch record's byte
+/// offset within the appended buffer (empty for a single message).
+fn send_response(
+    state: &BrokerState,
+    cfg: &BrokerConfig,
+    result: PutResult,
+    queue_id: i32,
+    record_starts: &[usize],
+    uniq_key: Option<String>,
+) -> Reply {
+    let code = match result.status {
+        PutStatus::PutOk => response::SUCCESS,
+        PutStatus::FlushDiskTimeout => response::FLUSH_DISK_TIMEOUT,
+        other => return Err(put_error(state, other)),
+    };
+    let Some(appended) = result.appended else {
+        return Err(BrokerError::System("stored without a position".into()));
+    };
+    state.count_put(appended.msg_count);
+    let msg_id = if record_starts.is_empty() {
+        offset_id(state.store_host, appended.phys_offset)
+    } else {
+        record_starts
+            .iter()
+            .map(|start| offset_id(state.store_host, appended.phys_offset + *start as i64))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let header = SendMessageResponseHeader {
+        msg_id,
+        queue_id,
+        queue_offset: appended.queue_offset,
+        transaction_id: uniq_key,
+        msg_region: Some(cfg.region_id.clone()),
+        trace_on: Some(cfg.trace_on),
+        ..Default::default()
+    };
+    Ok(RemotingCommand::response(code, None).with_header(&header))
+}
+
+fn offset_id(store_host: SocketAddr, phys: i64) -> String {
+    create_offset_msg_id(store_host, phys)
+}
+
+/// The error for a failed store append, with Java's wording.
+fn put_error(state: &BrokerState, status: PutStatus) -> BrokerError {
+    match status {
+        PutStatus::MessageIllegal | PutStatus::PropertiesSizeExceeded => BrokerError::MessageIllegal(
+            "the message is illegal, maybe msg body or properties length not matched. msg body length limit 4m, msg properties length limit 32k."
+                .into(),
+        ),
+        PutStatus::DiskFull => BrokerError::ServiceNotAvailable(format!(
+            "service not available now: the disk of broker[{}] is full",
+            state.broker_addr
+        )),
+        PutStatus::ServiceNotAvailable => BrokerError::ServiceNotAvailable(
+            "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down".into(),
+        ),
+        PutStatus::CreateMappedFileFailed => {
+            BrokerError::System("create mapped file failed, server is busy or broken.".into())
+        }
+        PutStatus::PutOk | PutStatus::FlushDiskTimeout => BrokerError::System("unexpected store status".into()),
+    }
+}

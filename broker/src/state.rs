@@ -1,0 +1,151 @@
+//! [`BrokerState`]: everything the request processors share, each part with one owner.
+//!
+//! - The store owns messages and indexes.
+//! - The topic, group and offset tables own their maps (short-held locks, saved to JSON).
+//! - The client registry owns connected producers and consumers; the lock table owns
+//!   orderly-consumption locks.
+//! - The settings are an immutable snapshot swapped whole by UPDATE_BROKER_CONFIG.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use cometmq_store::{MessageStore, StoreConfig};
+use tokio::sync::Notify;
+
+use crate::clients::ClientRegistry;
+use crate::config::{BrokerConfig, FlushDiskType};
+use crate::groups::GroupTable;
+use crate::locks::LockTable;
+use crate::offsets::OffsetTable;
+use crate::topics::TopicTable;
+
+/// Counters reported by GET_BROKER_RUNTIME_INFO.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Messages stored since start.
+    pub put_total: AtomicU64,
+    /// Messages returned by pulls since start.
+    pub get_total: AtomicU64,
+}
+
+/// Shared broker state. Processors hold it in an `Arc`.
+pub struct BrokerState {
+    config: RwLock<Arc<BrokerConfig>>,
+    /// The message store.
+    pub store: MessageStore,
+    /// Topic configs.
+    pub topics: Arc<TopicTable>,
+    /// Consumer group configs.
+    pub groups: Arc<GroupTable>,
+    /// Committed consumer offsets.
+    pub offsets: Arc<OffsetTable>,
+    /// Connected producers and consumers.
+    pub clients: ClientRegistry,
+    /// Orderly-consumption queue locks.
+    pub locks: LockTable,
+    /// `brokerIP1:listenPort`, the address clients and NameServers know this broker by.
+    pub broker_addr: String,
+    /// The same as a socket address, stamped into every stored record.
+    pub store_host: SocketAddr,
+    /// Counters.
+    pub stats: Stats,
+    /// When the broker started.
+    pub started: Instant,
+    /// Wall-clock start, ms since the epoch.
+    pub boot_timestamp: i64,
+    /// Signalled when the topic table changes, so the registrar re-registers at once.
+    pub topics_changed: Notify,
+}
+
+/// The current time in ms since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl BrokerState {
+    /// Opens the store and loads the config tables under `config.storePathRootDir`.
+    pub fn open(
+        config: BrokerConfig,
+        store_host: SocketAddr,
+    ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
+        let store = MessageStore::open(store_config(&config, store_host))?;
+        let topics = TopicTable::load(&config)?;
+        let groups = GroupTable::load(&config)?;
+        let offsets = OffsetTable::load(&config)?;
+        Ok(Arc::new(BrokerState {
+            broker_addr: store_host.to_string(),
+            store_host,
+            store,
+            topics,
+            groups,
+            offsets,
+            clients: ClientRegistry::default(),
+            locks: LockTable::default(),
+            stats: Stats::default(),
+            started: Instant::now(),
+            boot_timestamp: now_ms(),
+            topics_changed: Notify::new(),
+            config: RwLock::new(Arc::new(config)),
+        }))
+    }
+
+    /// The current settings (a cheap snapshot).
+    pub fn config(&self) -> Arc<BrokerConfig> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the settings (UPDATE_BROKER_CONFIG).
+    pub fn set_config(&self, config: BrokerConfig) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+    }
+
+    /// Counts stored messages.
+    pub fn count_put(&self, n: usize) {
+        self.stats.put_total.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// Persists the topic table and asks the registrar to re-register.
+    pub async fn topics_updated(&self) {
+        self.topics.persist().await;
+        self.topics_changed.notify_one();
+    }
+}
+
+/// The store's settings from the broker's.
+pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
+    let mut s = StoreConfig::with_root(&c.store_path_root_dir);
+    if !c.store_path_commit_log.is_empty() {
+        s.store_path_commit_log = Some(c.store_path_commit_log.clone().into());
+    }
+    s.mapped_file_size_commit_log = c.maped_file_size_commit_log as usize;
+    s.mapped_file_size_consume_queue = c.maped_file_size_consume_queue as usize;
+    s.flush_disk_type = match c.flush_disk_type {
+        FlushDiskType::SyncFlush => cometmq_store::FlushDiskType::SyncFlush,
+        FlushDiskType::AsyncFlush => cometmq_store::FlushDiskType::AsyncFlush,
+    };
+    s.sync_flush_timeout = Duration::from_millis(c.sync_flush_timeout);
+    s.flush_interval_commit_log = Duration::from_millis(c.flush_interval_commit_log);
+    s.flush_commit_log_least_pages = c.flush_commit_log_least_pages as usize;
+    s.flush_commit_log_thorough_interval =
+        Duration::from_millis(c.flush_commit_log_thorough_interval);
+    s.flush_interval_consume_queue = Duration::from_millis(c.flush_interval_consume_queue);
+    s.file_reserved_time = Duration::from_secs(c.file_reserved_time * 3600);
+    s.delete_when = c.delete_when.clone();
+    s.disk_max_used_space_ratio = c.disk_max_used_space_ratio;
+    s.max_message_size = c.max_message_size;
+    s.message_index_enable = c.message_index_enable;
+    s.max_hash_slot_num = c.max_hash_slot_num as usize;
+    s.max_index_num = c.max_index_num as usize;
+    s.max_transfer_bytes_on_message_in_memory = c.max_transfer_bytes_on_message_in_memory;
+    s.max_transfer_count_on_message_in_memory = c.max_transfer_count_on_message_in_memory;
+    s.check_crc_on_recover = c.check_crc_on_recover;
+    s.store_host = Some(store_host);
+    s
+}

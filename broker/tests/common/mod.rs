@@ -1,0 +1,278 @@
+//! Whole-system test fixtures: a real NameServer and broker on 127.0.0.1 with ephemeral
+//! ports and a temp store, plus a raw remoting client to talk to them.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use cometmq_broker::broker::Broker;
+use cometmq_broker::config::BrokerConfig;
+use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
+use cometmq_remoting::body::fastjson;
+use cometmq_remoting::code::request;
+use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use cometmq_remoting::message::{decode_records, MessageExt, Properties};
+use cometmq_remoting::transport::{RemotingClient, TransportConfig};
+use cometmq_remoting::RemotingCommand;
+
+pub const T: Duration = Duration::from_secs(10);
+
+/// A NameServer and one broker, with their temp directories.
+pub struct Cluster {
+    pub namesrv: Option<NameServer>,
+    pub broker: Option<Broker>,
+    pub namesrv_addr: String,
+    pub broker_addr: String,
+    pub store_dir: tempfile::TempDir,
+    pub kv_dir: tempfile::TempDir,
+    pub client: RemotingClient,
+}
+
+impl Cluster {
+    /// Starts a NameServer and a broker; `tweak` adjusts the broker config.
+    pub async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Cluster {
+        let kv_dir = tempfile::tempdir().unwrap();
+        let ns = NameServer::start(NamesrvConfig {
+            listen_port: 0,
+            bind_address: "127.0.0.1".into(),
+            kv_config_path: kv_dir.path().join("kv.json"),
+            config_store_path: kv_dir.path().join("namesrv.properties"),
+            ..NamesrvConfig::default()
+        })
+        .await
+        .unwrap();
+        let namesrv_addr = ns.local_addr().to_string();
+        let store_dir = tempfile::tempdir().unwrap();
+        let mut cfg = test_config(store_dir.path(), &namesrv_addr);
+        tweak(&mut cfg);
+        let broker = Broker::start(cfg).await.unwrap();
+        let broker_addr = broker.broker_addr().to_string();
+        Cluster {
+            namesrv: Some(ns),
+            broker: Some(broker),
+            namesrv_addr,
+            broker_addr,
+            store_dir,
+            kv_dir,
+            client: RemotingClient::new(TransportConfig::default()),
+        }
+    }
+
+    /// Stops the broker cleanly and starts it again on the same store.
+    pub async fn restart_broker(&mut self, tweak: impl FnOnce(&mut BrokerConfig)) {
+        if let Some(b) = self.broker.take() {
+            b.shutdown().await;
+        }
+        let mut cfg = test_config(self.store_dir.path(), &self.namesrv_addr);
+        tweak(&mut cfg);
+        let broker = Broker::start(cfg).await.unwrap();
+        self.broker_addr = broker.broker_addr().to_string();
+        self.client.close_connections(&self.broker_addr);
+        self.broker = Some(broker);
+    }
+
+    pub async fn stop(mut self) {
+        self.client.shutdown().await;
+        if let Some(b) = self.broker.take() {
+            b.shutdown().await;
+        }
+        if let Some(ns) = self.namesrv.take() {
+            ns.shutdown().await;
+        }
+    }
+
+    /// Sends a request to the broker.
+    pub async fn call(&self, req: RemotingCommand) -> RemotingCommand {
+        self.client.invoke(&self.broker_addr, req, T).await.unwrap()
+    }
+
+    /// Sends one message with SEND_MESSAGE_V2; returns the response.
+    pub async fn send(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        tags: Option<&str>,
+        keys: Option<&str>,
+        body: &[u8],
+    ) -> RemotingCommand {
+        self.send_with(topic, queue_id, tags, keys, body, |_| {})
+            .await
+    }
+
+    /// Like [`Self::send`], with a chance to edit the header.
+    pub async fn send_with(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        tags: Option<&str>,
+        keys: Option<&str>,
+        body: &[u8],
+        edit: impl FnOnce(&mut SendMessageRequestHeaderV2),
+    ) -> RemotingCommand {
+        let mut props = Properties::new();
+        if let Some(t) = tags {
+            props.insert("TAGS", t);
+        }
+        if let Some(k) = keys {
+            props.insert("KEYS", k);
+        }
+        props.insert("UNIQ_KEY", cometmq_remoting::message::create_uniq_key());
+        let mut h = SendMessageRequestHeaderV2 {
+            producer_group: "PG".into(),
+            topic: topic.into(),
+            default_topic: "TBW102".into(),
+            default_topic_queue_nums: 4,
+            queue_id,
+            sys_flag: 0,
+            born_timestamp: 1,
+            flag: 0,
+            properties: Some(props.encode()),
+            ..Default::default()
+        };
+        edit(&mut h);
+        let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
+            .with_body(Bytes::copy_from_slice(body));
+        self.call(req).await
+    }
+
+    /// Registers a consumer group subscription by heartbeat on the client's connection.
+    pub async fn heartbeat(&self, group: &str, topic: &str, expression: &str) -> RemotingCommand {
+        let hb = HeartbeatData {
+            client_id: format!("127.0.0.1@{group}"),
+            consumer_data_set: vec![ConsumerData {
+                group_name: group.into(),
+                subscription_data_set: vec![SubscriptionData::for_tags(topic, expression, 1)],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
+        self.call(RemotingCommand::request(request::HEART_BEAT).with_body(body))
+            .await
+    }
+
+    /// Pulls with an explicit subscription (SUBSCRIPTION flag); `suspend_ms` > 0 allows
+    /// long polling.
+    pub async fn pull(
+        &self,
+        group: &str,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        expression: &str,
+        suspend_ms: i64,
+    ) -> RemotingCommand {
+        let mut flag = PullMessageRequestHeader::FLAG_SUBSCRIPTION;
+        if suspend_ms > 0 {
+            flag |= PullMessageRequestHeader::FLAG_SUSPEND;
+        }
+        let h = PullMessageRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id,
+            queue_offset: offset,
+            max_msg_nums: 32,
+            sys_flag: flag,
+            commit_offset: 0,
+            suspend_timeout_millis: suspend_ms,
+            subscription: Some(expression.into()),
+            sub_version: 0,
+            expression_type: Some("TAG".into()),
+            max_msg_bytes: None,
+        };
+        let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
+        self.client
+            .invoke(
+                &self.broker_addr,
+                req,
+                T + Duration::from_millis(suspend_ms as u64),
+            )
+            .await
+            .unwrap()
+    }
+}
+
+/// A broker config for tests: ephemeral port, small files, the given store and NameServer.
+pub fn test_config(store: &std::path::Path, namesrv: &str) -> BrokerConfig {
+    BrokerConfig {
+        broker_ip1: "127.0.0.1".into(),
+        listen_port: 0,
+        namesrv_addr: namesrv.into(),
+        store_path_root_dir: store.display().to_string(),
+        maped_file_size_commit_log: 4 * 1024 * 1024,
+        maped_file_size_consume_queue: 20 * 1000,
+        max_hash_slot_num: 1000,
+        max_index_num: 4000,
+        ..BrokerConfig::default()
+    }
+}
+
+/// The records of a pull or query body.
+pub fn messages(resp: &RemotingCommand) -> Vec<MessageExt> {
+    decode_records(resp.body.to_bytes())
+        .map(|m| m.unwrap())
+        .collect()
+}
+
+impl Cluster {
+    /// Pulls (with long polling) from `from` until the queue's next offset reaches `until`,
+    /// collecting the messages that pass `expression`.
+    pub async fn pull_until(
+        &self,
+        group: &str,
+        topic: &str,
+        queue_id: i32,
+        from: i64,
+        expression: &str,
+        until: i64,
+    ) -> Vec<MessageExt> {
+        let mut offset = from;
+        let mut out = Vec::new();
+        for _ in 0..1000 {
+            if offset >= until {
+                break;
+            }
+            let resp = self
+                .pull(group, topic, queue_id, offset, expression, 5_000)
+                .await;
+            let h: cometmq_remoting::header::PullMessageResponseHeader =
+                resp.decode_header().unwrap();
+            if resp.code == cometmq_remoting::code::response::SUCCESS {
+                out.extend(messages(&resp));
+            }
+            offset = h.next_begin_offset.max(offset);
+        }
+        out
+    }
+}
+
+impl Cluster {
+    /// The queue's max offset (GET_MAX_OFFSET).
+    pub async fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
+        let mut req = RemotingCommand::request(request::GET_MAX_OFFSET);
+        req.ext_fields.insert("topic".into(), topic.into());
+        req.ext_fields
+            .insert("queueId".into(), queue_id.to_string());
+        self.call(req)
+            .await
+            .ext("offset")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(-1)
+    }
+
+    /// Waits (bounded) until the queue's max offset reaches `at_least`: appends become
+    /// visible once the dispatcher has indexed them.
+    pub async fn wait_max_offset(&self, topic: &str, queue_id: i32, at_least: i64) -> i64 {
+        let mut seen = -1;
+        for _ in 0..500 {
+            seen = self.max_offset(topic, queue_id).await;
+            if seen >= at_least {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        seen
+    }
+}

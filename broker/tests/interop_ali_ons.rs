@@ -1,0 +1,113 @@
+//! Interop: ali-ons 3.12.0 (a Node.js RocketMQ client written outside this project)
+//! produces messages with tags and keys through our NameServer and broker, and consumes
+//! them with a tag filter in clustering mode. Skipped, with a message, when `node` or
+//! `tests/node_modules/ali-ons` is absent (`./scripts/test.sh` installs it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cometmq_remoting::code::response;
+use common::Cluster;
+use serde_json::Value;
+
+fn interop_script(name: &str) -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("SKIPPED: `node` is not installed");
+        return None;
+    }
+    if !root
+        .join("tests/node_modules/ali-ons/package.json")
+        .exists()
+    {
+        println!("SKIPPED: ali-ons is not installed (run ./scripts/test.sh)");
+        return None;
+    }
+    Some(root.join("tests/interop").join(name))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
+    let Some(script) = interop_script("produce_consume.js") else {
+        return;
+    };
+    let c = Cluster::start(|_| {}).await;
+    // ali-ons never auto-creates topics: create it (here by a first send, which
+    // auto-creates from TBW102; the seed's tag is filtered out below).
+    let seed = c.send("InteropTopic", 0, Some("Seed"), None, b"seed").await;
+    assert_eq!(seed.code, response::SUCCESS);
+    // Let the broker's re-registration carry the new topic to the NameServer.
+    let mut routed = false;
+    for _ in 0..100 {
+        let mut req = cometmq_remoting::RemotingCommand::request(
+            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
+        );
+        req.ext_fields.insert("topic".into(), "InteropTopic".into());
+        let r = c
+            .client
+            .invoke(&c.namesrv_addr, req, common::T)
+            .await
+            .unwrap();
+        if r.code == response::SUCCESS {
+            routed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(routed, "the broker registered the new topic");
+
+    let child = tokio::process::Command::new("node")
+        .arg(&script)
+        .args([
+            c.namesrv_addr.as_str(),
+            "InteropTopic",
+            "10",
+            "InteropGroup",
+        ])
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .expect("node script timed out")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no result: {stderr}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+
+    let sent = v["sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 10);
+    for s in sent {
+        assert_eq!(s["status"], "SEND_OK", "{s}");
+    }
+    let mut bodies: Vec<String> = v["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect();
+    bodies.sort();
+    let mut want: Vec<String> = (0..10).step_by(2).map(|i| format!("hello {i}")).collect();
+    want.sort();
+    assert_eq!(bodies, want, "stderr: {stderr}");
+    for m in v["received"].as_array().unwrap() {
+        assert_eq!(m["tags"], "TagA");
+    }
+    c.stop().await;
+}

@@ -1,0 +1,320 @@
+//! [`NamesrvConfig`]: the NameServer's settings under RocketMQ's key names, read from a
+//! properties file (`-c`), printed by `-p`, served by GET_NAMESRV_CONFIG and changed at run
+//! time by UPDATE_NAMESRV_CONFIG.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use crate::error::NamesrvError;
+use crate::properties;
+
+/// A config value type: parsed from and rendered to its properties text.
+trait ConfigValue: Sized {
+    /// What a valid value looks like, for the error message.
+    const EXPECTED: &'static str;
+    fn parse(s: &str) -> Option<Self>;
+    fn render(&self) -> String;
+}
+
+impl ConfigValue for String {
+    const EXPECTED: &'static str = "a string";
+    fn parse(s: &str) -> Option<Self> {
+        Some(s.to_owned())
+    }
+    fn render(&self) -> String {
+        self.clone()
+    }
+}
+
+impl ConfigValue for PathBuf {
+    const EXPECTED: &'static str = "a path";
+    fn parse(s: &str) -> Option<Self> {
+        (!s.is_empty()).then(|| PathBuf::from(s))
+    }
+    fn render(&self) -> String {
+        self.display().to_string()
+    }
+}
+
+impl ConfigValue for bool {
+    const EXPECTED: &'static str = "true or false";
+    fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+    fn render(&self) -> String {
+        self.to_string()
+    }
+}
+
+macro_rules! numeric_config_value {
+    ($($ty:ty => $expected:literal),*) => {$(
+        impl ConfigValue for $ty {
+            const EXPECTED: &'static str = $expected;
+            fn parse(s: &str) -> Option<Self> {
+                s.parse().ok()
+            }
+            fn render(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+numeric_config_value!(u16 => "a port number (0-65535)", u64 => "a non-negative integer");
+
+/// Declares [`NamesrvConfig`]'s fields with their keys and defaults, and the key-driven
+/// `set` / `entries` that parsing, printing and UPDATE_NAMESRV_CONFIG share.
+macro_rules! namesrv_config {
+    ($( $(#[$doc:meta])* $field:ident: $ty:ty = $key:literal, $default:expr; )*) => {
+        /// The NameServer's settings. Field docs name the properties key.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct NamesrvConfig {
+            $( $(#[$doc])* pub $field: $ty, )*
+        }
+
+        impl Default for NamesrvConfig {
+            fn default() -> Self {
+                NamesrvConfig { $( $field: $default, )* }
+            }
+        }
+
+        impl NamesrvConfig {
+            /// Every key, in print order.
+            pub const KEYS: &'static [&'static str] = &[$($key),*];
+
+            /// Sets one key; `Ok(false)` when the key is not ours.
+            fn set(&mut self, key: &str, value: &str) -> Result<bool, NamesrvError> {
+                match key {
+                    $( $key => {
+                        self.$field = <$ty as ConfigValue>::parse(value).ok_or_else(|| {
+                            NamesrvError::InvalidConfig {
+                                key: key.to_owned(),
+                                value: value.to_owned(),
+                                expected: <$ty as ConfigValue>::EXPECTED,
+                            }
+                        })?;
+                        Ok(true)
+                    } )*
+                    _ => Ok(false),
+                }
+            }
+
+            /// `(key, value)` for every setting, in print order.
+            pub fn entries(&self) -> Vec<(&'static str, String)> {
+                vec![$( ($key, self.$field.render()) ),*]
+            }
+        }
+    };
+}
+
+namesrv_config! {
+    /// `rocketmqHome`: the RocketMQ home directory (`ROCKETMQ_HOME`); informational.
+    rocketmq_home: String = "rocketmqHome", std::env::var("ROCKETMQ_HOME").unwrap_or_default();
+    /// `kvConfigPath`: the KV config file, `~/namesrv/kvConfig.json` by default.
+    kv_config_path: PathBuf = "kvConfigPath", home().join("namesrv").join("kvConfig.json");
+    /// `configStorePath`: where UPDATE_NAMESRV_CONFIG persists the settings.
+    config_store_path: PathBuf = "configStorePath", home().join("namesrv").join("namesrv.properties");
+    /// `productEnvName`: informational.
+    product_env_name: String = "productEnvName", "center".to_owned();
+    /// `clusterTest`: informational.
+    cluster_test: bool = "clusterTest", false;
+    /// `orderMessageEnable`: add `orderTopicConf` from the ORDER_TOPIC_CONFIG namespace to routes.
+    order_message_enable: bool = "orderMessageEnable", false;
+    /// `returnOrderTopicConfigToBroker`: answer REGISTER_BROKER with the ORDER_TOPIC_CONFIG table.
+    return_order_topic_config_to_broker: bool = "returnOrderTopicConfigToBroker", true;
+    /// `scanNotActiveBrokerInterval`: ms between scans for expired brokers.
+    scan_not_active_broker_interval: u64 = "scanNotActiveBrokerInterval", 5_000;
+    /// `brokerExpiredMillis`: a broker not heard from this long is dropped (unless it sent its
+    /// own `heartbeatTimeoutMillis`). RocketMQ hard-codes 120 s.
+    broker_expired_millis: u64 = "brokerExpiredMillis", 120_000;
+    /// `enableAllTopicList`: serve GET_ALL_TOPIC_LIST_FROM_NAMESERVER.
+    enable_all_topic_list: bool = "enableAllTopicList", true;
+    /// `enableTopicList`: serve GET_TOPICS_BY_CLUSTER and the unit topic lists.
+    enable_topic_list: bool = "enableTopicList", true;
+    /// `deleteTopicWithBrokerRegistration`: a master's registration also removes its topics
+    /// that are no longer in its table.
+    delete_topic_with_broker_registration: bool = "deleteTopicWithBrokerRegistration", false;
+    /// `configBlackList`: `;`-separated keys UPDATE_NAMESRV_CONFIG may not change.
+    config_black_list: String = "configBlackList", "configBlackList;configStorePath;kvConfigPath".to_owned();
+    /// `bindAddress`: the address to listen on.
+    bind_address: String = "bindAddress", "0.0.0.0".to_owned();
+    /// `listenPort`: the port to listen on.
+    listen_port: u16 = "listenPort", 9876;
+    /// `serverChannelMaxIdleTimeSeconds`: close a connection silent this long.
+    server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
+}
+
+/// Keys of Java's NamesrvConfig and NettyServerConfig that CometMQ accepts and ignores
+/// (thread pools, buffers, Netty tuning), so a Java config file loads without warnings.
+const IGNORED_KEYS: &[&str] = &[
+    "clientRequestThreadPoolNums",
+    "defaultThreadPoolNums",
+    "clientRequestThreadPoolQueueCapacity",
+    "defaultThreadPoolQueueCapacity",
+    "unRegisterBrokerQueueCapacity",
+    "supportActingMaster",
+    "notifyMinBrokerIdChanged",
+    "enableControllerInNamesrv",
+    "needWaitForService",
+    "waitSecondsForService",
+    "serverWorkerThreads",
+    "serverCallbackExecutorThreads",
+    "serverSelectorThreads",
+    "serverOnewaySemaphoreValue",
+    "serverAsyncSemaphoreValue",
+    "serverSocketSndBufSize",
+    "serverSocketRcvBufSize",
+    "writeBufferHighWaterMark",
+    "writeBufferLowWaterMark",
+    "serverSocketBacklog",
+    "serverPooledByteBufAllocatorEnable",
+    "useEpollNativeSelector",
+    "enableShutdownGracefully",
+    "shutdownWaitTimeSeconds",
+];
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+impl NamesrvConfig {
+    /// Reads a properties file over the defaults; see [`Self::apply`].
+    pub fn from_file(path: &Path) -> Result<(Self, Vec<String>), NamesrvError> {
+        let text = std::fs::read_to_string(path).map_err(|source| NamesrvError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = NamesrvConfig::default();
+        let unknown = config.apply(&properties::parse(&text))?;
+        Ok((config, unknown))
+    }
+
+    /// Applies `key=value` pairs. An invalid value fails naming its key (and nothing is
+    /// changed); keys nobody knows are returned for the caller to warn about.
+    pub fn apply(&mut self, pairs: &[(String, String)]) -> Result<Vec<String>, NamesrvError> {
+        let mut next = self.clone();
+        let mut unknown = Vec::new();
+        for (key, value) in pairs {
+            if !next.set(key, value)? && !IGNORED_KEYS.contains(&key.as_str()) {
+                unknown.push(key.clone());
+            }
+        }
+        *self = next;
+        Ok(unknown)
+    }
+
+    /// The keys of `pairs` that `configBlackList` forbids changing at run time.
+    pub fn blacklisted<'a>(&self, pairs: &'a [(String, String)]) -> Vec<&'a str> {
+        let black: Vec<&str> = self.config_black_list.split(';').map(str::trim).collect();
+        pairs
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| black.contains(k))
+            .collect()
+    }
+
+    /// The settings as `key=value` lines.
+    pub fn to_properties(&self) -> String {
+        properties::render(self.entries())
+    }
+
+    /// `brokerExpiredMillis` as a duration.
+    pub fn broker_expired(&self) -> Duration {
+        Duration::from_millis(self.broker_expired_millis)
+    }
+
+    /// `scanNotActiveBrokerInterval` as a duration (at least 10 ms).
+    pub fn scan_interval(&self) -> Duration {
+        Duration::from_millis(self.scan_not_active_broker_interval.max(10))
+    }
+}
+
+/// The live settings, shared by the processors and the expiry task. Reads take a brief
+/// read lock; UPDATE_NAMESRV_CONFIG swaps values in place.
+#[derive(Debug, Clone, Default)]
+pub struct SharedConfig(Arc<RwLock<NamesrvConfig>>);
+
+impl SharedConfig {
+    /// Shares `config`.
+    pub fn new(config: NamesrvConfig) -> Self {
+        SharedConfig(Arc::new(RwLock::new(config)))
+    }
+
+    /// Reads one or more settings.
+    pub fn read<R>(&self, f: impl FnOnce(&NamesrvConfig) -> R) -> R {
+        f(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes settings; the closure's error leaves them untouched.
+    pub fn update<R>(
+        &self,
+        f: impl FnOnce(&mut NamesrvConfig) -> Result<R, NamesrvError>,
+    ) -> Result<R, NamesrvError> {
+        f(&mut self.0.write().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(text: &str) -> Vec<(String, String)> {
+        properties::parse(text)
+    }
+
+    #[test]
+    fn defaults_are_rocketmqs() {
+        let c = NamesrvConfig::default();
+        assert_eq!(c.listen_port, 9876);
+        assert!(c.kv_config_path.ends_with("namesrv/kvConfig.json"));
+        assert_eq!(c.broker_expired(), Duration::from_secs(120));
+        assert!(c.to_properties().contains("\nlistenPort=9876\n"));
+        assert_eq!(c.entries().len(), NamesrvConfig::KEYS.len());
+    }
+
+    #[test]
+    fn apply_sets_known_keys_and_reports_unknown_ones() {
+        let mut c = NamesrvConfig::default();
+        let unknown = c
+            .apply(&pairs(
+                "listenPort=9999\norderMessageEnable=TRUE\nserverWorkerThreads=8\nbogusKey=1\n",
+            ))
+            .expect("valid");
+        assert_eq!(unknown, vec!["bogusKey".to_owned()]);
+        assert_eq!(c.listen_port, 9999);
+        assert!(c.order_message_enable);
+    }
+
+    #[test]
+    fn invalid_values_name_the_key_and_change_nothing() {
+        let mut c = NamesrvConfig::default();
+        for (text, key) in [
+            ("listenPort=98765", "listenPort"),
+            ("listenPort=abc", "listenPort"),
+            (
+                "scanNotActiveBrokerInterval=-5",
+                "scanNotActiveBrokerInterval",
+            ),
+            ("orderMessageEnable=yes", "orderMessageEnable"),
+            ("kvConfigPath=", "kvConfigPath"),
+        ] {
+            let err = c
+                .apply(&pairs(&format!("brokerExpiredMillis=1\n{text}")))
+                .expect_err(text);
+            assert!(err.to_string().contains(key), "{err}");
+            assert!(matches!(err, NamesrvError::InvalidConfig { key: ref k, .. } if k == key));
+        }
+        assert_eq!(c, NamesrvConfig::default());
+    }
+
+    #[test]
+    fn blacklist() {
+        let c = NamesrvConfig::default();
+        let p = pairs("kvConfigPath=/x\nlistenPort=1\nconfigBlackList=\n");
+        assert_eq!(c.blacklisted(&p), vec!["kvConfigPath", "configBlackList"]);
+    }
+}

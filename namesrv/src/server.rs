@@ -1,0 +1,87 @@
+//! [`NameServer`]: the registry, the KV store and the expiry scan behind a remoting server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cometmq_remoting::transport::{RemotingServer, Router, TransportConfig};
+use tokio::task::JoinHandle;
+
+use crate::channels::BrokerChannels;
+use crate::config::{NamesrvConfig, SharedConfig};
+use crate::error::NamesrvError;
+use crate::expiry;
+use crate::kv_config::KvConfig;
+use crate::processor::NamesrvProcessor;
+use crate::route_table::RouteTable;
+
+/// A running NameServer. Stop it with [`NameServer::shutdown`].
+pub struct NameServer {
+    server: RemotingServer,
+    expiry: JoinHandle<()>,
+    routes: Arc<RouteTable>,
+    config: SharedConfig,
+}
+
+impl NameServer {
+    /// Loads the KV config, binds `bindAddress:listenPort` (port 0 picks a free one) and
+    /// starts serving.
+    pub async fn start(config: NamesrvConfig) -> Result<NameServer, NamesrvError> {
+        let kv = Arc::new(KvConfig::load(&config.kv_config_path)?);
+        let routes = Arc::new(RouteTable::new());
+        let channels = Arc::new(BrokerChannels::default());
+        let idle = match config.server_channel_max_idle_time_seconds {
+            0 => Duration::from_secs(365 * 24 * 3600),
+            s => Duration::from_secs(s),
+        };
+        let transport = TransportConfig {
+            idle_timeout: idle,
+            ..TransportConfig::default()
+        };
+        let bind = (config.bind_address.clone(), config.listen_port);
+        let shared = SharedConfig::new(config);
+        let processor = Arc::new(NamesrvProcessor::new(
+            routes.clone(),
+            kv,
+            channels.clone(),
+            shared.clone(),
+        ));
+        let router = Router::new().routes(NamesrvProcessor::CODES, processor);
+        let server = RemotingServer::bind((bind.0.as_str(), bind.1), transport, Arc::new(router))
+            .await
+            .map_err(|source| NamesrvError::Bind {
+                addr: format!("{}:{}", bind.0, bind.1),
+                source,
+            })?;
+        let expiry = expiry::spawn(routes.clone(), channels, shared.clone());
+        tracing::info!(addr = %server.local_addr(), "NameServer started");
+        Ok(NameServer {
+            server,
+            expiry,
+            routes,
+            config: shared,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The broker registry (a standalone broker or a test may inspect it).
+    pub fn routes(&self) -> &Arc<RouteTable> {
+        &self.routes
+    }
+
+    /// The live settings.
+    pub fn config(&self) -> &SharedConfig {
+        &self.config
+    }
+
+    /// Stops the expiry scan, then the server (answering in-flight requests first).
+    pub async fn shutdown(self) {
+        self.expiry.abort();
+        self.server.shutdown().await;
+        tracing::info!("NameServer stopped");
+    }
+}

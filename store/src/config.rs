@@ -1,0 +1,167 @@
+//! Store configuration, with Apache RocketMQ's `MessageStoreConfig` key names.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Result, StoreError};
+
+/// When an append is acknowledged relative to the disk (`flushDiskType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlushDiskType {
+    /// `ASYNC_FLUSH`: acknowledge once in the page cache; a background flush follows.
+    #[default]
+    AsyncFlush,
+    /// `SYNC_FLUSH`: acknowledge only after the record is on disk (group commit).
+    SyncFlush,
+}
+
+/// Store configuration. Field docs give the RocketMQ key and its default.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `storePathRootDir` (default `~/store`): holds `consumequeue/`, `index/`,
+    /// `checkpoint`, `abort`, `lock`.
+    pub store_path_root_dir: PathBuf,
+    /// `storePathCommitLog` (default `<root>/commitlog`).
+    pub store_path_commit_log: Option<PathBuf>,
+    /// `mapedFileSizeCommitLog`: bytes per CommitLog file (1 GiB).
+    pub mapped_file_size_commit_log: usize,
+    /// `mapedFileSizeConsumeQueue`: bytes per ConsumeQueue file (300 000 × 20 bytes).
+    /// Must be a multiple of 20.
+    pub mapped_file_size_consume_queue: usize,
+    /// `flushDiskType` (ASYNC_FLUSH).
+    pub flush_disk_type: FlushDiskType,
+    /// `syncFlushTimeout` (5 s): longest a SYNC_FLUSH append waits before answering
+    /// FLUSH_DISK_TIMEOUT.
+    pub sync_flush_timeout: Duration,
+    /// `flushIntervalCommitLog` (500 ms): ASYNC_FLUSH flush period.
+    pub flush_interval_commit_log: Duration,
+    /// `flushCommitLogLeastPages` (4): ASYNC_FLUSH flushes once this many 4 KiB pages
+    /// are dirty.
+    pub flush_commit_log_least_pages: usize,
+    /// `flushCommitLogThoroughInterval` (10 s): flush whatever is dirty at least this often.
+    pub flush_commit_log_thorough_interval: Duration,
+    /// `flushIntervalConsumeQueue` (1 s): ConsumeQueue, index and checkpoint flush period.
+    pub flush_interval_consume_queue: Duration,
+    /// `fileReservedTime` (72 h): CommitLog files older than this may be deleted.
+    pub file_reserved_time: Duration,
+    /// `deleteWhen` ("04"): hours of the day (`;`-separated, local clock as given by the
+    /// store's [`crate::Clock`]) when expired files are deleted.
+    pub delete_when: String,
+    /// `diskMaxUsedSpaceRatio` (75 %): above this disk use, expired files are deleted at
+    /// any hour.
+    pub disk_max_used_space_ratio: u32,
+    /// `diskSpaceCleanForciblyRatio` (0.85): above this, the oldest files are deleted
+    /// even if not expired.
+    pub disk_space_clean_forcibly_ratio: f64,
+    /// `diskSpaceWarningLevelRatio` (0.90): at or above this, appends are refused
+    /// ([`crate::PutStatus::DiskFull`]).
+    pub disk_space_warning_level_ratio: f64,
+    /// `cleanResourceInterval` (10 s): retention check period.
+    pub clean_resource_interval: Duration,
+    /// `deleteFileBatchMax` (10): most CommitLog files deleted per retention pass.
+    pub delete_file_batch_max: usize,
+    /// `maxMessageSize` (4 MiB): largest body accepted (Java checks the body length).
+    pub max_message_size: usize,
+    /// `messageIndexEnable` (true): build the IndexFile.
+    pub message_index_enable: bool,
+    /// `maxHashSlotNum` (5 000 000): hash slots per IndexFile.
+    pub max_hash_slot_num: usize,
+    /// `maxIndexNum` (20 000 000): entries per IndexFile.
+    pub max_index_num: usize,
+    /// `maxTransferBytesOnMessageInMemory` (256 KiB): byte limit of one read.
+    pub max_transfer_bytes_on_message_in_memory: usize,
+    /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
+    pub max_transfer_count_on_message_in_memory: usize,
+    /// `checkCRCOnRecover` (true): verify BODYCRC when recovering the CommitLog.
+    pub check_crc_on_recover: bool,
+    /// STOREHOSTADDRESS stamped into every appended record (the broker's
+    /// `brokerIP1:listenPort`); `None` keeps what the record carries. Its address
+    /// family must match the records' STOREHOST_V6 bit.
+    pub store_host: Option<SocketAddr>,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+        StoreConfig {
+            store_path_root_dir: home.join("store"),
+            store_path_commit_log: None,
+            mapped_file_size_commit_log: 1024 * 1024 * 1024,
+            mapped_file_size_consume_queue: 300_000 * crate::consume_queue::ENTRY_SIZE,
+            flush_disk_type: FlushDiskType::AsyncFlush,
+            sync_flush_timeout: Duration::from_millis(5000),
+            flush_interval_commit_log: Duration::from_millis(500),
+            flush_commit_log_least_pages: 4,
+            flush_commit_log_thorough_interval: Duration::from_secs(10),
+            flush_interval_consume_queue: Duration::from_millis(1000),
+            file_reserved_time: Duration::from_secs(72 * 3600),
+            delete_when: "04".to_owned(),
+            disk_max_used_space_ratio: 75,
+            disk_space_clean_forcibly_ratio: 0.85,
+            disk_space_warning_level_ratio: 0.90,
+            clean_resource_interval: Duration::from_secs(10),
+            delete_file_batch_max: 10,
+            max_message_size: 4 * 1024 * 1024,
+            message_index_enable: true,
+            max_hash_slot_num: 5_000_000,
+            max_index_num: 20_000_000,
+            max_transfer_bytes_on_message_in_memory: 256 * 1024,
+            max_transfer_count_on_message_in_memory: 32,
+            check_crc_on_recover: true,
+            store_host: None,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// Defaults rooted at `root`.
+    pub fn with_root(root: impl Into<PathBuf>) -> Self {
+        StoreConfig {
+            store_path_root_dir: root.into(),
+            ..StoreConfig::default()
+        }
+    }
+
+    /// The CommitLog directory.
+    pub fn commit_log_dir(&self) -> PathBuf {
+        self.store_path_commit_log
+            .clone()
+            .unwrap_or_else(|| self.store_path_root_dir.join("commitlog"))
+    }
+
+    /// The ConsumeQueue directory.
+    pub fn consume_queue_dir(&self) -> PathBuf {
+        self.store_path_root_dir.join("consumequeue")
+    }
+
+    /// The IndexFile directory.
+    pub fn index_dir(&self) -> PathBuf {
+        self.store_path_root_dir.join("index")
+    }
+
+    /// Checks sizes and ratios.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let bad = |what: &str| Err(StoreError::Config(what.to_owned()));
+        if self.mapped_file_size_commit_log < 4096 {
+            return bad("mapedFileSizeCommitLog must be at least 4096");
+        }
+        let cq = self.mapped_file_size_consume_queue;
+        if cq == 0 || !cq.is_multiple_of(crate::consume_queue::ENTRY_SIZE) {
+            return bad("mapedFileSizeConsumeQueue must be a positive multiple of 20");
+        }
+        if self.max_hash_slot_num == 0 || self.max_index_num < 2 {
+            return bad("maxHashSlotNum must be > 0 and maxIndexNum > 1");
+        }
+        if self.max_hash_slot_num > i32::MAX as usize || self.max_index_num > i32::MAX as usize {
+            return bad("maxHashSlotNum and maxIndexNum must fit an i32");
+        }
+        if self.mapped_file_size_commit_log > i32::MAX as usize {
+            return bad("mapedFileSizeCommitLog must fit an i32 (BLANK TOTALSIZE)");
+        }
+        if self.max_message_size == 0 {
+            return bad("maxMessageSize must be > 0");
+        }
+        Ok(())
+    }
+}

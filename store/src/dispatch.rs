@@ -1,0 +1,201 @@
+//! The dispatcher: reads new CommitLog records and builds the ConsumeQueues and the
+//! index (Java `ReputMessageService` + `CommitLogDispatcher`s).
+//!
+//! Only records with transaction type NOT or COMMIT enter a ConsumeQueue; all but
+//! ROLLBACK records are indexed. A queue's new entries are announced on its growth
+//! channel after each pass, and the dispatched CommitLog offset on
+//! [`Shared::dispatched`]. One dispatcher runs at a time: synchronously during open,
+//! then on its own thread, which also flushes ConsumeQueues, index and checkpoint.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cometmq_remoting::message::record::layout::{self, RecordKind};
+use cometmq_remoting::message::{property, sysflag, tags_code};
+use tracing::{error, warn};
+
+use crate::consume_queue::{ConsumeQueue, CqEntry};
+use crate::error::Result;
+use crate::record;
+use crate::shared::Shared;
+
+/// The dispatch cursor.
+#[derive(Debug)]
+pub(crate) struct Dispatcher {
+    next: i64,
+    last_store_timestamp: i64,
+    touched: Vec<Arc<ConsumeQueue>>,
+}
+
+enum Step {
+    /// A record of this length was dispatched.
+    Record(usize),
+    /// The file ends here; continue at the next file.
+    NextFile,
+    /// Nothing complete to read yet.
+    Wait,
+}
+
+impl Dispatcher {
+    /// A dispatcher starting at CommitLog offset `from`.
+    pub(crate) fn new(from: i64) -> Self {
+        Dispatcher {
+            next: from,
+            last_store_timestamp: 0,
+            touched: Vec::new(),
+        }
+    }
+
+    /// CommitLog offset of the next record to dispatch.
+    pub(crate) fn next(&self) -> i64 {
+        self.next
+    }
+
+    /// Dispatches every complete record published so far; returns whether it
+    /// dispatched anything.
+    pub(crate) fn run_once(&mut self, shared: &Shared) -> bool {
+        let start = self.next;
+        let file_size = shared.log.file_size() as i64;
+        self.next = self.next.max(shared.log.min_offset());
+        while self.next < shared.log.max_offset() {
+            match self.step(shared) {
+                Ok(Step::Record(len)) => self.next += len as i64,
+                Ok(Step::NextFile) => self.next += file_size - self.next.rem_euclid(file_size),
+                Ok(Step::Wait) => break,
+                Err(e) => {
+                    error!(offset = self.next, error = %e, "dispatch failed; retrying later");
+                    break;
+                }
+            }
+        }
+        for q in self.touched.drain(..) {
+            q.notify_growth();
+        }
+        shared.dispatched.send_if_modified(|v| {
+            let changed = *v != self.next;
+            *v = self.next;
+            changed
+        });
+        self.next != start
+    }
+
+    fn step(&mut self, shared: &Shared) -> Result<Step> {
+        let Some(seg) = shared.log.segments().find(self.next) else {
+            return Ok(Step::NextFile);
+        };
+        let pos = (self.next - seg.base()) as usize;
+        let avail = seg.published().saturating_sub(pos);
+        if avail < 8 {
+            return Ok(if seg.is_full() {
+                Step::NextFile
+            } else {
+                Step::Wait
+            });
+        }
+        let Some(head) = seg.read(pos, 8) else {
+            return Ok(Step::Wait);
+        };
+        let header = match layout::peek_header(head) {
+            Ok(h) => h,
+            Err(e) => {
+                warn!(offset = self.next, error = %e, "bad record; skipping to the next file");
+                return Ok(Step::NextFile);
+            }
+        };
+        if header.kind == RecordKind::Blank {
+            return Ok(Step::NextFile);
+        }
+        let total = usize::try_from(header.total_size).unwrap_or(usize::MAX);
+        if total > avail {
+            return Ok(if total > seg.size() - pos {
+                Step::NextFile
+            } else {
+                Step::Wait
+            });
+        }
+        let Some(bytes) = seg.read(pos, total) else {
+            return Ok(Step::Wait);
+        };
+        let rec = match record::parse(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(offset = self.next, error = %e, "bad record; skipping to the next file");
+                return Ok(Step::NextFile);
+            }
+        };
+        let tran = sysflag::transaction_value(rec.sys_flag);
+        let prop = |name| record::property(rec.properties, name);
+        if tran == sysflag::TRANSACTION_NOT_TYPE || tran == sysflag::TRANSACTION_COMMIT_TYPE {
+            let q = shared.queues.get_or_create(rec.topic, rec.queue_id);
+            let entry = CqEntry {
+                phys_offset: self.next,
+                size: rec.total as i32,
+                tags_code: tags_code(prop(property::TAGS)),
+            };
+            if q.put(rec.queue_offset, entry)? && !self.touched.iter().any(|t| Arc::ptr_eq(t, &q)) {
+                self.touched.push(q);
+            }
+        }
+        if tran != sysflag::TRANSACTION_ROLLBACK_TYPE {
+            if let Some(index) = &shared.index {
+                index.build(
+                    rec.topic,
+                    prop(property::UNIQ_KEY),
+                    prop(property::KEYS),
+                    self.next,
+                    rec.store_timestamp,
+                    shared.clock.now_ms(),
+                )?;
+            }
+        }
+        self.last_store_timestamp = rec.store_timestamp;
+        Ok(Step::Record(total))
+    }
+
+    /// Flushes ConsumeQueues and index, then persists the checkpoint with the store
+    /// time of the last record dispatched before the flush.
+    pub(crate) fn flush_logics(&self, shared: &Shared) -> Result<()> {
+        let ts = self.last_store_timestamp;
+        for q in shared.queues.all() {
+            q.flush()?;
+        }
+        if let Some(index) = &shared.index {
+            index.flush()?;
+        }
+        if ts > 0 {
+            let mut v = shared.checkpoint.values();
+            v.logics_msg_timestamp = ts;
+            v.index_msg_timestamp = ts;
+        }
+        shared.checkpoint.persist()
+    }
+
+    /// The thread body: dispatch on every signal, flush periodically, and on stop
+    /// dispatch what is left and flush once more.
+    pub(crate) fn run(mut self, shared: &Shared) {
+        let interval = shared.config.flush_interval_consume_queue;
+        let mut last_flush = Instant::now();
+        loop {
+            let progressed = self.run_once(shared);
+            if last_flush.elapsed() >= interval {
+                if let Err(e) = self.flush_logics(shared) {
+                    warn!(error = %e, "ConsumeQueue/index flush failed");
+                }
+                last_flush = Instant::now();
+            }
+            if shared.dispatch_signal.is_stopped() {
+                self.run_once(shared);
+                if let Err(e) = self.flush_logics(shared) {
+                    warn!(error = %e, "final ConsumeQueue/index flush failed");
+                }
+                return;
+            }
+            if !progressed {
+                let left = interval.saturating_sub(last_flush.elapsed());
+                shared
+                    .dispatch_signal
+                    .wait(left.max(Duration::from_millis(1)));
+            }
+        }
+    }
+}

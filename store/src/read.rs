@@ -1,0 +1,185 @@
+//! Reads by queue offset, by key and by time (Java `DefaultMessageStore.getMessage`,
+//! `queryMessage`, `getOffsetInQueueByTime`).
+
+use bytes::Bytes;
+use cometmq_remoting::message::{decode_record, property, DecodeOptions};
+
+use crate::consume_queue::ConsumeQueue;
+use crate::shared::Shared;
+use crate::status::{GetResult, GetStatus, QueryResult};
+
+/// Decides from a ConsumeQueue entry's tags code whether a message is wanted (Java
+/// `MessageFilter.isMatchedByConsumeQueue`). Closures `Fn(i64) -> bool` implement it.
+pub trait MessageFilter {
+    /// Whether the message with this tags code passes.
+    fn is_matched_by_tags_code(&self, tags_code: i64) -> bool;
+}
+
+impl<F: Fn(i64) -> bool> MessageFilter for F {
+    fn is_matched_by_tags_code(&self, tags_code: i64) -> bool {
+        self(tags_code)
+    }
+}
+
+/// Accepts every message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptAll;
+
+impl MessageFilter for AcceptAll {
+    fn is_matched_by_tags_code(&self, _: i64) -> bool {
+        true
+    }
+}
+
+/// Entries scanned at most per read (Java: 16000 bytes of ConsumeQueue).
+const MAX_SCAN: usize = 16_000 / crate::consume_queue::ENTRY_SIZE;
+
+fn result(status: GetStatus, next: i64, min: i64, max: i64) -> GetResult {
+    GetResult {
+        status,
+        next_begin_offset: next,
+        min_offset: min,
+        max_offset: max,
+        messages: Vec::new(),
+        queue_offsets: Vec::new(),
+        total_size: 0,
+    }
+}
+
+pub(crate) fn get_messages(
+    shared: &Shared,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    max_count: usize,
+    filter: &dyn MessageFilter,
+) -> GetResult {
+    let Some(cq) = shared.queues.get(topic, queue_id) else {
+        return result(GetStatus::NoMatchedLogicQueue, 0, 0, 0);
+    };
+    let (min, max) = (cq.min_offset(), cq.max_offset());
+    if max == 0 {
+        return result(GetStatus::NoMessageInQueue, 0, min, max);
+    }
+    if offset < min {
+        return result(GetStatus::OffsetTooSmall, min, min, max);
+    }
+    if offset == max {
+        return result(GetStatus::OffsetOverflowOne, offset, min, max);
+    }
+    if offset > max {
+        let next = if min == 0 { min } else { max };
+        return result(GetStatus::OffsetOverflowBadly, next, min, max);
+    }
+    let scan = MAX_SCAN.max(max_count);
+    let Some(block) = cq.block(offset, scan) else {
+        return result(
+            GetStatus::OffsetFoundNull,
+            cq.roll_next_file(offset),
+            min,
+            max,
+        );
+    };
+    let max_count = max_count.min(shared.config.max_transfer_count_on_message_in_memory);
+    let max_bytes = shared.config.max_transfer_bytes_on_message_in_memory;
+    let mut out = result(GetStatus::NoMatchedMessage, offset, min, max);
+    let mut i = 0;
+    while i < block.len() {
+        let Some(e) = block.get(i) else { break };
+        let n = out.messages.len();
+        if n > 0 && (n >= max_count || out.total_size + e.size.max(0) as usize > max_bytes) {
+            break;
+        }
+        i += 1;
+        if e.is_filler() || !filter.is_matched_by_tags_code(e.tags_code) {
+            continue;
+        }
+        let Some(bytes) = usize::try_from(e.size)
+            .ok()
+            .and_then(|s| shared.log.view(e.phys_offset, s))
+        else {
+            if out.messages.is_empty() {
+                out.status = GetStatus::MessageWasRemoving;
+            }
+            continue;
+        };
+        out.total_size += bytes.len();
+        out.messages.push(bytes);
+        out.queue_offsets.push(offset + i as i64 - 1);
+        out.status = GetStatus::Found;
+    }
+    out.next_begin_offset = offset + i as i64;
+    out
+}
+
+/// Whether the record matches `topic` and `key` (its UNIQ_KEY or one of its KEYS).
+fn has_key(record: &Bytes, topic: &str, key: &str) -> bool {
+    let Ok(m) = decode_record(record, DecodeOptions::SKIP_BODY) else {
+        return false;
+    };
+    m.topic == topic
+        && (m.property(property::UNIQ_KEY) == Some(key)
+            || m.property(property::KEYS)
+                .is_some_and(|ks| ks.split(' ').any(|k| k == key)))
+}
+
+pub(crate) fn query_by_key(
+    shared: &Shared,
+    topic: &str,
+    key: &str,
+    max: usize,
+    begin: i64,
+    end: i64,
+) -> QueryResult {
+    let Some(index) = &shared.index else {
+        return QueryResult::default();
+    };
+    let (offsets, ts, phy) = index.query(topic, key, max, begin, end);
+    let mut messages = Vec::new();
+    for phys in offsets {
+        if messages.len() >= max {
+            break;
+        }
+        if let Some(rec) = shared
+            .log
+            .record_at(phys)
+            .filter(|r| has_key(r, topic, key))
+        {
+            messages.push(rec);
+        }
+    }
+    QueryResult {
+        messages,
+        index_last_update_timestamp: ts,
+        index_last_update_phy_offset: phy,
+    }
+}
+
+/// Store time of the record an entry points to (`None` for fillers and deleted data).
+fn entry_time(shared: &Shared, cq: &ConsumeQueue, offset: i64) -> Option<i64> {
+    let e = cq.entry(offset).filter(|e| !e.is_filler())?;
+    shared.log.store_timestamp_at(e.phys_offset)
+}
+
+/// The first queue offset whose message was stored at or after `timestamp` (5.x
+/// `BoundaryType.LOWER`); the max offset if none was.
+pub(crate) fn offset_by_time(shared: &Shared, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
+    let Some(cq) = shared.queues.get(topic, queue_id) else {
+        return 0;
+    };
+    let (mut lo, mut hi) = (cq.min_offset(), cq.max_offset());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match entry_time(shared, &cq, mid) {
+            Some(t) if t >= timestamp => hi = mid,
+            _ => lo = mid + 1,
+        }
+    }
+    lo
+}
+
+/// Store time of the message at the queue's min offset.
+pub(crate) fn earliest_time_in_queue(shared: &Shared, topic: &str, queue_id: i32) -> Option<i64> {
+    let cq = shared.queues.get(topic, queue_id)?;
+    (cq.min_offset()..cq.max_offset()).find_map(|o| entry_time(shared, &cq, o))
+}

@@ -1,0 +1,45 @@
+//! Everything the store's threads share, owned by one `Arc`.
+//!
+//! Ownership: the CommitLog appender is used by append callers (under its mutex); the
+//! ConsumeQueues and the index are written only by the dispatcher; the flush thread
+//! syncs the CommitLog; the retention thread deletes old files. Readers use the
+//! published parts of everything.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::checkpoint::Checkpoint;
+use crate::clock::{Clock, DiskUsage};
+use crate::commit_log::CommitLog;
+use crate::config::StoreConfig;
+use crate::flush::FlushService;
+use crate::index::Index;
+use crate::queues::Queues;
+use crate::run_guard::RunGuard;
+use crate::signal::Signal;
+
+/// Shared store state.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: StoreConfig,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) disk: Arc<dyn DiskUsage>,
+    pub(crate) log: CommitLog,
+    pub(crate) queues: Queues,
+    pub(crate) index: Option<Index>,
+    pub(crate) checkpoint: Checkpoint,
+    pub(crate) flush: FlushService,
+    /// Wakes the dispatcher after appends.
+    pub(crate) dispatch_signal: Signal,
+    /// Wakes the retention thread (only to stop it).
+    pub(crate) retention_signal: Signal,
+    /// CommitLog offset up to which records are dispatched.
+    pub(crate) dispatched: watch::Sender<i64>,
+    /// Disk use reached `diskSpaceWarningLevelRatio`: appends are refused.
+    pub(crate) disk_full: AtomicBool,
+    /// Shutdown started: appends are refused.
+    pub(crate) shutting_down: AtomicBool,
+    pub(crate) guard: RunGuard,
+}

@@ -1,0 +1,132 @@
+//! Retention and the disk-full guard, with an injected clock and disk usage.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cometmq_store::{AcceptAll, GetStatus, MessageStore, PutStatus};
+use common::*;
+
+const HOUR: i64 = 3_600_000;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The first instant at or after `t` whose UTC hour is `h`.
+fn at_hour(t: i64, h: i64) -> i64 {
+    let hour = t.rem_euclid(24 * HOUR) / HOUR;
+    t + (h - hour).rem_euclid(24) * HOUR
+}
+
+async fn setup(
+    dir: &std::path::Path,
+) -> (
+    MessageStore,
+    std::sync::Arc<ManualClock>,
+    std::sync::Arc<FakeDisk>,
+) {
+    let clock = ManualClock::new(now());
+    let disk = FakeDisk::new(0.1);
+    let mut cfg = config(dir);
+    cfg.mapped_file_size_commit_log = 4096;
+    let store = MessageStore::open_with(cfg, clock.clone(), disk.clone()).unwrap();
+    for i in 0..300 {
+        let p = props(&[("KEYS", &format!("k{i}"))]);
+        assert!(store
+            .append(record("R", 0, &[1u8; 20], &p))
+            .await
+            .status
+            .is_stored());
+    }
+    settle(&store).await;
+    (store, clock, disk)
+}
+
+#[tokio::test]
+async fn expired_files_go_at_the_delete_hour() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, clock, _disk) = setup(dir.path()).await;
+    let files = || {
+        std::fs::read_dir(dir.path().join("commitlog"))
+            .unwrap()
+            .count()
+    };
+    let cq_files = || {
+        std::fs::read_dir(dir.path().join("consumequeue/R/0"))
+            .unwrap()
+            .count()
+    };
+    let before = files();
+    assert!(before > 5);
+    assert_eq!(cq_files(), 3);
+
+    // Expired, but not the delete hour and the disk is nearly empty: kept.
+    clock.set(at_hour(now() + 73 * HOUR, 5));
+    assert_eq!(store.run_retention().unwrap().commit_log_files_deleted, 0);
+    // Not expired, at the delete hour: kept.
+    clock.set(at_hour(now(), 4));
+    assert_eq!(store.run_retention().unwrap().commit_log_files_deleted, 0);
+    // Expired at the delete hour: deleted (10 per pass at most, never the newest).
+    clock.set(at_hour(now() + 73 * HOUR, 4));
+    let r = store.run_retention().unwrap();
+    assert_eq!(r.commit_log_files_deleted, 10.min(before - 1));
+    while store.run_retention().unwrap().commit_log_files_deleted > 0 {}
+    assert_eq!(files(), 1);
+    assert!(store.min_phys_offset() > 0);
+    assert_eq!(
+        cq_files(),
+        1,
+        "queue files wholly below the log's min offset are gone"
+    );
+    let min = store.min_offset("R", 0);
+    assert!(min > 0);
+    let r = store.get_messages(None, "R", 0, 0, 32, &AcceptAll);
+    assert_eq!(
+        (r.status, r.next_begin_offset),
+        (GetStatus::OffsetTooSmall, min)
+    );
+    let r = store.get_messages(None, "R", 0, min, 32, &AcceptAll);
+    assert_eq!(r.status, GetStatus::Found);
+    assert_eq!(decode(&r.messages[0]).queue_offset, min);
+    assert!(store.earliest_time().is_some());
+}
+
+#[tokio::test]
+async fn disk_pressure_deletes_at_any_hour_and_full_disk_refuses_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, clock, disk) = setup(dir.path()).await;
+    clock.set(at_hour(now() + 73 * HOUR, 13));
+    disk.set(0.80);
+    assert!(
+        store.run_retention().unwrap().commit_log_files_deleted > 0,
+        "above 75 %"
+    );
+
+    let (store2_dir, _) = (tempfile::tempdir().unwrap(), ());
+    let (store2, _c2, disk2) = setup(store2_dir.path()).await;
+    disk2.set(0.86);
+    assert!(
+        store2.run_retention().unwrap().commit_log_files_deleted > 0,
+        "forcibly above 85 %, not expired"
+    );
+
+    disk.set(0.95);
+    let report = store.run_retention().unwrap();
+    assert!(report.disk_full);
+    let end = store.max_phys_offset();
+    let r = store.append(record("R", 0, b"refused", "")).await;
+    assert_eq!(r.status, PutStatus::DiskFull);
+    assert_eq!(r.status.java_name(), "SERVICE_NOT_AVAILABLE");
+    assert_eq!(store.max_phys_offset(), end, "nothing written");
+    disk.set(0.5);
+    assert!(!store.run_retention().unwrap().disk_full);
+    assert_eq!(
+        store.append(record("R", 0, b"ok", "")).await.status,
+        PutStatus::PutOk
+    );
+}
