@@ -129,14 +129,23 @@ async fn producer_against_real_namesrv_and_broker() {
         .await
         .unwrap();
 
-    // The broker stored exactly what was sent.
+    // The broker stored exactly what was sent (its consume queues are built asynchronously,
+    // so wait for them to catch up).
     let client = RemotingClient::new(TransportConfig::default());
     let queues = producer.publish_queues("SysTopic").await.unwrap();
+    let want = 1 + n as i64 + 10 + 1;
     let mut total = 0;
-    for mq in &queues {
-        total += stored(&client, &sys.broker_addr, mq).await;
+    for _ in 0..100 {
+        total = 0;
+        for mq in &queues {
+            total += stored(&client, &sys.broker_addr, mq).await;
+        }
+        if total >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(total, 1 + n as i64 + 10 + 1);
+    assert_eq!(total, want);
 
     producer.shutdown().await;
     client.shutdown().await;
