@@ -118,7 +118,10 @@ impl BrokerState {
 
     /// The settings' version (GET_BROKER_CONFIG's `version` header).
     pub fn config_version(&self) -> DataVersion {
-        *self.config_version.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .config_version
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts stored messages.

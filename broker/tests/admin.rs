@@ -19,8 +19,8 @@ use cometmq_remoting::body::{
 };
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
-    CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, DeleteTopicRequestHeader,
-    DeleteTopicFromNamesrvRequestHeader, GetBrokerConfigResponseHeader,
+    CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader,
+    DeleteTopicFromNamesrvRequestHeader, DeleteTopicRequestHeader, GetBrokerConfigResponseHeader,
     GetConsumeStatsRequestHeader, GetConsumerConnectionListRequestHeader,
     GetConsumerRunningInfoRequestHeader, GetProducerConnectionListRequestHeader,
     GetRouteInfoRequestHeader, GetTopicConfigRequestHeader, GetTopicStatsInfoRequestHeader,
@@ -198,7 +198,11 @@ async fn bad_topic_requests_are_refused_with_a_reason() {
     let c = Cluster::start(|_| {}).await;
     for (topic, code, words) in [
         ("TBW102", response::SYSTEM_ERROR, "system topic"),
-        ("SCHEDULE_TOPIC_XXXX", response::SYSTEM_ERROR, "system topic"),
+        (
+            "SCHEDULE_TOPIC_XXXX",
+            response::SYSTEM_ERROR,
+            "system topic",
+        ),
         ("DefaultCluster", response::SYSTEM_ERROR, "reserved"),
         ("bad topic", response::SYSTEM_ERROR, "illegal"),
     ] {
@@ -215,7 +219,8 @@ async fn bad_topic_requests_are_refused_with_a_reason() {
     assert_eq!(resp.code, response::SYSTEM_ERROR);
     assert!(remark(&resp).contains("perm"));
     let mut req = create_topic("BadAttr", 4);
-    req.ext_fields.insert("attributes".into(), "message.type".into());
+    req.ext_fields
+        .insert("attributes".into(), "message.type".into());
     let resp = c.call(req).await;
     assert_eq!(resp.code, response::INVALID_PARAMETER);
     assert!(remark(&resp).contains("attributes"));
@@ -250,7 +255,10 @@ async fn subscription_groups_create_list_delete() {
         ))
         .await,
     );
-    assert_eq!(all.subscription_group_table["AdminGroup"].retry_max_times, 3);
+    assert_eq!(
+        all.subscription_group_table["AdminGroup"].retry_max_times,
+        3
+    );
 
     commit(&c, "AdminGroup", "Orders", 0, 0).await;
     let delete = |clean: bool| {
@@ -366,12 +374,22 @@ async fn topic_stats_consume_stats_and_runtime_info_match_what_was_sent() {
     let mut stats = TopicStatsTable::default();
     for _ in 0..200 {
         stats = body(&c.call(stats_req("Stats")).await);
-        if stats.offset_table.values().map(|o| o.max_offset).sum::<i64>() == 5 {
+        if stats
+            .offset_table
+            .values()
+            .map(|o| o.max_offset)
+            .sum::<i64>()
+            == 5
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert_eq!(stats.offset_table.len(), 4, "the auto-created topic has 4 queues");
+    assert_eq!(
+        stats.offset_table.len(),
+        4,
+        "the auto-created topic has 4 queues"
+    );
     let q0 = stats.offset_table[&MessageQueue::new("Stats", "broker-a", 0)];
     assert_eq!((q0.min_offset, q0.max_offset), (0, 3));
     assert!(q0.last_update_timestamp > 0);
@@ -398,7 +416,10 @@ async fn topic_stats_consume_stats_and_runtime_info_match_what_was_sent() {
         assert_eq!((o0.broker_offset, o0.consumer_offset), (3, 2));
         assert!(o0.last_timestamp > 0 && o0.last_timestamp <= q0.last_update_timestamp);
         let o1 = s.offset_table[&MessageQueue::new("Stats", "broker-a", 1)];
-        assert_eq!((o1.broker_offset, o1.consumer_offset, o1.last_timestamp), (2, 0, 0));
+        assert_eq!(
+            (o1.broker_offset, o1.consumer_offset, o1.last_timestamp),
+            (2, 0, 0)
+        );
         assert_eq!(s.total_diff(), 3);
     }
     let who: GroupList = body(
@@ -420,7 +441,12 @@ async fn topic_stats_consume_stats_and_runtime_info_match_what_was_sent() {
     assert_eq!(t["brokerVersionDesc"], "V5_3_3");
     assert_eq!(t["msgPutTotalTodayNow"], "5");
     assert_eq!(t["putTps"].split(' ').count(), 3);
-    let first: f64 = t["getTransferredTps"].split(' ').next().unwrap().parse().unwrap();
+    let first: f64 = t["getTransferredTps"]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(first >= 0.0);
     assert!(t["commitLogMaxOffset"].parse::<i64>().unwrap() > 0);
     assert!(t["earliestMessageTimeStamp"].parse::<i64>().unwrap() > 0);
@@ -429,7 +455,11 @@ async fn topic_stats_consume_stats_and_runtime_info_match_what_was_sent() {
     assert_eq!(t["brokerActive"], "true");
     let ratio: f64 = t["commitLogDiskRatio"].parse().unwrap();
     assert!((0.0..=1.0).contains(&ratio));
-    for key in ["timerReadBehind", "dispatchBehindBytes", "sendThreadPoolQueueSize"] {
+    for key in [
+        "timerReadBehind",
+        "dispatchBehindBytes",
+        "sendThreadPoolQueueSize",
+    ] {
         t[key].parse::<i64>().unwrap();
     }
     c.stop().await;
@@ -453,7 +483,10 @@ fn recording_client() -> (RemotingClient, mpsc::UnboundedReceiver<RemotingComman
             request::GET_CONSUMER_RUNNING_INFO,
             fn_processor(|_conn, req: RemotingCommand| async move {
                 let client = req.ext("clientId").unwrap_or_default().to_string();
-                Some(RemotingCommand::success().with_body(format!("{{\"running\":\"{client}\"}}").into_bytes()))
+                Some(
+                    RemotingCommand::success()
+                        .with_body(format!("{{\"running\":\"{client}\"}}").into_bytes()),
+                )
             }),
         );
     (
@@ -537,7 +570,10 @@ async fn connections_reset_offset_and_relayed_calls() {
 
     // Reset by time: four messages in queue 0, all consumed.
     for _ in 0..4 {
-        assert_eq!(c.send("Reset", 0, None, None, b"m").await.code, response::SUCCESS);
+        assert_eq!(
+            c.send("Reset", 0, None, None, b"m").await.code,
+            response::SUCCESS
+        );
     }
     c.wait_max_offset("Reset", 0, 4).await;
     commit(&c, "RG", "Reset", 0, 4).await;
@@ -558,7 +594,10 @@ async fn connections_reset_offset_and_relayed_calls() {
     let answer: ResetOffsetBody = body(&c.call(reset(0, true)).await);
     assert_eq!(answer.offset_table[&q0], 0);
     assert_eq!(committed(&c, "RG", "Reset", 0).await, 0);
-    let push = tokio::time::timeout(T, pushed.recv()).await.unwrap().unwrap();
+    let push = tokio::time::timeout(T, pushed.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(push.ext("group"), Some("RG"));
     assert_eq!(push.ext("topic"), Some("Reset"));
     let pushed_body: ResetOffsetBody = fastjson::from_slice(&push.body.to_bytes()).unwrap();
@@ -586,7 +625,10 @@ async fn connections_reset_offset_and_relayed_calls() {
     };
     let resp = c.call(running("10.1.1.1@7")).await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
-    assert_eq!(resp.body.to_bytes().as_ref(), br#"{"running":"10.1.1.1@7"}"#);
+    assert_eq!(
+        resp.body.to_bytes().as_ref(),
+        br#"{"running":"10.1.1.1@7"}"#
+    );
     let resp = c.call(running("10.9.9.9@1")).await;
     assert_eq!(resp.code, response::SYSTEM_ERROR);
     assert_eq!(remark(&resp), "The Consumer <10.9.9.9@1> not online");
@@ -611,7 +653,11 @@ async fn missing_fields_and_garbage_get_codes_and_remarks_and_the_broker_keeps_s
     ] {
         let resp = c.call(RemotingCommand::request(code)).await;
         assert_eq!(resp.code, response::SYSTEM_ERROR, "code {code}");
-        assert!(remark(&resp).contains(field), "code {code}: {:?}", resp.remark);
+        assert!(
+            remark(&resp).contains(field),
+            "code {code}: {:?}",
+            resp.remark
+        );
     }
     let mut req = RemotingCommand::request(request::INVOKE_BROKER_TO_RESET_OFFSET);
     for (k, v) in [
@@ -631,7 +677,10 @@ async fn missing_fields_and_garbage_get_codes_and_remarks_and_the_broker_keeps_s
         request::CLEAN_UNUSED_TOPIC,
         request::TRIGGER_DELETE_FILES,
     ] {
-        assert_eq!(c.call(RemotingCommand::request(code)).await.code, response::SUCCESS);
+        assert_eq!(
+            c.call(RemotingCommand::request(code)).await.code,
+            response::SUCCESS
+        );
     }
     // Still serving.
     assert_eq!(

@@ -77,11 +77,23 @@ pub async fn runtime_info(
     put("bootTimestamp", state.boot_timestamp.to_string());
     put("runtime", runtime_text(state.started.elapsed().as_millis()));
     put("brokerActive", "true".into());
-    put("msgPutTotalYesterdayMorning", put_days.yesterday_morning.to_string());
-    put("msgPutTotalTodayMorning", put_days.today_morning.to_string());
+    put(
+        "msgPutTotalYesterdayMorning",
+        put_days.yesterday_morning.to_string(),
+    );
+    put(
+        "msgPutTotalTodayMorning",
+        put_days.today_morning.to_string(),
+    );
     put("msgPutTotalTodayNow", put_total.to_string());
-    put("msgGetTotalYesterdayMorning", get_days.yesterday_morning.to_string());
-    put("msgGetTotalTodayMorning", get_days.today_morning.to_string());
+    put(
+        "msgGetTotalYesterdayMorning",
+        get_days.yesterday_morning.to_string(),
+    );
+    put(
+        "msgGetTotalTodayMorning",
+        get_days.today_morning.to_string(),
+    );
     put("msgGetTotalTodayNow", get_total.to_string());
     put("putTps", put_tps);
     put("getTransferredTps", get_tps.clone());
@@ -97,8 +109,14 @@ pub async fn runtime_info(
         ("query", cfg.pull_thread_pool_queue_capacity),
     ] {
         put(&format!("{pool}ThreadPoolQueueSize"), "0".into());
-        put(&format!("{pool}ThreadPoolQueueCapacity"), capacity.to_string());
-        put(&format!("{pool}ThreadPoolQueueHeadWaitTimeMills"), "0".into());
+        put(
+            &format!("{pool}ThreadPoolQueueCapacity"),
+            capacity.to_string(),
+        );
+        put(
+            &format!("{pool}ThreadPoolQueueHeadWaitTimeMills"),
+            "0".into(),
+        );
     }
     put("EndTransactionQueueSize", "0".into());
     put("EndTransactionThreadPoolQueueCapacity", "100000".into());
@@ -171,7 +189,9 @@ pub async fn update_broker_config(
         .iter()
         .find(|(k, _)| NOT_UPDATABLE.contains(&k.as_str()))
     {
-        return Err(BrokerError::NoPermission(format!("Can not update config path: {k}")));
+        return Err(BrokerError::NoPermission(format!(
+            "Can not update config path: {k}"
+        )));
     }
     let old = state.config();
     let mut new = (*old).clone();

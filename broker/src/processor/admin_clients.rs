@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_remoting::body::client::{to_legacy_string, MessageQueue, ResetOffsetBody};
-use cometmq_remoting::body::{Connection as ConnectionInfo, ConsumerConnection, ProducerConnection};
+use cometmq_remoting::body::{
+    Connection as ConnectionInfo, ConsumerConnection, ProducerConnection,
+};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     ConsumeMessageDirectlyResultRequestHeader, GetConsumerConnectionListRequestHeader,
@@ -47,12 +49,15 @@ pub async fn consumer_connections(
     req: RemotingCommand,
 ) -> Reply {
     let h: GetConsumerConnectionListRequestHeader = req.decode_header()?;
-    let info = state.clients.consumer_group(&h.consumer_group).ok_or_else(|| {
-        BrokerError::ConsumerNotOnline(format!(
-            "the consumer group[{}] not online",
-            h.consumer_group
-        ))
-    })?;
+    let info = state
+        .clients
+        .consumer_group(&h.consumer_group)
+        .ok_or_else(|| {
+            BrokerError::ConsumerNotOnline(format!(
+                "the consumer group[{}] not online",
+                h.consumer_group
+            ))
+        })?;
     let mut connection_set: Vec<ConnectionInfo> =
         info.channels.values().map(connection_info).collect();
     connection_set.sort_by(|a, b| a.client_id.cmp(&b.client_id));
@@ -119,7 +124,13 @@ pub async fn reset_offset(
         )));
     }
     let queues: Vec<i32> = match h.queue_id.filter(|q| *q >= 0) {
-        Some(q) if q < topic_config.read_queue_nums.max(topic_config.write_queue_nums) => vec![q],
+        Some(q)
+            if q < topic_config
+                .read_queue_nums
+                .max(topic_config.write_queue_nums) =>
+        {
+            vec![q]
+        }
         Some(q) => {
             return Err(BrokerError::InvalidParameter(format!(
                 "queueId {q} is not a queue of topic {}",
@@ -168,8 +179,12 @@ pub async fn reset_offset(
         let push = RemotingCommand::request_with_header(request::RESET_CONSUMER_CLIENT_OFFSET, &h)
             .with_body(text.clone().into_bytes());
         match conn.invoke_oneway(push).await {
-            Ok(()) => tracing::info!(topic = %h.topic, group = %h.group, peer = %conn.peer_addr(), "reset offset pushed"),
-            Err(e) => tracing::warn!(topic = %h.topic, group = %h.group, peer = %conn.peer_addr(), error = %e, "cannot push reset offset"),
+            Ok(()) => {
+                tracing::info!(topic = %h.topic, group = %h.group, peer = %conn.peer_addr(), "reset offset pushed")
+            }
+            Err(e) => {
+                tracing::warn!(topic = %h.topic, group = %h.group, peer = %conn.peer_addr(), error = %e, "cannot push reset offset")
+            }
         }
     }
     mq_json_response(&body)
@@ -195,9 +210,8 @@ async fn call_consumer(
     group: &str,
     client_id: &str,
 ) -> Reply {
-    let conn = find_consumer(state, group, client_id).ok_or_else(|| {
-        BrokerError::System(format!("The Consumer <{client_id}> not online"))
-    })?;
+    let conn = find_consumer(state, group, client_id)
+        .ok_or_else(|| BrokerError::System(format!("The Consumer <{client_id}> not online")))?;
     let mut relayed = RemotingCommand::request(code);
     relayed.ext_fields = req.ext_fields;
     relayed.body = req.body;

@@ -113,8 +113,7 @@ pub async fn consume_stats(
 ) -> Reply {
     let h: GetConsumeStatsRequestHeader = req.decode_header()?;
     let group = h.consumer_group;
-    let topics: BTreeSet<String> = match (h.topic.filter(|t| !t.trim().is_empty()), h.topic_list)
-    {
+    let topics: BTreeSet<String> = match (h.topic.filter(|t| !t.trim().is_empty()), h.topic_list) {
         (Some(t), _) => [t].into(),
         (None, Some(list)) if !list.trim().is_empty() => list
             .split(',')
@@ -124,7 +123,10 @@ pub async fn consume_stats(
             .collect(),
         _ => topics_of_group(&state, &group),
     };
-    let subscribed = state.clients.consumer_group(&group).map(|g| g.subscriptions);
+    let subscribed = state
+        .clients
+        .consumer_group(&group)
+        .map(|g| g.subscriptions);
     let broker_name = state.config().broker_name.clone();
     let mut stats = ConsumeStats::default();
     for topic in topics {
@@ -217,11 +219,12 @@ pub async fn clone_offsets(
             tracing::warn!(%topic, "clone offsets: no such topic");
             continue;
         }
-        if h.offline != Some(true) && !subscribed.is_empty() && !subscribed.contains_key(&topic)
-        {
+        if h.offline != Some(true) && !subscribed.is_empty() && !subscribed.contains_key(&topic) {
             continue;
         }
-        state.offsets.clone_group(&h.src_group, &h.dest_group, &topic);
+        state
+            .offsets
+            .clone_group(&h.src_group, &h.dest_group, &topic);
     }
     state.offsets.persist().await;
     Ok(RemotingCommand::success())
@@ -251,7 +254,10 @@ pub async fn consume_time_span(
         } else {
             0
         };
-        let consumed = state.offsets.query(&h.group, &topic, queue_id).unwrap_or(-1);
+        let consumed = state
+            .offsets
+            .query(&h.group, &topic, queue_id)
+            .unwrap_or(-1);
         let consume_time = if consumed > 0 {
             store
                 .store_time_at(&topic, queue_id, consumed - 1)
