@@ -14,20 +14,24 @@ use cometmq_remoting::body::client::{
 };
 use cometmq_remoting::body::{
     fastjson, ConsumeStats, ConsumerConnection, ConsumerOffsetWrapper, DataVersion, KvTable,
-    ProducerConnection, SubscriptionGroupConfig, SubscriptionGroupWrapper, TopicConfig,
-    TopicConfigSerializeWrapper, TopicRouteData, TopicStatsTable,
+    ProducerConnection, QueryConsumeTimeSpanBody, SubscriptionGroupConfig,
+    SubscriptionGroupWrapper, TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicRouteData,
+    TopicStatsTable,
 };
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
+    CloneGroupOffsetRequestHeader, ConsumeMessageDirectlyResultRequestHeader,
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader,
     DeleteTopicFromNamesrvRequestHeader, DeleteTopicRequestHeader, GetBrokerConfigResponseHeader,
     GetConsumeStatsRequestHeader, GetConsumerConnectionListRequestHeader,
     GetConsumerRunningInfoRequestHeader, GetProducerConnectionListRequestHeader,
     GetRouteInfoRequestHeader, GetTopicConfigRequestHeader, GetTopicStatsInfoRequestHeader,
-    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
-    QueryTopicConsumeByWhoRequestHeader, ResetOffsetRequestHeader, TopicFilterType,
-    UpdateConsumerOffsetRequestHeader,
+    QueryConsumeTimeSpanRequestHeader, QueryConsumerOffsetRequestHeader,
+    QueryConsumerOffsetResponseHeader, QueryTopicConsumeByWhoRequestHeader,
+    QueryTopicsByConsumerRequestHeader, ResetOffsetRequestHeader, SendMessageResponseHeader,
+    TopicFilterType, UpdateConsumerOffsetRequestHeader,
 };
+use cometmq_remoting::message::decode_records;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use common::{Cluster, T};
@@ -432,6 +436,50 @@ async fn topic_stats_consume_stats_and_runtime_info_match_what_was_sent() {
         .await,
     );
     assert!(who.group_list.contains("StatsGroup"));
+    let topics: TopicList = body(
+        &c.call(RemotingCommand::request_with_header(
+            request::QUERY_TOPICS_BY_CONSUMER,
+            &QueryTopicsByConsumerRequestHeader {
+                group: "StatsGroup".into(),
+            },
+        ))
+        .await,
+    );
+    assert!(topics.topic_list.contains("Stats"));
+    assert_eq!(topics.broker_addr.as_deref(), Some(c.broker_addr.as_str()));
+
+    // Time spans: queue 0 consumed up to its second message.
+    let spans: QueryConsumeTimeSpanBody = body(
+        &c.call(RemotingCommand::request_with_header(
+            request::QUERY_CONSUME_TIME_SPAN,
+            &QueryConsumeTimeSpanRequestHeader {
+                topic: "Stats".into(),
+                group: "StatsGroup".into(),
+            },
+        ))
+        .await,
+    );
+    assert_eq!(spans.consume_time_span_set.len(), 4);
+    let s0 = &spans.consume_time_span_set[0];
+    assert_eq!(s0.message_queue, MessageQueue::new("Stats", "broker-a", 0));
+    assert_eq!(s0.max_time_stamp, q0.last_update_timestamp);
+    assert!(s0.min_time_stamp > 0 && s0.min_time_stamp <= s0.consume_time_stamp);
+    assert!(s0.delay_time >= 0);
+
+    // Cloning offsets to a new group.
+    let resp = c
+        .call(RemotingCommand::request_with_header(
+            request::CLONE_GROUP_OFFSET,
+            &CloneGroupOffsetRequestHeader {
+                src_group: "StatsGroup".into(),
+                dest_group: "CloneGroup".into(),
+                topic: Some("Stats".into()),
+                offline: Some(false),
+            },
+        ))
+        .await;
+    assert_eq!(resp.code, response::SUCCESS);
+    assert_eq!(committed(&c, "CloneGroup", "Stats", 0).await, 2);
 
     let kv: KvTable = body(
         &c.call(RemotingCommand::request(request::GET_BROKER_RUNTIME_INFO))
@@ -477,6 +525,18 @@ fn recording_client() -> (RemotingClient, mpsc::UnboundedReceiver<RemotingComman
                     let _ = tx.send(req);
                     None
                 }
+            }),
+        )
+        .route(
+            request::CONSUME_MESSAGE_DIRECTLY,
+            fn_processor(|_conn, req: RemotingCommand| async move {
+                // Echo the record the broker attached, and the broker name it added.
+                let broker = req.ext("brokerName").unwrap_or_default().to_string();
+                Some(
+                    RemotingCommand::success()
+                        .with_remark(broker)
+                        .with_body(req.body.to_bytes()),
+                )
             }),
         )
         .route(
@@ -569,11 +629,18 @@ async fn connections_reset_offset_and_relayed_calls() {
     assert!(remark(&resp).contains("not exist"));
 
     // Reset by time: four messages in queue 0, all consumed.
-    for _ in 0..4 {
-        assert_eq!(
-            c.send("Reset", 0, None, None, b"m").await.code,
-            response::SUCCESS
-        );
+    let mut msg_id = String::new();
+    for i in 0..4 {
+        let sent = c
+            .send("Reset", 0, None, None, format!("m{i}").as_bytes())
+            .await;
+        assert_eq!(sent.code, response::SUCCESS);
+        if i == 1 {
+            msg_id = sent
+                .decode_header::<SendMessageResponseHeader>()
+                .unwrap()
+                .msg_id;
+        }
     }
     c.wait_max_offset("Reset", 0, 4).await;
     commit(&c, "RG", "Reset", 0, 4).await;
@@ -632,6 +699,30 @@ async fn connections_reset_offset_and_relayed_calls() {
     let resp = c.call(running("10.9.9.9@1")).await;
     assert_eq!(resp.code, response::SYSTEM_ERROR);
     assert_eq!(remark(&resp), "The Consumer <10.9.9.9@1> not online");
+
+    // CONSUME_MESSAGE_DIRECTLY: the broker attaches the stored message.
+    let direct = |msg_id: &str| {
+        RemotingCommand::request_with_header(
+            request::CONSUME_MESSAGE_DIRECTLY,
+            &ConsumeMessageDirectlyResultRequestHeader {
+                consumer_group: "RG".into(),
+                client_id: Some("10.1.1.1@7".into()),
+                msg_id: Some(msg_id.into()),
+                ..Default::default()
+            },
+        )
+    };
+    let resp = c.call(direct(&msg_id)).await;
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    assert_eq!(remark(&resp), "broker-a");
+    let records: Vec<_> = decode_records(resp.body.to_bytes())
+        .map(|m| m.unwrap())
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].body.as_ref(), b"m1");
+    let resp = c.call(direct("not-an-id")).await;
+    assert_eq!(resp.code, response::INVALID_PARAMETER);
+    assert!(remark(&resp).contains("msgId"));
     consumer.shutdown().await;
     c.stop().await;
 }

@@ -1,6 +1,6 @@
 //! Request processors: one file per area, each a set of `async fn(state, conn, request)
 //! -> Reply` handlers. [`router`] maps request codes to them; errors become responses here,
-//! in one place ([`BrokerError::into_response`]).
+//! in one place ([`BrokerError::into_response`](crate::error::BrokerError::into_response)).
 
 mod admin_broker;
 mod admin_clients;
