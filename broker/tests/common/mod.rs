@@ -156,30 +156,6 @@ impl Cluster {
             .await
     }
 
-    /// Waits until the queue's max offset reaches `n` (messages become readable after the
-    /// dispatcher catches up); at most 400 tries.
-    pub async fn wait_max_offset(&self, topic: &str, queue_id: i32, n: i64) {
-        for _ in 0..400 {
-            let h = GetMaxOffsetRequestHeader {
-                topic: topic.into(),
-                queue_id,
-                ..Default::default()
-            };
-            let resp = self
-                .call(RemotingCommand::request_with_header(
-                    request::GET_MAX_OFFSET,
-                    &h,
-                ))
-                .await;
-            let got: GetMaxOffsetResponseHeader = resp.decode_header().unwrap();
-            if got.offset >= n {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("{topic}:{queue_id} never reached offset {n}");
-    }
-
     /// Pulls with an explicit subscription (SUBSCRIPTION flag); `suspend_ms` > 0 allows
     /// long polling.
     pub async fn pull(
