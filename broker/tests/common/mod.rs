@@ -12,10 +12,7 @@ use cometmq_namesrv::{NameServer, NamesrvConfig};
 use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
 use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
-use cometmq_remoting::header::{
-    GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader, PullMessageRequestHeader,
-    SendMessageRequestHeaderV2,
-};
+use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
 use cometmq_remoting::message::{decode_records, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
