@@ -1,10 +1,16 @@
-//! Producing: send results, queue selectors, publish info and latency fault tolerance.
+//! Producing: the [`Producer`], send results, queue selectors, publish info and latency
+//! fault tolerance.
 
+mod builder;
+mod default_producer;
 mod fault;
 mod publish_info;
 mod selector;
+mod send;
 mod send_result;
 
+pub use builder::{ProducerBuilder, ProducerSettings, DEFAULT_TOPIC};
+pub use default_producer::Producer;
 pub use fault::{FaultItem, LatencyFaultTolerance, LatencyTable};
 pub use publish_info::TopicPublishInfo;
 pub use selector::{
