@@ -1,9 +1,7 @@
 //! `mqadmin` against a real NameServer and broker: every command, in table and `--json`
 //! form, and its errors (one line, non-zero exit).
 //!
-//! Tests marked `#[ignore]` need the broker's admin and query processors (UPDATE_AND_CREATE_
-//! TOPIC, GET_CONSUME_STATS, QUERY_MESSAGE, …), which land separately; run them with
-//! `cargo test -p cometmq-client --test mqadmin -- --include-ignored` once they have.
+
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -511,7 +509,6 @@ async fn send_consume_print_and_query_by_offset() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs broker admin processors (lead merges)"]
 async fn update_delete_and_status_of_topics() {
     let c = Cluster::start().await;
     let out = c
@@ -612,7 +609,6 @@ async fn update_delete_and_status_of_topics() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs broker admin processors (lead merges)"]
 async fn broker_status_and_config() {
     let c = Cluster::start().await;
     let out = c.text(&["brokerStatus", "-b", &c.broker_addr]).await;
@@ -677,7 +673,6 @@ async fn broker_status_and_config() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs broker admin processors (lead merges)"]
 async fn subscription_groups() {
     let c = Cluster::start().await;
     let admin = c.admin();
@@ -738,7 +733,6 @@ async fn subscription_groups() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs broker admin processors (lead merges)"]
 async fn consumers_and_producers() {
     let c = Cluster::start().await;
     c.send("TopicC", 5).await;
@@ -886,7 +880,6 @@ async fn consumers_and_producers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs broker admin processors (lead merges)"]
 async fn reset_and_clone_offsets() {
     let c = Cluster::start().await;
     c.send("TopicR", 4).await;
@@ -962,7 +955,6 @@ async fn reset_and_clone_offsets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs broker admin processors (lead merges)"]
 async fn query_messages_by_key_unique_key_and_id() {
     let c = Cluster::start().await;
     let sent = c.send("TopicQ", 3).await;

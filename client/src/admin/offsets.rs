@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use cometmq_remoting::body::admin::ConsumeStats;
+use cometmq_remoting::body::ConsumeStats;
 use cometmq_remoting::body::client::ResetOffsetBody;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{

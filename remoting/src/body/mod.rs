@@ -28,7 +28,6 @@
 //! assert_eq!(fastjson::from_slice::<BrokerData>(legacy.as_bytes()).unwrap(), b);
 //! ```
 
-pub mod admin;
 pub mod client;
 pub mod fastjson;
 

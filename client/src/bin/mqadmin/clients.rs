@@ -5,7 +5,7 @@ use clap::Args;
 use cometmq_client::admin::clients::version_desc;
 use cometmq_client::admin::Admin;
 use cometmq_client::Result;
-use cometmq_remoting::body::admin::Connection;
+use cometmq_remoting::body::Connection;
 use cometmq_remoting::body::client::ConsumerRunningInfo;
 use serde_json::json;
 
