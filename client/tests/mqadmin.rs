@@ -1,7 +1,5 @@
 //! `mqadmin` against a real NameServer and broker: every command, in table and `--json`
 //! form, and its errors (one line, non-zero exit).
-//!
-
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

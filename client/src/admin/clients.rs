@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use cometmq_remoting::body::{ConsumeStats, ConsumerConnection, ProducerConnection};
 use cometmq_remoting::body::client::ConsumerRunningInfo;
+use cometmq_remoting::body::{ConsumeStats, ConsumerConnection, ProducerConnection};
 use cometmq_remoting::code::{request, response, version};
 use cometmq_remoting::header::{
     GetConsumeStatsRequestHeader, GetConsumerConnectionListRequestHeader,

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use cometmq_remoting::body::ConsumeStats;
 use cometmq_remoting::body::client::ResetOffsetBody;
+use cometmq_remoting::body::ConsumeStats;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     CloneGroupOffsetRequestHeader, GetConsumeStatsRequestHeader, GetMaxOffsetRequestHeader,

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cometmq_remoting::body::TopicStatsTable;
 use cometmq_remoting::body::client::GroupList;
+use cometmq_remoting::body::TopicStatsTable;
 use cometmq_remoting::body::{TopicConfig, TopicList};
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{

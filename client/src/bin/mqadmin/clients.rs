@@ -5,8 +5,8 @@ use clap::Args;
 use cometmq_client::admin::clients::version_desc;
 use cometmq_client::admin::Admin;
 use cometmq_client::Result;
-use cometmq_remoting::body::Connection;
 use cometmq_remoting::body::client::ConsumerRunningInfo;
+use cometmq_remoting::body::Connection;
 use serde_json::json;
 
 use crate::output::{pairs, table, tps, when, Report};
