@@ -5,7 +5,8 @@
 //! - [`cluster`]: cluster list, broker runtime info and config, write permission;
 //! - [`groups`]: subscription groups;
 //! - [`clients`]: consume progress, consumer and producer connections, consumer status;
-//! - [`messages`]: find, pull, send and print messages;
+//! - [`messages`]: find, pull and send messages;
+//! - [`read`]: read ranges of a topic (consumeMessage, printMsg);
 //! - [`offsets`]: reset a group's offsets by time, clone offsets between groups;
 //! - [`kv`]: the NameServer's KV store and config;
 //! - [`time`]: timestamps as mqadmin prints and reads them.
@@ -20,6 +21,7 @@ pub mod groups;
 pub mod kv;
 pub mod messages;
 pub mod offsets;
+pub mod read;
 pub mod time;
 pub mod topics;
 
@@ -37,8 +39,9 @@ use crate::instance::NameServers;
 
 pub use clients::{ClientConsumeStatus, ConsumerProgress, GroupSummary, QueueProgress};
 pub use cluster::BrokerSummary;
-pub use messages::{QueueMessages, ReadSpec, SendOutcome};
+pub use messages::SendOutcome;
 pub use offsets::{ResetOffsetEntry, ResetOffsetOutcome};
+pub use read::{QueueMessages, ReadSpec};
 pub use topics::{TopicGroupRow, TopicQueueStatus};
 
 /// The group `mqadmin` pulls with (Java `MixAll.TOOLS_CONSUMER_GROUP`).

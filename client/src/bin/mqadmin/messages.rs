@@ -2,9 +2,9 @@
 //! printMsg, sendMessage, consumeMessage.
 
 use clap::Args;
-use cometmq_client::admin::messages::ReadSpec;
 use cometmq_client::admin::time::parse_timestamp;
 use cometmq_client::admin::Admin;
+use cometmq_client::admin::ReadSpec;
 use cometmq_client::message::{MessageExt, MessageQueue};
 use cometmq_client::{ClientError, Result};
 use serde_json::json;
