@@ -4,6 +4,8 @@
 //! - [`state`]: what the processors share; [`topics`], [`groups`], [`offsets`],
 //!   [`clients`], [`locks`]: the broker's tables, each with one owner.
 //! - [`processor`]: request handlers by area, and the router.
+//! - [`schedule`], [`transaction`], [`redirect`]: delay levels and transactional
+//!   (half) messages.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
 
 pub mod broker;
@@ -15,11 +17,14 @@ pub mod locks;
 pub mod offsets;
 pub mod persist;
 pub mod processor;
+pub mod redirect;
 pub mod register;
 pub mod runtime;
+pub mod schedule;
 pub mod state;
 pub mod topic_names;
 pub mod topics;
+pub mod transaction;
 
 /// Why a broker could not start.
 #[derive(Debug, thiserror::Error)]

@@ -45,6 +45,8 @@ pub struct BrokerState {
     pub clients: ClientRegistry,
     /// Orderly-consumption queue locks.
     pub locks: LockTable,
+    /// Delay levels and their delivery progress.
+    pub schedule: crate::schedule::ScheduleService,
     /// `brokerIP1:listenPort`, the address clients and NameServers know this broker by.
     pub broker_addr: String,
     /// The same as a socket address, stamped into every stored record.
@@ -72,6 +74,7 @@ impl BrokerState {
         config: BrokerConfig,
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
+        let schedule = crate::schedule::ScheduleService::load(&config)?;
         let store = MessageStore::open(store_config(&config, store_host))?;
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
@@ -85,6 +88,7 @@ impl BrokerState {
             offsets,
             clients: ClientRegistry::default(),
             locks: LockTable::default(),
+            schedule,
             stats: Stats::default(),
             started: Instant::now(),
             boot_timestamp: now_ms(),
@@ -147,5 +151,8 @@ pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     s.max_transfer_count_on_message_in_memory = c.max_transfer_count_on_message_in_memory;
     s.check_crc_on_recover = c.check_crc_on_recover;
     s.store_host = Some(store_host);
+    if let Ok(levels) = c.delay_levels_ms() {
+        s.delay_levels_ms = levels;
+    }
     s
 }
