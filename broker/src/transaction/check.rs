@@ -7,8 +7,13 @@
 //! - decided: skipped;
 //! - checked `transactionCheckMax` times already, or older than `fileReservedTime`: moved
 //!   to `TRANS_CHECK_MAX_TIME_TOPIC`;
-//! - stored after the pass began (a copy this pass made), or younger than its immunity
-//!   time (`transactionTimeOut`, or `CHECK_IMMUNITY_TIME_IN_SECONDS`): the pass ends;
+//! - another copy of the same transaction (same `UNIQ_KEY`) was decided, or handled
+//!   earlier in this pass: skipped (an obsolete copy, e.g. after a crash);
+//! - stored after the pass began (a copy this pass made), or not yet due: the pass
+//!   ends. A first check is due `transactionTimeOut` (or `CHECK_IMMUNITY_TIME_IN_SECONDS`
+//!   when longer) after the message was born; a later one `transactionTimeOut` after
+//!   the previous check (Java re-checks from the birth time: this gives a producer a
+//!   whole timeout to answer each check);
 //! - otherwise: re-appended with `TRANSACTION_CHECK_TIMES` + 1 and CHECK_TRANSACTION_STATE
 //!   is sent one-way, about the copy, to a live producer of its group. The producer's
 //!   END_TRANSACTION then names the copy.
@@ -78,10 +83,17 @@ async fn check_pass(state: &BrokerState, stop: &CancellationToken) {
     let started = now_ms();
     let (op_from, ops) = read_ops(state);
     let decided: HashSet<i64> = ops.iter().flatten().copied().collect();
+    // Transactions already decided (by any copy) or handled in this pass: later copies
+    // of them are obsolete and must not be checked again.
+    let mut handled: HashSet<String> = decided
+        .iter()
+        .filter_map(|o| half_message(state, *o))
+        .filter_map(|m| m.uniq_key().map(str::to_string))
+        .collect();
     let mut at = start_half;
     while at < half_max && !stop.is_cancelled() {
         if !decided.contains(&at) {
-            if let Outcome::Stop = check_one(state, at, started).await {
+            if let Outcome::Stop = check_one(state, at, started, &mut handled).await {
                 break;
             }
         }
@@ -133,8 +145,24 @@ fn read_ops(state: &BrokerState) -> (i64, Vec<Vec<i64>>) {
     (from, ops)
 }
 
+/// The half message at queue offset `offset`, if readable.
+fn half_message(state: &BrokerState, offset: i64) -> Option<MessageExt> {
+    let store = &state.store;
+    let entry = store
+        .cq_entry(TRANS_HALF_TOPIC, HALF_QUEUE_ID, offset)
+        .filter(|e| !e.is_filler())?;
+    let record = store.get_message_at(entry.phys_offset)?;
+    decode_record(&record, DecodeOptions::DEFAULT).ok()
+}
+
 /// Looks at the half message at `offset` and checks it, moves it aside, or stops.
-async fn check_one(state: &BrokerState, offset: i64, pass_started: i64) -> Outcome {
+/// `handled` holds the `UNIQ_KEY`s of transactions decided or handled in this pass.
+async fn check_one(
+    state: &BrokerState,
+    offset: i64,
+    pass_started: i64,
+    handled: &mut HashSet<String>,
+) -> Outcome {
     let store = &state.store;
     let Some(entry) = store.cq_entry(TRANS_HALF_TOPIC, HALF_QUEUE_ID, offset) else {
         return Outcome::Stop;
@@ -149,17 +177,22 @@ async fn check_one(state: &BrokerState, offset: i64, pass_started: i64) -> Outco
         tracing::warn!(offset, "half message unreadable or deleted; skipped");
         return Outcome::Done;
     };
+    if msg.uniq_key().is_some_and(|k| handled.contains(k)) {
+        return Outcome::Done;
+    }
     let cfg = state.config();
     let checks: i32 = msg
         .property(property::TRANSACTION_CHECK_TIMES)
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(0);
     let now = now_ms();
-    let age = now - msg.born_timestamp;
-    if checks >= cfg.transaction_check_max || age > super::max_half_age_ms(state) {
+    if checks >= cfg.transaction_check_max
+        || now - msg.born_timestamp > super::max_half_age_ms(state)
+    {
         return match move_aside(state, &msg).await {
             Ok(()) => {
                 tracing::info!(offset, checks, uniq = ?msg.uniq_key(), "half message given up; moved to {TRANS_CHECK_MAX_TIME_TOPIC}");
+                mark(handled, &msg);
                 Outcome::Done
             }
             Err(e) => {
@@ -171,8 +204,17 @@ async fn check_one(state: &BrokerState, offset: i64, pass_started: i64) -> Outco
     if msg.store_timestamp >= pass_started {
         return Outcome::Stop;
     }
-    let immunity = super::immunity_ms(&msg.properties, cfg.transaction_time_out);
-    if (0..immunity).contains(&age) {
+    // First check: `transactionTimeOut` (or the immunity time) after birth, as Java.
+    // Later checks: `transactionTimeOut` after the previous check (the copy's store
+    // time), so a producer always has that long to answer before being asked again.
+    let (since, wait) = if checks == 0 {
+        let wait = super::immunity_ms(&msg.properties, cfg.transaction_time_out);
+        (msg.born_timestamp, wait)
+    } else {
+        let wait = i64::try_from(cfg.transaction_time_out).unwrap_or(i64::MAX);
+        (msg.store_timestamp, wait)
+    };
+    if (0..wait).contains(&(now - since)) {
         return Outcome::Stop;
     }
     let copy = match put_back(state, &msg, checks + 1).await {
@@ -182,8 +224,15 @@ async fn check_one(state: &BrokerState, offset: i64, pass_started: i64) -> Outco
             return Outcome::Stop;
         }
     };
+    mark(handled, &msg);
     send_check(state, &copy).await;
     Outcome::Done
+}
+
+fn mark(handled: &mut HashSet<String>, msg: &MessageExt) {
+    if let Some(k) = msg.uniq_key() {
+        handled.insert(k.to_string());
+    }
 }
 
 /// Encodes `msg` anew into `topic`/`queue_id` with its body, flag, properties, sysFlag
