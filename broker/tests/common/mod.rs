@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod txn;
+
 use std::time::Duration;
 
 use bytes::Bytes;
