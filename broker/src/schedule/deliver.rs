@@ -13,6 +13,7 @@ use cometmq_remoting::message::{
 use cometmq_store::{PutOptions, PutStatus};
 use tokio_util::sync::CancellationToken;
 
+use crate::config::BrokerRole;
 use crate::state::{now_ms, BrokerState};
 use crate::topic_names::{SCHEDULE_TOPIC, TRANS_HALF_TOPIC};
 
@@ -41,6 +42,13 @@ pub(super) async fn run_level(state: Arc<BrokerState>, level: i32, stop: Cancell
     loop {
         if stop.is_cancelled() {
             return;
+        }
+        if state.config().broker_role == BrokerRole::Slave {
+            // A slave delivers nothing; its offsets come from the master.
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(IDLE_RECHECK) => continue,
+            }
         }
         // Mark the current max offset seen before looking, so a later growth wakes us.
         growth.borrow_and_update();

@@ -56,6 +56,15 @@ impl DelayOffsetTable {
         }
     }
 
+    /// Replaces the whole table (a slave taking its master's GET_ALL_DELAY_OFFSET).
+    pub fn replace(&self, table: BTreeMap<i32, i64>) {
+        let mut offsets = self.lock();
+        if *offsets != table {
+            *offsets = table;
+            self.changed.store(true, Ordering::Release);
+        }
+    }
+
     /// The whole table.
     pub fn snapshot(&self) -> DelayOffsetSerializeWrapper {
         DelayOffsetSerializeWrapper {
@@ -116,5 +125,9 @@ mod tests {
         std::fs::write(dir.path().join("config/delayOffset.json"), text).unwrap();
         let five = DelayOffsetTable::load(&root).unwrap();
         assert_eq!(five.get(4), 9);
+        // A slave takes its master's table.
+        five.replace(BTreeMap::from([(1, 3)]));
+        assert_eq!((five.get(1), five.get(4)), (3, 0));
+        assert!(five.is_changed());
     }
 }
