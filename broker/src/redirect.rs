@@ -6,7 +6,7 @@
 use cometmq_remoting::message::{property, Properties};
 
 use crate::state::BrokerState;
-use crate::topic_names::TRANS_HALF_TOPIC;
+use crate::topic_names::{DLQ_PREFIX, TRANS_HALF_TOPIC};
 
 /// For SEND_MESSAGE: a `TRAN_MSG=true` message becomes a half message (unless it is a
 /// client-side retry with a delay level, as in Java), else a `DELAY` > 0 message goes to
@@ -33,6 +33,7 @@ pub async fn for_send(
 
 /// For writes that only honour delay levels (send-back, committed transactions): a
 /// `DELAY` > 0 message goes to its level's schedule queue; otherwise unchanged.
+/// Dead-letter messages are never delayed (Java resets their level to 0).
 pub fn for_delay(
     state: &BrokerState,
     topic: &str,
@@ -40,6 +41,9 @@ pub fn for_delay(
     props: &mut Properties,
     sys_flag: i32,
 ) -> (String, i32) {
+    if topic.starts_with(DLQ_PREFIX) {
+        return (topic.to_string(), queue_id);
+    }
     crate::schedule::delay_target(state.schedule.max_level(), topic, queue_id, props, sys_flag)
         .unwrap_or_else(|| (topic.to_string(), queue_id))
 }

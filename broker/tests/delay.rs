@@ -210,3 +210,27 @@ async fn retries_wait_for_their_delay_level() {
     }
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_letters_are_not_delayed() {
+    let c = Cluster::start(short_levels).await;
+    assert_eq!(
+        c.heartbeat("GDead", "Work", "*").await.code,
+        response::SUCCESS
+    );
+    // A client-side retry (Java's fallback when send-back fails) past its maximum goes
+    // to the DLQ at once, whatever its DELAY says.
+    let resp = c
+        .send_with("%RETRY%GDead", 0, None, None, b"hopeless", |h| {
+            let mut props = h.properties.take().unwrap_or_default();
+            props.push_str("DELAY\u{1}3\u{2}");
+            h.properties = Some(props);
+            h.reconsume_times = Some(20);
+            h.max_reconsume_times = Some(2);
+        })
+        .await;
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    assert_eq!(c.wait_max_offset("%DLQ%GDead", 0, 1).await, 1);
+    assert_eq!(c.max_offset(SCHEDULE, 2).await, 0);
+    c.stop().await;
+}
