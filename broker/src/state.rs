@@ -47,6 +47,8 @@ pub struct BrokerState {
     pub locks: LockTable,
     /// Delay levels and their delivery progress.
     pub schedule: crate::schedule::ScheduleService,
+    /// Recently committed transactions (no second commit of one transaction).
+    pub recent_commits: crate::transaction::recent::RecentCommits,
     /// `brokerIP1:listenPort`, the address clients and NameServers know this broker by.
     pub broker_addr: String,
     /// The same as a socket address, stamped into every stored record.
@@ -89,6 +91,7 @@ impl BrokerState {
             clients: ClientRegistry::default(),
             locks: LockTable::default(),
             schedule,
+            recent_commits: Default::default(),
             stats: Stats::default(),
             started: Instant::now(),
             boot_timestamp: now_ms(),

@@ -193,6 +193,15 @@ async fn unknown_state_is_checked_back_then_committed() {
     checks_settle(&c).await;
     assert_eq!(c.max_offset("TxCheck", 1).await, 1);
     assert_eq!(p.checks().len(), 1);
+
+    // A late commit of the original half record (the producer's own decision arriving
+    // after it answered the check): the transaction is not committed twice.
+    assert_eq!(
+        p.end_sync(&addr, &half, COMMIT).await.code,
+        response::SUCCESS
+    );
+    assert_eq!(c.wait_max_offset(OP, 0, 2).await, 2);
+    assert_eq!(c.max_offset("TxCheck", 1).await, 1);
     c.stop().await;
 }
 

@@ -52,7 +52,16 @@ pub async fn end_transaction(
         ));
     }
     if commit {
-        end::commit(&state, &half).await?;
+        let uniq = half.uniq_key().unwrap_or_default().to_string();
+        let window = crate::transaction::recent_commit_window(&cfg);
+        if uniq.is_empty() || state.recent_commits.claim(&uniq, window) {
+            if let Err(e) = end::commit(&state, &half).await {
+                state.recent_commits.release(&uniq);
+                return Err(e);
+            }
+        } else {
+            tracing::info!(msg_id = %uniq, offset = half.queue_offset, "transaction already committed; only its op record is written");
+        }
     }
     if let Err(e) = end::write_op(&state, &half).await {
         // The decision stands; without its op record the message is checked again.

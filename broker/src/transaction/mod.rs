@@ -16,6 +16,7 @@
 mod check;
 pub mod end;
 pub mod op;
+pub mod recent;
 
 use std::sync::Arc;
 
@@ -72,6 +73,15 @@ pub async fn ensure_topic(state: &BrokerState, topic: &str) {
     {
         state.topics_updated().await;
     }
+}
+
+/// How long a commit is remembered to refuse a second commit of the same transaction:
+/// twice the time a check round can take, at least a minute.
+pub fn recent_commit_window(cfg: &crate::config::BrokerConfig) -> std::time::Duration {
+    let round = cfg
+        .transaction_time_out
+        .saturating_add(cfg.transaction_check_interval);
+    std::time::Duration::from_millis(round.saturating_mul(2).max(60_000))
 }
 
 /// The CommitLog age (ms) past which a half message is given up: `fileReservedTime`.
