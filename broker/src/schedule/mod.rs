@@ -4,7 +4,7 @@
 //!   `SCHEDULE_TOPIC_XXXX`, queue level − 1, keeping its real topic and queue in the
 //!   `REAL_TOPIC` / `REAL_QID` properties. The store writes the delivery time (store time
 //!   + the level's delay) as the ConsumeQueue tags code.
-//! - One delivery task per level ([`deliver`]) reads its queue from the stored offset,
+//! - One delivery task per level (`deliver`) reads its queue from the stored offset,
 //!   waits until the head entry is due, writes the real message back and advances.
 //! - Progress lives in `config/delayOffset.json` ([`offsets`]), saved every
 //!   `flushDelayOffsetInterval` and at shutdown. The offset moves only after the real

@@ -8,7 +8,7 @@
 //!   message is written, then an op record) or rolls back (op record only).
 //! - Op records ([`op`]) in `RMQ_SYS_TRANS_OP_HALF_TOPIC`, tag `d`, body = the half
 //!   queue offset, mark a half message as decided.
-//! - The check service ([`check`]) asks a live producer of the group about half messages
+//! - The check service (`check`) asks a live producer of the group about half messages
 //!   left undecided for `transactionTimeOut`, and after `transactionCheckMax` checks moves
 //!   them to `TRANS_CHECK_MAX_TIME_TOPIC`. Its progress is the consumer offsets of group
 //!   `CID_RMQ_SYS_TRANS` on the half and op topics, in `consumerOffset.json`.
