@@ -92,7 +92,7 @@ impl Broker {
         let client = Arc::new(RemotingClient::new(TransportConfig::default()));
         let stop = CancellationToken::new();
         crate::register::register_all(&state, &client).await;
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(crate::register::run(
                 state.clone(),
                 client.clone(),
@@ -102,6 +102,8 @@ impl Broker {
             tokio::spawn(expire_channels(state.clone(), stop.clone())),
             tokio::spawn(crate::stats::run(state.clone(), stop.clone())),
         ];
+        tasks.extend(crate::schedule::spawn(&state, &stop));
+        tasks.push(crate::transaction::spawn(&state, &stop));
         tracing::info!(
             broker = %state.broker_addr,
             name = %config.broker_name,
@@ -148,6 +150,7 @@ impl Broker {
                 ("consumerOffset.json", state.offsets.save()),
                 ("topics.json", state.topics.save()),
                 ("subscriptionGroup.json", state.groups.save()),
+                ("delayOffset.json", state.schedule.save()),
             ] {
                 if let Err(e) = r {
                     tracing::error!(file = what, error = %e, "cannot save at shutdown");

@@ -5,6 +5,8 @@
 //!   [`clients`], [`locks`]: the broker's tables, each with one owner.
 //! - [`processor`]: request handlers by area, and the router.
 //! - [`stats`]: throughput rates sampled in the background for the admin reads.
+//! - [`schedule`], [`transaction`], [`redirect`]: delay levels and transactional
+//!   (half) messages.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
 
 pub mod broker;
@@ -16,12 +18,15 @@ pub mod locks;
 pub mod offsets;
 pub mod persist;
 pub mod processor;
+pub mod redirect;
 pub mod register;
 pub mod runtime;
+pub mod schedule;
 pub mod state;
 pub mod stats;
 pub mod topic_names;
 pub mod topics;
+pub mod transaction;
 
 /// Why a broker could not start.
 #[derive(Debug, thiserror::Error)]

@@ -47,6 +47,10 @@ pub struct BrokerState {
     pub clients: ClientRegistry,
     /// Orderly-consumption queue locks.
     pub locks: LockTable,
+    /// Delay levels and their delivery progress.
+    pub schedule: crate::schedule::ScheduleService,
+    /// Recently committed transactions (no second commit of one transaction).
+    pub recent_commits: crate::transaction::recent::RecentCommits,
     /// `brokerIP1:listenPort`, the address clients and NameServers know this broker by.
     pub broker_addr: String,
     /// The same as a socket address, stamped into every stored record.
@@ -76,6 +80,7 @@ impl BrokerState {
         config: BrokerConfig,
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
+        let schedule = crate::schedule::ScheduleService::load(&config)?;
         let store = MessageStore::open(store_config(&config, store_host))?;
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
@@ -89,6 +94,8 @@ impl BrokerState {
             offsets,
             clients: ClientRegistry::default(),
             locks: LockTable::default(),
+            schedule,
+            recent_commits: Default::default(),
             stats: Stats::default(),
             rates: crate::stats::Rates::default(),
             started: Instant::now(),
@@ -165,5 +172,8 @@ pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     s.max_transfer_count_on_message_in_memory = c.max_transfer_count_on_message_in_memory;
     s.check_crc_on_recover = c.check_crc_on_recover;
     s.store_host = Some(store_host);
+    if let Ok(levels) = c.delay_levels_ms() {
+        s.delay_levels_ms = levels;
+    }
     s
 }

@@ -363,6 +363,18 @@ impl MessageStore {
         self.shared.log.store_timestamp_at(e.phys_offset)
     }
 
+    /// The ConsumeQueue entry at a queue offset: CommitLog offset, size and tags code
+    /// (the delivery time for [`crate::config::SCHEDULE_TOPIC`] entries). `None` when
+    /// the offset is not published yet or its file is gone.
+    pub fn cq_entry(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+    ) -> Option<crate::consume_queue::CqEntry> {
+        self.shared.queues.get(topic, queue_id)?.entry(offset)
+    }
+
     /// CommitLog min offset.
     pub fn min_phys_offset(&self) -> i64 {
         self.shared.log.min_offset()

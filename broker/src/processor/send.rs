@@ -66,15 +66,25 @@ pub async fn send_message(
     if target.topic_config.topic_filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS;
     }
+    // Delayed and transactional messages are stored in a system topic first.
+    let (store_topic, store_queue) = crate::redirect::for_send(
+        &state,
+        &target.topic,
+        target.queue_id,
+        target.reconsume_times,
+        &mut props,
+        &mut sys_flag,
+    )
+    .await;
     let props_text = props.encode();
     let mut parts = RecordParts::new(
-        &target.topic,
+        &store_topic,
         &body,
         props_text.as_bytes(),
         conn.peer_addr(),
         state.store_host,
     );
-    parts.queue_id = target.queue_id;
+    parts.queue_id = store_queue;
     parts.flag = h.flag;
     parts.sys_flag = sys_flag;
     parts.born_timestamp = h.born_timestamp;
@@ -225,6 +235,9 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
         let origin = h.origin_msg_id.clone().unwrap_or_else(|| msg.msg_id());
         props.insert(property::ORIGIN_MESSAGE_ID, origin);
     }
+    // A retry waits in its delay level's schedule queue first.
+    let (topic, queue_id) =
+        crate::redirect::for_delay(&state, &topic, queue_id, &mut props, msg.sys_flag);
     let props_text = props.encode();
     let mut parts = RecordParts::new(
         &topic,
