@@ -1,0 +1,626 @@
+//! `mqbench`: the load generator CometMQ's performance figures are measured with, modelled
+//! on RocketMQ's benchmark Producer and Consumer (reference §14).
+//!
+//! ```text
+//! mqbench producer -n 127.0.0.1:9876 -t BenchmarkTest -w 32 -s 1024 -d 30
+//! mqbench consumer -n 127.0.0.1:9876 -t BenchmarkTest -g bench --from first -d 30
+//! mqbench all      -n 127.0.0.1:9876 -t BenchmarkTest -w 8 -q 100000
+//! ```
+//!
+//! Once a second it prints send TPS with latency (avg / p99 / max) and failures, and
+//! consume TPS with end-to-end latency; at the end, one JSON summary line per side.
+//! Errors are one line on stderr: exit code 2 for bad flags, 1 for everything else
+//! (unreachable NameServer, unknown topic, messages missing in `all` mode).
+
+mod args;
+mod consumer;
+mod output;
+mod producer;
+mod stats;
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::Parser;
+use cometmq_client::admin::{route_masters, Admin};
+use cometmq_client::instance::subscribe_queues;
+use cometmq_client::producer::Producer;
+use cometmq_client::{ClientError, MessageQueue};
+use cometmq_remoting::body::MASTER_ID;
+use cometmq_remoting::transport::{RemotingClient, TransportConfig};
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+
+use args::{
+    AllCmd, Cli, Command, Common, ConsumeOpts, ConsumerCmd, ProducerCmd, SendOpts, StartFrom,
+};
+use consumer::{PullPlan, QueueStart, Target};
+use output::{Reporter, View};
+use stats::Side;
+
+/// A stop signal: cheap to check in a loop, and awaitable.
+#[derive(Clone)]
+pub struct Stop(Arc<(AtomicBool, watch::Sender<bool>)>);
+
+impl Stop {
+    pub fn new() -> Self {
+        Stop(Arc::new((
+            AtomicBool::new(false),
+            watch::Sender::new(false),
+        )))
+    }
+
+    pub fn stop(&self) {
+        self.0 .0.store(true, Ordering::SeqCst);
+        self.0 .1.send_replace(true);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0 .0.load(Ordering::Relaxed)
+    }
+
+    /// Resolves once stopped.
+    pub async fn wait(&self) {
+        let mut rx = self.0 .1.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+
+    /// Stops after `d`.
+    fn after(&self, d: Duration) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(d) => me.stop(),
+                _ = me.wait() => {}
+            }
+        });
+    }
+}
+
+/// A failure: the one-line message and the exit code.
+struct Failure(String, u8);
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        Failure(describe(&e), 1)
+    }
+}
+
+type Outcome = std::result::Result<(), Failure>;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_failure(&e),
+    };
+    let common = match &cli.command {
+        Command::Producer(c) => &c.common,
+        Command::Consumer(c) => &c.common,
+        Command::All(c) => &c.common,
+    };
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = common.io_threads {
+        rt.worker_threads(usize::try_from(n).unwrap_or(1));
+    }
+    let rt = match rt.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}"), 1),
+    };
+    let outcome = rt.block_on(async {
+        match &cli.command {
+            Command::Producer(c) => run_producer(c).await,
+            Command::Consumer(c) => run_consumer(c).await,
+            Command::All(c) => run_all(c).await,
+        }
+    });
+    // Held pulls and heartbeats need not finish.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(msg, code)) => fail(&msg, code),
+    }
+}
+
+/// Help and version exit 0; anything else clap refuses is a one-line error, exit 2.
+fn clap_failure(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            let text = e.to_string();
+            let first: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = first.join(" ");
+            let first = first.strip_prefix("error: ").unwrap_or(&first);
+            fail(&format!("{first} (see mqbench -h)"), 2)
+        }
+    }
+}
+
+/// `error: …` on one line.
+fn fail(msg: &str, code: u8) -> ExitCode {
+    eprintln!("error: {}", stats::one_line(msg));
+    ExitCode::from(code)
+}
+
+/// The error with its causes on one line.
+fn describe(e: &ClientError) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// `-n`, else `$NAMESRV_ADDR`.
+fn namesrv(common: &Common) -> std::result::Result<String, Failure> {
+    let ns = common
+        .namesrv
+        .clone()
+        .or_else(|| std::env::var("NAMESRV_ADDR").ok())
+        .unwrap_or_default();
+    if ns.split(';').all(|a| a.trim().is_empty()) {
+        return Err(Failure(
+            "no NameServer address: use -n host:port or set NAMESRV_ADDR".into(),
+            1,
+        ));
+    }
+    Ok(ns)
+}
+
+/// Stops on Ctrl-C; returns the flag telling whether it happened.
+fn on_ctrl_c(stop: &Stop) -> Arc<AtomicBool> {
+    let hit = Arc::new(AtomicBool::new(false));
+    let (stop, flag) = (stop.clone(), hit.clone());
+    tokio::spawn(async move {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_ok() {
+                    flag.store(true, Ordering::SeqCst);
+                    stop.stop();
+                }
+            }
+            _ = stop.wait() => {}
+        }
+    });
+    hit
+}
+
+/// Runs the reporter until `done`, then hands it back for the summaries.
+fn spawn_reporter(views: Vec<View>, done: &Stop) -> tokio::task::JoinHandle<Reporter> {
+    let done = done.clone();
+    tokio::spawn(async move {
+        let mut r = Reporter::new(views);
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        every.tick().await;
+        loop {
+            tokio::select! {
+                _ = every.tick() => r.tick(),
+                _ = done.wait() => break,
+            }
+        }
+        r.finish();
+        r
+    })
+}
+
+/// The `(name, master address)` pairs and the topic's route check, as one-line errors.
+async fn topic_masters(
+    admin: &Admin,
+    topic: &str,
+) -> std::result::Result<Option<(Vec<MessageQueue>, Vec<(String, String)>)>, Failure> {
+    match admin.topic_route(topic).await {
+        Ok(route) => Ok(Some((
+            subscribe_queues(topic, &route),
+            route_masters(&route),
+        ))),
+        Err(ClientError::NoRoute { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn unknown_topic(topic: &str, ns: &str) -> Failure {
+    Failure(
+        format!(
+            "topic {topic} does not exist (no route on NameServer {ns}); create it first: \
+             mqadmin updateTopic -n {ns} -t {topic} -c DefaultCluster"
+        ),
+        1,
+    )
+}
+
+/// A started producer, checked against the topic (auto-created through `TBW102` if the
+/// broker allows it, as RocketMQ's benchmark relies on).
+async fn start_producer(
+    common: &Common,
+    send: &SendOpts,
+    ns: &str,
+) -> std::result::Result<(Producer, Vec<MessageQueue>), Failure> {
+    let producer = Producer::builder(send.producer_group.clone())
+        .namesrv_addr(ns)
+        .send_timeout(common.timeout())
+        .retry_times_when_send_failed(send.retries)
+        .build()?;
+    producer.start()?;
+    match producer.publish_queues(&common.topic).await {
+        Ok(q) if !q.is_empty() => Ok((producer, q)),
+        Ok(_) | Err(ClientError::NoRoute { .. }) => {
+            producer.shutdown().await;
+            Err(unknown_topic(&common.topic, ns))
+        }
+        Err(e) => {
+            producer.shutdown().await;
+            Err(e.into())
+        }
+    }
+}
+
+fn producer_plan(common: &Common, send: &SendOpts) -> Arc<producer::Plan> {
+    Arc::new(producer::Plan::new(
+        common.topic.clone(),
+        usize::try_from(send.size).unwrap_or(1),
+        send.tags,
+        send.keys,
+        send.batch,
+        send.mode(),
+        send.threads,
+        send.inflight,
+        common.quantity,
+        send.rate,
+    ))
+}
+
+fn producer_extra(common: &Common, send: &SendOpts) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("topic".into(), json!(common.topic));
+    m.insert("send_mode".into(), json!(send.mode().name()));
+    m.insert("threads".into(), json!(send.threads));
+    m.insert("size".into(), json!(send.size));
+    m.insert("batch".into(), json!(send.batch));
+    if let Some(r) = send.rate {
+        m.insert("rate".into(), json!(r));
+    }
+    m
+}
+
+fn consumer_extra(common: &Common, consume: &ConsumeOpts, queues: usize) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("topic".into(), json!(common.topic));
+    m.insert("group".into(), json!(consume.group));
+    m.insert("filter".into(), json!(consume.filter));
+    m.insert("queues".into(), json!(queues));
+    m
+}
+
+async fn run_producer(cmd: &ProducerCmd) -> Outcome {
+    let ProducerCmd { common, send } = cmd;
+    send.check().map_err(|m| Failure(m, 2))?;
+    let ns = namesrv(common)?;
+    let admin = Admin::with_timeout(&ns, common.timeout())?;
+    let checked = topic_masters(&admin, &common.topic).await;
+    admin.shutdown().await;
+    checked?;
+    let (producer, _) = start_producer(common, send, &ns).await?;
+
+    let stop = Stop::new();
+    let interrupted = on_ctrl_c(&stop);
+    if let Some(d) = common.duration() {
+        stop.after(d);
+    }
+    let side = Arc::new(Side::default());
+    let report_done = Stop::new();
+    let reporter = spawn_reporter(vec![View::new(side.clone(), "send")], &report_done);
+    let ran = producer::run(&producer, producer_plan(common, send), &stop, &side).await;
+    stop.stop();
+    report_done.stop();
+    let mut reporter = reporter
+        .await
+        .map_err(|e| Failure(format!("reporter failed: {e}"), 1))?;
+    producer.shutdown().await;
+    let Some(view) = reporter.views.first_mut() else {
+        return Err(Failure("no producer view".into(), 1));
+    };
+    let lat = view.finish();
+    let mut extra = producer_extra(common, send);
+    extra.insert(
+        "interrupted".into(),
+        json!(interrupted.load(Ordering::SeqCst)),
+    );
+    output::print_summary(&output::producer_summary(&side, lat, ran, extra));
+    Ok(())
+}
+
+/// Where each queue starts.
+async fn queue_starts(
+    admin: &Admin,
+    queues: &[MessageQueue],
+    addr_of: impl Fn(&str) -> Option<String>,
+    from: StartFrom,
+    topic_exists: bool,
+) -> std::result::Result<Vec<QueueStart>, Failure> {
+    let mut out = Vec::with_capacity(queues.len());
+    for mq in queues {
+        let addr = addr_of(&mq.broker_name).ok_or_else(|| {
+            Failure(
+                format!(
+                    "no master address for broker {} of topic {}",
+                    mq.broker_name, mq.topic
+                ),
+                1,
+            )
+        })?;
+        let offset = if !topic_exists {
+            0
+        } else {
+            match from {
+                StartFrom::First => admin.min_offset(&addr, mq).await?,
+                StartFrom::Last => admin.max_offset(&addr, mq).await?,
+            }
+        };
+        out.push(QueueStart {
+            mq: mq.clone(),
+            addr,
+            offset,
+        });
+    }
+    Ok(out)
+}
+
+fn pull_client() -> Arc<RemotingClient> {
+    Arc::new(RemotingClient::new(TransportConfig {
+        max_inflight_requests: 4096,
+        ..TransportConfig::default()
+    }))
+}
+
+fn pull_plan(common: &Common, consume: &ConsumeOpts) -> Arc<PullPlan> {
+    Arc::new(PullPlan::new(
+        consume.group.clone(),
+        consume.filter.clone(),
+        consume.pull_batch,
+        Duration::from_millis(consume.suspend_ms),
+        common.timeout(),
+    ))
+}
+
+async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
+    let ConsumerCmd { common, consume } = cmd;
+    let ns = namesrv(common)?;
+    let admin = Admin::with_timeout(&ns, common.timeout())?;
+    let starts = async {
+        let Some((queues, masters)) = topic_masters(&admin, &common.topic).await? else {
+            return Err(unknown_topic(&common.topic, &ns));
+        };
+        let addr_of = |name: &str| {
+            masters
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, a)| a.clone())
+        };
+        queue_starts(&admin, &queues, addr_of, consume.from, true).await
+    }
+    .await;
+    admin.shutdown().await;
+    let starts = starts?;
+    if starts.is_empty() {
+        return Err(Failure(
+            format!("topic {} has no readable queue", common.topic),
+            1,
+        ));
+    }
+    let n_queues = starts.len();
+
+    let stop = Stop::new();
+    let interrupted = on_ctrl_c(&stop);
+    if let Some(d) = common.duration() {
+        stop.after(d);
+    }
+    let side = Arc::new(Side::default());
+    let target = Arc::new(Target::new(common.quantity));
+    let report_done = Stop::new();
+    let reporter = spawn_reporter(vec![View::new(side.clone(), "recv")], &report_done);
+    let client = pull_client();
+    let ran = consumer::run(
+        client.clone(),
+        starts,
+        pull_plan(common, consume),
+        &stop,
+        &side,
+        &target,
+    )
+    .await;
+    report_done.stop();
+    let mut reporter = reporter
+        .await
+        .map_err(|e| Failure(format!("reporter failed: {e}"), 1))?;
+    client.shutdown().await;
+    let Some(view) = reporter.views.first_mut() else {
+        return Err(Failure("no consumer view".into(), 1));
+    };
+    let lat = view.finish();
+    let mut extra = consumer_extra(common, consume, n_queues);
+    extra.insert(
+        "interrupted".into(),
+        json!(interrupted.load(Ordering::SeqCst)),
+    );
+    output::print_summary(&output::consumer_summary(&side, lat, ran, extra));
+    Ok(())
+}
+
+async fn run_all(cmd: &AllCmd) -> Outcome {
+    let AllCmd {
+        common,
+        send,
+        consume,
+        drain_timeout,
+    } = cmd;
+    send.check().map_err(|m| Failure(m, 2))?;
+    if consume.from == StartFrom::First {
+        return Err(Failure(
+            "all: the consumer starts at the end of each queue so that counts can match; \
+             drop --from first (use `mqbench consumer --from first` for a backlog)"
+                .into(),
+            2,
+        ));
+    }
+    if !consumer::tag_set(&consume.filter).is_empty() {
+        return Err(Failure(
+            "all: a tag filter (-e) would make the counts differ; use it with `mqbench consumer`"
+                .into(),
+            2,
+        ));
+    }
+    let ns = namesrv(common)?;
+    let admin = Admin::with_timeout(&ns, common.timeout())?;
+    let route = topic_masters(&admin, &common.topic).await;
+    let route = match route {
+        Ok(r) => r,
+        Err(e) => {
+            admin.shutdown().await;
+            return Err(e);
+        }
+    };
+    let (producer, publish) = match start_producer(common, send, &ns).await {
+        Ok(p) => p,
+        Err(e) => {
+            admin.shutdown().await;
+            return Err(e);
+        }
+    };
+    // The queues to consume: the route's, or for a topic the first send creates, the
+    // queues the producer will send to.
+    let exists = route.is_some();
+    let (queues, masters) = route.unwrap_or_else(|| {
+        let instance = producer.instance().clone();
+        let masters = publish
+            .iter()
+            .filter_map(|q| {
+                let a = instance.find_broker_addr(&q.broker_name, MASTER_ID, true)?;
+                Some((q.broker_name.clone(), a))
+            })
+            .collect();
+        (publish.clone(), masters)
+    });
+    let addr_of = |name: &str| {
+        masters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| a.clone())
+    };
+    let starts = queue_starts(&admin, &queues, addr_of, StartFrom::Last, exists).await;
+    admin.shutdown().await;
+    let starts = match starts {
+        Ok(s) => s,
+        Err(e) => {
+            producer.shutdown().await;
+            return Err(e);
+        }
+    };
+    let n_queues = starts.len();
+
+    let send_stop = Stop::new();
+    let recv_stop = Stop::new();
+    let interrupted = on_ctrl_c(&send_stop);
+    {
+        // Ctrl-C stops both sides.
+        let (s, r) = (send_stop.clone(), recv_stop.clone());
+        let flag = interrupted.clone();
+        tokio::spawn(async move {
+            s.wait().await;
+            if flag.load(Ordering::SeqCst) {
+                r.stop();
+            }
+        });
+    }
+    if let Some(d) = common.duration() {
+        send_stop.after(d);
+    }
+    let sent_side = Arc::new(Side::default());
+    let recv_side = Arc::new(Side::default());
+    let target = Arc::new(Target::new(None));
+    let report_done = Stop::new();
+    let reporter = spawn_reporter(
+        vec![
+            View::new(sent_side.clone(), "send"),
+            View::new(recv_side.clone(), "recv"),
+        ],
+        &report_done,
+    );
+    let client = pull_client();
+    let consuming = {
+        let (client, plan, stop, side, target) = (
+            client.clone(),
+            pull_plan(common, consume),
+            recv_stop.clone(),
+            recv_side.clone(),
+            target.clone(),
+        );
+        tokio::spawn(
+            async move { consumer::run(client, starts, plan, &stop, &side, &target).await },
+        )
+    };
+    let plan = producer_plan(common, send);
+    let sent_for = producer::run(&producer, plan, &send_stop, &sent_side).await;
+    send_stop.stop();
+    let sent = sent_side.ok.load(Ordering::SeqCst);
+    let oneway = send.mode() == args::SendMode::Oneway;
+    if !interrupted.load(Ordering::SeqCst) {
+        // Oneway sends are not acknowledged: count on what arrives within the timeout.
+        target.set(if oneway { u64::MAX } else { sent }, &recv_side, &recv_stop);
+        recv_stop.after(Duration::from_secs_f64(*drain_timeout));
+    }
+    let recv_for = consuming.await.unwrap_or_default();
+    report_done.stop();
+    let mut reporter = reporter
+        .await
+        .map_err(|e| Failure(format!("reporter failed: {e}"), 1))?;
+    producer.shutdown().await;
+    client.shutdown().await;
+    let [send_view, recv_view] = reporter.views.as_mut_slice() else {
+        return Err(Failure("missing views".into(), 1));
+    };
+    let send_lat = send_view.finish();
+    let recv_lat = recv_view.finish();
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    let mut extra = producer_extra(common, send);
+    extra.insert("interrupted".into(), json!(was_interrupted));
+    output::print_summary(&output::producer_summary(
+        &sent_side, send_lat, sent_for, extra,
+    ));
+    let received = recv_side.ok.load(Ordering::SeqCst);
+    let mut extra = consumer_extra(common, consume, n_queues);
+    extra.insert("expected".into(), json!(sent));
+    extra.insert("interrupted".into(), json!(was_interrupted));
+    output::print_summary(&output::consumer_summary(
+        &recv_side, recv_lat, recv_for, extra,
+    ));
+    if !was_interrupted && !oneway && received < sent {
+        return Err(Failure(
+            format!(
+                "the consumer received {received} of the {sent} messages sent within the \
+                 drain timeout ({drain_timeout} s)"
+            ),
+            1,
+        ));
+    }
+    Ok(())
+}
