@@ -1,0 +1,332 @@
+//! `mqbench` against a real NameServer and broker (in-process, temp store, port 0): the
+//! binary runs for a few seconds and its JSON summaries must add up — every sent message
+//! received, the broker's queues holding exactly what was sent, no failures. No timing
+//! thresholds.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use cometmq_client::admin::{Admin, BrokerTarget};
+use cometmq_client::instance::subscribe_queues;
+use cometmq_remoting::body::TopicConfig;
+use common::{Cluster, Run, CLUSTER};
+use serde_json::Value;
+
+/// Runs the `mqbench` binary with `args` (no NAMESRV_ADDR in its environment).
+async fn mqbench(args: &[&str]) -> Run {
+    mqbench_env(args, None).await
+}
+
+async fn mqbench_env(args: &[&str], ns_env: Option<&str>) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mqbench"));
+    cmd.args(args).env_remove("NAMESRV_ADDR");
+    if let Some(ns) = ns_env {
+        cmd.env("NAMESRV_ADDR", ns);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(180), cmd.output())
+        .await
+        .expect("mqbench timed out")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The JSON summary line of `mode`.
+fn summary(run: &Run, mode: &str) -> Value {
+    run.stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .find(|v| v["mode"] == mode)
+        .unwrap_or_else(|| panic!("no {mode} summary in {}\n{}", run.stdout, run.stderr))
+}
+
+fn u(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{key} is not a count in {v}"))
+}
+
+/// Messages stored in `topic`: the sum of GET_MAX_OFFSET over its queues.
+async fn stored(c: &Cluster, topic: &str) -> u64 {
+    let admin = c.admin();
+    let route = admin.topic_route(topic).await.unwrap();
+    let mut total = 0;
+    for mq in subscribe_queues(topic, &route) {
+        total += admin.max_offset(&c.broker_addr, &mq).await.unwrap() as u64;
+    }
+    admin.shutdown().await;
+    total
+}
+
+async fn create_topic(admin: &Admin, topic: &str, queues: i32) {
+    admin
+        .create_topic(
+            &BrokerTarget::Cluster(CLUSTER.into()),
+            &TopicConfig::new(topic, queues),
+        )
+        .await
+        .unwrap();
+    for _ in 0..300 {
+        if admin.topic_route(topic).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no route for {topic}");
+}
+
+/// Asserts a clean `all` run and returns (producer, consumer) summaries.
+fn clean_all_run(run: &Run) -> (Value, Value) {
+    run.ok();
+    let p = summary(run, "producer");
+    let c = summary(run, "consumer");
+    assert_eq!(u(&p, "failed"), 0, "{p}");
+    assert_eq!(u(&c, "failed"), 0, "{c}");
+    assert!(p.get("first_error").is_none(), "{p}");
+    let sent = u(&p, "sent");
+    assert!(sent > 0, "{p}");
+    assert!(
+        u(&c, "received") >= sent,
+        "every sent message is received: {p} {c}"
+    );
+    assert_eq!(u(&c, "expected"), sent);
+    for k in ["tps", "avg_ms", "p50_ms", "p99_ms", "max_ms", "duration_s"] {
+        assert!(p[k].as_f64().is_some(), "{k} in {p}");
+    }
+    for k in [
+        "tps",
+        "e2e_avg_ms",
+        "e2e_p99_ms",
+        "e2e_max_ms",
+        "duration_s",
+    ] {
+        assert!(c[k].as_f64().is_some(), "{k} in {c}");
+    }
+    assert!(p["p99_ms"].as_f64() <= p["max_ms"].as_f64(), "{p}");
+    (p, c)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_mode_counts_match_for_a_few_seconds_of_sync_sends() {
+    let c = Cluster::start().await;
+    let admin = c.admin();
+    create_topic(&admin, "BenchSync", 8).await;
+    admin.shutdown().await;
+    let run = mqbench(&[
+        "all",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchSync",
+        "-w",
+        "8",
+        "-s",
+        "512",
+        "-l",
+        "3",
+        "-k",
+        "-d",
+        "3",
+    ])
+    .await;
+    let (p, c_sum) = clean_all_run(&run);
+    assert_eq!(p["send_mode"], "sync");
+    assert_eq!(c_sum["queues"], 8);
+    // Piped output: plain per-second lines, no terminal control codes.
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with('[') && l.contains("msg/s")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\r') && !run.stdout.contains('\x1b'));
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    // The broker holds exactly what the producer says it sent.
+    assert_eq!(stored(&c, "BenchSync").await, u(&p, "sent"));
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_mode_with_batches_async_sends_and_an_auto_created_topic() {
+    let c = Cluster::start().await;
+    // Batches of 16, sync: the topic does not exist and is created through TBW102.
+    let run = mqbench(&[
+        "all",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchBatch",
+        "-w",
+        "4",
+        "-b",
+        "16",
+        "-q",
+        "2000",
+    ])
+    .await;
+    let (p, _) = clean_all_run(&run);
+    assert_eq!(u(&p, "sent"), 2000);
+    assert_eq!(p["batch"], 16);
+    assert_eq!(stored(&c, "BenchBatch").await, 2000);
+    // Async sends, rate-limited, on the same topic (now with a route).
+    let run = mqbench(&[
+        "all",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchBatch",
+        "-w",
+        "2",
+        "-y",
+        "async",
+        "--inflight",
+        "64",
+        "--rate",
+        "2000",
+        "-q",
+        "1500",
+    ])
+    .await;
+    let (p, _) = clean_all_run(&run);
+    assert_eq!(p["send_mode"], "async");
+    assert_eq!(u(&p, "sent"), 1500);
+    assert_eq!(stored(&c, "BenchBatch").await, 3500);
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn producer_then_consumer_drains_the_backlog() {
+    let c = Cluster::start().await;
+    let admin = c.admin();
+    create_topic(&admin, "BenchBacklog", 4).await;
+    admin.shutdown().await;
+    let run = mqbench(&[
+        "producer",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchBacklog",
+        "-w",
+        "4",
+        "-s",
+        "1024",
+        "-q",
+        "3000",
+    ])
+    .await;
+    run.ok();
+    let p = summary(&run, "producer");
+    assert_eq!(u(&p, "sent"), 3000);
+    assert_eq!(u(&p, "failed"), 0);
+    assert_eq!(stored(&c, "BenchBacklog").await, 3000);
+    // The backlog, from the first message, with NAMESRV_ADDR instead of -n.
+    let run = mqbench_env(
+        &[
+            "consumer",
+            "-t",
+            "BenchBacklog",
+            "-g",
+            "bench_g",
+            "--from",
+            "first",
+            "-q",
+            "3000",
+            "-d",
+            "60",
+        ],
+        Some(&c.ns),
+    )
+    .await;
+    run.ok();
+    let s = summary(&run, "consumer");
+    assert_eq!(u(&s, "received"), 3000, "{s}");
+    assert_eq!(u(&s, "failed"), 0, "{s}");
+    assert_eq!(s["group"], "bench_g");
+    // Consumed from the end: nothing new arrives in a short run.
+    let run = mqbench(&["consumer", "-n", &c.ns, "-t", "BenchBacklog", "-d", "1"]).await;
+    run.ok();
+    assert_eq!(u(&summary(&run, "consumer"), "received"), 0);
+    // A tag filter only lets matching messages through.
+    let run = mqbench(&[
+        "producer",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchBacklog",
+        "-w",
+        "2",
+        "-l",
+        "4",
+        "-q",
+        "400",
+    ])
+    .await;
+    run.ok();
+    let run = mqbench(&[
+        "consumer",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchBacklog",
+        "-g",
+        "bench_tag",
+        "--from",
+        "first",
+        "-e",
+        "tag1 || tag2",
+        "-d",
+        "3",
+    ])
+    .await;
+    run.ok();
+    assert_eq!(u(&summary(&run, "consumer"), "received"), 200);
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_one_line_with_a_nonzero_exit() {
+    // Unreachable NameServer.
+    let run = mqbench(&["producer", "-n", "127.0.0.1:1", "-d", "1"]).await;
+    run.fails(1, &["127.0.0.1:1", "unreachable"]);
+    assert!(run.stdout.is_empty());
+    mqbench(&["consumer", "-n", "127.0.0.1:1", "-d", "1"])
+        .await
+        .fails(1, &["127.0.0.1:1"]);
+    // No NameServer at all.
+    mqbench(&["producer", "-d", "1"])
+        .await
+        .fails(1, &["NAMESRV_ADDR"]);
+    // Bad flags.
+    mqbench(&["producer", "-x"]).await.fails(2, &["'-x'"]);
+    mqbench(&["producer", "-w", "zero"])
+        .await
+        .fails(2, &["zero"]);
+    mqbench(&["producer", "-y", "maybe"])
+        .await
+        .fails(2, &["maybe"]);
+    mqbench(&["producer", "-b", "4", "--oneway", "-n", "h:1"])
+        .await
+        .fails(2, &["one-way"]);
+    mqbench(&["all", "-n", "h:1", "-e", "tagA"])
+        .await
+        .fails(2, &["filter"]);
+    mqbench(&["nosuchmode"]).await.fails(2, &["nosuchmode"]);
+    let help = mqbench(&["producer", "-h"]).await;
+    help.ok();
+    assert!(help.stdout.contains("--threads") && help.stdout.contains("--rate"));
+
+    // Unknown topic: the consumer needs one that exists.
+    let c = Cluster::start().await;
+    mqbench(&["consumer", "-n", &c.ns, "-t", "NoSuchTopic", "-d", "1"])
+        .await
+        .fails(1, &["NoSuchTopic", "does not exist"]);
+    c.stop().await;
+}
