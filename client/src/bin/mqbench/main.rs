@@ -45,6 +45,12 @@ use stats::Side;
 #[derive(Clone)]
 pub struct Stop(Arc<(AtomicBool, watch::Sender<bool>)>);
 
+impl Default for Stop {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Stop {
     pub fn new() -> Self {
         Stop(Arc::new((
