@@ -31,14 +31,13 @@ use cometmq_client::producer::Producer;
 use cometmq_client::{ClientError, MessageQueue};
 use cometmq_remoting::body::MASTER_ID;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
-use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
 use args::{
     AllCmd, Cli, Command, Common, ConsumeOpts, ConsumerCmd, ProducerCmd, SendOpts, StartFrom,
 };
 use consumer::{PullPlan, QueueStart, Target};
-use output::{Reporter, View};
+use output::{Reporter, Summary, View};
 use stats::Side;
 
 /// A stop signal: cheap to check in a loop, and awaitable.
@@ -295,25 +294,25 @@ fn producer_plan(common: &Common, send: &SendOpts) -> Arc<producer::Plan> {
     ))
 }
 
-fn producer_extra(common: &Common, send: &SendOpts) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("topic".into(), json!(common.topic));
-    m.insert("send_mode".into(), json!(send.mode().name()));
-    m.insert("threads".into(), json!(send.threads));
-    m.insert("size".into(), json!(send.size));
-    m.insert("batch".into(), json!(send.batch));
+fn producer_extra(common: &Common, send: &SendOpts) -> Summary {
+    let mut m = Summary::default();
+    m.set("topic", common.topic.as_str())
+        .set("send_mode", send.mode().name())
+        .set("threads", send.threads)
+        .set("size", send.size)
+        .set("batch", send.batch);
     if let Some(r) = send.rate {
-        m.insert("rate".into(), json!(r));
+        m.set("rate", r);
     }
     m
 }
 
-fn consumer_extra(common: &Common, consume: &ConsumeOpts, queues: usize) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("topic".into(), json!(common.topic));
-    m.insert("group".into(), json!(consume.group));
-    m.insert("filter".into(), json!(consume.filter));
-    m.insert("queues".into(), json!(queues));
+fn consumer_extra(common: &Common, consume: &ConsumeOpts, queues: usize) -> Summary {
+    let mut m = Summary::default();
+    m.set("topic", common.topic.as_str())
+        .set("group", consume.group.as_str())
+        .set("filter", consume.filter.as_str())
+        .set("queues", queues);
     m
 }
 
@@ -347,10 +346,7 @@ async fn run_producer(cmd: &ProducerCmd) -> Outcome {
     };
     let lat = view.finish();
     let mut extra = producer_extra(common, send);
-    extra.insert(
-        "interrupted".into(),
-        json!(interrupted.load(Ordering::SeqCst)),
-    );
+    extra.set("interrupted", interrupted.load(Ordering::SeqCst));
     output::print_summary(&output::producer_summary(&side, lat, ran, extra));
     Ok(())
 }
@@ -392,10 +388,7 @@ async fn queue_starts(
 }
 
 fn pull_client() -> Arc<RemotingClient> {
-    Arc::new(RemotingClient::new(TransportConfig {
-        max_inflight_requests: 4096,
-        ..TransportConfig::default()
-    }))
+    Arc::new(RemotingClient::new(TransportConfig::default()))
 }
 
 fn pull_plan(common: &Common, consume: &ConsumeOpts) -> Arc<PullPlan> {
@@ -464,10 +457,7 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
     };
     let lat = view.finish();
     let mut extra = consumer_extra(common, consume, n_queues);
-    extra.insert(
-        "interrupted".into(),
-        json!(interrupted.load(Ordering::SeqCst)),
-    );
+    extra.set("interrupted", interrupted.load(Ordering::SeqCst));
     output::print_summary(&output::consumer_summary(&side, lat, ran, extra));
     Ok(())
 }
@@ -608,14 +598,14 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
     let recv_lat = recv_view.finish();
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let mut extra = producer_extra(common, send);
-    extra.insert("interrupted".into(), json!(was_interrupted));
+    extra.set("interrupted", was_interrupted);
     output::print_summary(&output::producer_summary(
         &sent_side, send_lat, sent_for, extra,
     ));
     let received = recv_side.ok.load(Ordering::SeqCst);
     let mut extra = consumer_extra(common, consume, n_queues);
-    extra.insert("expected".into(), json!(sent));
-    extra.insert("interrupted".into(), json!(was_interrupted));
+    extra.set("expected", sent);
+    extra.set("interrupted", was_interrupted);
     output::print_summary(&output::consumer_summary(
         &recv_side, recv_lat, recv_for, extra,
     ));

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::stats::{Histogram, LatencyMs, Side};
 
@@ -172,65 +172,92 @@ pub fn per_sec(n: u64, d: Duration) -> f64 {
     }
 }
 
-/// The producer's summary line.
-pub fn producer_summary(
-    side: &Side,
-    lat: LatencyMs,
-    ran: Duration,
-    extra: Map<String, Value>,
-) -> Value {
-    let sent = side.ok.load(Relaxed);
-    let mut v = json!({
-        "mode": "producer",
-        "sent": sent,
-        "failed": side.failed.load(Relaxed),
-        "tps": r3(per_sec(sent, ran)),
-        "avg_ms": r3(lat.avg),
-        "p50_ms": r3(lat.p50),
-        "p99_ms": r3(lat.p99),
-        "p999_ms": r3(lat.p999),
-        "max_ms": r3(lat.max),
-        "duration_s": r3(ran.as_secs_f64()),
-    });
-    extend(&mut v, extra, side);
-    v
-}
+/// A summary line: JSON with its keys in a fixed order (`mode` first).
+#[derive(Debug, Clone, Default)]
+pub struct Summary(Vec<(&'static str, Value)>);
 
-/// The consumer's summary line.
-pub fn consumer_summary(
-    side: &Side,
-    lat: LatencyMs,
-    ran: Duration,
-    extra: Map<String, Value>,
-) -> Value {
-    let received = side.ok.load(Relaxed);
-    let mut v = json!({
-        "mode": "consumer",
-        "received": received,
-        "failed": side.failed.load(Relaxed),
-        "tps": r3(per_sec(received, ran)),
-        "e2e_avg_ms": r3(lat.avg),
-        "e2e_p50_ms": r3(lat.p50),
-        "e2e_p99_ms": r3(lat.p99),
-        "e2e_p999_ms": r3(lat.p999),
-        "e2e_max_ms": r3(lat.max),
-        "duration_s": r3(ran.as_secs_f64()),
-    });
-    extend(&mut v, extra, side);
-    v
-}
+impl Summary {
+    /// Adds (or replaces) `key`.
+    pub fn set(&mut self, key: &'static str, value: impl Into<Value>) -> &mut Self {
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((key, value)),
+        }
+        self
+    }
 
-fn extend(v: &mut Value, extra: Map<String, Value>, side: &Side) {
-    if let Value::Object(m) = v {
-        m.extend(extra);
-        if let Some(e) = side.first_error() {
-            m.insert("first_error".into(), Value::String(e));
+    /// The value of `key`.
+    #[cfg(test)]
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Appends `other`'s keys.
+    fn append(&mut self, other: Summary) {
+        for (k, v) in other.0 {
+            self.set(k, v);
         }
     }
 }
 
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("{")?;
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{}:{v}", Value::from(*k))?;
+        }
+        f.write_str("}")
+    }
+}
+
+/// The producer's summary line.
+pub fn producer_summary(side: &Side, lat: LatencyMs, ran: Duration, extra: Summary) -> Summary {
+    let sent = side.ok.load(Relaxed);
+    let mut v = Summary::default();
+    v.set("mode", "producer")
+        .set("sent", sent)
+        .set("failed", side.failed.load(Relaxed))
+        .set("tps", r3(per_sec(sent, ran)))
+        .set("avg_ms", r3(lat.avg))
+        .set("p50_ms", r3(lat.p50))
+        .set("p99_ms", r3(lat.p99))
+        .set("p999_ms", r3(lat.p999))
+        .set("max_ms", r3(lat.max))
+        .set("duration_s", r3(ran.as_secs_f64()));
+    finish(v, extra, side)
+}
+
+/// The consumer's summary line.
+pub fn consumer_summary(side: &Side, lat: LatencyMs, ran: Duration, extra: Summary) -> Summary {
+    let received = side.ok.load(Relaxed);
+    let mut v = Summary::default();
+    v.set("mode", "consumer")
+        .set("received", received)
+        .set("failed", side.failed.load(Relaxed))
+        .set("tps", r3(per_sec(received, ran)))
+        .set("e2e_avg_ms", r3(lat.avg))
+        .set("e2e_p50_ms", r3(lat.p50))
+        .set("e2e_p99_ms", r3(lat.p99))
+        .set("e2e_p999_ms", r3(lat.p999))
+        .set("e2e_max_ms", r3(lat.max))
+        .set("duration_s", r3(ran.as_secs_f64()));
+    finish(v, extra, side)
+}
+
+fn finish(mut v: Summary, extra: Summary, side: &Side) -> Summary {
+    v.append(extra);
+    if let Some(e) = side.first_error() {
+        v.set("first_error", e);
+    }
+    v
+}
+
 /// Prints a summary as one JSON line.
-pub fn print_summary(v: &Value) {
+pub fn print_summary(v: &Summary) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{v}");
     let _ = out.flush();
@@ -247,8 +274,8 @@ mod tests {
         side.latency.record(1500);
         let mut view = View::new(Arc::new(side), "send");
         let lat = view.finish();
-        let mut extra = Map::new();
-        extra.insert("threads".into(), json!(4));
+        let mut extra = Summary::default();
+        extra.set("threads", 4);
         let p = producer_summary(&view.side, lat, Duration::from_secs(2), extra);
         for k in [
             "mode",
@@ -263,15 +290,22 @@ mod tests {
         ] {
             assert!(p.get(k).is_some(), "{k} missing in {p}");
         }
-        assert_eq!(p["tps"], json!(250.0));
-        assert_eq!(p["avg_ms"], json!(1.5));
-        assert_eq!(p["threads"], json!(4));
+        assert_eq!(p.get("tps"), Some(&Value::from(250.0)));
+        assert_eq!(p.get("avg_ms"), Some(&Value::from(1.5)));
+        assert_eq!(p.get("threads"), Some(&Value::from(4)));
+        let line = p.to_string();
+        assert!(
+            line.starts_with(r#"{"mode":"producer","sent":500,"#),
+            "{line}"
+        );
+        let parsed: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["threads"], 4);
         assert!(p.get("first_error").is_none());
-        let c = consumer_summary(&view.side, lat, Duration::from_secs(1), Map::new());
+        let c = consumer_summary(&view.side, lat, Duration::from_secs(1), Summary::default());
         for k in ["mode", "received", "tps", "e2e_avg_ms", "e2e_p99_ms"] {
             assert!(c.get(k).is_some(), "{k} missing in {c}");
         }
-        assert_eq!(c["received"], json!(500));
+        assert_eq!(c.get("received"), Some(&Value::from(500)));
         let line = c.to_string();
         assert!(!line.contains('\n'));
     }
