@@ -237,8 +237,7 @@ async fn producer_then_consumer_drains_the_backlog() {
             "bench_g",
             "--from",
             "first",
-            "-q",
-            "3000",
+            "--drain",
             "-d",
             "60",
         ],
@@ -248,8 +247,29 @@ async fn producer_then_consumer_drains_the_backlog() {
     run.ok();
     let s = summary(&run, "consumer");
     assert_eq!(u(&s, "received"), 3000, "{s}");
+    assert_eq!(u(&s, "backlog"), 3000, "{s}");
     assert_eq!(u(&s, "failed"), 0, "{s}");
     assert_eq!(s["group"], "bench_g");
+    assert!(s["e2e_p99_ms"].as_f64().is_some(), "{s}");
+    // -q stops after that many.
+    let run = mqbench(&[
+        "consumer",
+        "-n",
+        &c.ns,
+        "-t",
+        "BenchBacklog",
+        "-g",
+        "bench_q",
+        "--from",
+        "first",
+        "-q",
+        "1000",
+        "-d",
+        "60",
+    ])
+    .await;
+    run.ok();
+    assert_eq!(u(&summary(&run, "consumer"), "received"), 1000);
     // Consumed from the end: nothing new arrives in a short run.
     let run = mqbench(&["consumer", "-n", &c.ns, "-t", "BenchBacklog", "-d", "1"]).await;
     run.ok();
@@ -282,8 +302,7 @@ async fn producer_then_consumer_drains_the_backlog() {
         "first",
         "-e",
         "tag1 || tag2",
-        "-d",
-        "3",
+        "--drain",
     ])
     .await;
     run.ok();

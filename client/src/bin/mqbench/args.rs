@@ -224,6 +224,10 @@ pub struct ConsumeOpts {
     /// Start from the first stored message or from the end of each queue.
     #[arg(long = "from", value_enum, default_value_t = StartFrom::Last)]
     pub from: StartFrom,
+    /// Stop once the backlog present at the start is consumed (every queue read up to the
+    /// end it had then); with --from first this measures how fast a backlog drains.
+    #[arg(long = "drain")]
+    pub drain: bool,
     /// Messages asked for per pull (pullBatchSize).
     #[arg(long = "pull-batch", default_value_t = 32,
           value_parser = clap::value_parser!(i32).range(1..=1024))]

@@ -7,7 +7,7 @@
 //! committed with the next pull, so `mqadmin consumerProgress` shows the run.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,6 +27,16 @@ pub struct QueueStart {
     pub mq: MessageQueue,
     pub addr: String,
     pub offset: i64,
+    /// `--drain`: the queue's end when the run started; the queue is done once it gets
+    /// there.
+    pub end: Option<i64>,
+}
+
+impl QueueStart {
+    /// Whether this queue has a backlog to drain.
+    pub fn has_backlog(&self) -> bool {
+        self.end.is_some_and(|e| e > self.offset)
+    }
 }
 
 /// How to pull.
@@ -75,23 +85,65 @@ pub fn tag_set(expression: &str) -> HashSet<String> {
         .collect()
 }
 
-/// When the consumer should stop by itself: after `target` messages (`u64::MAX`: never).
+/// When the consumer stops by itself: after `-q` messages (counting no more than that),
+/// once the messages the producer sent have all arrived (`all`), or once every queue with
+/// a backlog has been read to its end (`--drain`). `u64::MAX` means no such condition.
 #[derive(Debug)]
-pub struct Target(AtomicU64);
+pub struct Target {
+    limit: AtomicU64,
+    expected: AtomicU64,
+    queues_left: AtomicUsize,
+}
 
 impl Target {
-    pub fn new(n: Option<u64>) -> Self {
-        Target(AtomicU64::new(n.unwrap_or(u64::MAX)))
+    /// Stops after `limit` messages, if given.
+    pub fn new(limit: Option<u64>) -> Self {
+        Target {
+            limit: AtomicU64::new(limit.unwrap_or(u64::MAX)),
+            expected: AtomicU64::new(u64::MAX),
+            queues_left: AtomicUsize::new(usize::MAX),
+        }
     }
 
-    /// Sets the target and stops at once if it is already reached.
-    pub fn set(&self, n: u64, side: &Side, stop: &Stop) {
-        self.0.store(n, Ordering::SeqCst);
+    /// Also stops once `queues` queues are drained; at once if there are none.
+    pub fn drain(&self, queues: usize, stop: &Stop) {
+        self.queues_left.store(queues, Ordering::SeqCst);
+        if queues == 0 {
+            stop.stop();
+        }
+    }
+
+    /// Also stops once `n` messages have arrived (at once if they have).
+    pub fn expect(&self, n: u64, side: &Side, stop: &Stop) {
+        self.expected.store(n, Ordering::SeqCst);
         self.check(side, stop);
     }
 
+    /// Counts `n` arrived messages, no more than the limit allows; returns how many counted.
+    fn count(&self, n: u64, side: &Side) -> u64 {
+        let limit = self.limit.load(Ordering::SeqCst);
+        let mut counted = 0;
+        let _ = side
+            .ok
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |ok| {
+                counted = limit.saturating_sub(ok).min(n);
+                Some(ok + counted)
+            });
+        counted
+    }
+
     fn check(&self, side: &Side, stop: &Stop) {
-        if side.ok.load(Ordering::SeqCst) >= self.0.load(Ordering::SeqCst) {
+        let until = self
+            .limit
+            .load(Ordering::SeqCst)
+            .min(self.expected.load(Ordering::SeqCst));
+        if side.ok.load(Ordering::SeqCst) >= until {
+            stop.stop();
+        }
+    }
+
+    fn queue_drained(&self, stop: &Stop) {
+        if self.queues_left.fetch_sub(1, Ordering::SeqCst) == 1 {
             stop.stop();
         }
     }
@@ -161,6 +213,9 @@ async fn pull_queue(
     let wait = plan.suspend + plan.timeout;
     // The next offset to count: a message below it was counted already.
     let mut offset = q.offset.max(0);
+    let mut draining = q.has_backlog();
+    // End-to-end latencies of one pull's messages (reused: no allocation per message).
+    let mut samples: Vec<u64> = Vec::with_capacity(usize::try_from(plan.batch).unwrap_or(32));
     while !stop.is_stopped() {
         header.queue_offset = offset;
         header.commit_offset = offset;
@@ -201,7 +256,7 @@ async fn pull_queue(
                     continue;
                 };
                 let arrived = now_us();
-                let mut got = 0u64;
+                samples.clear();
                 for m in decode_records(resp.body.to_bytes()) {
                     let m = match m {
                         Ok(m) => m,
@@ -219,18 +274,28 @@ async fn pull_queue(
                     let born_us = u64::try_from(m.born_timestamp)
                         .unwrap_or(0)
                         .saturating_mul(1000);
-                    side.latency.record(arrived.saturating_sub(born_us));
-                    got += 1;
+                    samples.push(arrived.saturating_sub(born_us));
                 }
-                side.ok.fetch_add(got, Ordering::SeqCst);
+                let counted = target.count(samples.len() as u64, side);
+                for &e2e in samples.iter().take(usize::try_from(counted).unwrap_or(0)) {
+                    side.latency.record(e2e);
+                }
                 target.check(side, stop);
                 offset = offset.max(next);
+                if draining && q.end.is_some_and(|e| offset >= e) {
+                    draining = false;
+                    target.queue_drained(stop);
+                }
             }
             response::PULL_NOT_FOUND
             | response::PULL_RETRY_IMMEDIATELY
             | response::PULL_OFFSET_MOVED => {
                 if let Ok(next) = next {
                     offset = next.max(0);
+                }
+                if draining && q.end.is_some_and(|e| offset >= e) {
+                    draining = false;
+                    target.queue_drained(stop);
                 }
             }
             // A topic the broker creates on the first send (`all` with auto-creation).
@@ -278,13 +343,35 @@ mod tests {
         let side = Side::default();
         let stop = Stop::new();
         let t = Target::new(None);
-        side.ok.store(5, Ordering::SeqCst);
+        assert_eq!(t.count(5, &side), 5);
         t.check(&side, &stop);
         assert!(!stop.is_stopped());
-        t.set(6, &side, &stop);
+        t.expect(6, &side, &stop);
         assert!(!stop.is_stopped());
-        side.ok.store(6, Ordering::SeqCst);
+        assert_eq!(t.count(3, &side), 3, "expected counts are not a cap");
         t.check(&side, &stop);
         assert!(stop.is_stopped());
+
+        let side = Side::default();
+        let stop = Stop::new();
+        let t = Target::new(Some(10));
+        assert_eq!(t.count(8, &side), 8);
+        t.check(&side, &stop);
+        assert!(!stop.is_stopped());
+        assert_eq!(t.count(8, &side), 2, "-q is a cap");
+        assert_eq!(side.ok.load(Ordering::SeqCst), 10);
+        t.check(&side, &stop);
+        assert!(stop.is_stopped());
+
+        let stop = Stop::new();
+        let t = Target::new(None);
+        t.drain(2, &stop);
+        t.queue_drained(&stop);
+        assert!(!stop.is_stopped());
+        t.queue_drained(&stop);
+        assert!(stop.is_stopped());
+        let stop = Stop::new();
+        Target::new(None).drain(0, &stop);
+        assert!(stop.is_stopped(), "nothing to drain");
     }
 }

@@ -358,6 +358,7 @@ async fn queue_starts(
     addr_of: impl Fn(&str) -> Option<String>,
     from: StartFrom,
     topic_exists: bool,
+    drain: bool,
 ) -> std::result::Result<Vec<QueueStart>, Failure> {
     let mut out = Vec::with_capacity(queues.len());
     for mq in queues {
@@ -370,18 +371,21 @@ async fn queue_starts(
                 1,
             )
         })?;
-        let offset = if !topic_exists {
-            0
+        let (offset, end) = if !topic_exists {
+            (0, drain.then_some(0))
         } else {
-            match from {
+            let max = admin.max_offset(&addr, mq).await?;
+            let offset = match from {
                 StartFrom::First => admin.min_offset(&addr, mq).await?,
-                StartFrom::Last => admin.max_offset(&addr, mq).await?,
-            }
+                StartFrom::Last => max,
+            };
+            (offset, drain.then_some(max))
         };
         out.push(QueueStart {
             mq: mq.clone(),
             addr,
             offset,
+            end,
         });
     }
     Ok(out)
@@ -415,7 +419,7 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
                 .find(|(n, _)| n == name)
                 .map(|(_, a)| a.clone())
         };
-        queue_starts(&admin, &queues, addr_of, consume.from, true).await
+        queue_starts(&admin, &queues, addr_of, consume.from, true, consume.drain).await
     }
     .await;
     admin.shutdown().await;
@@ -427,6 +431,10 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
         ));
     }
     let n_queues = starts.len();
+    let backlog: i64 = starts
+        .iter()
+        .map(|q| q.end.unwrap_or(0).saturating_sub(q.offset).max(0))
+        .sum();
 
     let stop = Stop::new();
     let interrupted = on_ctrl_c(&stop);
@@ -435,6 +443,9 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
     }
     let side = Arc::new(Side::default());
     let target = Arc::new(Target::new(common.quantity));
+    if consume.drain {
+        target.drain(starts.iter().filter(|q| q.has_backlog()).count(), &stop);
+    }
     let report_done = Stop::new();
     let reporter = spawn_reporter(vec![View::new(side.clone(), "recv")], &report_done);
     let client = pull_client();
@@ -457,6 +468,9 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
     };
     let lat = view.finish();
     let mut extra = consumer_extra(common, consume, n_queues);
+    if consume.drain {
+        extra.set("backlog", backlog);
+    }
     extra.set("interrupted", interrupted.load(Ordering::SeqCst));
     output::print_summary(&output::consumer_summary(&side, lat, ran, extra));
     Ok(())
@@ -470,10 +484,11 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
         drain_timeout,
     } = cmd;
     send.check().map_err(|m| Failure(m, 2))?;
-    if consume.from == StartFrom::First {
+    if consume.from == StartFrom::First || consume.drain {
         return Err(Failure(
             "all: the consumer starts at the end of each queue so that counts can match; \
-             drop --from first (use `mqbench consumer --from first` for a backlog)"
+             drop --from first and --drain (use `mqbench consumer --from first --drain` for a \
+             backlog)"
                 .into(),
             2,
         ));
@@ -522,7 +537,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
             .find(|(n, _)| n == name)
             .map(|(_, a)| a.clone())
     };
-    let starts = queue_starts(&admin, &queues, addr_of, StartFrom::Last, exists).await;
+    let starts = queue_starts(&admin, &queues, addr_of, StartFrom::Last, exists, false).await;
     admin.shutdown().await;
     let starts = match starts {
         Ok(s) => s,
@@ -581,7 +596,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
     let oneway = send.mode() == args::SendMode::Oneway;
     if !interrupted.load(Ordering::SeqCst) {
         // Oneway sends are not acknowledged: count on what arrives within the timeout.
-        target.set(if oneway { u64::MAX } else { sent }, &recv_side, &recv_stop);
+        target.expect(if oneway { u64::MAX } else { sent }, &recv_side, &recv_stop);
         recv_stop.after(Duration::from_secs_f64(*drain_timeout));
     }
     let recv_for = consuming.await.unwrap_or_default();
