@@ -43,7 +43,7 @@ impl View {
         let l = self.interval.summary_ms();
         let what = if self.label == "send" { "" } else { "e2e " };
         format!(
-            "{} {:>9.0} msg/s  {what}avg {} p99 {} max {} ms  total {}  failed {}",
+            "{} {:>7.0} msg/s {what}avg {} p99 {} max {} ms, total {} failed {}",
             self.label,
             tps,
             ms(l.avg),
@@ -124,7 +124,11 @@ impl Reporter {
                 self.drawn = false;
             }
             print_errors(&errors);
-            let _ = write!(out, "\r\x1b[2K{line}");
+            // One line, cut to the terminal's width so that it never wraps.
+            let width = terminal_size::terminal_size_of(std::io::stdout())
+                .map_or(80, |(w, _)| usize::from(w.0));
+            let cut = fit(&line, width.saturating_sub(1).max(10));
+            let _ = write!(out, "\r\x1b[2K{cut}");
             self.drawn = true;
         } else {
             print_errors(&errors);
@@ -147,6 +151,14 @@ impl Reporter {
             .filter_map(|v| Some((v.label, v.new_error()?)))
             .collect();
         print_errors(&errors);
+    }
+}
+
+/// `line` cut to at most `width` characters.
+fn fit(line: &str, width: usize) -> &str {
+    match line.char_indices().nth(width) {
+        Some((i, _)) => line.get(..i).unwrap_or(line),
+        None => line,
     }
 }
 
@@ -322,6 +334,8 @@ mod tests {
         side.fail(1, &"boom");
         assert_eq!(v.new_error().as_deref(), Some("boom"));
         assert_eq!(v.new_error(), None);
+        assert_eq!(fit("abcdef", 4), "abcd");
+        assert_eq!(fit("abc", 4), "abc");
         assert_eq!(ms(123.4), "123");
         assert_eq!(ms(12.34), "12.3");
     }
