@@ -251,6 +251,16 @@ async fn producer_then_consumer_drains_the_backlog() {
     assert_eq!(u(&s, "failed"), 0, "{s}");
     assert_eq!(s["group"], "bench_g");
     assert!(s["e2e_p99_ms"].as_f64().is_some(), "{s}");
+    // The group's offsets are committed up to where the run ended.
+    let admin = c.admin();
+    let progress = admin
+        .consumer_progress("bench_g", Some("BenchBacklog"), false)
+        .await
+        .unwrap();
+    admin.shutdown().await;
+    assert_eq!(progress.diff_total, 0, "{progress:?}");
+    let committed: i64 = progress.queues.iter().map(|q| q.consumer_offset).sum();
+    assert_eq!(committed, 3000);
     // -q stops after that many.
     let run = mqbench(&[
         "consumer",

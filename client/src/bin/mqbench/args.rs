@@ -153,7 +153,7 @@ pub struct SendOpts {
     #[arg(short = 'l', long = "tags", visible_alias = "tagCount", default_value_t = 0,
           value_parser = clap::value_parser!(u64).range(0..=100_000))]
     pub tags: u64,
-    /// Give every message a key (`<sender>-<seq>`), which the broker indexes.
+    /// Give every message a key (`mqbench-<sender>-<seq>`), which the broker indexes.
     #[arg(short = 'k', long = "keys", visible_alias = "keyEnable", num_args = 0..=1,
           default_value_t = false, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]

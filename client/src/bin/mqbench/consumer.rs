@@ -13,7 +13,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cometmq_client::MessageQueue;
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
+use cometmq_remoting::header::{
+    PullMessageRequestHeader, PullMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
+};
 use cometmq_remoting::message::decode_records;
 use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
@@ -314,6 +316,20 @@ async fn pull_queue(
                 pause(stop, Duration::from_secs(1)).await;
             }
         }
+    }
+    // The last pull's messages are committed by no later pull: commit them now, so that
+    // `mqadmin consumerProgress` shows where the run ended.
+    if offset > q.offset.max(0) {
+        let h = UpdateConsumerOffsetRequestHeader {
+            consumer_group: plan.group.clone(),
+            topic: q.mq.topic.clone(),
+            queue_id: q.mq.queue_id,
+            commit_offset: offset,
+        };
+        let req = RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h);
+        let _ = client
+            .invoke(&q.addr, req, plan.timeout.min(Duration::from_secs(1)))
+            .await;
     }
 }
 
