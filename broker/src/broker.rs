@@ -31,6 +31,7 @@ impl Broker {
     /// Opens the store, binds `listenPort` (0 picks a free port) and the fast port
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
+        crate::replication::check_role(&mut config)?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {
@@ -63,7 +64,8 @@ impl Broker {
         drop(listener);
         config.listen_port = port;
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
-        let router = Arc::new(processor::router(&state));
+        crate::replication::start(&state).await?;
+        let router = crate::replication::gate(&state, processor::router(&state));
         let server = RemotingServer::bind(
             SocketAddr::new(bind_ip, port),
             transport.clone(),
@@ -91,7 +93,8 @@ impl Broker {
         };
         let client = Arc::new(RemotingClient::new(TransportConfig::default()));
         let stop = CancellationToken::new();
-        crate::register::register_all(&state, &client).await;
+        let master = crate::register::register_all(&state, &client).await;
+        crate::replication::on_registered(&state, &master);
         let tasks = vec![
             tokio::spawn(crate::register::run(
                 state.clone(),
@@ -100,6 +103,11 @@ impl Broker {
             )),
             tokio::spawn(persist_offsets(state.clone(), stop.clone())),
             tokio::spawn(expire_channels(state.clone(), stop.clone())),
+            tokio::spawn(crate::slave_sync::run(
+                state.clone(),
+                client.clone(),
+                stop.clone(),
+            )),
         ];
         tracing::info!(
             broker = %state.broker_addr,
@@ -141,6 +149,7 @@ impl Broker {
             let _ = t.await;
         }
         self.client.shutdown().await;
+        crate::replication::shutdown(&self.state).await;
         let state = self.state.clone();
         let saved = tokio::task::spawn_blocking(move || {
             for (what, r) in [

@@ -5,6 +5,8 @@
 //!   [`clients`], [`locks`]: the broker's tables, each with one owner.
 //! - [`processor`]: request handlers by area, and the router.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
+//! - [`replication`], [`slave_sync`]: master/slave roles over the store's HA stream, and a
+//!   slave's metadata sync.
 
 pub mod broker;
 pub mod clients;
@@ -16,7 +18,9 @@ pub mod offsets;
 pub mod persist;
 pub mod processor;
 pub mod register;
+pub mod replication;
 pub mod runtime;
+pub mod slave_sync;
 pub mod state;
 pub mod topic_names;
 pub mod topics;

@@ -3,6 +3,7 @@
 //! in one place ([`BrokerError::into_response`]).
 
 mod client;
+mod metadata;
 mod offset;
 mod pull;
 mod send;
@@ -125,10 +126,35 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         &[code::GET_EARLIEST_MSG_STORETIME],
         offset::earliest_time,
     );
-    add(
+    let r = add(
         r,
         state,
         &[code::SEARCH_OFFSET_BY_TIMESTAMP],
         offset::search_by_time,
+    );
+    // A slave's metadata sync (replication).
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_TOPIC_CONFIG],
+        metadata::all_topic_config,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_CONSUMER_OFFSET],
+        metadata::all_consumer_offset,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_DELAY_OFFSET],
+        metadata::all_delay_offset,
+    );
+    add(
+        r,
+        state,
+        &[code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG],
+        metadata::all_subscription_group,
     )
 }
