@@ -402,6 +402,9 @@ fn commit_log(store: &Path) -> BTreeMap<String, Vec<u8>> {
 // ---------------------------------------------------------------------------------------
 // Tests
 
+/// An acknowledged send: queue id, queue offset, body, CommitLog offset.
+type Acked = (i32, i64, String, i64);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_the_slave_and_back()
 {
@@ -433,7 +436,7 @@ async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_
     assert_eq!(routes.get(&1), Some(&slave.addr()));
 
     // A continuous producer: 8 senders; remember every acknowledged message.
-    let acked: Arc<std::sync::Mutex<Vec<(i32, i64, String, i64)>>> = Arc::default();
+    let acked: Arc<std::sync::Mutex<Vec<Acked>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut senders = Vec::new();
     for s in 0..8 {
@@ -884,9 +887,7 @@ async fn load(addr: &str, senders: usize, secs: u64) -> (f64, Duration, Duration
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let r = send(&c, &addr, "Bench", (n % 8) as i32, &body)
-                    .await
-                    .unwrap();
+                let r = send(&c, &addr, "Bench", n % 8, &body).await.unwrap();
                 assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
                 lat.push(t.elapsed());
                 n += 1;

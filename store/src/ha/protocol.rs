@@ -52,11 +52,7 @@ pub(crate) fn encode_header(phys_offset: i64, body_len: usize) -> [u8; HEADER_LE
 /// Bodies are zero-copy splits of the buffer.
 pub(crate) fn take_frames(buf: &mut BytesMut) -> Result<Vec<Frame>, ProtocolError> {
     let mut frames = Vec::new();
-    loop {
-        let Some(head) = buf.get(..HEADER_LEN) else {
-            break;
-        };
-        let mut head = head;
+    while let Some(mut head) = buf.get(..HEADER_LEN) {
         let phys_offset = head.get_i64();
         let size = head.get_i32();
         if phys_offset < 0 {
