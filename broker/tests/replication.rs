@@ -887,7 +887,7 @@ async fn load(addr: &str, senders: usize, secs: u64) -> (f64, Duration, Duration
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 let t = Instant::now();
-                let r = send(&c, &addr, "Bench", n % 8, &body).await.unwrap();
+                let r = send(&c, &addr, "Bench", n % 4, &body).await.unwrap();
                 assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
                 lat.push(t.elapsed());
                 n += 1;
