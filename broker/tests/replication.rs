@@ -959,3 +959,36 @@ async fn replication_benchmark() {
         println!("{r}");
     }
 }
+
+#[test]
+fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
+    use cometmq_broker::config::{BrokerConfig, BrokerRole};
+    let conf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conf");
+    for (layout, master_role) in [
+        ("2m-2s-sync", BrokerRole::SyncMaster),
+        ("2m-2s-async", BrokerRole::AsyncMaster),
+    ] {
+        let mut ports = Vec::new();
+        for name in ["broker-a", "broker-a-s", "broker-b", "broker-b-s"] {
+            let path = conf.join(layout).join(format!("{name}.properties"));
+            let mut c = BrokerConfig::default();
+            let unknown = c.load_file(path.to_str().unwrap()).unwrap();
+            assert!(unknown.is_empty(), "{layout}/{name}: unknown keys {unknown:?}");
+            let slave = name.ends_with("-s");
+            assert_eq!(c.broker_name, name.trim_end_matches("-s"));
+            assert_eq!(c.broker_id, i64::from(slave));
+            let role = if slave {
+                BrokerRole::Slave
+            } else {
+                master_role
+            };
+            assert_eq!(c.broker_role, role, "{layout}/{name}");
+            ports.extend([c.listen_port, c.ha_port(), c.fast_port()]);
+        }
+        // All four run on one machine.
+        let n = ports.len();
+        ports.sort();
+        ports.dedup();
+        assert_eq!(ports.len(), n, "{layout}: ports collide");
+    }
+}
