@@ -54,7 +54,10 @@ pub async fn run(state: Arc<BrokerState>, client: Arc<RemotingClient>, stop: Can
         if cfg.broker_role == BrokerRole::Slave {
             if let Some(master) = state.ha.master_addr() {
                 if master != state.broker_addr {
-                    let report = sync_all(&state, &client, &master).await;
+                    let report = tokio::select! {
+                        _ = stop.cancelled() => return,
+                        r = sync_all(&state, &client, &master) => r,
+                    };
                     if report != SyncReport::default() {
                         tracing::info!(?report, %master, "metadata synced from the master");
                     }

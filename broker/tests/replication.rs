@@ -973,7 +973,10 @@ fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
             let path = conf.join(layout).join(format!("{name}.properties"));
             let mut c = BrokerConfig::default();
             let unknown = c.load_file(path.to_str().unwrap()).unwrap();
-            assert!(unknown.is_empty(), "{layout}/{name}: unknown keys {unknown:?}");
+            assert!(
+                unknown.is_empty(),
+                "{layout}/{name}: unknown keys {unknown:?}"
+            );
             let slave = name.ends_with("-s");
             assert_eq!(c.broker_name, name.trim_end_matches("-s"));
             assert_eq!(c.broker_id, i64::from(slave));
@@ -991,4 +994,52 @@ fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
         ports.dedup();
         assert_eq!(ports.len(), n, "{layout}: ports collide");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runtime_info_shows_each_slave_its_acknowledged_offset_and_lag() {
+    use cometmq_broker::broker::Broker;
+    use cometmq_broker::config::BrokerRole;
+    use cometmq_broker::replication::ha_runtime_info;
+    let cluster = common::Cluster::start(|c| {
+        c.broker_role = BrokerRole::SyncMaster;
+        c.ha_send_heartbeat_interval = 200;
+    })
+    .await;
+    let slave_dir = tempfile::tempdir().unwrap();
+    let mut cfg = common::test_config(slave_dir.path(), &cluster.namesrv_addr);
+    cfg.broker_role = BrokerRole::Slave;
+    cfg.broker_id = 1;
+    cfg.ha_send_heartbeat_interval = 200;
+    let slave = Broker::start(cfg).await.unwrap();
+    let c = client();
+    send_until_replicated(&c, &cluster.broker_addr, "Info").await;
+    let master = cluster.broker.as_ref().unwrap();
+    let end = master.state.store.max_phys_offset();
+    let info: BTreeMap<String, String> = ha_runtime_info(&master.state).into_iter().collect();
+    assert_eq!(info["haConnectionCount"], "1");
+    assert_eq!(info["haSlave0AckOffset"], end.to_string());
+    assert_eq!(info["haSlave0FallBehindBytes"], "0");
+    assert_eq!(info["slaveFallBehindBytes"], "0");
+    assert_eq!(info["haPush2SlaveMaxOffset"], end.to_string());
+    assert!(info["haSlave0Addr"].starts_with("127.0.0.1:"));
+    let info: BTreeMap<String, String> = ha_runtime_info(&slave.state).into_iter().collect();
+    assert_eq!(info["haMasterConnected"], "true");
+    assert_eq!(info["masterAddr"], cluster.broker_addr);
+    assert_eq!(info["haSlaveReportedOffset"], end.to_string());
+    slave.shutdown().await;
+    // With the slave gone (a clean stop closes its connection) the master has none.
+    for _ in 0..200 {
+        if master.state.ha.master().unwrap().slaves().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let info: BTreeMap<String, String> = ha_runtime_info(&master.state).into_iter().collect();
+    assert_eq!(info["haConnectionCount"], "0");
+    let r = send(&c, &cluster.broker_addr, "Info", 0, b"alone")
+        .await
+        .unwrap();
+    assert_eq!(r.code, response::SLAVE_NOT_AVAILABLE);
+    cluster.stop().await;
 }

@@ -87,7 +87,7 @@ impl HaSlave {
         self.master.send_if_modified(|cur| {
             let changed = cur.as_deref() != Some(addr);
             if changed {
-                info!(master = addr, "HA: master address set");
+                info!(master = %addr, "HA: master address set");
                 *cur = Some(addr.to_owned());
             }
             changed
