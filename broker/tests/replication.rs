@@ -582,6 +582,19 @@ async fn a_slave_killed_during_load_catches_up_and_its_commit_log_equals_the_mas
     master.start().await;
     slave.start().await;
     let c = Arc::new(client());
+    // Once the slave holds the first message it copies from the start of the log (a slave
+    // that connects later starts at the master's last file).
+    let r = send(&c, &master.addr(), "Load", 0, b"first").await.unwrap();
+    assert_eq!(r.code, response::SUCCESS);
+    let mut copied = -1;
+    for _ in 0..600 {
+        copied = max_offset(&c, &slave.addr(), "Load", 0).await;
+        if copied == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(copied, 1, "{}", slave.log_tail());
     let sent = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let mut senders = Vec::new();
