@@ -66,12 +66,20 @@ impl Broker {
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
         crate::replication::start(&state).await?;
         let router = crate::replication::gate(&state, processor::router(&state));
-        let server = RemotingServer::bind(
+        let server = match RemotingServer::bind(
             SocketAddr::new(bind_ip, port),
             transport.clone(),
             router.clone(),
         )
-        .await?;
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                // The HA service holds the store open: stop it so the store closes.
+                crate::replication::shutdown(&state).await;
+                return Err(e.into());
+            }
+        };
         let fast_server = match port
             .checked_sub(2)
             .filter(|p| *p > 0 && config.listen_port > 2)
