@@ -3,6 +3,9 @@
 //! GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201). Each answers with the content of the matching
 //! config file (`topics.json`, `consumerOffset.json`, `delayOffset.json`,
 //! `subscriptionGroup.json`) in fastjson's form.
+//!
+//! Minimal versions written for replication; the admin processors may supersede them
+//! (same codes, same bodies).
 
 use std::path::PathBuf;
 use std::sync::Arc;
