@@ -37,7 +37,7 @@ pub struct HaSlaveStatus {
     pub master_addr: Option<String>,
     /// Whether a connection to it is open.
     pub connected: bool,
-    /// The offset last reported to the master.
+    /// The offset last reported (or being reported) to the master.
     pub reported_offset: i64,
 }
 
@@ -201,10 +201,10 @@ async fn session(
     let _ = stream.set_nodelay(true);
     let (mut rd, mut wr) = stream.into_split();
     let mut reported = store.max_phys_offset();
+    status.reported.store(reported, Ordering::Release);
     if let Err(e) = wr.write_all(&encode_report(reported)).await {
         return e.into();
     }
-    status.reported.store(reported, Ordering::Release);
     let mut last_report = Instant::now();
     let mut last_read = Instant::now();
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
@@ -225,10 +225,10 @@ async fn session(
             _ = tokio::time::sleep_until(silent_at) => return End::Silent,
             _ = tokio::time::sleep_until(report_at) => {
                 reported = store.max_phys_offset();
+                status.reported.store(reported, Ordering::Release);
                 if let Err(e) = wr.write_all(&encode_report(reported)).await {
                     return e.into();
                 }
-                status.reported.store(reported, Ordering::Release);
                 last_report = Instant::now();
             }
             r = rd.read_buf(&mut buf) => {
@@ -250,10 +250,10 @@ async fn session(
                 };
                 if end != reported {
                     reported = end;
+                    status.reported.store(reported, Ordering::Release);
                     if let Err(e) = wr.write_all(&encode_report(reported)).await {
                         return e.into();
                     }
-                    status.reported.store(reported, Ordering::Release);
                     last_report = Instant::now();
                 }
             }
