@@ -112,13 +112,15 @@ async fn slave_copies_the_log_byte_for_byte_and_catches_up_after_a_restart() {
     same_bytes(&master, &slave);
     assert_eq!(slave.min_phys_offset(), 0);
     assert!(master.max_phys_offset() > 3 * FILE as i64);
-    // The slave dispatched its copy: the same queue contents.
-    let mut rx = slave.subscribe_dispatched();
-    let target = slave.max_phys_offset();
-    tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|v| *v >= target))
-        .await
-        .unwrap()
-        .unwrap();
+    // Once both have dispatched everything: the same queue contents.
+    for store in [&master, &slave] {
+        let mut rx = store.subscribe_dispatched();
+        let target = store.max_phys_offset();
+        tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|v| *v >= target))
+            .await
+            .unwrap()
+            .unwrap();
+    }
     for q in 0..3 {
         assert_eq!(slave.max_offset("T", q), master.max_offset("T", q));
         let a = master.get_messages(None, "T", q, 5, 4, &AcceptAll);
