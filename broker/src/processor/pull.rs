@@ -166,7 +166,12 @@ pub async fn pull_message(
         group.broker_id,
         group.which_broker_when_consume_slowly,
     );
-    Ok(respond(&state, result, h.queue_offset, suggest))
+    let resp = respond(&state, result, h.queue_offset, suggest);
+    Ok(crate::replication::adjust_pull_on_slave(
+        &cfg,
+        resp,
+        h.queue_offset,
+    ))
 }
 
 /// The subscription to filter with: the request's own (SUBSCRIPTION flag), else the one
