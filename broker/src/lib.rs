@@ -8,6 +8,8 @@
 //! - [`schedule`], [`transaction`], [`redirect`]: delay levels and transactional
 //!   (half) messages.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
+//! - [`replication`], [`slave_sync`]: master/slave roles over the store's HA stream, and a
+//!   slave's metadata sync.
 
 pub mod broker;
 pub mod clients;
@@ -20,8 +22,10 @@ pub mod persist;
 pub mod processor;
 pub mod redirect;
 pub mod register;
+pub mod replication;
 pub mod runtime;
 pub mod schedule;
+pub mod slave_sync;
 pub mod state;
 pub mod stats;
 pub mod topic_names;

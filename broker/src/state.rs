@@ -36,7 +36,7 @@ pub struct BrokerState {
     config: RwLock<Arc<BrokerConfig>>,
     config_version: Mutex<DataVersion>,
     /// The message store.
-    pub store: MessageStore,
+    pub store: Arc<MessageStore>,
     /// Topic configs.
     pub topics: Arc<TopicTable>,
     /// Consumer group configs.
@@ -65,6 +65,8 @@ pub struct BrokerState {
     pub boot_timestamp: i64,
     /// Signalled when the topic table changes, so the registrar re-registers at once.
     pub topics_changed: Notify,
+    /// Master/slave replication (HA service, master address).
+    pub ha: crate::replication::Replication,
 }
 
 /// The current time in ms since the epoch.
@@ -81,7 +83,7 @@ impl BrokerState {
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
         let schedule = crate::schedule::ScheduleService::load(&config)?;
-        let store = MessageStore::open(store_config(&config, store_host))?;
+        let store = Arc::new(MessageStore::open(store_config(&config, store_host))?);
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
         let offsets = OffsetTable::load(&config)?;
@@ -101,6 +103,7 @@ impl BrokerState {
             started: Instant::now(),
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
+            ha: crate::replication::Replication::default(),
             config: RwLock::new(Arc::new(config)),
             config_version: Mutex::new(DataVersion::new(now_ms())),
         }))

@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +17,7 @@ use cometmq_remoting::message::{
     create_uniq_key, decode_records, parse_offset_msg_id, sysflag, MessageExt, Properties,
 };
 use cometmq_remoting::RemotingCommand;
+use common::process::{free_port, BrokerProcess};
 use common::txn::{Producer, COMMIT, ROLLBACK, UNKNOWN};
 use common::{eventually, messages, now_ms, Cluster, T};
 
@@ -266,58 +265,6 @@ async fn undecided_messages_are_moved_aside_after_the_maximum_checks() {
 }
 
 // ---- kill -9 of a broker process ----
-
-/// A broker child process, killed when dropped.
-struct BrokerProcess(Child);
-
-impl Drop for BrokerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl BrokerProcess {
-    /// Starts `mqbroker -c conf`, logging to `log`, and waits until it accepts connections.
-    async fn start(conf: &Path, log: &Path, addr: &str) -> BrokerProcess {
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
-            .arg("-c")
-            .arg(conf)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        let process = BrokerProcess(child);
-        eventually(BOUND, "the broker process to listen", || async {
-            tokio::net::TcpStream::connect(addr).await.ok().map(|_| ())
-        })
-        .await;
-        process
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    fn kill9(mut self) {
-        self.0.kill().unwrap();
-        self.0.wait().unwrap();
-    }
-}
-
-/// A free port above 1024 whose fast port (port − 2) is usable too.
-fn free_port() -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        if port > 1026 {
-            return port;
-        }
-    }
-}
 
 /// Sends a plain message with a delay level through `p`'s client.
 async fn send_delayed(p: &Producer, addr: &str, topic: &str, body: &str, level: i32) {

@@ -161,6 +161,9 @@ pub async fn runtime_info(
     for (k, v) in crate::transaction::runtime_info(&state) {
         put(&k, v);
     }
+    for (k, v) in crate::replication::ha_runtime_info(&state) {
+        put(&k, v);
+    }
     json_response(&KvTable { table: t })
 }
 

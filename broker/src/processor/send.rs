@@ -95,7 +95,7 @@ pub async fn send_message(
         batch: false,
         wait_flush: props.get(property::WAIT) != Some("false"),
     };
-    let result = state.store.put(buf, opts).await;
+    let result = crate::replication::put(&state, buf, opts).await;
     let uniq = props.get(property::UNIQ_KEY).map(str::to_string);
     send_response(&state, &cfg, result, target.queue_id, &[], uniq)
 }
@@ -163,16 +163,11 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     if record_starts.is_empty() {
         return Err(BrokerError::MessageIllegal("the batch is empty".into()));
     }
-    let result = state
-        .store
-        .put(
-            buf,
-            PutOptions {
-                batch: true,
-                wait_flush: wait,
-            },
-        )
-        .await;
+    let opts = PutOptions {
+        batch: true,
+        wait_flush: wait,
+    };
+    let result = crate::replication::put(&state, buf, opts).await;
     send_response(&state, &cfg, result, target.queue_id, &record_starts, None)
 }
 
@@ -401,6 +396,8 @@ fn send_response(
     let code = match result.status {
         PutStatus::PutOk => response::SUCCESS,
         PutStatus::FlushDiskTimeout => response::FLUSH_DISK_TIMEOUT,
+        PutStatus::FlushSlaveTimeout => response::FLUSH_SLAVE_TIMEOUT,
+        PutStatus::SlaveNotAvailable => response::SLAVE_NOT_AVAILABLE,
         other => return Err(put_error(state, other)),
     };
     let Some(appended) = result.appended else {
@@ -449,6 +446,9 @@ fn put_error(state: &BrokerState, status: PutStatus) -> BrokerError {
         PutStatus::CreateMappedFileFailed => {
             BrokerError::System("create mapped file failed, server is busy or broken.".into())
         }
-        PutStatus::PutOk | PutStatus::FlushDiskTimeout => BrokerError::System("unexpected store status".into()),
+        PutStatus::PutOk
+        | PutStatus::FlushDiskTimeout
+        | PutStatus::FlushSlaveTimeout
+        | PutStatus::SlaveNotAvailable => BrokerError::System("unexpected store status".into()),
     }
 }

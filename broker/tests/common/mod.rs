@@ -3,6 +3,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod process;
+
 pub mod txn;
 
 use std::time::Duration;
@@ -301,4 +303,20 @@ where
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     cometmq_broker::state::now_ms()
+}
+
+impl Cluster {
+    /// A handle on a broker that runs elsewhere (a child process): the request helpers
+    /// work, nothing is started or stopped.
+    pub async fn attach(broker_addr: &str) -> Cluster {
+        Cluster {
+            namesrv: None,
+            broker: None,
+            namesrv_addr: String::new(),
+            broker_addr: broker_addr.to_string(),
+            store_dir: tempfile::tempdir().unwrap(),
+            kv_dir: tempfile::tempdir().unwrap(),
+            client: RemotingClient::new(TransportConfig::default()),
+        }
+    }
 }
