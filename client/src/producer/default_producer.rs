@@ -149,14 +149,30 @@ impl Producer {
         Ok(())
     }
 
-    /// Unregisters from the brokers and stops the client instance.
+    /// Starts a producer sharing its client instance with others (the consumers' inner
+    /// producer): registers the group unless another one already did; returns whether it
+    /// registered.
+    pub(crate) fn start_shared(&self) -> bool {
+        let member = Member(
+            Arc::downgrade(&self.inner),
+            self.inner.settings.group.clone(),
+        );
+        let registered = self.inner.instance.register_producer(Arc::new(member)).is_ok();
+        self.inner.started.store(true, Ordering::SeqCst);
+        registered
+    }
+
+    /// Unregisters from the brokers and stops the client instance, unless other producers
+    /// or consumers still use it.
     pub async fn shutdown(&self) {
         if !self.inner.started.swap(false, Ordering::SeqCst) {
             return;
         }
         let group = self.inner.settings.group.clone();
         self.inner.instance.unregister_producer(&group).await;
-        self.inner.instance.shutdown().await;
+        if !self.inner.instance.has_members() {
+            self.inner.instance.shutdown().await;
+        }
     }
 
     pub(super) fn check_started(&self) -> Result<()> {

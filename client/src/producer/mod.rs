@@ -9,7 +9,7 @@ mod selector;
 mod send;
 mod send_result;
 
-pub use builder::{ProducerBuilder, ProducerSettings, DEFAULT_TOPIC};
+pub use builder::{ProducerBuilder, ProducerSettings, CLIENT_INNER_PRODUCER_GROUP, DEFAULT_TOPIC};
 pub use default_producer::Producer;
 pub use fault::{FaultItem, LatencyFaultTolerance, LatencyTable};
 pub use publish_info::TopicPublishInfo;
