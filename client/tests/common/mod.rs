@@ -1,0 +1,106 @@
+//! Whole-system fixtures for client tests: a real CometMQ NameServer and broker on
+//! 127.0.0.1 with ephemeral ports and temp directories, and client settings that make
+//! tests quick (short route refresh and rebalance periods).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use cometmq_broker::broker::Broker;
+use cometmq_broker::config::BrokerConfig;
+use cometmq_client::instance::ClientConfig;
+use cometmq_client::producer::Producer;
+use cometmq_namesrv::{NameServer, NamesrvConfig};
+
+/// A NameServer and one broker.
+pub struct System {
+    pub namesrv: NameServer,
+    pub broker: Broker,
+    pub namesrv_addr: String,
+    pub broker_addr: String,
+    pub dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl System {
+    pub async fn start() -> System {
+        let kv = tempfile::tempdir().unwrap();
+        let namesrv = NameServer::start(NamesrvConfig {
+            listen_port: 0,
+            bind_address: "127.0.0.1".into(),
+            kv_config_path: kv.path().join("kv.json"),
+            config_store_path: kv.path().join("namesrv.properties"),
+            ..NamesrvConfig::default()
+        })
+        .await
+        .unwrap();
+        let namesrv_addr = namesrv.local_addr().to_string();
+        let store = tempfile::tempdir().unwrap();
+        let broker = Broker::start(BrokerConfig {
+            broker_ip1: "127.0.0.1".into(),
+            listen_port: 0,
+            namesrv_addr: namesrv_addr.clone(),
+            store_path_root_dir: store.path().display().to_string(),
+            maped_file_size_commit_log: 16 * 1024 * 1024,
+            maped_file_size_consume_queue: 60 * 1000,
+            max_hash_slot_num: 1000,
+            max_index_num: 4000,
+            ..BrokerConfig::default()
+        })
+        .await
+        .unwrap();
+        let broker_addr = broker.broker_addr().to_string();
+        System {
+            namesrv,
+            broker,
+            namesrv_addr,
+            broker_addr,
+            dirs: (kv, store),
+        }
+    }
+
+    /// Client settings for this system: fast route refresh, and a named instance.
+    pub fn client_config(&self, instance: &str) -> ClientConfig {
+        ClientConfig {
+            client_ip: "127.0.0.1".into(),
+            instance_name: instance.into(),
+            poll_name_server_interval: Duration::from_millis(500),
+            persist_consumer_offset_interval: Duration::from_secs(1),
+            offsets_root: self.dirs.0.path().join("offsets"),
+            ..ClientConfig::new(self.namesrv_addr.clone())
+        }
+    }
+
+    /// A started producer of `group`.
+    pub fn producer(&self, group: &str) -> Producer {
+        let p = Producer::builder(group)
+            .client_config(self.client_config(group))
+            .send_timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        p.start().unwrap();
+        p
+    }
+
+    pub async fn stop(self) {
+        self.broker.shutdown().await;
+        self.namesrv.shutdown().await;
+    }
+}
+
+/// Polls `check` every 50 ms until it holds, for at most `limit`; returns whether it held.
+pub async fn wait_until<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let end = tokio::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
