@@ -9,7 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, MessageModel, PushConsumer};
+use cometmq_client::consumer::{
+    ConsumeFromWhere, ConsumeResult, MessageModel, OrderlyResult, PushConsumer,
+};
+use cometmq_client::producer::SelectByHash;
 use cometmq_client::Message;
 use common::{wait_until, System};
 
@@ -95,6 +98,306 @@ async fn filters_by_tag_and_redelivers_failures() {
         .iter()
         .any(|s| s.topic == "%RETRY%SysConsG1"));
     consumer.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasting_delivers_everything_to_every_consumer() {
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsPG2");
+    let mut wanted = HashSet::new();
+    for i in 0..100 {
+        let r = producer
+            .send(Message::new("BroadcastTopic", format!("b{i}")))
+            .await
+            .unwrap();
+        wanted.insert(r.msg_id);
+    }
+    let mut consumers = Vec::new();
+    let mut seen = Vec::new();
+    for name in ["b1", "b2", "b3"] {
+        let s: Seen = Arc::default();
+        let s2 = s.clone();
+        let c = PushConsumer::builder("SysConsG2")
+            .client_config(sys.client_config(name))
+            .subscribe("BroadcastTopic", "*")
+            .message_model(MessageModel::Broadcasting)
+            .consume_from(ConsumeFromWhere::FirstOffset)
+            .listener(move |msgs| {
+                record(&s2, msgs);
+                ConsumeResult::Success
+            })
+            .build()
+            .unwrap();
+        c.start().await.unwrap();
+        consumers.push(c);
+        seen.push(s);
+    }
+    for (i, s) in seen.iter().enumerate() {
+        let done = wait_until(LIMIT, || {
+            let ok = s.lock().unwrap().len() >= wanted.len();
+            async move { ok }
+        })
+        .await;
+        let got: HashSet<String> = s.lock().unwrap().keys().cloned().collect();
+        assert!(done, "consumer {i} got {} of {}", got.len(), wanted.len());
+        assert_eq!(got, wanted, "consumer {i}");
+    }
+    // Every consumer took every queue, and keeps its offsets in its own local file.
+    let queues = consumers[0].assigned_queues();
+    assert_eq!(queues.len(), 8);
+    for c in &consumers {
+        assert_eq!(c.assigned_queues(), queues);
+    }
+    for c in &consumers {
+        c.shutdown().await;
+    }
+    let root = sys.dirs.0.path().join("offsets");
+    let files: Vec<_> = std::fs::read_dir(&root).unwrap().collect();
+    assert_eq!(files.len(), 3, "one offsets directory per client");
+    producer.shutdown().await;
+    sys.stop().await;
+}
+
+/// A consumer of the shared scenario groups that records every delivery.
+async fn member(
+    sys: &System,
+    group: &str,
+    topic: &str,
+    name: &str,
+    seen: &Seen,
+) -> PushConsumer {
+    let s = seen.clone();
+    let c = PushConsumer::builder(group)
+        .client_config(sys.client_config(name))
+        .subscribe(topic, "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .rebalance_interval(Duration::from_secs(1))
+        .listener(move |msgs| {
+            record(&s, msgs);
+            ConsumeResult::Success
+        })
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    c
+}
+
+/// Waits until the live consumers' assignments partition the `n` queues of `topic`, each
+/// taking some.
+async fn converged(consumers: &[&PushConsumer], topic: &str, n: usize) -> bool {
+    wait_until(LIMIT, || {
+        let sets: Vec<Vec<_>> = consumers
+            .iter()
+            .map(|c| {
+                let mut q = c.assigned_queues();
+                q.retain(|q| q.topic == topic);
+                q
+            })
+            .collect();
+        let all: HashSet<_> = sets.iter().flatten().cloned().collect();
+        let total: usize = sets.iter().map(Vec::len).sum();
+        let ok = all.len() == n && total == n && sets.iter().all(|s| !s.is_empty());
+        async move { ok }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_message_lost_while_consumers_join_and_leave() {
+    let sys = System::start().await;
+    let producer = Arc::new(sys.producer("SysConsPG3"));
+    let topic = "RebalanceTopic";
+    // Create the topic with 8 queues before anyone subscribes.
+    producer.send(Message::new(topic, "first")).await.unwrap();
+    let seen: Seen = Arc::default();
+    let group = "SysConsG3";
+    let total = 3000;
+    let sender = {
+        let p = producer.clone();
+        tokio::spawn(async move {
+            let mut ids = vec![];
+            for i in 0..total {
+                let r = p.send(Message::new(topic, format!("r{i}"))).await.unwrap();
+                ids.push(r.msg_id);
+                if i % 100 == 0 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            ids
+        })
+    };
+    // Consumers join and leave while messages flow.
+    let c1 = member(&sys, group, topic, "r1", &seen).await;
+    let progress = |n: usize| {
+        let seen = seen.clone();
+        async move {
+            wait_until(LIMIT, || {
+                let ok = seen.lock().unwrap().len() >= n;
+                async move { ok }
+            })
+            .await
+        }
+    };
+    assert!(progress(300).await);
+    let c2 = member(&sys, group, topic, "r2", &seen).await;
+    assert!(converged(&[&c1, &c2], topic, 8).await, "c1+c2 did not share the queues");
+    assert!(progress(800).await);
+    let c3 = member(&sys, group, topic, "r3", &seen).await;
+    assert!(converged(&[&c1, &c2, &c3], topic, 8).await, "c1..c3 did not share the queues");
+    assert!(progress(1300).await);
+    c1.shutdown().await;
+    assert!(converged(&[&c2, &c3], topic, 8).await, "c2+c3 did not take c1's queues");
+    assert!(progress(1800).await);
+    let c4 = member(&sys, group, topic, "r4", &seen).await;
+    c2.shutdown().await;
+    assert!(converged(&[&c3, &c4], topic, 8).await, "c3+c4 did not share the queues");
+    assert!(progress(2300).await);
+    c3.shutdown().await;
+
+    let mut ids = sender.await.unwrap();
+    ids.sort();
+    let done = wait_until(LIMIT, || {
+        let s = seen.lock().unwrap();
+        let ok = ids.iter().all(|id| s.contains_key(id));
+        async move { ok }
+    })
+    .await;
+    let s = seen.lock().unwrap().clone();
+    let missing: Vec<_> = ids.iter().filter(|id| !s.contains_key(*id)).collect();
+    assert!(done && missing.is_empty(), "{} messages lost", missing.len());
+    let deliveries: usize = s.values().map(Vec::len).sum();
+    println!(
+        "{} messages, {} deliveries ({} redelivered)",
+        ids.len(),
+        deliveries,
+        deliveries - s.len()
+    );
+    c4.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}
+
+/// One orderly delivery: (queue id, queue offset, consumer).
+type Log = Arc<Mutex<Vec<(i32, i64, &'static str)>>>;
+
+async fn orderly_member(sys: &System, name: &'static str, log: &Log) -> PushConsumer {
+    let log = log.clone();
+    let failed_once = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let c = PushConsumer::builder("SysConsG4")
+        .client_config(sys.client_config(name))
+        .subscribe("OrderTopic", "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .rebalance_interval(Duration::from_secs(1))
+        .listener_orderly(move |msgs| {
+            let mut l = log.lock().unwrap();
+            for m in msgs {
+                l.push((m.queue_id, m.queue_offset, name));
+            }
+            // Each consumer fails one batch once: it must come back first, in order.
+            if msgs.iter().any(|m| m.queue_offset % 50 == 7)
+                && !failed_once.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                return OrderlyResult::SuspendCurrentQueueAMoment;
+            }
+            OrderlyResult::Success
+        })
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
+    let sys = System::start().await;
+    let producer = Arc::new(sys.producer("SysConsPG4"));
+    let topic = "OrderTopic";
+    producer.send(Message::new(topic, "create")).await.unwrap();
+    let total = 2000usize;
+    // Order i's steps all go to queue (i mod 8): per queue, offsets follow the steps.
+    let sender = {
+        let p = producer.clone();
+        tokio::spawn(async move {
+            for i in 0..total {
+                let order = (i % 16) as i64;
+                let msg = Message::new(topic, format!("order {order} step {}", i / 16));
+                p.send_with_selector(msg, &SelectByHash, &order).await.unwrap();
+                if i % 100 == 0 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        })
+    };
+    let log: Log = Arc::default();
+    let consumed = |n: usize| {
+        let log = log.clone();
+        async move {
+            wait_until(LIMIT, || {
+                let ok = log.lock().unwrap().len() >= n;
+                async move { ok }
+            })
+            .await
+        }
+    };
+    let c1 = orderly_member(&sys, "o1", &log).await;
+    assert!(consumed(200).await);
+    let c2 = orderly_member(&sys, "o2", &log).await;
+    assert!(converged(&[&c1, &c2], topic, 8).await, "o1+o2 did not share the queues");
+    let c3 = orderly_member(&sys, "o3", &log).await;
+    assert!(converged(&[&c1, &c2, &c3], topic, 8).await, "o1..o3 did not share the queues");
+    assert!(consumed(800).await);
+    c1.shutdown().await;
+    assert!(converged(&[&c2, &c3], topic, 8).await, "o2+o3 did not take o1's queues");
+    assert!(consumed(1200).await);
+    c2.shutdown().await;
+    assert!(converged(&[&c3], topic, 8).await, "o3 did not take every queue");
+    sender.await.unwrap();
+
+    // Every queue is consumed to its end...
+    let ends: HashMap<i32, i64> = {
+        let queues = producer.publish_queues(topic).await.unwrap();
+        let mut ends = HashMap::new();
+        for mq in queues {
+            let n = cometmq_client::consumer::max_offset(producer.instance(), &mq)
+                .await
+                .unwrap();
+            ends.insert(mq.queue_id, n);
+        }
+        ends
+    };
+    let done = wait_until(LIMIT, || {
+        let l = log.lock().unwrap();
+        let ok = ends.iter().all(|(q, end)| {
+            let seen: HashSet<i64> = l.iter().filter(|e| e.0 == *q).map(|e| e.1).collect();
+            (0..*end).all(|o| seen.contains(&o))
+        });
+        async move { ok }
+    })
+    .await;
+    assert!(done, "not every message was consumed");
+    // ...in order: per queue, each delivery is the next offset, or a redelivery of an
+    // earlier one (a failed batch, or a handover); never a jump forward.
+    let l = log.lock().unwrap().clone();
+    let mut redelivered = 0;
+    for q in ends.keys() {
+        let seq: Vec<_> = l.iter().filter(|e| e.0 == *q).collect();
+        assert_eq!(seq[0].1, 0, "queue {q} starts at 0");
+        for w in seq.windows(2) {
+            let (prev, next) = (w[0], w[1]);
+            assert!(
+                next.1 <= prev.1 + 1,
+                "queue {q}: {} consumed {} right after {} consumed {}",
+                next.2, next.1, prev.2, prev.1
+            );
+            if next.1 <= prev.1 {
+                redelivered += 1;
+            }
+        }
+    }
+    println!("{} orderly deliveries, {redelivered} redelivered", l.len());
+    c3.shutdown().await;
     producer.shutdown().await;
     sys.stop().await;
 }

@@ -21,8 +21,17 @@ pub struct System {
     pub dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
+/// Logs to the test output when `RUST_LOG` is set.
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
 impl System {
     pub async fn start() -> System {
+        init_logs();
         let kv = tempfile::tempdir().unwrap();
         let namesrv = NameServer::start(NamesrvConfig {
             listen_port: 0,
@@ -75,6 +84,7 @@ impl System {
         let p = Producer::builder(group)
             .client_config(self.client_config(group))
             .send_timeout(Duration::from_secs(10))
+            .default_topic_queue_nums(8)
             .build()
             .unwrap();
         p.start().unwrap();
