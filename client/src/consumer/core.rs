@@ -6,7 +6,7 @@
 //! [`rebalance`](super::rebalance)); other tasks read it or send that task a [`Command`].
 //! Locks are held for single map operations, never across `.await`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -68,6 +68,12 @@ pub(crate) enum Command {
         offsets: BTreeMap<MessageQueue, i64>,
         done: Option<oneshot::Sender<()>>,
     },
+    /// Restart `mq` at `offset`, forgetting what was pulled (pull consumer `seek`).
+    Seek {
+        mq: MessageQueue,
+        offset: i64,
+        done: Option<oneshot::Sender<bool>>,
+    },
     /// The pull task of `mq` stopped after OFFSET_ILLEGAL; forget `pq` so the next
     /// rebalance starts the queue again from the stored offset.
     Forget {
@@ -89,6 +95,8 @@ pub(crate) struct ConsumerCore {
     subscriptions: Mutex<BTreeMap<String, SubscriptionData>>,
     topic_queues: Mutex<HashMap<String, Vec<MessageQueue>>>,
     table: Mutex<HashMap<MessageQueue, Arc<ProcessQueue>>>,
+    /// Pull consumer `assign`: these queues instead of a rebalance.
+    fixed: Mutex<Option<BTreeSet<MessageQueue>>>,
     stop: watch::Sender<bool>,
     commands: mpsc::UnboundedSender<Command>,
     command_rx: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
@@ -120,6 +128,7 @@ impl ConsumerCore {
             subscriptions: Mutex::new(BTreeMap::new()),
             topic_queues: Mutex::new(HashMap::new()),
             table: Mutex::new(HashMap::new()),
+            fixed: Mutex::new(None),
             stop: watch::channel(false).0,
             commands,
             command_rx: Mutex::new(Some(rx)),
@@ -161,6 +170,16 @@ impl ConsumerCore {
     /// The subscribed topics.
     pub fn topics(&self) -> Vec<String> {
         lock(&self.subscriptions).keys().cloned().collect()
+    }
+
+    /// Sets a fixed assignment (pull consumer `assign`), used instead of rebalancing.
+    pub fn set_fixed(&self, mqs: Option<BTreeSet<MessageQueue>>) {
+        *lock(&self.fixed) = mqs;
+    }
+
+    /// The fixed assignment, if any.
+    pub fn fixed(&self) -> Option<BTreeSet<MessageQueue>> {
+        lock(&self.fixed).clone()
     }
 
     /// Records `topic`'s readable queues from its route; true if they changed.

@@ -26,6 +26,7 @@ mod member;
 pub mod offset_store;
 mod process_queue;
 mod pull_api;
+mod pull_consumer;
 mod pull_result;
 mod pull_task;
 mod push_builder;
@@ -42,6 +43,7 @@ pub use listener::{
     OrderlyListener, OrderlyResult,
 };
 pub use process_queue::ProcessQueue;
+pub use pull_consumer::{PullConsumer, PullConsumerBuilder};
 pub use pull_result::{PullResult, PullStatus};
 pub use push_builder::PushConsumerBuilder;
 pub use push_consumer::PushConsumer;

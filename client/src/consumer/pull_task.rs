@@ -139,7 +139,7 @@ async fn step(
         }
         PullStatus::NoNewMsg | PullStatus::NoMatchedMsg => {
             *offset = r.next_begin_offset;
-            if pq.count() == 0 && !pq.is_dropped() {
+            if push && pq.count() == 0 && !pq.is_dropped() {
                 core.offsets.update(mq, *offset, true);
             }
             Next::Now

@@ -84,6 +84,13 @@ impl ConsumerCore {
                     let _ = d.send(());
                 }
             }
+            Command::Seek { mq, offset, done } => {
+                let found = self.seek(&mq, offset).await;
+                if let Some(d) = done {
+                    let _ = d.send(found);
+                }
+                return;
+            }
             Command::Forget { mq, pq } => {
                 if self.table_remove(&mq, &pq) {
                     self.dispatch.quiesce(&mq).await;
@@ -111,6 +118,11 @@ impl ConsumerCore {
     }
 
     async fn rebalance_topic(self: &Arc<Self>, topic: &str) -> Result<()> {
+        if let Some(fixed) = self.fixed() {
+            let mine = fixed.into_iter().filter(|q| q.topic == topic).collect();
+            self.update_queues(topic, &mine).await;
+            return Ok(());
+        }
         let Some(mut mq_all) = self.topic_queues(topic) else {
             tracing::debug!(group = %self.group(), %topic, "no route yet, nothing to rebalance");
             return Ok(());
@@ -214,6 +226,21 @@ impl ConsumerCore {
         if self.needs_locks() {
             self.unlock(std::slice::from_ref(mq)).await;
         }
+    }
+
+    /// Restarts `mq` at `offset`: its cached messages are dropped and its pull task
+    /// replaced. False if `mq` is not assigned.
+    async fn seek(self: &Arc<Self>, mq: &MessageQueue, offset: i64) -> bool {
+        let Some(pq) = self.process_queue(mq) else {
+            return false;
+        };
+        pq.set_dropped();
+        self.table_remove(mq, &pq);
+        self.dispatch.quiesce(mq).await;
+        self.offsets.remove(mq);
+        self.offsets.update(mq, offset, false);
+        self.add_queue(mq.clone(), offset);
+        true
     }
 
     async fn reset_offsets(&self, topic: &str, offsets: &BTreeMap<MessageQueue, i64>) {
