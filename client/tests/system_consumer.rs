@@ -401,3 +401,56 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
     producer.shutdown().await;
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_reset_offset_and_running_info() {
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsPG5");
+    let topic = "ResetTopic";
+    for i in 0..30 {
+        producer
+            .send(Message::new(topic, format!("x{i}")))
+            .await
+            .unwrap();
+    }
+    let seen: Seen = Arc::default();
+    let group = "SysConsG5";
+    let c = member(&sys, group, topic, "x1", &seen).await;
+    let deliveries = |n: usize| {
+        let seen = seen.clone();
+        async move {
+            wait_until(LIMIT, || {
+                let ok = seen.lock().unwrap().values().map(Vec::len).sum::<usize>() >= n;
+                async move { ok }
+            })
+            .await
+        }
+    };
+    assert!(deliveries(30).await);
+    // What the broker's RESET_CONSUMER_CLIENT_OFFSET handler calls: back to 0 everywhere.
+    let member = c.instance().consumer(group).unwrap();
+    let queues = producer.publish_queues(topic).await.unwrap();
+    member
+        .reset_offset(topic, queues.iter().map(|q| (q.clone(), 0)).collect())
+        .await;
+    assert!(deliveries(60).await, "the reset did not redeliver everything");
+    assert!(seen.lock().unwrap().values().all(|d| d.len() >= 2));
+
+    // GET_CONSUMER_RUNNING_INFO and GET_CONSUMER_STATUS_FROM_CLIENT answers.
+    let info = member.running_info();
+    let mine: Vec<_> = info.mq_table.keys().filter(|q| q.topic == topic).collect();
+    assert_eq!(mine.len(), 8);
+    assert_eq!(info.properties["PROP_CONSUME_TYPE"], "CONSUME_PASSIVELY");
+    assert_eq!(info.properties["consumerGroup"], group);
+    assert!(info.status_table[topic].consume_ok_tps > 0.0);
+    let status = wait_until(LIMIT, || {
+        let s = member.consume_status(topic);
+        let ok = s.len() == 8 && s.values().sum::<i64>() == 30;
+        async move { ok }
+    })
+    .await;
+    assert!(status, "offsets: {:?}", member.consume_status(topic));
+    c.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}
