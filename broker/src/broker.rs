@@ -100,6 +100,7 @@ impl Broker {
             )),
             tokio::spawn(persist_offsets(state.clone(), stop.clone())),
             tokio::spawn(expire_channels(state.clone(), stop.clone())),
+            tokio::spawn(crate::stats::run(state.clone(), stop.clone())),
         ];
         tracing::info!(
             broker = %state.broker_addr,

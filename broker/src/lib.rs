@@ -4,6 +4,7 @@
 //! - [`state`]: what the processors share; [`topics`], [`groups`], [`offsets`],
 //!   [`clients`], [`locks`]: the broker's tables, each with one owner.
 //! - [`processor`]: request handlers by area, and the router.
+//! - [`stats`]: throughput rates sampled in the background for the admin reads.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
 
 pub mod broker;
@@ -18,6 +19,7 @@ pub mod processor;
 pub mod register;
 pub mod runtime;
 pub mod state;
+pub mod stats;
 pub mod topic_names;
 pub mod topics;
 

@@ -8,9 +8,10 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use cometmq_remoting::body::DataVersion;
 use cometmq_store::{MessageStore, StoreConfig};
 use tokio::sync::Notify;
 
@@ -33,6 +34,7 @@ pub struct Stats {
 /// Shared broker state. Processors hold it in an `Arc`.
 pub struct BrokerState {
     config: RwLock<Arc<BrokerConfig>>,
+    config_version: Mutex<DataVersion>,
     /// The message store.
     pub store: MessageStore,
     /// Topic configs.
@@ -51,6 +53,8 @@ pub struct BrokerState {
     pub store_host: SocketAddr,
     /// Counters.
     pub stats: Stats,
+    /// Rates sampled from the counters and offsets ([`crate::stats::run`]).
+    pub rates: crate::stats::Rates,
     /// When the broker started.
     pub started: Instant,
     /// Wall-clock start, ms since the epoch.
@@ -86,10 +90,12 @@ impl BrokerState {
             clients: ClientRegistry::default(),
             locks: LockTable::default(),
             stats: Stats::default(),
+            rates: crate::stats::Rates::default(),
             started: Instant::now(),
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
             config: RwLock::new(Arc::new(config)),
+            config_version: Mutex::new(DataVersion::new(now_ms())),
         }))
     }
 
@@ -101,9 +107,21 @@ impl BrokerState {
             .clone()
     }
 
-    /// Replaces the settings (UPDATE_BROKER_CONFIG).
+    /// Replaces the settings (UPDATE_BROKER_CONFIG) and bumps their version.
     pub fn set_config(&self, config: BrokerConfig) {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+        self.config_version
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .bump(now_ms());
+    }
+
+    /// The settings' version (GET_BROKER_CONFIG's `version` header).
+    pub fn config_version(&self) -> DataVersion {
+        *self
+            .config_version
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts stored messages.

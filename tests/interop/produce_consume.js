@@ -6,19 +6,11 @@
 // Run by broker/tests/interop_ali_ons.rs; see /work/shared/INTEROP.md for the set-up.
 
 const { Producer, Consumer, Message } = require('ali-ons');
+const { logger, httpclient } = require('./common');
 
 const [nameSrv, topic, countArg, group] = process.argv.slice(2);
 const count = Number(countArg);
 
-const logger = {
-  debug() {},
-  info() {},
-  warn(...args) { console.error('[ali-ons warn]', ...args); },
-  error(...args) { console.error('[ali-ons error]', ...args); },
-};
-const httpclient = {
-  async request() { throw new Error('no address server in CometMQ tests'); },
-};
 
 async function main() {
   const producer = new Producer({

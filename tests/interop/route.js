@@ -6,21 +6,11 @@
 // Run by namesrv/tests/interop_ali_ons.rs; see /work/shared/INTEROP.md for the ali-ons set-up.
 
 const { Producer } = require('ali-ons');
+const { logger, httpclient } = require('./common');
 
 const [nameSrv, topic, missingTopic] = process.argv.slice(2);
 
-// ali-ons logs a lot; keep stdout for the result and send warnings and errors to stderr.
-const logger = {
-  debug() {},
-  info() {},
-  warn(...args) { console.error('[ali-ons warn]', ...args); },
-  error(...args) { console.error('[ali-ons error]', ...args); },
-};
 
-// Only used for Aliyun's address server, which nameSrv makes unnecessary.
-const httpclient = {
-  async request() { throw new Error('no address server in CometMQ tests'); },
-};
 
 async function main() {
   const producer = new Producer({

@@ -1,10 +1,15 @@
 //! Request processors: one file per area, each a set of `async fn(state, conn, request)
 //! -> Reply` handlers. [`router`] maps request codes to them; errors become responses here,
-//! in one place ([`BrokerError::into_response`]).
+//! in one place ([`BrokerError::into_response`](crate::error::BrokerError::into_response)).
 
+mod admin_broker;
+mod admin_clients;
+mod admin_groups;
+mod admin_topics;
 mod client;
 mod offset;
 mod pull;
+mod query;
 mod send;
 
 use std::future::Future;
@@ -125,10 +130,172 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         &[code::GET_EARLIEST_MSG_STORETIME],
         offset::earliest_time,
     );
-    add(
+    let r = add(
         r,
         state,
         &[code::SEARCH_OFFSET_BY_TIMESTAMP],
         offset::search_by_time,
+    );
+    let r = add(r, state, &[code::QUERY_MESSAGE], query::query_message);
+    let r = add(
+        r,
+        state,
+        &[code::VIEW_MESSAGE_BY_ID],
+        query::view_message_by_id,
+    );
+    admin_routes(r, state)
+}
+
+/// The admin requests (mqadmin, dashboards).
+fn admin_routes(r: Router, state: &Arc<BrokerState>) -> Router {
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_AND_CREATE_TOPIC],
+        admin_topics::create_topic,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::DELETE_TOPIC_IN_BROKER],
+        admin_topics::delete_topic,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_TOPIC_CONFIG],
+        admin_topics::all_topic_config,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_TOPIC_CONFIG],
+        admin_topics::topic_config,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_TOPIC_STATS_INFO],
+        admin_topics::topic_stats,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP],
+        admin_groups::create_group,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::DELETE_SUBSCRIPTIONGROUP],
+        admin_groups::delete_group,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG],
+        admin_groups::all_groups,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_CONSUMER_OFFSET],
+        admin_groups::all_offsets,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_CONSUME_STATS],
+        admin_groups::consume_stats,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_TOPIC_CONSUME_BY_WHO],
+        admin_groups::topic_consumed_by,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_TOPICS_BY_CONSUMER],
+        admin_groups::topics_by_consumer,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::CLONE_GROUP_OFFSET],
+        admin_groups::clone_offsets,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_CONSUME_TIME_SPAN],
+        admin_groups::consume_time_span,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_BROKER_RUNTIME_INFO],
+        admin_broker::runtime_info,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_BROKER_CONFIG],
+        admin_broker::broker_config,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_BROKER_CONFIG],
+        admin_broker::update_broker_config,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::CLEAN_EXPIRED_CONSUMEQUEUE],
+        admin_broker::clean_expired_consume_queue,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::CLEAN_UNUSED_TOPIC],
+        admin_broker::clean_unused_topic,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::TRIGGER_DELETE_FILES],
+        admin_broker::trigger_delete_files,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_CONSUMER_CONNECTION_LIST],
+        admin_clients::consumer_connections,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_PRODUCER_CONNECTION_LIST],
+        admin_clients::producer_connections,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::INVOKE_BROKER_TO_RESET_OFFSET],
+        admin_clients::reset_offset,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_CONSUMER_RUNNING_INFO],
+        admin_clients::consumer_running_info,
+    );
+    add(
+        r,
+        state,
+        &[code::CONSUME_MESSAGE_DIRECTLY],
+        admin_clients::consume_message_directly,
     )
 }

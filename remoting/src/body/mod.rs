@@ -7,6 +7,8 @@
 //! - Topic tables: [`TopicConfig`], [`TopicConfigSerializeWrapper`], [`DataVersion`],
 //!   [`RegisterBrokerBody`] (JSON or zlib-compressed).
 //! - Lists: [`TopicList`], [`KvTable`].
+//! - Admin reads: [`TopicStatsTable`], [`ConsumeStats`], [`QueryConsumeTimeSpanBody`],
+//!   [`ConsumerConnection`], [`ProducerConnection`].
 //!
 //! Every struct names its fields in alphabetical order, so the output matches fastjson's
 //! field order; missing fields read as Java's defaults and unknown fields are ignored.
@@ -29,7 +31,9 @@
 pub mod client;
 pub mod fastjson;
 
+mod admin_stats;
 mod cluster_info;
+mod connection;
 mod consumer_offsets;
 mod data_version;
 mod lists;
@@ -38,7 +42,12 @@ mod route;
 mod subscription_group;
 mod topic_config;
 
+pub use admin_stats::{
+    ConsumeStats, OffsetWrapper, QueryConsumeTimeSpanBody, QueueTimeSpan, TopicOffset,
+    TopicStatsTable,
+};
 pub use cluster_info::ClusterInfo;
+pub use connection::{Connection, ConsumerConnection, ProducerConnection};
 pub use consumer_offsets::ConsumerOffsetWrapper;
 pub use data_version::DataVersion;
 pub use fastjson::JsonStyle;

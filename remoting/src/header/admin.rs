@@ -157,6 +157,14 @@ command_header! {
     }
 }
 
+command_header! {
+    /// QUERY_TOPICS_BY_CONSUMER (343) request.
+    pub struct QueryTopicsByConsumerRequestHeader {
+        /// Consumer group.
+        req group: String = "group",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +220,10 @@ mod tests {
             &QueryTopicConsumeByWhoRequestHeader { topic: "T".into() },
         );
         check(pairs, &GetTopicConfigRequestHeader { topic: "T".into() });
+        check(
+            &[("group", "CG")],
+            &QueryTopicsByConsumerRequestHeader { group: "CG".into() },
+        );
     }
 
     #[test]
