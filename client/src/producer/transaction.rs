@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use cometmq_remoting::body::MASTER_ID;
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{CheckTransactionStateRequestHeader, EndTransactionRequestHeader};
-use cometmq_remoting::message::{parse_offset_msg_id, property};
+use cometmq_remoting::message::{parse_offset_msg_id, property, UniqKeyGenerator};
 use cometmq_remoting::RemotingCommand;
 
 use super::{Producer, ProducerBuilder, SendResult, SendStatus};
@@ -212,6 +212,10 @@ impl TransactionProducer {
         msg.properties.remove(property::DELAY);
         msg.properties.insert(property::TRAN_MSG, "true");
         msg.properties.insert(property::PGROUP, group.clone());
+        if msg.uniq_key().is_none() {
+            msg.properties
+                .insert(property::UNIQ_KEY, UniqKeyGenerator::global().generate());
+        }
         let sent = self.producer.send(msg.clone()).await?;
         let local_state = if sent.status == SendStatus::SendOk {
             if let Some(id) = &sent.transaction_id {
