@@ -40,7 +40,12 @@ async fn filters_by_tag_and_redelivers_failures() {
     for i in 0..60 {
         let tag = ["A", "B", "C"][i % 3];
         let r = producer
-            .send(Message::builder("ConsTopic").tags(tag).body(format!("m{i}")).build())
+            .send(
+                Message::builder("ConsTopic")
+                    .tags(tag)
+                    .body(format!("m{i}"))
+                    .build(),
+            )
             .await
             .unwrap();
         if tag != "C" {
@@ -82,7 +87,12 @@ async fn filters_by_tag_and_redelivers_failures() {
     })
     .await;
     let seen = seen.lock().unwrap().clone();
-    assert!(done, "not everything arrived: {} of {}", seen.len(), wanted.len());
+    assert!(
+        done,
+        "not everything arrived: {} of {}",
+        seen.len(),
+        wanted.len()
+    );
     assert!(
         seen.keys().all(|id| wanted.contains(id)),
         "a message with tag C got through"
@@ -90,7 +100,10 @@ async fn filters_by_tag_and_redelivers_failures() {
     for id in &failing {
         let d = &seen[id];
         let retry = d.iter().find(|(_, r)| *r >= 1).unwrap();
-        assert_eq!(retry.0, "ConsTopic", "the retried message has its topic back");
+        assert_eq!(
+            retry.0, "ConsTopic",
+            "the retried message has its topic back"
+        );
     }
     let info = consumer.running_info();
     assert!(info
@@ -161,13 +174,7 @@ async fn broadcasting_delivers_everything_to_every_consumer() {
 }
 
 /// A consumer of the shared scenario groups that records every delivery.
-async fn member(
-    sys: &System,
-    group: &str,
-    topic: &str,
-    name: &str,
-    seen: &Seen,
-) -> PushConsumer {
+async fn member(sys: &System, group: &str, topic: &str, name: &str, seen: &Seen) -> PushConsumer {
     let s = seen.clone();
     let c = PushConsumer::builder(group)
         .client_config(sys.client_config(name))
@@ -242,17 +249,29 @@ async fn no_message_lost_while_consumers_join_and_leave() {
     };
     assert!(progress(300).await);
     let c2 = member(&sys, group, topic, "r2", &seen).await;
-    assert!(converged(&[&c1, &c2], topic, 8).await, "c1+c2 did not share the queues");
+    assert!(
+        converged(&[&c1, &c2], topic, 8).await,
+        "c1+c2 did not share the queues"
+    );
     assert!(progress(800).await);
     let c3 = member(&sys, group, topic, "r3", &seen).await;
-    assert!(converged(&[&c1, &c2, &c3], topic, 8).await, "c1..c3 did not share the queues");
+    assert!(
+        converged(&[&c1, &c2, &c3], topic, 8).await,
+        "c1..c3 did not share the queues"
+    );
     assert!(progress(1300).await);
     c1.shutdown().await;
-    assert!(converged(&[&c2, &c3], topic, 8).await, "c2+c3 did not take c1's queues");
+    assert!(
+        converged(&[&c2, &c3], topic, 8).await,
+        "c2+c3 did not take c1's queues"
+    );
     assert!(progress(1800).await);
     let c4 = member(&sys, group, topic, "r4", &seen).await;
     c2.shutdown().await;
-    assert!(converged(&[&c3, &c4], topic, 8).await, "c3+c4 did not share the queues");
+    assert!(
+        converged(&[&c3, &c4], topic, 8).await,
+        "c3+c4 did not share the queues"
+    );
     assert!(progress(2300).await);
     c3.shutdown().await;
 
@@ -266,7 +285,11 @@ async fn no_message_lost_while_consumers_join_and_leave() {
     .await;
     let s = seen.lock().unwrap().clone();
     let missing: Vec<_> = ids.iter().filter(|id| !s.contains_key(*id)).collect();
-    assert!(done && missing.is_empty(), "{} messages lost", missing.len());
+    assert!(
+        done && missing.is_empty(),
+        "{} messages lost",
+        missing.len()
+    );
     let deliveries: usize = s.values().map(Vec::len).sum();
     println!(
         "{} messages, {} deliveries ({} redelivered)",
@@ -323,7 +346,9 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
             for i in 0..total {
                 let order = (i % 16) as i64;
                 let msg = Message::new(topic, format!("order {order} step {}", i / 16));
-                p.send_with_selector(msg, &SelectByHash, &order).await.unwrap();
+                p.send_with_selector(msg, &SelectByHash, &order)
+                    .await
+                    .unwrap();
                 if i % 100 == 0 {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
@@ -344,15 +369,27 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
     let c1 = orderly_member(&sys, "o1", &log).await;
     assert!(consumed(200).await);
     let c2 = orderly_member(&sys, "o2", &log).await;
-    assert!(converged(&[&c1, &c2], topic, 8).await, "o1+o2 did not share the queues");
+    assert!(
+        converged(&[&c1, &c2], topic, 8).await,
+        "o1+o2 did not share the queues"
+    );
     let c3 = orderly_member(&sys, "o3", &log).await;
-    assert!(converged(&[&c1, &c2, &c3], topic, 8).await, "o1..o3 did not share the queues");
+    assert!(
+        converged(&[&c1, &c2, &c3], topic, 8).await,
+        "o1..o3 did not share the queues"
+    );
     assert!(consumed(800).await);
     c1.shutdown().await;
-    assert!(converged(&[&c2, &c3], topic, 8).await, "o2+o3 did not take o1's queues");
+    assert!(
+        converged(&[&c2, &c3], topic, 8).await,
+        "o2+o3 did not take o1's queues"
+    );
     assert!(consumed(1200).await);
     c2.shutdown().await;
-    assert!(converged(&[&c3], topic, 8).await, "o3 did not take every queue");
+    assert!(
+        converged(&[&c3], topic, 8).await,
+        "o3 did not take every queue"
+    );
     sender.await.unwrap();
 
     // Every queue is consumed to its end...
@@ -389,7 +426,10 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
             assert!(
                 next.1 <= prev.1 + 1,
                 "queue {q}: {} consumed {} right after {} consumed {}",
-                next.2, next.1, prev.2, prev.1
+                next.2,
+                next.1,
+                prev.2,
+                prev.1
             );
             if next.1 <= prev.1 {
                 redelivered += 1;
@@ -433,7 +473,10 @@ async fn answers_reset_offset_and_running_info() {
     member
         .reset_offset(topic, queues.iter().map(|q| (q.clone(), 0)).collect())
         .await;
-    assert!(deliveries(60).await, "the reset did not redeliver everything");
+    assert!(
+        deliveries(60).await,
+        "the reset did not redeliver everything"
+    );
     assert!(seen.lock().unwrap().values().all(|d| d.len() >= 2));
 
     // GET_CONSUMER_RUNNING_INFO and GET_CONSUMER_STATUS_FROM_CLIENT answers.

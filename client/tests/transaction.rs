@@ -154,16 +154,26 @@ async fn local_transactions_and_check_back() {
     let sends = seen.lock().unwrap().sends.clone();
     for (i, (end, r)) in ends.iter().zip(&results).enumerate() {
         let send = &sends[i];
-        assert_eq!(send.sys_flag & sysflag::TRANSACTION_PREPARED_TYPE, sysflag::TRANSACTION_PREPARED_TYPE);
+        assert_eq!(
+            send.sys_flag & sysflag::TRANSACTION_PREPARED_TYPE,
+            sysflag::TRANSACTION_PREPARED_TYPE
+        );
         let props = Properties::parse_str(send.properties.as_deref().unwrap());
         assert_eq!(props.get(property::TRAN_MSG), Some("true"));
         assert_eq!(props.get(property::PGROUP), Some("TxGroup"));
-        assert_eq!(props.get(property::DELAY), None, "no delay for half messages");
+        assert_eq!(
+            props.get(property::DELAY),
+            None,
+            "no delay for half messages"
+        );
         assert_eq!(end.producer_group, "TxGroup");
         assert_eq!(end.tran_state_table_offset, i as i64);
         assert_eq!(end.commit_log_offset, 1000 + i as i64);
         assert_eq!(end.msg_id, r.send_result.msg_id);
-        assert_eq!(end.transaction_id.as_deref(), Some(r.send_result.msg_id.as_str()));
+        assert_eq!(
+            end.transaction_id.as_deref(),
+            Some(r.send_result.msg_id.as_str())
+        );
         assert_eq!(end.from_transaction_check, Some(false));
         assert_eq!(end.topic.as_deref(), Some("TxTopic"));
     }
@@ -179,8 +189,11 @@ async fn local_transactions_and_check_back() {
     props.insert(property::KEYS, "commit-me");
     let props = props.encode();
     let mut record = BytesMut::new();
-    encode_record(&RecordParts::new("TxTopic", b"tx2", props.as_bytes(), addr, addr), &mut record)
-        .unwrap();
+    encode_record(
+        &RecordParts::new("TxTopic", b"tx2", props.as_bytes(), addr, addr),
+        &mut record,
+    )
+    .unwrap();
     let check = CheckTransactionStateRequestHeader {
         topic: Some("TxTopic".into()),
         tran_state_table_offset: 2,
@@ -205,7 +218,10 @@ async fn local_transactions_and_check_back() {
     assert_eq!(answer.tran_state_table_offset, 2);
     assert_eq!(answer.commit_log_offset, 1002);
     assert_eq!(answer.msg_id, unknown.msg_id);
-    assert_eq!(answer.transaction_id.as_deref(), Some(unknown.msg_id.as_str()));
+    assert_eq!(
+        answer.transaction_id.as_deref(),
+        Some(unknown.msg_id.as_str())
+    );
 
     producer.shutdown().await;
     server.shutdown().await;

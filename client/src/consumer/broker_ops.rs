@@ -30,7 +30,11 @@ pub(crate) async fn master_addr(instance: &ClientInstance, mq: &MessageQueue) ->
 }
 
 /// Sends `req` to `addr` and returns the response if it is SUCCESS.
-async fn call(instance: &ClientInstance, addr: &str, req: RemotingCommand) -> Result<RemotingCommand> {
+async fn call(
+    instance: &ClientInstance,
+    addr: &str,
+    req: RemotingCommand,
+) -> Result<RemotingCommand> {
     let code = req.code;
     let resp = instance
         .remoting()
@@ -52,7 +56,12 @@ pub async fn max_offset(instance: &ClientInstance, mq: &MessageQueue) -> Result<
         committed: None,
     };
     let code = request::GET_MAX_OFFSET;
-    let resp = call(instance, &addr, RemotingCommand::request_with_header(code, &header)).await?;
+    let resp = call(
+        instance,
+        &addr,
+        RemotingCommand::request_with_header(code, &header),
+    )
+    .await?;
     let h: GetMaxOffsetResponseHeader = resp
         .decode_header()
         .map_err(|e| ClientError::bad_header(code, &addr, e))?;
@@ -67,7 +76,12 @@ pub async fn min_offset(instance: &ClientInstance, mq: &MessageQueue) -> Result<
         queue_id: mq.queue_id,
     };
     let code = request::GET_MIN_OFFSET;
-    let resp = call(instance, &addr, RemotingCommand::request_with_header(code, &header)).await?;
+    let resp = call(
+        instance,
+        &addr,
+        RemotingCommand::request_with_header(code, &header),
+    )
+    .await?;
     let h: GetMinOffsetResponseHeader = resp
         .decode_header()
         .map_err(|e| ClientError::bad_header(code, &addr, e))?;
@@ -88,7 +102,12 @@ pub async fn search_offset(
         boundary_type: None,
     };
     let code = request::SEARCH_OFFSET_BY_TIMESTAMP;
-    let resp = call(instance, &addr, RemotingCommand::request_with_header(code, &header)).await?;
+    let resp = call(
+        instance,
+        &addr,
+        RemotingCommand::request_with_header(code, &header),
+    )
+    .await?;
     let h: SearchOffsetResponseHeader = resp
         .decode_header()
         .map_err(|e| ClientError::bad_header(code, &addr, e))?;
@@ -132,7 +151,7 @@ pub async fn unlock_batch(
     group: &str,
     mqs: &BTreeSet<MessageQueue>,
 ) -> Result<()> {
-    let req =
-        RemotingCommand::request(request::UNLOCK_BATCH_MQ).with_body(lock_body(instance, group, mqs)?);
+    let req = RemotingCommand::request(request::UNLOCK_BATCH_MQ)
+        .with_body(lock_body(instance, group, mqs)?);
     call(instance, addr, req).await.map(|_| ())
 }

@@ -34,7 +34,11 @@ pub(crate) struct ConcurrentService {
 }
 
 impl ConcurrentService {
-    pub fn new(listener: Arc<dyn ConcurrentListener>, concurrency: usize, producer: Producer) -> Self {
+    pub fn new(
+        listener: Arc<dyn ConcurrentListener>,
+        concurrency: usize,
+        producer: Producer,
+    ) -> Self {
         ConcurrentService {
             listener,
             permits: Arc::new(Semaphore::new(concurrency)),
@@ -82,7 +86,10 @@ impl Dispatch for ConcurrentService {
             message_queue: msg.message_queue(),
         };
         let started = Instant::now();
-        let r = self.listener.consume(std::slice::from_ref(&msg), &ctx).await;
+        let r = self
+            .listener
+            .consume(std::slice::from_ref(&msg), &ctx)
+            .await;
         ConsumeMessageDirectlyResult {
             consume_result: match r {
                 ConsumeResult::Success => Direct::CrSuccess,
@@ -146,7 +153,8 @@ impl Batch {
             if core.settings.is_clustering() {
                 let max = core.settings.effective_max_reconsume_times(false);
                 for m in &msgs {
-                    let sent = send_back(&core.instance, &self.producer, core.group(), m, max).await;
+                    let sent =
+                        send_back(&core.instance, &self.producer, core.group(), m, max).await;
                     if let Err(e) = sent {
                         tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "message not sent back; consuming it again locally");
                         let mut m = m.clone();

@@ -49,7 +49,13 @@ impl OrderlyService {
 
 #[async_trait]
 impl Dispatch for OrderlyService {
-    fn submit(&self, _: &Arc<ConsumerCore>, _: &MessageQueue, _: &Arc<ProcessQueue>, _: Vec<MessageExt>) {
+    fn submit(
+        &self,
+        _: &Arc<ConsumerCore>,
+        _: &MessageQueue,
+        _: &Arc<ProcessQueue>,
+        _: Vec<MessageExt>,
+    ) {
         // The queue's task was woken by `ProcessQueue::put_messages`.
     }
 
@@ -90,7 +96,10 @@ impl Dispatch for OrderlyService {
             message_queue: msg.message_queue(),
         };
         let started = Instant::now();
-        let r = self.listener.consume(std::slice::from_ref(&msg), &ctx).await;
+        let r = self
+            .listener
+            .consume(std::slice::from_ref(&msg), &ctx)
+            .await;
         ConsumeMessageDirectlyResult {
             order: true,
             auto_commit: true,

@@ -38,8 +38,7 @@ pub(crate) trait Dispatch: Send + Sync {
     );
 
     /// `mq` was assigned and its pull task started.
-    fn queue_added(&self, _core: &Arc<ConsumerCore>, _mq: &MessageQueue, _pq: &Arc<ProcessQueue>) {
-    }
+    fn queue_added(&self, _core: &Arc<ConsumerCore>, _mq: &MessageQueue, _pq: &Arc<ProcessQueue>) {}
 
     /// `mq` was dropped: waits until no listener call runs on it any more.
     async fn quiesce(&self, _mq: &MessageQueue) {}

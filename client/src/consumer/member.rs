@@ -78,7 +78,10 @@ impl ConsumerMember for Member {
     }
 
     fn running_info(&self) -> ConsumerRunningInfo {
-        self.core.upgrade().map(|c| running_info(&c)).unwrap_or_default()
+        self.core
+            .upgrade()
+            .map(|c| running_info(&c))
+            .unwrap_or_default()
     }
 
     async fn consume_directly(&self, msg: MessageExt) -> ConsumeMessageDirectlyResult {
@@ -108,7 +111,10 @@ pub(crate) fn running_info(core: &ConsumerCore) -> ConsumerRunningInfo {
         ConsumeType::Pop => "CONSUME_POP",
     };
     for (k, v) in [
-        (PROP_NAMESERVER_ADDR, core.instance.config().namesrv_addr.clone()),
+        (
+            PROP_NAMESERVER_ADDR,
+            core.instance.config().namesrv_addr.clone(),
+        ),
         (PROP_CONSUME_TYPE, consume_type.to_owned()),
         (PROP_CONSUMEORDERLY, core.orderly.to_string()),
         (PROP_THREADPOOL_CORE_SIZE, s.consume_concurrency.to_string()),
@@ -119,12 +125,18 @@ pub(crate) fn running_info(core: &ConsumerCore) -> ConsumerRunningInfo {
         ("consumeFromWhere", s.consume_from_where.as_str().to_owned()),
         ("allocateMessageQueueStrategy", s.allocate.name()),
         ("pullBatchSize", s.pull_batch_size.to_string()),
-        ("pullThresholdForQueue", s.pull_threshold_for_queue.to_string()),
+        (
+            "pullThresholdForQueue",
+            s.pull_threshold_for_queue.to_string(),
+        ),
         (
             "pullThresholdSizeForQueue",
             (s.pull_threshold_size_for_queue / (1024 * 1024)).to_string(),
         ),
-        ("consumeMessageBatchMaxSize", s.consume_batch_size.to_string()),
+        (
+            "consumeMessageBatchMaxSize",
+            s.consume_batch_size.to_string(),
+        ),
         ("consumeThreadMax", s.consume_concurrency.to_string()),
         ("maxReconsumeTimes", s.max_reconsume_times.to_string()),
     ] {

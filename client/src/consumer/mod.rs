@@ -47,6 +47,4 @@ pub use pull_consumer::{PullConsumer, PullConsumerBuilder};
 pub use pull_result::{PullResult, PullStatus};
 pub use push_builder::PushConsumerBuilder;
 pub use push_consumer::PushConsumer;
-pub use settings::{
-    is_retry_topic, retry_topic, ConsumeFromWhere, ConsumerSettings, MessageModel,
-};
+pub use settings::{is_retry_topic, retry_topic, ConsumeFromWhere, ConsumerSettings, MessageModel};

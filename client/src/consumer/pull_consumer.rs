@@ -276,11 +276,7 @@ impl PullConsumer {
         }
         core.heartbeat_now().await;
         let service = tokio::spawn(rebalance::run(core.clone()));
-        *self
-            .inner
-            .service
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(service);
+        *self.inner.service.lock().unwrap_or_else(|e| e.into_inner()) = Some(service);
         Ok(())
     }
 

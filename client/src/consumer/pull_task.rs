@@ -44,7 +44,15 @@ pub(crate) async fn run(
         if pq.is_dropped() || core.is_stopped() {
             return;
         }
-        let next = step(&core, &mq, &pq, &mut offset, &mut broker_id, &mut flow_logged).await;
+        let next = step(
+            &core,
+            &mq,
+            &pq,
+            &mut offset,
+            &mut broker_id,
+            &mut flow_logged,
+        )
+        .await;
         let delay = match next {
             Next::Now => continue,
             Next::Stop => return,

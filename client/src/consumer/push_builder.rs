@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use super::allocate::AllocateStrategy;
 use super::listener::{
-    async_fn, blocking, ConcurrentListener, ConsumeResult, Listener, OrderlyListener,
-    OrderlyResult,
+    async_fn, blocking, ConcurrentListener, ConsumeResult, Listener, OrderlyListener, OrderlyResult,
 };
 use super::settings::{ConsumeFromWhere, ConsumerSettings, MessageModel};
 use super::PushConsumer;

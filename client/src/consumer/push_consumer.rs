@@ -81,8 +81,8 @@ impl PushConsumer {
             subscriptions,
             listener,
         } = b;
-        let listener = listener
-            .ok_or_else(|| ClientError::invalid("consumer", "no message listener"))?;
+        let listener =
+            listener.ok_or_else(|| ClientError::invalid("consumer", "no message listener"))?;
         let instance = instance.unwrap_or_else(|| ClientInstance::new(config));
         let producer = Producer::builder(CLIENT_INNER_PRODUCER_GROUP)
             .instance(instance.clone())
@@ -112,7 +112,11 @@ impl PushConsumer {
             core.subscribe(SubscriptionData::for_tags(topic, &expression, version));
         }
         if clustering {
-            core.subscribe(SubscriptionData::for_tags(retry_topic(&group), SUB_ALL, version));
+            core.subscribe(SubscriptionData::for_tags(
+                retry_topic(&group),
+                SUB_ALL,
+                version,
+            ));
         }
         Ok(PushConsumer {
             inner: Arc::new(Inner {

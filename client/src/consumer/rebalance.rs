@@ -32,10 +32,8 @@ pub(crate) async fn run(core: Arc<ConsumerCore>) {
     let persist_every = core.instance.config().persist_consumer_offset_interval;
     let mut rebalance = tokio::time::interval(core.settings.rebalance_interval);
     let mut relock = tokio::time::interval(core.settings.lock_interval);
-    let mut persist = tokio::time::interval_at(
-        tokio::time::Instant::now() + persist_every,
-        persist_every,
-    );
+    let mut persist =
+        tokio::time::interval_at(tokio::time::Instant::now() + persist_every, persist_every);
     for t in [&mut rebalance, &mut relock, &mut persist] {
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     }
@@ -174,13 +172,9 @@ impl ConsumerCore {
                 continue;
             }
             self.offsets.remove(mq);
-            let start = compute_pull_from_where(
-                &self.instance,
-                self.offsets.as_ref(),
-                &self.settings,
-                mq,
-            )
-            .await;
+            let start =
+                compute_pull_from_where(&self.instance, self.offsets.as_ref(), &self.settings, mq)
+                    .await;
             match start {
                 Ok(offset) => {
                     self.add_queue(mq.clone(), offset);

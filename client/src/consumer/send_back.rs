@@ -61,7 +61,8 @@ pub(crate) fn retry_copy(group: &str, msg: &MessageExt, max_reconsume_times: i32
         m.properties
             .insert(property::ORIGIN_MESSAGE_ID, msg.msg_id().into_owned());
     }
-    m.properties.insert(property::RETRY_TOPIC, msg.topic.clone());
+    m.properties
+        .insert(property::RETRY_TOPIC, msg.topic.clone());
     m.properties.insert(
         property::RECONSUME_TIME,
         (msg.reconsume_times + 1).to_string(),

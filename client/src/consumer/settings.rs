@@ -208,7 +208,9 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         assert!(ConsumerSettings::new("a b").validate().is_err());
-        assert!(ConsumerSettings::new("DEFAULT_CONSUMER").validate().is_err());
+        assert!(ConsumerSettings::new("DEFAULT_CONSUMER")
+            .validate()
+            .is_err());
         assert_eq!(retry_topic("G"), "%RETRY%G");
         assert!(is_retry_topic("%RETRY%G") && !is_retry_topic("G"));
     }

@@ -30,11 +30,11 @@ impl Fallback {
     pub fn of(settings: &ConsumerSettings) -> Self {
         match settings.consume_from_where {
             ConsumeFromWhere::FirstOffset => Fallback::First,
-            ConsumeFromWhere::Timestamp => Fallback::Timestamp(
-                settings.consume_timestamp_ms.unwrap_or_else(|| {
+            ConsumeFromWhere::Timestamp => {
+                Fallback::Timestamp(settings.consume_timestamp_ms.unwrap_or_else(|| {
                     i64::try_from(now_ms()).unwrap_or(i64::MAX) - DEFAULT_TIMESTAMP_LAG_MS
-                }),
-            ),
+                }))
+            }
             ConsumeFromWhere::LastOffset
             | ConsumeFromWhere::LastOffsetAndFromMinWhenBootFirst
             | ConsumeFromWhere::MinOffset

@@ -66,21 +66,20 @@ impl Stats {
         let secs = (now.saturating_sub(g.0) as f64 / 1000.0).max(0.001);
         g.0 = now;
         let mean = |total: u64, n: u64| if n == 0 { 0.0 } else { total as f64 / n as f64 };
-        let out = g
-            .1
-            .iter()
-            .map(|(t, c)| {
-                let s = ConsumeStatus {
-                    consume_failed_msgs: i64::try_from(c.failed_total).unwrap_or(i64::MAX),
-                    consume_failed_tps: c.failed as f64 / secs,
-                    consume_ok_tps: c.ok as f64 / secs,
-                    consume_rt: mean(c.consume_rt_ms, c.consumes),
-                    pull_rt: mean(c.pull_rt_ms, c.pulls),
-                    pull_tps: c.pulled as f64 / secs,
-                };
-                (t.clone(), s)
-            })
-            .collect();
+        let out =
+            g.1.iter()
+                .map(|(t, c)| {
+                    let s = ConsumeStatus {
+                        consume_failed_msgs: i64::try_from(c.failed_total).unwrap_or(i64::MAX),
+                        consume_failed_tps: c.failed as f64 / secs,
+                        consume_ok_tps: c.ok as f64 / secs,
+                        consume_rt: mean(c.consume_rt_ms, c.consumes),
+                        pull_rt: mean(c.pull_rt_ms, c.pulls),
+                        pull_tps: c.pulled as f64 / secs,
+                    };
+                    (t.clone(), s)
+                })
+                .collect();
         for c in g.1.values_mut() {
             *c = Counters {
                 failed_total: c.failed_total,

@@ -211,8 +211,7 @@ impl ClientInstance {
     pub fn has_members(&self) -> bool {
         let s = self.lock();
         !s.consumers.is_empty()
-            || s
-                .producers
+            || s.producers
                 .keys()
                 .any(|g| g != crate::producer::CLIENT_INNER_PRODUCER_GROUP)
     }

@@ -176,7 +176,11 @@ impl Producer {
             Arc::downgrade(&self.inner),
             self.inner.settings.group.clone(),
         );
-        let registered = self.inner.instance.register_producer(Arc::new(member)).is_ok();
+        let registered = self
+            .inner
+            .instance
+            .register_producer(Arc::new(member))
+            .is_ok();
         self.inner.started.store(true, Ordering::SeqCst);
         registered
     }
