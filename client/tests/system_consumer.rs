@@ -497,3 +497,108 @@ async fn answers_reset_offset_and_running_info() {
     producer.shutdown().await;
     sys.stop().await;
 }
+
+/// Broadcasting: the offset store is a local file, so the group has no offset and the
+/// timestamp decides. (A clustering group gets offset 0 from a broker whose queue still
+/// holds its first message in memory, as Java's broker answers QUERY_CONSUMER_OFFSET.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_from_a_timestamp() {
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsPG6");
+    let topic = "TimeTopic";
+    for i in 0..16 {
+        producer
+            .send(Message::new(topic, format!("old{i}")))
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let since = i64::try_from(cometmq_client::clock::now_ms()).unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut new = HashSet::new();
+    for i in 0..16 {
+        let r = producer
+            .send(Message::new(topic, format!("new{i}")))
+            .await
+            .unwrap();
+        new.insert(r.msg_id);
+    }
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let c = PushConsumer::builder("SysConsG6")
+        .client_config(sys.client_config("t1"))
+        .subscribe(topic, "*")
+        .message_model(MessageModel::Broadcasting)
+        .consume_timestamp_ms(since)
+        .listener(move |msgs| {
+            record(&s, msgs);
+            ConsumeResult::Success
+        })
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    let done = wait_until(LIMIT, || {
+        let s = seen.lock().unwrap();
+        let ok = new.iter().all(|id| s.contains_key(id));
+        async move { ok }
+    })
+    .await;
+    assert!(done);
+    let got: HashSet<String> = seen.lock().unwrap().keys().cloned().collect();
+    assert_eq!(got, new, "only the messages stored after the timestamp");
+    c.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flow_control_bounds_each_queue_cache() {
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsPG7");
+    let topic = "FlowTopic";
+    let total = 400;
+    for i in 0..total {
+        producer
+            .send(Message::new(topic, format!("f{i}")))
+            .await
+            .unwrap();
+    }
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c2 = count.clone();
+    let (threshold, batch) = (10, 4);
+    let c = PushConsumer::builder("SysConsG7")
+        .client_config(sys.client_config("f1"))
+        .subscribe(topic, "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .pull_threshold_for_queue(threshold)
+        .pull_batch_size(i32::try_from(batch).unwrap())
+        .consume_concurrency(1)
+        .listener(move |msgs| {
+            std::thread::sleep(Duration::from_millis(2));
+            c2.fetch_add(msgs.len(), std::sync::atomic::Ordering::SeqCst);
+            ConsumeResult::Success
+        })
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    let mut max_cached = 0;
+    let end = tokio::time::Instant::now() + LIMIT;
+    while count.load(std::sync::atomic::Ordering::SeqCst) < total
+        && tokio::time::Instant::now() < end
+    {
+        for pq in c.running_info().mq_table.values() {
+            max_cached = max_cached.max(pq.cached_msg_count);
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), total);
+    assert!(max_cached > 0, "the cache was never seen in use");
+    assert!(
+        max_cached as usize <= threshold + batch,
+        "a queue cached {max_cached} messages"
+    );
+    println!("largest queue cache seen: {max_cached}");
+    c.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}
