@@ -1,35 +1,18 @@
 //! Whole-system consumer tests against a real CometMQ NameServer and broker on 127.0.0.1:
-//! tag filtering, retry after failure, broadcasting, and no message lost while consumers
-//! join and leave. Waits are bounded; nothing depends on how fast the machine is.
+//! tag filtering, retry after failure, broadcasting, no message lost while consumers join
+//! and leave, offset resets and running info, start by timestamp, flow control. Waits are
+//! bounded; nothing depends on how fast the machine is.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_client::consumer::{
-    ConsumeFromWhere, ConsumeResult, MessageModel, OrderlyResult, PushConsumer,
-};
-use cometmq_client::producer::SelectByHash;
+use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, MessageModel, PushConsumer};
 use cometmq_client::Message;
-use common::{wait_until, System};
-
-/// Generous bound for a whole scenario to settle.
-const LIMIT: Duration = Duration::from_secs(90);
-
-/// What a listener saw: message id → deliveries (topic, reconsume times).
-type Seen = Arc<Mutex<HashMap<String, Vec<(String, i32)>>>>;
-
-fn record(seen: &Seen, msgs: &[cometmq_client::MessageExt]) {
-    let mut s = seen.lock().unwrap();
-    for m in msgs {
-        s.entry(m.msg_id().into_owned())
-            .or_default()
-            .push((m.topic.clone(), m.reconsume_times));
-    }
-}
+use common::{converged, record, wait_until, Seen, System, LIMIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_by_tag_and_redelivers_failures() {
@@ -191,26 +174,6 @@ async fn member(sys: &System, group: &str, topic: &str, name: &str, seen: &Seen)
     c
 }
 
-/// Waits until the live consumers' assignments partition the `n` queues of `topic`, each
-/// taking some.
-async fn converged(consumers: &[&PushConsumer], topic: &str, n: usize) -> bool {
-    wait_until(LIMIT, || {
-        let sets: Vec<Vec<_>> = consumers
-            .iter()
-            .map(|c| {
-                let mut q = c.assigned_queues();
-                q.retain(|q| q.topic == topic);
-                q
-            })
-            .collect();
-        let all: HashSet<_> = sets.iter().flatten().cloned().collect();
-        let total: usize = sets.iter().map(Vec::len).sum();
-        let ok = all.len() == n && total == n && sets.iter().all(|s| !s.is_empty());
-        async move { ok }
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_message_lost_while_consumers_join_and_leave() {
     let sys = System::start().await;
@@ -298,146 +261,6 @@ async fn no_message_lost_while_consumers_join_and_leave() {
         deliveries - s.len()
     );
     c4.shutdown().await;
-    producer.shutdown().await;
-    sys.stop().await;
-}
-
-/// One orderly delivery: (queue id, queue offset, consumer).
-type Log = Arc<Mutex<Vec<(i32, i64, &'static str)>>>;
-
-async fn orderly_member(sys: &System, name: &'static str, log: &Log) -> PushConsumer {
-    let log = log.clone();
-    let failed_once = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let c = PushConsumer::builder("SysConsG4")
-        .client_config(sys.client_config(name))
-        .subscribe("OrderTopic", "*")
-        .consume_from(ConsumeFromWhere::FirstOffset)
-        .rebalance_interval(Duration::from_secs(1))
-        .listener_orderly(move |msgs| {
-            let mut l = log.lock().unwrap();
-            for m in msgs {
-                l.push((m.queue_id, m.queue_offset, name));
-            }
-            // Each consumer fails one batch once: it must come back first, in order.
-            if msgs.iter().any(|m| m.queue_offset % 50 == 7)
-                && !failed_once.swap(true, std::sync::atomic::Ordering::SeqCst)
-            {
-                return OrderlyResult::SuspendCurrentQueueAMoment;
-            }
-            OrderlyResult::Success
-        })
-        .build()
-        .unwrap();
-    c.start().await.unwrap();
-    c
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
-    let sys = System::start().await;
-    let producer = Arc::new(sys.producer("SysConsPG4"));
-    let topic = "OrderTopic";
-    producer.send(Message::new(topic, "create")).await.unwrap();
-    let total = 2000usize;
-    // Order i's steps all go to queue (i mod 8): per queue, offsets follow the steps.
-    let sender = {
-        let p = producer.clone();
-        tokio::spawn(async move {
-            for i in 0..total {
-                let order = (i % 16) as i64;
-                let msg = Message::new(topic, format!("order {order} step {}", i / 16));
-                p.send_with_selector(msg, &SelectByHash, &order)
-                    .await
-                    .unwrap();
-                if i % 100 == 0 {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            }
-        })
-    };
-    let log: Log = Arc::default();
-    let consumed = |n: usize| {
-        let log = log.clone();
-        async move {
-            wait_until(LIMIT, || {
-                let ok = log.lock().unwrap().len() >= n;
-                async move { ok }
-            })
-            .await
-        }
-    };
-    let c1 = orderly_member(&sys, "o1", &log).await;
-    assert!(consumed(200).await);
-    let c2 = orderly_member(&sys, "o2", &log).await;
-    assert!(
-        converged(&[&c1, &c2], topic, 8).await,
-        "o1+o2 did not share the queues"
-    );
-    let c3 = orderly_member(&sys, "o3", &log).await;
-    assert!(
-        converged(&[&c1, &c2, &c3], topic, 8).await,
-        "o1..o3 did not share the queues"
-    );
-    assert!(consumed(800).await);
-    c1.shutdown().await;
-    assert!(
-        converged(&[&c2, &c3], topic, 8).await,
-        "o2+o3 did not take o1's queues"
-    );
-    assert!(consumed(1200).await);
-    c2.shutdown().await;
-    assert!(
-        converged(&[&c3], topic, 8).await,
-        "o3 did not take every queue"
-    );
-    sender.await.unwrap();
-
-    // Every queue is consumed to its end...
-    let ends: HashMap<i32, i64> = {
-        let queues = producer.publish_queues(topic).await.unwrap();
-        let mut ends = HashMap::new();
-        for mq in queues {
-            let n = cometmq_client::consumer::max_offset(producer.instance(), &mq)
-                .await
-                .unwrap();
-            ends.insert(mq.queue_id, n);
-        }
-        ends
-    };
-    let done = wait_until(LIMIT, || {
-        let l = log.lock().unwrap();
-        let ok = ends.iter().all(|(q, end)| {
-            let seen: HashSet<i64> = l.iter().filter(|e| e.0 == *q).map(|e| e.1).collect();
-            (0..*end).all(|o| seen.contains(&o))
-        });
-        async move { ok }
-    })
-    .await;
-    assert!(done, "not every message was consumed");
-    // ...in order: per queue, each delivery is the next offset, or a redelivery of an
-    // earlier one (a failed batch, or a handover); never a jump forward.
-    let l = log.lock().unwrap().clone();
-    let mut redelivered = 0;
-    for q in ends.keys() {
-        let seq: Vec<_> = l.iter().filter(|e| e.0 == *q).collect();
-        assert_eq!(seq[0].1, 0, "queue {q} starts at 0");
-        for w in seq.windows(2) {
-            let (prev, next) = (w[0], w[1]);
-            assert!(
-                next.1 <= prev.1 + 1,
-                "queue {q}: {} consumed {} right after {} consumed {}",
-                next.2,
-                next.1,
-                prev.2,
-                prev.1
-            );
-            if next.1 <= prev.1 {
-                redelivered += 1;
-            }
-        }
-    }
-    println!("{} orderly deliveries, {redelivered} redelivered", l.len());
-    c3.shutdown().await;
     producer.shutdown().await;
     sys.stop().await;
 }

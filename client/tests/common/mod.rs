@@ -3,11 +3,14 @@
 //! tests quick (short route refresh and rebalance periods).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cometmq_broker::broker::Broker;
 use cometmq_broker::config::BrokerConfig;
+use cometmq_client::consumer::PushConsumer;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::Producer;
 use cometmq_namesrv::{NameServer, NamesrvConfig};
@@ -113,4 +116,39 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Generous bound for a whole scenario to settle.
+pub const LIMIT: Duration = Duration::from_secs(90);
+
+/// What a listener saw: message id → deliveries (topic, reconsume times).
+pub type Seen = Arc<Mutex<HashMap<String, Vec<(String, i32)>>>>;
+
+pub fn record(seen: &Seen, msgs: &[cometmq_client::MessageExt]) {
+    let mut s = seen.lock().unwrap();
+    for m in msgs {
+        s.entry(m.msg_id().into_owned())
+            .or_default()
+            .push((m.topic.clone(), m.reconsume_times));
+    }
+}
+
+/// Waits until the live consumers' assignments partition the `n` queues of `topic`, each
+/// taking some.
+pub async fn converged(consumers: &[&PushConsumer], topic: &str, n: usize) -> bool {
+    wait_until(LIMIT, || {
+        let sets: Vec<Vec<_>> = consumers
+            .iter()
+            .map(|c| {
+                let mut q = c.assigned_queues();
+                q.retain(|q| q.topic == topic);
+                q
+            })
+            .collect();
+        let all: HashSet<_> = sets.iter().flatten().cloned().collect();
+        let total: usize = sets.iter().map(Vec::len).sum();
+        let ok = all.len() == n && total == n && sets.iter().all(|s| !s.is_empty());
+        async move { ok }
+    })
+    .await
 }
