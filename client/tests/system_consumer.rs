@@ -425,3 +425,62 @@ async fn flow_control_bounds_each_queue_cache() {
     producer.shutdown().await;
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovers_from_an_offset_beyond_the_queue() {
+    use cometmq_client::consumer::offset_store::RemoteOffsetStore;
+    use cometmq_remoting::transport::{RemotingClient, TransportConfig};
+
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsPG8");
+    let topic = "IllegalTopic";
+    for i in 0..8 {
+        producer
+            .send(Message::new(topic, format!("before{i}")))
+            .await
+            .unwrap();
+    }
+    // The group's stored offsets point far past the end of every queue.
+    let group = "SysConsG8";
+    let client = Arc::new(RemotingClient::new(TransportConfig::default()));
+    let addr = sys.broker_addr.clone();
+    let store = RemoteOffsetStore::new(
+        group,
+        client.clone(),
+        Arc::new(move |_: &str| Some(addr.clone())),
+    );
+    let queues = producer.publish_queues(topic).await.unwrap();
+    for q in &queues {
+        store.update_to_broker(q, 1_000_000, false).await.unwrap();
+    }
+    let seen: Seen = Arc::default();
+    let c = member(&sys, group, topic, "i1", &seen).await;
+    // OFFSET_ILLEGAL moves each queue back to its end; what is sent next is consumed.
+    let member = c.instance().consumer(group).unwrap();
+    let corrected = wait_until(LIMIT, || {
+        let offsets = member.consume_status(topic);
+        let ok = offsets.len() == queues.len() && offsets.values().all(|o| *o < 1_000_000);
+        async move { ok }
+    })
+    .await;
+    assert!(corrected, "offsets: {:?}", member.consume_status(topic));
+    let mut after = HashSet::new();
+    for i in 0..16 {
+        let r = producer
+            .send(Message::new(topic, format!("after{i}")))
+            .await
+            .unwrap();
+        after.insert(r.msg_id);
+    }
+    let done = wait_until(LIMIT, || {
+        let s = seen.lock().unwrap();
+        let ok = after.iter().all(|id| s.contains_key(id));
+        async move { ok }
+    })
+    .await;
+    assert!(done, "messages after the correction were not consumed");
+    c.shutdown().await;
+    client.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}

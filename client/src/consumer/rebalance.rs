@@ -29,9 +29,15 @@ pub(crate) async fn run(core: Arc<ConsumerCore>) {
     let Some(mut commands) = core.take_commands() else {
         return;
     };
-    let persist_every = core.instance.config().persist_consumer_offset_interval;
-    let mut rebalance = tokio::time::interval(core.settings.rebalance_interval);
-    let mut relock = tokio::time::interval(core.settings.lock_interval);
+    // Zero periods would make `interval` panic.
+    let min = Duration::from_millis(1);
+    let persist_every = core
+        .instance
+        .config()
+        .persist_consumer_offset_interval
+        .max(min);
+    let mut rebalance = tokio::time::interval(core.settings.rebalance_interval.max(min));
+    let mut relock = tokio::time::interval(core.settings.lock_interval.max(min));
     let mut persist =
         tokio::time::interval_at(tokio::time::Instant::now() + persist_every, persist_every);
     for t in [&mut rebalance, &mut relock, &mut persist] {
