@@ -87,7 +87,9 @@ pub(crate) async fn pull(instance: &ClientInstance, a: PullArgs<'_>) -> Result<P
         sys_flag,
         commit_offset,
         suspend_timeout_millis: i64::try_from(a.suspend.as_millis()).unwrap_or(i64::MAX),
-        subscription: Some(a.subscription.sub_string.clone()),
+        subscription: a
+            .post_subscription
+            .then(|| a.subscription.sub_string.clone()),
         sub_version: a.subscription.sub_version,
         expression_type: Some(a.subscription.expression_type.clone()),
         max_msg_bytes: None,
