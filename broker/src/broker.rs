@@ -31,6 +31,7 @@ impl Broker {
     /// Opens the store, binds `listenPort` (0 picks a free port) and the fast port
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
+        crate::replication::check_role(&mut config)?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {
@@ -63,13 +64,22 @@ impl Broker {
         drop(listener);
         config.listen_port = port;
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
-        let router = Arc::new(processor::router(&state));
-        let server = RemotingServer::bind(
+        crate::replication::start(&state).await?;
+        let router = crate::replication::gate(&state, processor::router(&state));
+        let server = match RemotingServer::bind(
             SocketAddr::new(bind_ip, port),
             transport.clone(),
             router.clone(),
         )
-        .await?;
+        .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                // The HA service holds the store open: stop it so the store closes.
+                crate::replication::shutdown(&state).await;
+                return Err(e.into());
+            }
+        };
         let fast_server = match port
             .checked_sub(2)
             .filter(|p| *p > 0 && config.listen_port > 2)
@@ -91,8 +101,9 @@ impl Broker {
         };
         let client = Arc::new(RemotingClient::new(TransportConfig::default()));
         let stop = CancellationToken::new();
-        crate::register::register_all(&state, &client).await;
-        let tasks = vec![
+        let master = crate::register::register_all(&state, &client).await;
+        crate::replication::on_registered(&state, &master);
+        let mut tasks = vec![
             tokio::spawn(crate::register::run(
                 state.clone(),
                 client.clone(),
@@ -101,7 +112,14 @@ impl Broker {
             tokio::spawn(persist_offsets(state.clone(), stop.clone())),
             tokio::spawn(expire_channels(state.clone(), stop.clone())),
             tokio::spawn(crate::stats::run(state.clone(), stop.clone())),
+            tokio::spawn(crate::slave_sync::run(
+                state.clone(),
+                client.clone(),
+                stop.clone(),
+            )),
         ];
+        tasks.extend(crate::schedule::spawn(&state, &stop));
+        tasks.push(crate::transaction::spawn(&state, &stop));
         tracing::info!(
             broker = %state.broker_addr,
             name = %config.broker_name,
@@ -142,12 +160,14 @@ impl Broker {
             let _ = t.await;
         }
         self.client.shutdown().await;
+        crate::replication::shutdown(&self.state).await;
         let state = self.state.clone();
         let saved = tokio::task::spawn_blocking(move || {
             for (what, r) in [
                 ("consumerOffset.json", state.offsets.save()),
                 ("topics.json", state.topics.save()),
                 ("subscriptionGroup.json", state.groups.save()),
+                ("delayOffset.json", state.schedule.save()),
             ] {
                 if let Err(e) = r {
                     tracing::error!(file = what, error = %e, "cannot save at shutdown");

@@ -168,6 +168,9 @@ settings! {
         ha_send_heartbeat_interval: u64 = "haSendHeartbeatInterval", 5000;
         /// A replication connection silent this long is closed (ms).
         ha_housekeeping_interval: u64 = "haHousekeepingInterval", 20000;
+        /// Period of a slave's metadata sync from its master (ms; CometMQ's key, Java
+        /// 4.x hard-codes 10 s).
+        slave_synchronize_interval: u64 = "slaveSynchronizeInterval", 10000;
         /// Idle client channels close after this many seconds.
         server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
     }

@@ -110,6 +110,19 @@ impl GroupTable {
         self.read().clone()
     }
 
+    /// Replaces the whole table and its version (a slave copying its master's); false
+    /// when both already matched.
+    pub fn replace(&self, from_master: SubscriptionGroupWrapper) -> bool {
+        let mut s = self.write();
+        if s.subscription_group_table == from_master.subscription_group_table
+            && s.data_version == from_master.data_version
+        {
+            return false;
+        }
+        *s = from_master;
+        true
+    }
+
     /// Writes `subscriptionGroup.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
         persist::save_json(&self.path, &self.snapshot())

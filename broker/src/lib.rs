@@ -5,7 +5,11 @@
 //!   [`clients`], [`locks`]: the broker's tables, each with one owner.
 //! - [`processor`]: request handlers by area, and the router.
 //! - [`stats`]: throughput rates sampled in the background for the admin reads.
+//! - [`schedule`], [`transaction`], [`redirect`]: delay levels and transactional
+//!   (half) messages.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
+//! - [`replication`], [`slave_sync`]: master/slave roles over the store's HA stream, and a
+//!   slave's metadata sync.
 
 pub mod broker;
 pub mod clients;
@@ -16,12 +20,17 @@ pub mod locks;
 pub mod offsets;
 pub mod persist;
 pub mod processor;
+pub mod redirect;
 pub mod register;
+pub mod replication;
 pub mod runtime;
+pub mod schedule;
+pub mod slave_sync;
 pub mod state;
 pub mod stats;
 pub mod topic_names;
 pub mod topics;
+pub mod transaction;
 
 /// Why a broker could not start.
 #[derive(Debug, thiserror::Error)]

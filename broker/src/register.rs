@@ -44,7 +44,7 @@ pub async fn register_all(state: &BrokerState, client: &RemotingClient) -> Maste
         broker_name: cfg.broker_name.clone(),
         broker_addr: state.broker_addr.clone(),
         cluster_name: cfg.broker_cluster_name.clone(),
-        ha_server_addr: format!("{}:{}", state.store_host.ip(), cfg.ha_port()),
+        ha_server_addr: crate::replication::ha_server_addr(state),
         broker_id: cfg.broker_id,
         compressed: Some(cfg.compressed_register),
         body_crc32: Some(crc),
@@ -105,6 +105,7 @@ pub async fn run(state: Arc<BrokerState>, client: Arc<RemotingClient>, stop: Can
             _ = tokio::time::sleep(period) => {}
             _ = state.topics_changed.notified() => {}
         }
-        register_all(&state, &client).await;
+        let master = register_all(&state, &client).await;
+        crate::replication::on_registered(&state, &master);
     }
 }

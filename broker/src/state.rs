@@ -36,7 +36,7 @@ pub struct BrokerState {
     config: RwLock<Arc<BrokerConfig>>,
     config_version: Mutex<DataVersion>,
     /// The message store.
-    pub store: MessageStore,
+    pub store: Arc<MessageStore>,
     /// Topic configs.
     pub topics: Arc<TopicTable>,
     /// Consumer group configs.
@@ -47,6 +47,10 @@ pub struct BrokerState {
     pub clients: ClientRegistry,
     /// Orderly-consumption queue locks.
     pub locks: LockTable,
+    /// Delay levels and their delivery progress.
+    pub schedule: crate::schedule::ScheduleService,
+    /// Recently committed transactions (no second commit of one transaction).
+    pub recent_commits: crate::transaction::recent::RecentCommits,
     /// `brokerIP1:listenPort`, the address clients and NameServers know this broker by.
     pub broker_addr: String,
     /// The same as a socket address, stamped into every stored record.
@@ -61,6 +65,8 @@ pub struct BrokerState {
     pub boot_timestamp: i64,
     /// Signalled when the topic table changes, so the registrar re-registers at once.
     pub topics_changed: Notify,
+    /// Master/slave replication (HA service, master address).
+    pub ha: crate::replication::Replication,
 }
 
 /// The current time in ms since the epoch.
@@ -76,7 +82,8 @@ impl BrokerState {
         config: BrokerConfig,
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
-        let store = MessageStore::open(store_config(&config, store_host))?;
+        let schedule = crate::schedule::ScheduleService::load(&config)?;
+        let store = Arc::new(MessageStore::open(store_config(&config, store_host))?);
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
         let offsets = OffsetTable::load(&config)?;
@@ -89,11 +96,14 @@ impl BrokerState {
             offsets,
             clients: ClientRegistry::default(),
             locks: LockTable::default(),
+            schedule,
+            recent_commits: Default::default(),
             stats: Stats::default(),
             rates: crate::stats::Rates::default(),
             started: Instant::now(),
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
+            ha: crate::replication::Replication::default(),
             config: RwLock::new(Arc::new(config)),
             config_version: Mutex::new(DataVersion::new(now_ms())),
         }))
@@ -165,5 +175,8 @@ pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     s.max_transfer_count_on_message_in_memory = c.max_transfer_count_on_message_in_memory;
     s.check_crc_on_recover = c.check_crc_on_recover;
     s.store_host = Some(store_host);
+    if let Ok(levels) = c.delay_levels_ms() {
+        s.delay_levels_ms = levels;
+    }
     s
 }

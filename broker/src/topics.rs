@@ -79,6 +79,20 @@ impl TopicTable {
         self.read().clone()
     }
 
+    /// Replaces the whole table and its version (a slave copying its master's); false
+    /// when both already matched.
+    pub fn replace(&self, from_master: TopicConfigSerializeWrapper) -> bool {
+        let mut s = self.write();
+        if s.topic_config_table == from_master.topic_config_table
+            && s.data_version == from_master.data_version
+        {
+            return false;
+        }
+        s.topic_config_table = from_master.topic_config_table;
+        s.data_version = from_master.data_version;
+        true
+    }
+
     /// The table's version.
     pub fn data_version(&self) -> DataVersion {
         self.read().data_version

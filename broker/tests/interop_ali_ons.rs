@@ -111,3 +111,75 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     }
     c.stop().await;
 }
+
+/// Waits (bounded) until the NameServer routes `topic`.
+async fn wait_for_route(c: &Cluster, topic: &str) {
+    for _ in 0..100 {
+        let mut req = cometmq_remoting::RemotingCommand::request(
+            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
+        );
+        req.ext_fields.insert("topic".into(), topic.into());
+        let r = c
+            .client
+            .invoke(&c.namesrv_addr, req, common::T)
+            .await
+            .unwrap();
+        if r.code == response::SUCCESS {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the broker never registered {topic}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ali_ons_sends_with_delay_levels() {
+    let Some(script) = interop_script("produce_delayed.js") else {
+        return;
+    };
+    let c = Cluster::start(|cfg| cfg.message_delay_level = "1s 2s 3s".into()).await;
+    let seed = c.send("InteropDelay", 0, Some("Seed"), None, b"seed").await;
+    assert_eq!(seed.code, response::SUCCESS);
+    wait_for_route(&c, "InteropDelay").await;
+
+    let levels = ["1", "2", "3"];
+    let child = tokio::process::Command::new("node")
+        .arg(&script)
+        .args([c.namesrv_addr.as_str(), "InteropDelay", "InteropDelayGroup"])
+        .args(levels)
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .expect("node script timed out")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no result: {stderr}"));
+    let v: Value = serde_json::from_str(line).unwrap();
+    for s in v["sent"].as_array().unwrap() {
+        assert_eq!(s["status"], "SEND_OK", "{s}");
+    }
+    let received = v["received"].as_array().unwrap();
+    assert_eq!(received.len(), 3, "stderr: {stderr}");
+    for m in received {
+        let body = m["body"].as_str().unwrap();
+        let i: i64 = body.trim_start_matches("delayed ").parse().unwrap();
+        let delay = (i + 1) * 1000;
+        let born = m["bornTimestamp"].as_i64().unwrap();
+        let stored = m["storeTimestamp"].as_i64().unwrap();
+        // Delivered copies are stored no earlier than born + the level's delay.
+        assert!(stored >= born + delay, "{m}");
+        assert_eq!(m["delay"], Value::Null, "{m}");
+        assert_eq!(m["realTopic"], "InteropDelay", "{m}");
+    }
+    c.stop().await;
+}

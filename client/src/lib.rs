@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod admin;
 pub mod clock;
 pub mod consumer;
 pub mod error;

@@ -4,7 +4,7 @@
 //! bounded; nothing depends on how fast the machine is.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+mod cluster;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, MessageModel, PushConsumer};
 use cometmq_client::Message;
-use common::{converged, record, wait_until, Seen, System, LIMIT};
+use cluster::{converged, record, wait_until, Seen, System, LIMIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_by_tag_and_redelivers_failures() {

@@ -3,7 +3,7 @@
 //! place. Waits are bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+mod cluster;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -12,7 +12,7 @@ use std::time::Duration;
 use cometmq_client::consumer::{ConsumeFromWhere, OrderlyResult, PushConsumer};
 use cometmq_client::producer::SelectByHash;
 use cometmq_client::Message;
-use common::{converged, wait_until, System, LIMIT};
+use cluster::{converged, wait_until, System, LIMIT};
 
 /// One orderly delivery: (queue id, queue offset, consumer).
 type Log = Arc<Mutex<Vec<(i32, i64, &'static str)>>>;

@@ -2,14 +2,14 @@
 //! poll, commit, seek, and subscribe with rebalancing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+mod cluster;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use cometmq_client::consumer::{max_offset, ConsumeFromWhere, PullConsumer};
 use cometmq_client::{Message, MessageExt};
-use common::System;
+use cluster::System;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -90,7 +90,7 @@ async fn assign_poll_commit_seek_and_subscribe() {
         .unwrap();
     b.subscribe(topic, "*").unwrap();
     b.start().await.unwrap();
-    let shared = common::wait_until(LIMIT, || {
+    let shared = cluster::wait_until(LIMIT, || {
         let (qa, qb) = (a.assigned_queues(), b.assigned_queues());
         let ok = qa.len() + qb.len() == queues.len() && !qa.is_empty() && !qb.is_empty();
         async move { ok }

@@ -79,7 +79,22 @@ pub struct StoreConfig {
     /// `brokerIP1:listenPort`); `None` keeps what the record carries. Its address
     /// family must match the records' STOREHOST_V6 bit.
     pub store_host: Option<SocketAddr>,
+    /// `messageDelayLevel` in milliseconds, level 1 first (default
+    /// `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`). The ConsumeQueue
+    /// tags code of a [`SCHEDULE_TOPIC`] entry is its store time plus the delay of the
+    /// record's `DELAY` level (clamped to the last level; 1 s for a level not in the
+    /// table), as Java's `computeDeliverTimestamp`.
+    pub delay_levels_ms: Vec<u64>,
 }
+
+/// The topic delayed messages wait in, one queue per level (queue id = level − 1).
+pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
+
+/// RocketMQ's default delay levels in milliseconds.
+pub const DEFAULT_DELAY_LEVELS_MS: [u64; 18] = [
+    1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
+    480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
+];
 
 impl Default for StoreConfig {
     fn default() -> Self {
@@ -110,6 +125,7 @@ impl Default for StoreConfig {
             max_transfer_count_on_message_in_memory: 32,
             check_crc_on_recover: true,
             store_host: None,
+            delay_levels_ms: DEFAULT_DELAY_LEVELS_MS.to_vec(),
         }
     }
 }
@@ -138,6 +154,19 @@ impl StoreConfig {
     /// The IndexFile directory.
     pub fn index_dir(&self) -> PathBuf {
         self.store_path_root_dir.join("index")
+    }
+
+    /// The delivery time of a schedule-topic record stored at `store_timestamp` with
+    /// property `DELAY` = `level`; `None` when `level` is not positive (the entry then
+    /// keeps the ordinary tags code).
+    pub fn deliver_timestamp(&self, level: i32, store_timestamp: i64) -> Option<i64> {
+        if level <= 0 {
+            return None;
+        }
+        let max = self.delay_levels_ms.len();
+        let index = (level as usize).min(max.max(1)) - 1;
+        let delay = self.delay_levels_ms.get(index).copied().unwrap_or(1000);
+        Some(store_timestamp.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)))
     }
 
     /// Checks sizes and ratios.

@@ -14,10 +14,24 @@ use cometmq_remoting::message::record::layout::{self, RecordKind};
 use cometmq_remoting::message::{property, sysflag, tags_code};
 use tracing::{error, warn};
 
+use crate::config::{StoreConfig, SCHEDULE_TOPIC};
 use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::error::Result;
 use crate::record;
 use crate::shared::Shared;
+
+/// The ConsumeQueue tags code of a record: the Java hash of its tag, or, for a delayed
+/// message waiting in [`SCHEDULE_TOPIC`], its delivery time (reference §7).
+fn entry_tags_code(config: &StoreConfig, rec: &record::RecordView<'_>) -> i64 {
+    let prop = |name| record::property(rec.properties, name);
+    if rec.topic == SCHEDULE_TOPIC {
+        let level = prop(property::DELAY).and_then(|l| l.trim().parse::<i32>().ok());
+        if let Some(t) = level.and_then(|l| config.deliver_timestamp(l, rec.store_timestamp)) {
+            return t;
+        }
+    }
+    tags_code(prop(property::TAGS))
+}
 
 /// The dispatch cursor.
 #[derive(Debug)]
@@ -130,7 +144,7 @@ impl Dispatcher {
             let entry = CqEntry {
                 phys_offset: self.next,
                 size: rec.total as i32,
-                tags_code: tags_code(prop(property::TAGS)),
+                tags_code: entry_tags_code(&shared.config, &rec),
             };
             if q.put(rec.queue_offset, entry)? && !self.touched.iter().any(|t| Arc::ptr_eq(t, &q)) {
                 self.touched.push(q);

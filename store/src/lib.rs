@@ -16,6 +16,7 @@
 //! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
 //! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`.
 //! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
+//! - [`ha`]: master/slave replication (the HA stream, SYNC_MASTER waits).
 
 pub mod checkpoint;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod consume_queue;
 mod dispatch;
 pub mod error;
 mod flush;
+pub mod ha;
 mod index;
 pub mod index_file;
 mod mmap;

@@ -11,6 +11,12 @@ pub enum PutStatus {
     /// `FLUSH_DISK_TIMEOUT`: stored, but the SYNC_FLUSH fsync did not confirm within
     /// `syncFlushTimeout` (or failed).
     FlushDiskTimeout,
+    /// `FLUSH_SLAVE_TIMEOUT`: stored, but no slave acknowledged it within
+    /// `syncFlushTimeout` (SYNC_MASTER).
+    FlushSlaveTimeout,
+    /// `SLAVE_NOT_AVAILABLE`: stored, but no slave is connected or the slave lags more
+    /// than `haSlaveFallbehindMax` (SYNC_MASTER).
+    SlaveNotAvailable,
     /// `CREATE_MAPEDFILE_FAILED`: the next CommitLog file could not be created.
     CreateMappedFileFailed,
     /// `MESSAGE_ILLEGAL`: not a valid record, or too large (`maxMessageSize`, file size).
@@ -30,6 +36,8 @@ impl PutStatus {
         match self {
             PutStatus::PutOk => "PUT_OK",
             PutStatus::FlushDiskTimeout => "FLUSH_DISK_TIMEOUT",
+            PutStatus::FlushSlaveTimeout => "FLUSH_SLAVE_TIMEOUT",
+            PutStatus::SlaveNotAvailable => "SLAVE_NOT_AVAILABLE",
             PutStatus::CreateMappedFileFailed => "CREATE_MAPEDFILE_FAILED",
             PutStatus::MessageIllegal => "MESSAGE_ILLEGAL",
             PutStatus::PropertiesSizeExceeded => "PROPERTIES_SIZE_EXCEEDED",
@@ -37,9 +45,16 @@ impl PutStatus {
         }
     }
 
-    /// Whether the message was written (PUT_OK or FLUSH_DISK_TIMEOUT).
+    /// Whether the message was written (PUT_OK, or a FLUSH_DISK_TIMEOUT,
+    /// FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE that still stored it).
     pub fn is_stored(self) -> bool {
-        matches!(self, PutStatus::PutOk | PutStatus::FlushDiskTimeout)
+        matches!(
+            self,
+            PutStatus::PutOk
+                | PutStatus::FlushDiskTimeout
+                | PutStatus::FlushSlaveTimeout
+                | PutStatus::SlaveNotAvailable
+        )
     }
 }
 

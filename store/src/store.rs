@@ -57,6 +57,9 @@ pub struct MessageStore {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
+    /// CommitLog end after the latest append (local or replicated): wakes the HA
+    /// streamers. Only grows.
+    log_end: watch::Sender<i64>,
 }
 
 impl MessageStore {
@@ -171,10 +174,12 @@ impl MessageStore {
             "store-retention",
             Box::new(move || retention::thread(&s)),
         )?);
+        let log_end = watch::Sender::new(shared.log.max_offset());
         Ok(MessageStore {
             shared,
             threads: Mutex::new(threads),
             closed: AtomicBool::new(false),
+            log_end,
         })
     }
 
@@ -251,6 +256,7 @@ impl MessageStore {
             app.append(shared.log.segments(), req)?
         };
         shared.dispatch_signal.raise();
+        self.announce_log_end(appended.end_offset());
         Ok(appended)
     }
 
@@ -268,7 +274,24 @@ impl MessageStore {
                 .appender()
                 .append_raw(self.shared.log.segments(), phys_offset, data)?;
         self.shared.dispatch_signal.raise();
+        self.announce_log_end(end);
         Ok(end)
+    }
+
+    /// A receiver of the CommitLog end, updated after every append (local or
+    /// [`Self::append_raw`]): the HA stream waits on it for new bytes.
+    pub fn subscribe_log_end(&self) -> watch::Receiver<i64> {
+        self.log_end.subscribe()
+    }
+
+    fn announce_log_end(&self, end: i64) {
+        self.log_end.send_if_modified(|v| {
+            let grew = end > *v;
+            if grew {
+                *v = end;
+            }
+            grew
+        });
     }
 
     /// Up to `max_len` raw CommitLog bytes from `phys_offset`, within one file (the
@@ -361,6 +384,18 @@ impl MessageStore {
     pub fn store_time_at(&self, topic: &str, queue_id: i32, offset: i64) -> Option<i64> {
         let e = self.shared.queues.get(topic, queue_id)?.entry(offset)?;
         self.shared.log.store_timestamp_at(e.phys_offset)
+    }
+
+    /// The ConsumeQueue entry at a queue offset: CommitLog offset, size and tags code
+    /// (the delivery time for [`crate::config::SCHEDULE_TOPIC`] entries). `None` when
+    /// the offset is not published yet or its file is gone.
+    pub fn cq_entry(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+    ) -> Option<crate::consume_queue::CqEntry> {
+        self.shared.queues.get(topic, queue_id)?.entry(offset)
     }
 
     /// CommitLog min offset.

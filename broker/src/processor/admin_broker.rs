@@ -155,6 +155,15 @@ pub async fn runtime_info(
     put("putMessageTimesTotal", put_total.to_string());
     put("putLatency99", "0.0".into());
     put("putLatency999", "0.0".into());
+    for (k, v) in state.schedule.runtime_info(&state.store) {
+        put(&k, v);
+    }
+    for (k, v) in crate::transaction::runtime_info(&state) {
+        put(&k, v);
+    }
+    for (k, v) in crate::replication::ha_runtime_info(&state) {
+        put(&k, v);
+    }
     json_response(&KvTable { table: t })
 }
 

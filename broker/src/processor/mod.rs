@@ -11,6 +11,7 @@ mod offset;
 mod pull;
 mod query;
 mod send;
+mod transaction;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,6 +96,19 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
     );
     let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
     let r = add(r, state, &[code::PULL_MESSAGE], pull::pull_message);
+    // Transactions and delay levels (issue 7).
+    let r = add(
+        r,
+        state,
+        &[code::END_TRANSACTION],
+        transaction::end_transaction,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_DELAY_OFFSET],
+        transaction::all_delay_offset,
+    );
     let r = add(r, state, &[code::HEART_BEAT], client::heartbeat);
     let r = add(
         r,

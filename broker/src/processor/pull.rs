@@ -31,6 +31,42 @@ impl MessageFilter for TagFilter<'_> {
     }
 }
 
+/// One queue read, run on a blocking thread: reading mapped CommitLog pages that are not
+/// in memory waits for the disk, which must not stall the event loop.
+struct Read {
+    state: Arc<BrokerState>,
+    group: String,
+    topic: String,
+    queue_id: i32,
+    offset: i64,
+    max: usize,
+    sub: Arc<SubscriptionData>,
+}
+
+impl Read {
+    async fn run(&self) -> Result<GetResult, BrokerError> {
+        let (state, group, topic, sub) = (
+            self.state.clone(),
+            self.group.clone(),
+            self.topic.clone(),
+            self.sub.clone(),
+        );
+        let (queue_id, offset, max) = (self.queue_id, self.offset, self.max);
+        tokio::task::spawn_blocking(move || {
+            state.store.get_messages(
+                Some(&group),
+                &topic,
+                queue_id,
+                offset,
+                max,
+                &TagFilter(&sub),
+            )
+        })
+        .await
+        .map_err(|e| BrokerError::System(format!("pull read failed: {e}")))
+    }
+}
+
 /// PULL_MESSAGE.
 pub async fn pull_message(
     state: Arc<BrokerState>,
@@ -85,19 +121,18 @@ pub async fn pull_message(
             .offsets
             .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
     }
-    let filter = TagFilter(&sub);
     let max = usize::try_from(h.max_msg_nums.max(1)).unwrap_or(1);
-    let read = || {
-        state.store.get_messages(
-            Some(&h.consumer_group),
-            &h.topic,
-            h.queue_id,
-            h.queue_offset,
-            max,
-            &filter,
-        )
+    let query = Read {
+        state: state.clone(),
+        group: h.consumer_group.clone(),
+        topic: h.topic.clone(),
+        queue_id: h.queue_id,
+        offset: h.queue_offset,
+        max,
+        sub: Arc::new(sub),
     };
-    let mut result = read();
+    let read = || query.run();
+    let mut result = read().await?;
     let may_hold = h.has_flag(PullMessageRequestHeader::FLAG_SUSPEND);
     if may_hold && not_found(&result, h.queue_offset) {
         let hold = if cfg.long_polling_enable {
@@ -109,7 +144,7 @@ pub async fn pull_message(
         let deadline = tokio::time::Instant::now() + hold;
         loop {
             if *growth.borrow_and_update() > h.queue_offset {
-                result = read();
+                result = read().await?;
                 if !not_found(&result, h.queue_offset) {
                     break;
                 }
@@ -118,7 +153,7 @@ pub async fn pull_message(
                 Ok(Ok(())) => continue,
                 // Timed out, or the store is shutting down: answer with a final read.
                 _ => {
-                    result = read();
+                    result = read().await?;
                     break;
                 }
             }
@@ -131,7 +166,12 @@ pub async fn pull_message(
         group.broker_id,
         group.which_broker_when_consume_slowly,
     );
-    Ok(respond(&state, result, h.queue_offset, suggest))
+    let resp = respond(&state, result, h.queue_offset, suggest);
+    Ok(crate::replication::adjust_pull_on_slave(
+        &cfg,
+        resp,
+        h.queue_offset,
+    ))
 }
 
 /// The subscription to filter with: the request's own (SUBSCRIPTION flag), else the one

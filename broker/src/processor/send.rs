@@ -66,15 +66,25 @@ pub async fn send_message(
     if target.topic_config.topic_filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS;
     }
+    // Delayed and transactional messages are stored in a system topic first.
+    let (store_topic, store_queue) = crate::redirect::for_send(
+        &state,
+        &target.topic,
+        target.queue_id,
+        target.reconsume_times,
+        &mut props,
+        &mut sys_flag,
+    )
+    .await;
     let props_text = props.encode();
     let mut parts = RecordParts::new(
-        &target.topic,
+        &store_topic,
         &body,
         props_text.as_bytes(),
         conn.peer_addr(),
         state.store_host,
     );
-    parts.queue_id = target.queue_id;
+    parts.queue_id = store_queue;
     parts.flag = h.flag;
     parts.sys_flag = sys_flag;
     parts.born_timestamp = h.born_timestamp;
@@ -85,7 +95,7 @@ pub async fn send_message(
         batch: false,
         wait_flush: props.get(property::WAIT) != Some("false"),
     };
-    let result = state.store.put(buf, opts).await;
+    let result = crate::replication::put(&state, buf, opts).await;
     let uniq = props.get(property::UNIQ_KEY).map(str::to_string);
     send_response(&state, &cfg, result, target.queue_id, &[], uniq)
 }
@@ -153,16 +163,11 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     if record_starts.is_empty() {
         return Err(BrokerError::MessageIllegal("the batch is empty".into()));
     }
-    let result = state
-        .store
-        .put(
-            buf,
-            PutOptions {
-                batch: true,
-                wait_flush: wait,
-            },
-        )
-        .await;
+    let opts = PutOptions {
+        batch: true,
+        wait_flush: wait,
+    };
+    let result = crate::replication::put(&state, buf, opts).await;
     send_response(&state, &cfg, result, target.queue_id, &record_starts, None)
 }
 
@@ -225,6 +230,9 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
         let origin = h.origin_msg_id.clone().unwrap_or_else(|| msg.msg_id());
         props.insert(property::ORIGIN_MESSAGE_ID, origin);
     }
+    // A retry waits in its delay level's schedule queue first.
+    let (topic, queue_id) =
+        crate::redirect::for_delay(&state, &topic, queue_id, &mut props, msg.sys_flag);
     let props_text = props.encode();
     let mut parts = RecordParts::new(
         &topic,
@@ -388,6 +396,8 @@ fn send_response(
     let code = match result.status {
         PutStatus::PutOk => response::SUCCESS,
         PutStatus::FlushDiskTimeout => response::FLUSH_DISK_TIMEOUT,
+        PutStatus::FlushSlaveTimeout => response::FLUSH_SLAVE_TIMEOUT,
+        PutStatus::SlaveNotAvailable => response::SLAVE_NOT_AVAILABLE,
         other => return Err(put_error(state, other)),
     };
     let Some(appended) = result.appended else {
@@ -436,6 +446,9 @@ fn put_error(state: &BrokerState, status: PutStatus) -> BrokerError {
         PutStatus::CreateMappedFileFailed => {
             BrokerError::System("create mapped file failed, server is busy or broken.".into())
         }
-        PutStatus::PutOk | PutStatus::FlushDiskTimeout => BrokerError::System("unexpected store status".into()),
+        PutStatus::PutOk
+        | PutStatus::FlushDiskTimeout
+        | PutStatus::FlushSlaveTimeout
+        | PutStatus::SlaveNotAvailable => BrokerError::System("unexpected store status".into()),
     }
 }

@@ -3,6 +3,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod process;
+
+pub mod txn;
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -274,5 +278,45 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         seen
+    }
+}
+
+/// Polls `check` every 50 ms until it yields a value, for at most `limit` (a bound, not
+/// a performance expectation); panics naming `what` when it never does.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {limit:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    cometmq_broker::state::now_ms()
+}
+
+impl Cluster {
+    /// A handle on a broker that runs elsewhere (a child process): the request helpers
+    /// work, nothing is started or stopped.
+    pub async fn attach(broker_addr: &str) -> Cluster {
+        Cluster {
+            namesrv: None,
+            broker: None,
+            namesrv_addr: String::new(),
+            broker_addr: broker_addr.to_string(),
+            store_dir: tempfile::tempdir().unwrap(),
+            kv_dir: tempfile::tempdir().unwrap(),
+            client: RemotingClient::new(TransportConfig::default()),
+        }
     }
 }

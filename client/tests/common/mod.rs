@@ -1,59 +1,62 @@
-//! Whole-system fixtures for client tests: a real CometMQ NameServer and broker on
-//! 127.0.0.1 with ephemeral ports and temp directories, and client settings that make
-//! tests quick (short route refresh and rebalance periods).
+//! Whole-system fixtures for the admin tests: a real NameServer and broker on 127.0.0.1
+//! with ephemeral ports and a temp store, the `mqadmin` binary, and a fake client that
+//! heartbeats as a consumer and a producer and answers GET_CONSUMER_RUNNING_INFO.
+
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_broker::broker::Broker;
 use cometmq_broker::config::BrokerConfig;
-use cometmq_client::consumer::PushConsumer;
-use cometmq_client::instance::ClientConfig;
-use cometmq_client::producer::Producer;
+use cometmq_client::admin::Admin;
 use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_remoting::body::client::{
+    to_legacy_string, ConsumerData, ConsumerRunningInfo, HeartbeatData, ProducerData,
+    SubscriptionData,
+};
+use cometmq_remoting::body::fastjson;
+use cometmq_remoting::code::request;
+use cometmq_remoting::header::UpdateConsumerOffsetRequestHeader;
+use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
+use cometmq_remoting::RemotingCommand;
+use serde_json::Value;
 
-/// A NameServer and one broker.
-pub struct System {
-    pub namesrv: NameServer,
-    pub broker: Broker,
-    pub namesrv_addr: String,
+pub const T: Duration = Duration::from_secs(10);
+pub const BROKER: &str = "broker-a";
+pub const CLUSTER: &str = "DefaultCluster";
+
+/// A NameServer and one broker, with their temp directories.
+pub struct Cluster {
+    pub namesrv: Option<NameServer>,
+    pub broker: Option<Broker>,
+    pub ns: String,
     pub broker_addr: String,
-    pub dirs: (tempfile::TempDir, tempfile::TempDir),
+    pub store_dir: tempfile::TempDir,
+    pub kv_dir: tempfile::TempDir,
 }
 
-/// Logs to the test output when `RUST_LOG` is set.
-pub fn init_logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-}
-
-impl System {
-    pub async fn start() -> System {
-        init_logs();
-        let kv = tempfile::tempdir().unwrap();
+impl Cluster {
+    pub async fn start() -> Cluster {
+        let kv_dir = tempfile::tempdir().unwrap();
         let namesrv = NameServer::start(NamesrvConfig {
             listen_port: 0,
             bind_address: "127.0.0.1".into(),
-            kv_config_path: kv.path().join("kv.json"),
-            config_store_path: kv.path().join("namesrv.properties"),
+            kv_config_path: kv_dir.path().join("kv.json"),
+            config_store_path: kv_dir.path().join("namesrv.properties"),
             ..NamesrvConfig::default()
         })
         .await
         .unwrap();
-        let namesrv_addr = namesrv.local_addr().to_string();
-        let store = tempfile::tempdir().unwrap();
+        let ns = namesrv.local_addr().to_string();
+        let store_dir = tempfile::tempdir().unwrap();
         let broker = Broker::start(BrokerConfig {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
-            namesrv_addr: namesrv_addr.clone(),
-            store_path_root_dir: store.path().display().to_string(),
-            maped_file_size_commit_log: 16 * 1024 * 1024,
-            maped_file_size_consume_queue: 60 * 1000,
+            namesrv_addr: ns.clone(),
+            store_path_root_dir: store_dir.path().display().to_string(),
+            maped_file_size_commit_log: 4 * 1024 * 1024,
+            maped_file_size_consume_queue: 20 * 1000,
             max_hash_slot_num: 1000,
             max_index_num: 4000,
             ..BrokerConfig::default()
@@ -61,94 +64,248 @@ impl System {
         .await
         .unwrap();
         let broker_addr = broker.broker_addr().to_string();
-        System {
-            namesrv,
-            broker,
-            namesrv_addr,
+        Cluster {
+            namesrv: Some(namesrv),
+            broker: Some(broker),
+            ns,
             broker_addr,
-            dirs: (kv, store),
+            store_dir,
+            kv_dir,
         }
     }
 
-    /// Client settings for this system: fast route refresh, and a named instance.
-    pub fn client_config(&self, instance: &str) -> ClientConfig {
-        ClientConfig {
-            client_ip: "127.0.0.1".into(),
-            instance_name: instance.into(),
-            poll_name_server_interval: Duration::from_millis(500),
-            persist_consumer_offset_interval: Duration::from_secs(1),
-            offsets_root: self.dirs.0.path().join("offsets"),
-            ..ClientConfig::new(self.namesrv_addr.clone())
+    pub async fn stop(mut self) {
+        if let Some(b) = self.broker.take() {
+            b.shutdown().await;
+        }
+        if let Some(n) = self.namesrv.take() {
+            n.shutdown().await;
         }
     }
 
-    /// A started producer of `group`.
-    pub fn producer(&self, group: &str) -> Producer {
-        let p = Producer::builder(group)
-            .client_config(self.client_config(group))
-            .send_timeout(Duration::from_secs(10))
-            .default_topic_queue_nums(8)
-            .build()
+    /// An admin client of this cluster.
+    pub fn admin(&self) -> Admin {
+        Admin::new(&self.ns).unwrap()
+    }
+
+    /// Runs `mqadmin -n <ns> args…`.
+    pub async fn mqadmin(&self, args: &[&str]) -> Run {
+        let mut all = vec!["-n", &self.ns];
+        all.extend_from_slice(args);
+        mqadmin(&all).await
+    }
+
+    /// Runs `mqadmin -n <ns> args… --json`, asserts success, and parses stdout.
+    pub async fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let run = self.mqadmin(&all).await;
+        run.ok();
+        serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e}): {}", run.stdout))
+    }
+
+    /// Runs `mqadmin -n <ns> args…`, asserts success and returns stdout.
+    pub async fn text(&self, args: &[&str]) -> String {
+        let run = self.mqadmin(args).await;
+        run.ok();
+        run.stdout
+    }
+
+    /// Sends `n` messages to queue 0 of `topic` with `mqadmin sendMessage` (keys `key<i>`,
+    /// tags alternating TagA/TagB, bodies `body-<i>`), then waits until they are dispatched.
+    /// Returns the `--json` answers.
+    pub async fn send(&self, topic: &str, n: usize) -> Vec<Value> {
+        let mut out = Vec::new();
+        for i in 0..n {
+            let body = format!("body-{i}");
+            let key = format!("key{i}");
+            let tag = if i % 2 == 0 { "TagA" } else { "TagB" };
+            out.push(
+                self.json(&[
+                    "sendMessage",
+                    "-t",
+                    topic,
+                    "-p",
+                    &body,
+                    "-k",
+                    &key,
+                    "-c",
+                    tag,
+                    "-b",
+                    BROKER,
+                    "-i",
+                    "0",
+                ])
+                .await,
+            );
+        }
+        self.wait_max_offset(topic, 0, n as i64).await;
+        out
+    }
+
+    /// Waits (bounded) until queue `queue_id` of `topic` holds `at_least` messages.
+    pub async fn wait_max_offset(&self, topic: &str, queue_id: i32, at_least: i64) {
+        let admin = self.admin();
+        let mq = cometmq_client::MessageQueue::new(topic, BROKER, queue_id);
+        for _ in 0..500 {
+            if admin
+                .max_offset(&self.broker_addr, &mq)
+                .await
+                .is_ok_and(|m| m >= at_least)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        admin.shutdown().await;
+    }
+}
+
+/// What a run of the binary printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts exit code 0.
+    pub fn ok(&self) {
+        assert_eq!(
+            self.code, 0,
+            "mqadmin failed: {}{}",
+            self.stderr, self.stdout
+        );
+    }
+
+    /// Asserts a failure with exit code `code` and exactly one line on stderr containing
+    /// every one of `needles`; returns that line.
+    pub fn fails(&self, code: i32, needles: &[&str]) -> String {
+        assert_eq!(
+            self.code, code,
+            "stdout: {} stderr: {}",
+            self.stdout, self.stderr
+        );
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one line expected: {:?}", self.stderr);
+        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+        for n in needles {
+            assert!(lines[0].contains(n), "{:?} lacks {n:?}", lines[0]);
+        }
+        lines[0].to_owned()
+    }
+}
+
+/// Runs the `mqadmin` binary with `args`, without NAMESRV_ADDR in its environment.
+pub async fn mqadmin(args: &[&str]) -> Run {
+    mqadmin_env(args, None).await
+}
+
+/// Runs the `mqadmin` binary with `args` and NAMESRV_ADDR set to `env` (or unset).
+pub async fn mqadmin_env(args: &[&str], env: Option<&str>) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mqadmin"));
+    cmd.args(args).env_remove("NAMESRV_ADDR");
+    if let Some(ns) = env {
+        cmd.env("NAMESRV_ADDR", ns);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("mqadmin timed out")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A client that heartbeats consumer group `group` (subscribed to `topic` with `*`) and
+/// producer group `producer_group`, and answers GET_CONSUMER_RUNNING_INFO.
+pub struct FakeClient {
+    pub client: Arc<RemotingClient>,
+    pub client_id: String,
+}
+
+impl FakeClient {
+    pub async fn connect(
+        broker_addr: &str,
+        group: &str,
+        topic: &str,
+        producer_group: &str,
+    ) -> FakeClient {
+        let client_id = format!("127.0.0.1@fake-{group}");
+        let sub_topic = topic.to_owned();
+        let router = Router::new().route(
+            request::GET_CONSUMER_RUNNING_INFO,
+            fn_processor(move |_conn, req: RemotingCommand| {
+                let topic = sub_topic.clone();
+                async move {
+                    let mut info = ConsumerRunningInfo::default();
+                    info.properties
+                        .insert("PROP_CONSUME_TYPE".into(), "CONSUME_PASSIVELY".into());
+                    info.subscription_set
+                        .push(SubscriptionData::for_tags(topic.clone(), "*", 1));
+                    info.mq_table.insert(
+                        cometmq_client::MessageQueue::new(topic, BROKER, 0),
+                        Default::default(),
+                    );
+                    let body = to_legacy_string(&info).unwrap();
+                    Some(
+                        RemotingCommand::success()
+                            .with_body(body.into_bytes())
+                            .answer(req.opaque),
+                    )
+                }
+            }),
+        );
+        let client = Arc::new(RemotingClient::with_handler(
+            TransportConfig::default(),
+            Arc::new(router),
+        ));
+        let hb = HeartbeatData {
+            client_id: client_id.clone(),
+            consumer_data_set: vec![ConsumerData {
+                group_name: group.into(),
+                subscription_data_set: vec![SubscriptionData::for_tags(topic, "*", 1)],
+                ..Default::default()
+            }],
+            producer_data_set: vec![ProducerData {
+                group_name: producer_group.into(),
+            }],
+            ..Default::default()
+        };
+        let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
+        let resp = client
+            .invoke(
+                broker_addr,
+                RemotingCommand::request(request::HEART_BEAT).with_body(body),
+                T,
+            )
+            .await
             .unwrap();
-        p.start().unwrap();
-        p
+        assert_eq!(resp.code, 0, "heartbeat: {:?}", resp.remark);
+        FakeClient { client, client_id }
     }
 
-    pub async fn stop(self) {
-        self.broker.shutdown().await;
-        self.namesrv.shutdown().await;
+    /// Commits `offset` for `group` on queue `queue_id` of `topic`.
+    pub async fn commit(
+        &self,
+        broker_addr: &str,
+        group: &str,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+    ) {
+        let h = UpdateConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id,
+            commit_offset: offset,
+        };
+        let req = RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h);
+        let resp = self.client.invoke(broker_addr, req, T).await.unwrap();
+        assert_eq!(resp.code, 0, "commit: {:?}", resp.remark);
     }
-}
-
-/// Polls `check` every 50 ms until it holds, for at most `limit`; returns whether it held.
-pub async fn wait_until<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let end = tokio::time::Instant::now() + limit;
-    loop {
-        if check().await {
-            return true;
-        }
-        if tokio::time::Instant::now() >= end {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Generous bound for a whole scenario to settle.
-pub const LIMIT: Duration = Duration::from_secs(90);
-
-/// What a listener saw: message id → deliveries (topic, reconsume times).
-pub type Seen = Arc<Mutex<HashMap<String, Vec<(String, i32)>>>>;
-
-pub fn record(seen: &Seen, msgs: &[cometmq_client::MessageExt]) {
-    let mut s = seen.lock().unwrap();
-    for m in msgs {
-        s.entry(m.msg_id().into_owned())
-            .or_default()
-            .push((m.topic.clone(), m.reconsume_times));
-    }
-}
-
-/// Waits until the live consumers' assignments partition the `n` queues of `topic`, each
-/// taking some.
-pub async fn converged(consumers: &[&PushConsumer], topic: &str, n: usize) -> bool {
-    wait_until(LIMIT, || {
-        let sets: Vec<Vec<_>> = consumers
-            .iter()
-            .map(|c| {
-                let mut q = c.assigned_queues();
-                q.retain(|q| q.topic == topic);
-                q
-            })
-            .collect();
-        let all: HashSet<_> = sets.iter().flatten().cloned().collect();
-        let total: usize = sets.iter().map(Vec::len).sum();
-        let ok = all.len() == n && total == n && sets.iter().all(|s| !s.is_empty());
-        async move { ok }
-    })
-    .await
 }
