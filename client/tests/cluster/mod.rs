@@ -1,4 +1,4 @@
-//! Whole-system fixtures for client tests: a real CometMQ NameServer and broker on
+//! Whole-system fixtures for the consumer tests: a real CometMQ NameServer and broker on
 //! 127.0.0.1 with ephemeral ports and temp directories, and client settings that make
 //! tests quick (short route refresh and rebalance periods).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -34,6 +34,11 @@ pub fn init_logs() {
 
 impl System {
     pub async fn start() -> System {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with `tweak` applied to the broker configuration.
+    pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> System {
         init_logs();
         let kv = tempfile::tempdir().unwrap();
         let namesrv = NameServer::start(NamesrvConfig {
@@ -47,7 +52,7 @@ impl System {
         .unwrap();
         let namesrv_addr = namesrv.local_addr().to_string();
         let store = tempfile::tempdir().unwrap();
-        let broker = Broker::start(BrokerConfig {
+        let mut cfg = BrokerConfig {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
             namesrv_addr: namesrv_addr.clone(),
@@ -57,9 +62,9 @@ impl System {
             max_hash_slot_num: 1000,
             max_index_num: 4000,
             ..BrokerConfig::default()
-        })
-        .await
-        .unwrap();
+        };
+        tweak(&mut cfg);
+        let broker = Broker::start(cfg).await.unwrap();
         let broker_addr = broker.broker_addr().to_string();
         System {
             namesrv,
