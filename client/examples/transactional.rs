@@ -6,6 +6,8 @@
 //! cargo run -p cometmq-client --example transactional
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
@@ -48,20 +50,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    let consumed = Arc::new(AtomicUsize::new(0));
+    let c = consumed.clone();
     let consumer = PushConsumer::builder("transaction-consumer")
         .namesrv_addr(namesrv)
         .subscribe("TransactionTopic", run)
         .consume_from(ConsumeFromWhere::FirstOffset)
-        .listener(|msgs| {
+        .listener(move |msgs| {
             for m in msgs {
                 println!("consumed: {}", String::from_utf8_lossy(&m.body));
             }
+            c.fetch_add(msgs.len(), Ordering::SeqCst);
             ConsumeResult::Success
         })
         .build()?;
     consumer.start().await?;
-    println!("waiting 90 s for the check-back of the unknown transaction…");
-    tokio::time::sleep(Duration::from_secs(90)).await;
+    println!("waiting (at most 2 min) for the check-back of the unknown transaction…");
+    for _ in 0..1200 {
+        if consumed.load(Ordering::SeqCst) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     consumer.shutdown().await;
     producer.shutdown().await;
     Ok(())
