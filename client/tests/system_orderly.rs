@@ -9,10 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use cluster::{converged, wait_until, System, LIMIT};
 use cometmq_client::consumer::{ConsumeFromWhere, OrderlyResult, PushConsumer};
 use cometmq_client::producer::SelectByHash;
 use cometmq_client::Message;
-use cluster::{converged, wait_until, System, LIMIT};
 
 /// One orderly delivery: (queue id, queue offset, consumer).
 type Log = Arc<Mutex<Vec<(i32, i64, &'static str)>>>;
@@ -150,6 +150,81 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
     }
     println!("{} orderly deliveries, {redelivered} redelivered", l.len());
     c3.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orderly_failures_retry_in_place_then_go_to_the_dead_letter_queue() {
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsPG9");
+    let topic = "OrderDlqTopic";
+    producer.send(Message::new(topic, "create")).await.unwrap();
+    let q0 = producer.publish_queues(topic).await.unwrap()[0].clone();
+    for body in ["a", "poison", "c"] {
+        producer
+            .send_to_queue(Message::new(topic, body), &q0)
+            .await
+            .unwrap();
+    }
+    let log: Arc<Mutex<Vec<(String, i32)>>> = Arc::default();
+    let l = log.clone();
+    let group = "SysConsG9";
+    let c = PushConsumer::builder(group)
+        .client_config(sys.client_config("d1"))
+        .subscribe(topic, "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .max_reconsume_times(1)
+        .settings(|s| s.suspend_current_queue_time = Duration::from_millis(100))
+        .listener_orderly(move |msgs| {
+            let mut l = l.lock().unwrap();
+            for m in msgs.iter().filter(|m| m.queue_id == 0) {
+                l.push((
+                    String::from_utf8_lossy(&m.body).into_owned(),
+                    m.reconsume_times,
+                ));
+            }
+            if msgs.iter().any(|m| &m.body[..] == b"poison") {
+                OrderlyResult::SuspendCurrentQueueAMoment
+            } else {
+                OrderlyResult::Success
+            }
+        })
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    let done = wait_until(LIMIT, || {
+        let ok = log.lock().unwrap().iter().any(|(b, _)| b == "c");
+        async move { ok }
+    })
+    .await;
+    assert!(done, "the queue is stuck: {:?}", log.lock().unwrap());
+    let got: Vec<_> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(b, _)| b != "create")
+        .cloned()
+        .collect();
+    let want: Vec<(String, i32)> = [("a", 0), ("poison", 0), ("poison", 1), ("c", 0)]
+        .iter()
+        .map(|(b, r)| ((*b).to_owned(), *r))
+        .collect();
+    assert_eq!(got, want);
+    // The poison message is in the group's dead-letter queue.
+    let dlq = cometmq_client::MessageQueue::new(format!("%DLQ%{group}"), q0.broker_name.clone(), 0);
+    let instance = producer.instance().clone();
+    let stored = wait_until(LIMIT, || {
+        let (instance, dlq) = (instance.clone(), dlq.clone());
+        async move {
+            cometmq_client::consumer::max_offset(&instance, &dlq)
+                .await
+                .is_ok_and(|n| n == 1)
+        }
+    })
+    .await;
+    assert!(stored, "nothing in {dlq}");
+    c.shutdown().await;
     producer.shutdown().await;
     sys.stop().await;
 }
