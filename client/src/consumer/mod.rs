@@ -42,7 +42,7 @@ pub use listener::{
     async_fn, blocking, AsyncFn, Blocking, ConcurrentListener, ConsumeContext, ConsumeResult,
     OrderlyListener, OrderlyResult,
 };
-pub use process_queue::ProcessQueue;
+pub use process_queue::{ProcessQueue, LOCK_MAX_LIVE_MS, PULL_MAX_IDLE_MS};
 pub use pull_consumer::{PullConsumer, PullConsumerBuilder};
 pub use pull_result::{PullResult, PullStatus};
 pub use push_builder::PushConsumerBuilder;
