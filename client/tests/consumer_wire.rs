@@ -256,7 +256,10 @@ async fn pull_flags_send_back_and_fallback() {
         .find(|d| d.topic == "T")
         .unwrap();
     assert_eq!(first.sub_version, sub.sub_version);
-    assert_eq!(first.subscription, None, "the broker filters with the heartbeat's");
+    assert_eq!(
+        first.subscription, None,
+        "the broker filters with the heartbeat's"
+    );
     // CONSUMER_SEND_MSG_BACK: the stored message's CommitLog offset, delay chosen by the
     // broker, Java's default reconsume limit.
     let back = &s.send_backs[0];

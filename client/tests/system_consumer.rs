@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cluster::{converged, record, wait_until, Seen, System, LIMIT};
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, MessageModel, PushConsumer};
 use cometmq_client::Message;
-use cluster::{converged, record, wait_until, Seen, System, LIMIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_by_tag_and_redelivers_failures() {

@@ -7,9 +7,9 @@ mod cluster;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use cluster::System;
 use cometmq_client::consumer::{max_offset, ConsumeFromWhere, PullConsumer};
 use cometmq_client::{Message, MessageExt};
-use cluster::System;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
