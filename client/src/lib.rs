@@ -3,9 +3,12 @@
 //! - [`message`]: [`Message`] to send (with a builder), [`MessageExt`] received,
 //!   [`MessageQueue`], and the checks made before sending.
 //! - [`producer`]: the [`Producer`](producer::Producer) (sync, async, one-way, batch, to a
-//!   queue, with a selector; retries, compression, latency fault tolerance), send results,
-//!   queue selectors.
-//! - [`consumer`]: pull results, the six queue allocation strategies, offset stores.
+//!   queue, with a selector; retries, compression, latency fault tolerance), the
+//!   [`TransactionProducer`](producer::TransactionProducer), send results, queue selectors.
+//! - [`consumer`]: the [`PushConsumer`](consumer::PushConsumer) (concurrent or orderly
+//!   listeners, clustering or broadcasting, rebalancing, retries) and the
+//!   [`PullConsumer`](consumer::PullConsumer); pull results, the six queue allocation
+//!   strategies, offset stores.
 //! - [`instance`]: the [`ClientInstance`](instance::ClientInstance) shared by producers and
 //!   consumers: client id, NameServer failover, routes, heartbeats, broker → client requests.
 //! - [`ClientError`]: every failure says what failed and where.

@@ -206,6 +206,16 @@ impl ClientInstance {
         }
     }
 
+    /// Whether producers or consumers still use this instance (the consumers' shared inner
+    /// producer does not count).
+    pub fn has_members(&self) -> bool {
+        let s = self.lock();
+        !s.consumers.is_empty()
+            || s.producers
+                .keys()
+                .any(|g| g != crate::producer::CLIENT_INNER_PRODUCER_GROUP)
+    }
+
     /// The registered consumer of `group`.
     pub fn consumer(&self, group: &str) -> Option<Arc<dyn ConsumerMember>> {
         self.lock().consumers.get(group).cloned()

@@ -13,6 +13,10 @@ use crate::producer::{LatencyTable, Producer};
 /// The template topic for auto-created topics (`TBW102`).
 pub const DEFAULT_TOPIC: &str = "TBW102";
 
+/// The group of the producer consumers share to send failed messages to retry topics (Java
+/// `MixAll.CLIENT_INNER_PRODUCER_GROUP`).
+pub const CLIENT_INNER_PRODUCER_GROUP: &str = "CLIENT_INNER_PRODUCER";
+
 /// Send settings of a producer, with Java's defaults.
 #[derive(Debug, Clone)]
 pub struct ProducerSettings {

@@ -3,13 +3,16 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use cometmq_remoting::body::TopicRouteData;
 use cometmq_remoting::header::CheckTransactionStateRequestHeader;
 
 use super::builder::{ProducerBuilder, ProducerSettings};
-use super::{LatencyFaultTolerance, MessageQueueSelector, SendResult, TopicPublishInfo};
+use super::transaction::answer_check;
+use super::{
+    LatencyFaultTolerance, MessageQueueSelector, SendResult, TopicPublishInfo, TransactionChecker,
+};
 use crate::error::{ClientError, Result};
 use crate::instance::{cap_queue_nums, publish_info, ClientInstance, ProducerMember};
 use crate::message::{Message, MessageExt, MessageQueue};
@@ -46,6 +49,8 @@ pub(super) struct Inner {
     pub fault: LatencyFaultTolerance,
     topics: Mutex<HashMap<String, Arc<TopicPublishInfo>>>,
     started: AtomicBool,
+    /// The transaction check-back of a [`TransactionProducer`](super::TransactionProducer).
+    pub checker: OnceLock<Arc<dyn TransactionChecker>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -88,8 +93,21 @@ impl ProducerMember for Member {
         &self,
         broker_addr: &str,
         msg: MessageExt,
-        _header: CheckTransactionStateRequestHeader,
+        header: CheckTransactionStateRequestHeader,
     ) {
+        let producer = self.0.upgrade();
+        let checker = producer.as_ref().and_then(|p| p.checker.get().cloned());
+        if let (Some(p), Some(checker)) = (producer, checker) {
+            tokio::spawn(answer_check(
+                p.instance.clone(),
+                self.1.clone(),
+                checker,
+                broker_addr.to_owned(),
+                msg,
+                header,
+            ));
+            return;
+        }
         tracing::warn!(
             group = %self.1,
             %broker_addr,
@@ -117,6 +135,7 @@ impl Producer {
                 fault,
                 topics: Mutex::new(HashMap::new()),
                 started: AtomicBool::new(false),
+                checker: OnceLock::new(),
             }),
         }
     }
@@ -149,14 +168,34 @@ impl Producer {
         Ok(())
     }
 
-    /// Unregisters from the brokers and stops the client instance.
+    /// Starts a producer sharing its client instance with others (the consumers' inner
+    /// producer): registers the group unless another one already did; returns whether it
+    /// registered.
+    pub(crate) fn start_shared(&self) -> bool {
+        let member = Member(
+            Arc::downgrade(&self.inner),
+            self.inner.settings.group.clone(),
+        );
+        let registered = self
+            .inner
+            .instance
+            .register_producer(Arc::new(member))
+            .is_ok();
+        self.inner.started.store(true, Ordering::SeqCst);
+        registered
+    }
+
+    /// Unregisters from the brokers and stops the client instance, unless other producers
+    /// or consumers still use it.
     pub async fn shutdown(&self) {
         if !self.inner.started.swap(false, Ordering::SeqCst) {
             return;
         }
         let group = self.inner.settings.group.clone();
         self.inner.instance.unregister_producer(&group).await;
-        self.inner.instance.shutdown().await;
+        if !self.inner.instance.has_members() {
+            self.inner.instance.shutdown().await;
+        }
     }
 
     pub(super) fn check_started(&self) -> Result<()> {

@@ -1,5 +1,5 @@
-//! Producing: the [`Producer`], send results, queue selectors, publish info and latency
-//! fault tolerance.
+//! Producing: the [`Producer`], the [`TransactionProducer`], send results, queue selectors,
+//! publish info and latency fault tolerance.
 
 mod builder;
 mod default_producer;
@@ -8,8 +8,9 @@ mod publish_info;
 mod selector;
 mod send;
 mod send_result;
+mod transaction;
 
-pub use builder::{ProducerBuilder, ProducerSettings, DEFAULT_TOPIC};
+pub use builder::{ProducerBuilder, ProducerSettings, CLIENT_INNER_PRODUCER_GROUP, DEFAULT_TOPIC};
 pub use default_producer::Producer;
 pub use fault::{FaultItem, LatencyFaultTolerance, LatencyTable};
 pub use publish_info::TopicPublishInfo;
@@ -17,3 +18,7 @@ pub use selector::{
     java_hash_index, MessageQueueSelector, SelectByHash, SelectByMachineRoom, SelectByRandom,
 };
 pub use send_result::{SendResult, SendStatus, DEFAULT_REGION};
+pub use transaction::{
+    LocalTransactionState, TransactionChecker, TransactionProducer, TransactionProducerBuilder,
+    TransactionSendResult,
+};

@@ -40,6 +40,10 @@ pub(super) struct Prepared {
     /// The `SendResult.msg_id`: the UNIQ_KEY, or the inner keys joined for a batch.
     pub msg_id: String,
     pub batch: bool,
+    /// Retry topics: the `RECONSUME_TIME` and `MAX_RECONSUME_TIMES` properties, moved to
+    /// the request header as Java does.
+    pub reconsume_times: Option<i32>,
+    pub max_reconsume_times: Option<i32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,7 +71,19 @@ impl Producer {
         if msg.property(property::TRAN_MSG) == Some("true") {
             sys_flag |= sysflag::TRANSACTION_PREPARED_TYPE;
         }
+        let (mut reconsume_times, mut max_reconsume_times) = (None, None);
+        if msg.topic.starts_with("%RETRY%") {
+            let mut take = |name| {
+                msg.properties
+                    .remove(name)
+                    .and_then(|v: String| v.trim().parse::<i32>().ok())
+            };
+            reconsume_times = take(property::RECONSUME_TIME);
+            max_reconsume_times = take(property::MAX_RECONSUME_TIMES);
+        }
         Ok(Prepared {
+            reconsume_times,
+            max_reconsume_times,
             msg_id: msg.uniq_key().unwrap_or_default().to_owned(),
             topic: msg.topic,
             body,
@@ -147,6 +163,8 @@ impl Producer {
             properties: props.encode(),
             msg_id: ids.join(","),
             batch: true,
+            reconsume_times: None,
+            max_reconsume_times: None,
         })
     }
 
@@ -300,9 +318,9 @@ impl Producer {
             born_timestamp: i64::try_from(now_ms()).unwrap_or(i64::MAX),
             flag: p.flag,
             properties: Some(p.properties.clone()),
-            reconsume_times: Some(0),
+            reconsume_times: Some(p.reconsume_times.unwrap_or(0)),
             unit_mode: Some(false),
-            max_reconsume_times: None,
+            max_reconsume_times: p.max_reconsume_times,
             batch: Some(p.batch),
             broker_name: Some(mq.broker_name.clone()),
         };

@@ -57,6 +57,13 @@ pub trait OffsetStore: Send + Sync {
     /// Persists the offset of one queue.
     async fn persist(&self, mq: &MessageQueue) -> Result<()>;
 
+    /// Persists the offset of one queue and waits until the backing store confirms it (the
+    /// consumer uses it before handing a queue over to another consumer, so the next owner
+    /// starts exactly where this one stopped). By default, [`Self::persist`].
+    async fn persist_confirmed(&self, mq: &MessageQueue) -> Result<()> {
+        self.persist(mq).await
+    }
+
     /// Forgets `mq` (and unfreezes it).
     fn remove(&self, mq: &MessageQueue);
 

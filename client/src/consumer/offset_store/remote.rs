@@ -217,6 +217,14 @@ impl OffsetStore for RemoteOffsetStore {
         }
     }
 
+    /// Waits for the broker's answer (UPDATE_CONSUMER_OFFSET sent as a request).
+    async fn persist_confirmed(&self, mq: &MessageQueue) -> Result<()> {
+        match self.table.get(mq) {
+            Some(offset) => self.update_to_broker(mq, offset, false).await,
+            None => Ok(()),
+        }
+    }
+
     fn remove(&self, mq: &MessageQueue) {
         self.table.remove(mq);
     }
