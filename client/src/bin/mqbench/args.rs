@@ -221,13 +221,28 @@ pub struct ConsumeOpts {
     /// Tag filter: `*`, `tag0`, `tag0 || tag1`.
     #[arg(short = 'e', long = "filter", default_value = "*")]
     pub filter: String,
-    /// Start from the first stored message or from the end of each queue.
+    /// Where to start on queues the group has no committed offset for: the first stored
+    /// message or the end of the queue (the push consumer resumes from committed offsets;
+    /// the pull loop ignores them).
     #[arg(long = "from", value_enum, default_value_t = StartFrom::Last)]
     pub from: StartFrom,
     /// Stop once the backlog present at the start is consumed (every queue read up to the
     /// end it had then); with --from first this measures how fast a backlog drains.
     #[arg(long = "drain")]
     pub drain: bool,
+    /// Use mqbench's own long-polling pull loop (one task per queue, no rebalancing, no
+    /// consume service) instead of the client's push consumer: measures the broker's pull
+    /// path with as little client work as possible.
+    #[arg(long = "pull-loop")]
+    pub pull_loop: bool,
+    /// Push consumer: messages per listener call (consumeMessageBatchMaxSize).
+    #[arg(long = "consume-batch", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub consume_batch: u64,
+    /// Push consumer: listener calls running at once (consumeThreadMin).
+    #[arg(long = "consume-threads", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub consume_threads: u64,
     /// Messages asked for per pull (pullBatchSize).
     #[arg(long = "pull-batch", default_value_t = 32,
           value_parser = clap::value_parser!(i32).range(1..=1024))]

@@ -122,7 +122,7 @@ impl Target {
     }
 
     /// Counts `n` arrived messages, no more than the limit allows; returns how many counted.
-    fn count(&self, n: u64, side: &Side) -> u64 {
+    pub fn count(&self, n: u64, side: &Side) -> u64 {
         let limit = self.limit.load(Ordering::SeqCst);
         let mut counted = 0;
         let _ = side
@@ -134,7 +134,7 @@ impl Target {
         counted
     }
 
-    fn check(&self, side: &Side, stop: &Stop) {
+    pub fn check(&self, side: &Side, stop: &Stop) {
         let until = self
             .limit
             .load(Ordering::SeqCst)

@@ -16,16 +16,19 @@ mod args;
 mod consumer;
 mod output;
 mod producer;
+mod push;
 mod stats;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::error::ErrorKind;
 use clap::Parser;
 use cometmq_client::admin::{route_masters, Admin};
+use cometmq_client::clock::now_ms;
+use cometmq_client::consumer::{ConsumeFromWhere, PushConsumer};
 use cometmq_client::instance::subscribe_queues;
 use cometmq_client::producer::Producer;
 use cometmq_client::{ClientError, MessageQueue};
@@ -38,6 +41,7 @@ use args::{
 };
 use consumer::{PullPlan, QueueStart, Target};
 use output::{Reporter, Summary, View};
+use push::PushPlan;
 use stats::Side;
 
 /// A stop signal: cheap to check in a loop, and awaitable.
@@ -312,7 +316,8 @@ fn consumer_extra(common: &Common, consume: &ConsumeOpts, queues: usize) -> Summ
     m.set("topic", common.topic.as_str())
         .set("group", consume.group.as_str())
         .set("filter", consume.filter.as_str())
-        .set("queues", queues);
+        .set("queues", queues)
+        .set("consumer", engine(consume));
     m
 }
 
@@ -405,6 +410,52 @@ fn pull_plan(common: &Common, consume: &ConsumeOpts) -> Arc<PullPlan> {
     ))
 }
 
+/// The push consumer's settings for `consume`.
+fn push_plan(
+    ns: &str,
+    common: &Common,
+    consume: &ConsumeOpts,
+    from: ConsumeFromWhere,
+    from_ms: Option<i64>,
+    min_born_ms: i64,
+) -> PushPlan {
+    PushPlan {
+        namesrv: ns.to_owned(),
+        group: consume.group.clone(),
+        topic: common.topic.clone(),
+        filter: consume.filter.clone(),
+        from,
+        from_ms,
+        min_born_ms,
+        pull_batch: consume.pull_batch,
+        consume_batch: usize::try_from(consume.consume_batch).unwrap_or(1),
+        consume_threads: usize::try_from(consume.consume_threads).unwrap_or(20),
+    }
+}
+
+fn engine(consume: &ConsumeOpts) -> &'static str {
+    if consume.pull_loop {
+        "pull-loop"
+    } else {
+        "push"
+    }
+}
+
+/// The push consumer resumes from the group's committed offsets: where they exist, they
+/// are where the backlog starts.
+async fn resume_from_committed(admin: &Admin, group: &str, topic: &str, starts: &mut [QueueStart]) {
+    let Ok(committed) = admin.group_offsets(group, topic).await else {
+        return; // a new group
+    };
+    for q in starts {
+        if let Some(&c) = committed.get(&q.mq) {
+            if c > 0 {
+                q.offset = c;
+            }
+        }
+    }
+}
+
 async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
     let ConsumerCmd { common, consume } = cmd;
     let ns = namesrv(common)?;
@@ -419,7 +470,12 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
                 .find(|(n, _)| n == name)
                 .map(|(_, a)| a.clone())
         };
-        queue_starts(&admin, &queues, addr_of, consume.from, true, consume.drain).await
+        let mut starts =
+            queue_starts(&admin, &queues, addr_of, consume.from, true, consume.drain).await?;
+        if consume.drain && !consume.pull_loop {
+            resume_from_committed(&admin, &consume.group, &common.topic, &mut starts).await;
+        }
+        Ok(starts)
     }
     .await;
     admin.shutdown().await;
@@ -438,31 +494,62 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
 
     let stop = Stop::new();
     let interrupted = on_ctrl_c(&stop);
+    let side = Arc::new(Side::default());
+    let target = Arc::new(Target::new(common.quantity));
+    if consume.drain && consume.pull_loop {
+        target.drain(starts.iter().filter(|q| q.has_backlog()).count(), &stop);
+    }
+    let begin = Instant::now();
+    let push = if consume.pull_loop || stop.is_stopped() {
+        None
+    } else {
+        // A broker may hand a new group a young queue from offset 0 even when told "last"
+        // (RocketMQ does so while the queue's first message is in memory): from the end
+        // therefore also means counting only messages born from now on.
+        let (from, min_born) = match consume.from {
+            StartFrom::First => (ConsumeFromWhere::FirstOffset, 0),
+            StartFrom::Last => (
+                ConsumeFromWhere::LastOffset,
+                i64::try_from(now_ms()).unwrap_or(i64::MAX),
+            ),
+        };
+        let plan = push_plan(&ns, common, consume, from, None, min_born);
+        let consumer = push::start(&plan, &side, &target, &stop).await?;
+        if consume.drain {
+            let ends: Vec<(MessageQueue, i64)> = starts
+                .iter()
+                .filter(|q| q.has_backlog())
+                .filter_map(|q| Some((q.mq.clone(), q.end?)))
+                .collect();
+            let (c, stop) = (consumer.clone(), stop.clone());
+            tokio::spawn(async move { push::watch_drain(&c, &ends, &stop).await });
+        }
+        Some(consumer)
+    };
     if let Some(d) = common.duration() {
         stop.after(d);
     }
-    let side = Arc::new(Side::default());
-    let target = Arc::new(Target::new(common.quantity));
-    if consume.drain {
-        target.drain(starts.iter().filter(|q| q.has_backlog()).count(), &stop);
-    }
     let report_done = Stop::new();
     let reporter = spawn_reporter(vec![View::new(side.clone(), "recv")], &report_done);
-    let client = pull_client();
-    let ran = consumer::run(
-        client.clone(),
-        starts,
-        pull_plan(common, consume),
-        &stop,
-        &side,
-        &target,
-    )
-    .await;
+    let ran = match push {
+        Some(consumer) => {
+            stop.wait().await;
+            let ran = begin.elapsed();
+            consumer.shutdown().await;
+            ran
+        }
+        None => {
+            let client = pull_client();
+            let plan = pull_plan(common, consume);
+            let ran = consumer::run(client.clone(), starts, plan, &stop, &side, &target).await;
+            client.shutdown().await;
+            ran
+        }
+    };
     report_done.stop();
     let mut reporter = reporter
         .await
         .map_err(|e| Failure(format!("reporter failed: {e}"), 1))?;
-    client.shutdown().await;
     let Some(view) = reporter.views.first_mut() else {
         return Err(Failure("no consumer view".into(), 1));
     };
@@ -476,6 +563,12 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
     Ok(())
 }
 
+/// The consumer side of `all`: a push consumer, or the pull loop.
+enum Receiver {
+    Push(PushConsumer),
+    PullLoop(tokio::task::JoinHandle<Duration>, Arc<RemotingClient>),
+}
+
 async fn run_all(cmd: &AllCmd) -> Outcome {
     let AllCmd {
         common,
@@ -486,7 +579,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
     send.check().map_err(|m| Failure(m, 2))?;
     if consume.from == StartFrom::First || consume.drain {
         return Err(Failure(
-            "all: the consumer starts at the end of each queue so that counts can match; \
+            "all: the consumer starts where the producer starts so that counts can match; \
              drop --from first and --drain (use `mqbench consumer --from first --drain` for a \
              backlog)"
                 .into(),
@@ -502,8 +595,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
     }
     let ns = namesrv(common)?;
     let admin = Admin::with_timeout(&ns, common.timeout())?;
-    let route = topic_masters(&admin, &common.topic).await;
-    let route = match route {
+    let route = match topic_masters(&admin, &common.topic).await {
         Ok(r) => r,
         Err(e) => {
             admin.shutdown().await;
@@ -537,7 +629,11 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
             .find(|(n, _)| n == name)
             .map(|(_, a)| a.clone())
     };
-    let starts = queue_starts(&admin, &queues, addr_of, StartFrom::Last, exists, false).await;
+    let starts = if consume.pull_loop {
+        queue_starts(&admin, &queues, addr_of, StartFrom::Last, exists, false).await
+    } else {
+        Ok(Vec::new())
+    };
     admin.shutdown().await;
     let starts = match starts {
         Ok(s) => s,
@@ -546,7 +642,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
             return Err(e);
         }
     };
-    let n_queues = starts.len();
+    let n_queues = queues.len();
 
     let send_stop = Stop::new();
     let recv_stop = Stop::new();
@@ -562,12 +658,60 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
             }
         });
     }
-    if let Some(d) = common.duration() {
-        send_stop.after(d);
-    }
     let sent_side = Arc::new(Side::default());
     let recv_side = Arc::new(Side::default());
     let target = Arc::new(Target::new(None));
+    let recv_begin = Instant::now();
+    let receiver = if consume.pull_loop {
+        let (client, plan, stop, side, target) = (
+            pull_client(),
+            pull_plan(common, consume),
+            recv_stop.clone(),
+            recv_side.clone(),
+            target.clone(),
+        );
+        let c = client.clone();
+        Receiver::PullLoop(
+            tokio::spawn(
+                async move { consumer::run(c, starts, plan, &stop, &side, &target).await },
+            ),
+            client,
+        )
+    } else {
+        // Messages stored from now on, whatever the group committed before; and only those
+        // born from now on are counted.
+        let now = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let plan = push_plan(
+            &ns,
+            common,
+            consume,
+            ConsumeFromWhere::Timestamp,
+            Some(now),
+            now,
+        );
+        let consumer = match push::start(&plan, &recv_side, &target, &recv_stop).await {
+            Ok(c) => c,
+            Err(e) => {
+                producer.shutdown().await;
+                return Err(e.into());
+            }
+        };
+        if exists {
+            // Hold the queues before sending, so the first messages are not kept waiting.
+            let _ = tokio::time::timeout(
+                Duration::from_secs(10),
+                push::until_assigned(&consumer, &plan, &recv_stop),
+            )
+            .await;
+        } else {
+            let (c, stop) = (consumer.clone(), recv_stop.clone());
+            tokio::spawn(async move { push::until_assigned(&c, &plan, &stop).await });
+        }
+        Receiver::Push(consumer)
+    };
+    if let Some(d) = common.duration() {
+        send_stop.after(d);
+    }
     let report_done = Stop::new();
     let reporter = spawn_reporter(
         vec![
@@ -576,36 +720,34 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
         ],
         &report_done,
     );
-    let client = pull_client();
-    let consuming = {
-        let (client, plan, stop, side, target) = (
-            client.clone(),
-            pull_plan(common, consume),
-            recv_stop.clone(),
-            recv_side.clone(),
-            target.clone(),
-        );
-        tokio::spawn(
-            async move { consumer::run(client, starts, plan, &stop, &side, &target).await },
-        )
-    };
     let plan = producer_plan(common, send);
     let sent_for = producer::run(&producer, plan, &send_stop, &sent_side).await;
     send_stop.stop();
     let sent = sent_side.ok.load(Ordering::SeqCst);
     let oneway = send.mode() == args::SendMode::Oneway;
     if !interrupted.load(Ordering::SeqCst) {
-        // Oneway sends are not acknowledged: count on what arrives within the timeout.
+        // Oneway sends are not acknowledged: count what arrives within the timeout.
         target.expect(if oneway { u64::MAX } else { sent }, &recv_side, &recv_stop);
         recv_stop.after(Duration::from_secs_f64(*drain_timeout));
     }
-    let recv_for = consuming.await.unwrap_or_default();
+    let recv_for = match receiver {
+        Receiver::Push(consumer) => {
+            recv_stop.wait().await;
+            let ran = recv_begin.elapsed();
+            consumer.shutdown().await;
+            ran
+        }
+        Receiver::PullLoop(task, client) => {
+            let ran = task.await.unwrap_or_default();
+            client.shutdown().await;
+            ran
+        }
+    };
     report_done.stop();
     let mut reporter = reporter
         .await
         .map_err(|e| Failure(format!("reporter failed: {e}"), 1))?;
     producer.shutdown().await;
-    client.shutdown().await;
     let [send_view, recv_view] = reporter.views.as_mut_slice() else {
         return Err(Failure("missing views".into(), 1));
     };
