@@ -1,5 +1,8 @@
-//! The consumer load: one long-polling pull loop per queue (PULL_MESSAGE with the SUSPEND,
-//! SUBSCRIPTION and COMMIT_OFFSET flags), all on one pooled connection per broker.
+//! The `--pull-loop` consumer load: one long-polling pull loop per queue (PULL_MESSAGE with
+//! the SUSPEND, SUBSCRIPTION and COMMIT_OFFSET flags), all on one pooled connection per
+//! broker, with no rebalancing and no consume service: the broker's pull path with as
+//! little client work as possible. Also the stop conditions ([`Target`]) both consumers
+//! share.
 //!
 //! Each pull answer is decoded (bodies stay zero-copy slices of the response); every
 //! message that passes the tag filter counts once (offsets only move forward) and gives

@@ -9,6 +9,8 @@
 //!
 //! Once a second it prints send TPS with latency (avg / p99 / max) and failures, and
 //! consume TPS with end-to-end latency; at the end, one JSON summary line per side.
+//! Consumers are the client's push consumer ([`push`]), or with `--pull-loop` mqbench's own
+//! long-polling pull loop ([`consumer`]).
 //! Errors are one line on stderr: exit code 2 for bad flags, 1 for everything else
 //! (unreachable NameServer, unknown topic, messages missing in `all` mode).
 
