@@ -68,6 +68,20 @@ async fn stored(c: &Cluster, topic: &str) -> u64 {
     total
 }
 
+/// Asserts that `topic` holds exactly `expected` messages, once the broker's dispatch
+/// (CommitLog → consume queues, which trails the send answer) has caught up (bounded).
+async fn assert_stored(c: &Cluster, topic: &str, expected: u64) {
+    let mut now = stored(c, topic).await;
+    for _ in 0..250 {
+        if now >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        now = stored(c, topic).await;
+    }
+    assert_eq!(now, expected, "messages stored in {topic}");
+}
+
 async fn create_topic(admin: &Admin, topic: &str, queues: i32) {
     admin
         .create_topic(
@@ -147,7 +161,7 @@ async fn all_mode_counts_match_for_a_few_seconds_of_sync_sends() {
     assert!(run.stderr.is_empty(), "{}", run.stderr);
     // The broker holds exactly what the producer says it sent.
     let first = u(&p, "sent");
-    assert_eq!(stored(&c, "BenchSync").await, first);
+    assert_stored(&c, "BenchSync", first).await;
     // Again with the same group, now with committed offsets: only the new run counts.
     let run = bench(&c, "all -t BenchSync -w 4 -q 500").await;
     let (p, _) = clean_all_run(&run);
@@ -156,7 +170,7 @@ async fn all_mode_counts_match_for_a_few_seconds_of_sync_sends() {
     let run = bench(&c, "all -t BenchSync -w 4 -q 700 --pull-loop").await;
     let (_, c_sum) = clean_all_run(&run);
     assert_eq!(c_sum["consumer"], "pull-loop");
-    assert_eq!(stored(&c, "BenchSync").await, first + 1200);
+    assert_stored(&c, "BenchSync", first + 1200).await;
     c.stop().await;
 }
 
@@ -169,7 +183,7 @@ async fn all_mode_with_batches_async_sends_and_an_auto_created_topic() {
     let (p, _) = clean_all_run(&run);
     assert_eq!(u(&p, "sent"), 2000);
     assert_eq!(p["batch"], 16);
-    assert_eq!(stored(&c, "BenchBatch").await, 2000);
+    assert_stored(&c, "BenchBatch", 2000).await;
     // Async sends, rate-limited, on the same topic (now with a route).
     let run = bench(
         &c,
@@ -179,11 +193,11 @@ async fn all_mode_with_batches_async_sends_and_an_auto_created_topic() {
     let (p, _) = clean_all_run(&run);
     assert_eq!(p["send_mode"], "async");
     assert_eq!(u(&p, "sent"), 1500);
-    assert_eq!(stored(&c, "BenchBatch").await, 3500);
+    assert_stored(&c, "BenchBatch", 3500).await;
     // The pull loop on a topic that does not exist yet.
     let run = bench(&c, "all -t BenchBatch2 -w 2 -b 8 -q 800 --pull-loop").await;
     let (p, _) = clean_all_run(&run);
-    assert_eq!(stored(&c, "BenchBatch2").await, u(&p, "sent"));
+    assert_stored(&c, "BenchBatch2", u(&p, "sent")).await;
     c.stop().await;
 }
 
@@ -198,7 +212,7 @@ async fn producer_then_consumer_drains_the_backlog() {
     let p = summary(&run, "producer");
     assert_eq!(u(&p, "sent"), 3000);
     assert_eq!(u(&p, "failed"), 0);
-    assert_eq!(stored(&c, "BenchBacklog").await, 3000);
+    assert_stored(&c, "BenchBacklog", 3000).await;
 
     // The backlog, from the first message, with NAMESRV_ADDR instead of -n.
     let run = mqbench_env(
