@@ -483,17 +483,24 @@ async fn replication_raw_append_rebuilds_queues() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_flush_timeout_answers_flush_disk_timeout_but_keeps_the_message() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.flush_disk_type = FlushDiskType::SyncFlush;
-    // A zero timeout elapses before the flush thread can possibly answer.
+    // A zero timeout: an append whose bytes are not yet on disk when it first looks answers
+    // FLUSH_DISK_TIMEOUT. Many appends in flight at once make sure some of them find the
+    // flush thread still behind, however fast the disk is.
     cfg.sync_flush_timeout = Duration::ZERO;
-    let store = MessageStore::open(cfg).unwrap();
+    let store = std::sync::Arc::new(MessageStore::open(cfg).unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..400u32 {
+        let store = store.clone();
+        tasks.spawn(async move { store.append(record("F", 0, &i.to_be_bytes(), "")).await });
+    }
     let mut statuses = Vec::new();
-    for i in 0..20u8 {
-        let r = store.append(record("F", 0, &[i], "")).await;
+    while let Some(r) = tasks.join_next().await {
+        let r = r.unwrap();
         assert!(r.status.is_stored());
         statuses.push(r.status);
     }
@@ -503,5 +510,9 @@ async fn sync_flush_timeout_answers_flush_disk_timeout_but_keeps_the_message() {
         "FLUSH_DISK_TIMEOUT"
     );
     settle(&store).await;
-    assert_eq!(store.max_offset("F", 0), 20, "timed-out appends are stored");
+    assert_eq!(
+        store.max_offset("F", 0),
+        400,
+        "timed-out appends are stored"
+    );
 }
