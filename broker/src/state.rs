@@ -139,6 +139,19 @@ impl BrokerState {
         self.stats.put_total.fetch_add(n as u64, Ordering::Relaxed);
     }
 
+    /// Runs a store read on a blocking thread: mapped pages that are not in memory wait
+    /// for the disk, which must not stall the event loop.
+    pub async fn read_store<T, F>(&self, f: F) -> Result<T, crate::error::BrokerError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&MessageStore) -> T + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| crate::error::BrokerError::System(format!("store read failed: {e}")))
+    }
+
     /// Persists the topic table and asks the registrar to re-register.
     pub async fn topics_updated(&self) {
         self.topics.persist().await;

@@ -264,9 +264,13 @@ pub async fn consume_message_directly(
         .ok_or_else(|| BrokerError::InvalidParameter("msgId is required".into()))?;
     let id = parse_offset_msg_id(&msg_id)
         .map_err(|e| BrokerError::InvalidParameter(format!("bad msgId {msg_id:?}: {e}")))?;
-    let record = state.store.get_message_at(id.offset).ok_or_else(|| {
-        BrokerError::System(format!("can not find message by the msgId {msg_id}"))
-    })?;
+    let offset = id.offset;
+    let record = state
+        .read_store(move |store| store.get_message_at(offset))
+        .await?
+        .ok_or_else(|| {
+            BrokerError::System(format!("can not find message by the msgId {msg_id}"))
+        })?;
     req.ext_fields
         .insert("brokerName".to_string(), state.config().broker_name.clone());
     req.body = record.into();

@@ -45,25 +45,20 @@ struct Read {
 
 impl Read {
     async fn run(&self) -> Result<GetResult, BrokerError> {
-        let (state, group, topic, sub) = (
-            self.state.clone(),
-            self.group.clone(),
-            self.topic.clone(),
-            self.sub.clone(),
-        );
+        let (group, topic, sub) = (self.group.clone(), self.topic.clone(), self.sub.clone());
         let (queue_id, offset, max) = (self.queue_id, self.offset, self.max);
-        tokio::task::spawn_blocking(move || {
-            state.store.get_messages(
-                Some(&group),
-                &topic,
-                queue_id,
-                offset,
-                max,
-                &TagFilter(&sub),
-            )
-        })
-        .await
-        .map_err(|e| BrokerError::System(format!("pull read failed: {e}")))
+        self.state
+            .read_store(move |store| {
+                store.get_messages(
+                    Some(&group),
+                    &topic,
+                    queue_id,
+                    offset,
+                    max,
+                    &TagFilter(&sub),
+                )
+            })
+            .await
     }
 }
 

@@ -42,9 +42,15 @@ pub async fn query_message(
             h.end_timestamp, h.begin_timestamp
         )));
     }
+    let (topic, key, begin, end) = (
+        h.topic.clone(),
+        h.key.clone(),
+        h.begin_timestamp,
+        h.end_timestamp,
+    );
     let r = state
-        .store
-        .query_by_key(&h.topic, &h.key, max, h.begin_timestamp, h.end_timestamp);
+        .read_store(move |store| store.query_by_key(&topic, &key, max, begin, end))
+        .await?;
     let header = QueryMessageResponseHeader {
         index_last_update_timestamp: r.index_last_update_timestamp,
         index_last_update_phyoffset: r.index_last_update_phy_offset,
@@ -69,11 +75,16 @@ pub async fn view_message_by_id(
     req: RemotingCommand,
 ) -> Reply {
     let h: ViewMessageRequestHeader = req.decode_header()?;
-    let record = (h.offset >= 0)
-        .then(|| state.store.get_message_at(h.offset))
-        .flatten()
-        .ok_or_else(|| {
-            BrokerError::System(format!("can not find message by the offset, {}", h.offset))
-        })?;
+    let offset = h.offset;
+    let record = if offset >= 0 {
+        state
+            .read_store(move |store| store.get_message_at(offset))
+            .await?
+    } else {
+        None
+    };
+    let record = record.ok_or_else(|| {
+        BrokerError::System(format!("can not find message by the offset, {}", h.offset))
+    })?;
     Ok(RemotingCommand::success().with_body(record))
 }

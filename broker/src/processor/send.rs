@@ -189,9 +189,11 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
     if group.retry_queue_nums <= 0 {
         return Ok(RemotingCommand::success());
     }
-    let record = state.store.get_message_at(h.offset).ok_or_else(|| {
-        BrokerError::System(format!("look message by offset failed, {}", h.offset))
-    })?;
+    let offset = h.offset;
+    let record = state
+        .read_store(move |store| store.get_message_at(offset))
+        .await?
+        .ok_or_else(|| BrokerError::System(format!("look message by offset failed, {offset}")))?;
     let msg = decode_record(&record, DecodeOptions::DEFAULT).map_err(|e| {
         BrokerError::System(format!("look message by offset failed, {}: {e}", h.offset))
     })?;
