@@ -24,9 +24,6 @@ pub struct Broker {
     tasks: Vec<JoinHandle<()>>,
 }
 
-/// How long an idle client channel lives without a heartbeat (Java's 120 s).
-const CHANNEL_EXPIRED: Duration = Duration::from_secs(120);
-
 impl Broker {
     /// Opens the store, binds `listenPort` (0 picks a free port) and the fast port
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
@@ -196,14 +193,18 @@ async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
     }
 }
 
-/// Drops client channels silent for two minutes, closing them and telling their groups.
+/// Drops client channels silent for `channelExpiredTimeout` (two minutes), closing them
+/// and telling their groups.
 async fn expire_channels(state: Arc<BrokerState>, stop: CancellationToken) {
     loop {
+        let timeout = Duration::from_millis(state.config().channel_expired_timeout.max(1));
+        // Java scans every 10 s; a shorter timeout is scanned more often.
+        let scan = (timeout / 2).min(Duration::from_secs(10));
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            _ = tokio::time::sleep(scan) => {}
         }
-        for conn in state.clients.expire(CHANNEL_EXPIRED) {
+        for conn in state.clients.expire(timeout) {
             tracing::info!(peer = %conn.peer_addr(), "closing expired client channel");
             // Closing triggers the close watcher, which removes and notifies.
             conn.close();

@@ -173,6 +173,8 @@ settings! {
         slave_synchronize_interval: u64 = "slaveSynchronizeInterval", 10000;
         /// Idle client channels close after this many seconds.
         server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
+        /// A client channel without a heartbeat for this long is dropped (ms).
+        channel_expired_timeout: u64 = "channelExpiredTimeout", 120_000;
     }
 }
 

@@ -126,3 +126,32 @@ async fn members_are_notified_of_joins_and_leaves() {
     a.shutdown().await;
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_channels_expire() {
+    let c = Cluster::start(|cfg| cfg.channel_expired_timeout = 300).await;
+    let (a, mut a_notes) = consumer();
+    let (b, _b_notes) = consumer();
+    heartbeat(&a, &c.broker_addr, "10.0.0.1@a").await;
+    heartbeat(&b, &c.broker_addr, "10.0.0.2@b").await;
+    assert_eq!(members(&c).await.len(), 2);
+    // Forget the join notifications.
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), a_notes.recv()).await {
+    }
+    // A keeps sending heartbeats; B goes silent and is dropped, and A is told.
+    let mut dropped = false;
+    for _ in 0..100 {
+        heartbeat(&a, &c.broker_addr, "10.0.0.1@a").await;
+        if members(&c).await == vec!["10.0.0.1@a"] {
+            dropped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(dropped, "the silent consumer was never dropped");
+    let told = tokio::time::timeout(T, a_notes.recv()).await.unwrap();
+    assert_eq!(told.as_deref(), Some("GMembers"));
+    a.shutdown().await;
+    b.shutdown().await;
+    c.stop().await;
+}
