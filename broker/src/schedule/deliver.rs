@@ -124,7 +124,14 @@ async fn step(state: &BrokerState, level: i32) -> Next {
     if due > now {
         return Next::Sleep(Duration::from_millis(u64::try_from(due - now).unwrap_or(0)));
     }
-    let Some(record) = store.get_message_at(entry.phys_offset) else {
+    let phys = entry.phys_offset;
+    let Ok(record) = state
+        .read_store(move |store| store.get_message_at(phys))
+        .await
+    else {
+        return Next::Sleep(RETRY_SOON);
+    };
+    let Some(record) = record else {
         tracing::warn!(
             level,
             offset,
