@@ -12,6 +12,7 @@
 //! - [`transport`]: the tokio server and client with request correlation.
 
 pub mod body;
+pub mod civil_time;
 pub mod code;
 pub mod command;
 pub mod error;

@@ -12,13 +12,13 @@
 //! client in another zone is off by the zone offset (as it is in Java across zones).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-use crate::local_ip::local_ip;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::MessageError;
+use crate::civil_time::{civil_from_days, days_from_civil, MS_PER_DAY};
+use crate::local_ip::local_ip;
 
 /// Hex length of an IPv4 `UNIQ_KEY`.
 pub const UNIQ_KEY_LEN_V4: usize = 32;
@@ -26,7 +26,6 @@ pub const UNIQ_KEY_LEN_V4: usize = 32;
 pub const UNIQ_KEY_LEN_V6: usize = 56;
 
 const MS_PER_MINUTE: i64 = 60_000;
-const MS_PER_DAY: i64 = 86_400_000;
 /// 9999-12-31T23:59:59.999Z; times are clamped to [0, this] so date math cannot overflow.
 const MAX_MS: i64 = 253_402_300_799_999;
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -221,31 +220,6 @@ fn next_month_start(month_start_ms: i64) -> i64 {
     let (y, m, _) = civil_from_days(month_start_ms.div_euclid(MS_PER_DAY));
     let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     days_from_civil(y, m, 1) * MS_PER_DAY
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Proleptic Gregorian (year, month, day) of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
