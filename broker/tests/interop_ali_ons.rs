@@ -34,6 +34,32 @@ fn interop_script(name: &str) -> Option<PathBuf> {
     Some(root.join("tests/interop").join(name))
 }
 
+/// Runs a Node script to the end and parses the last JSON line it printed; also returns
+/// its stderr for assertion messages.
+async fn run_node(script: &PathBuf, args: &[&str]) -> (Value, String) {
+    let child = tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .kill_on_drop(true)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .expect("node script timed out")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no result: {stderr}"));
+    (serde_json::from_str(line).unwrap(), stderr)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     let Some(script) = interop_script("produce_consume.js") else {
@@ -64,32 +90,16 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     }
     assert!(routed, "the broker registered the new topic");
 
-    let child = tokio::process::Command::new("node")
-        .arg(&script)
-        .args([
+    let (v, stderr) = run_node(
+        &script,
+        &[
             c.namesrv_addr.as_str(),
             "InteropTopic",
             "10",
             "InteropGroup",
-        ])
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
-        .await
-        .expect("node script timed out")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no result: {stderr}"));
-    let v: Value = serde_json::from_str(line).unwrap();
+        ],
+    )
+    .await;
 
     let sent = v["sent"].as_array().unwrap();
     assert_eq!(sent.len(), 10);
@@ -143,28 +153,9 @@ async fn ali_ons_sends_with_delay_levels() {
     wait_for_route(&c, "InteropDelay").await;
 
     let levels = ["1", "2", "3"];
-    let child = tokio::process::Command::new("node")
-        .arg(&script)
-        .args([c.namesrv_addr.as_str(), "InteropDelay", "InteropDelayGroup"])
-        .args(levels)
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
-        .await
-        .expect("node script timed out")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no result: {stderr}"));
-    let v: Value = serde_json::from_str(line).unwrap();
+    let mut args = vec![c.namesrv_addr.as_str(), "InteropDelay", "InteropDelayGroup"];
+    args.extend(levels);
+    let (v, stderr) = run_node(&script, &args).await;
     for s in v["sent"].as_array().unwrap() {
         assert_eq!(s["status"], "SEND_OK", "{s}");
     }

@@ -9,11 +9,8 @@ mod common;
 
 use std::time::Duration;
 
-use cometmq_broker::broker::Broker;
-use cometmq_broker::config::BrokerConfig;
 use cometmq_client::admin::{Admin, BrokerTarget};
 use cometmq_client::instance::subscribe_queues;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
 use cometmq_remoting::body::TopicConfig;
 use common::{Cluster, Run, CLUSTER};
 use serde_json::Value;
@@ -358,41 +355,7 @@ async fn errors_are_one_line_with_a_nonzero_exit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_refuses_an_unknown_topic_without_auto_creation() {
     // A broker that does not create topics on the first send (no TBW102).
-    let kv_dir = tempfile::tempdir().unwrap();
-    let namesrv = NameServer::start(NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: kv_dir.path().join("kv.json"),
-        config_store_path: kv_dir.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    })
-    .await
-    .unwrap();
-    let ns = namesrv.local_addr().to_string();
-    let store_dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(BrokerConfig {
-        broker_ip1: "127.0.0.1".into(),
-        listen_port: 0,
-        namesrv_addr: ns.clone(),
-        store_path_root_dir: store_dir.path().display().to_string(),
-        auto_create_topic_enable: false,
-        maped_file_size_commit_log: 4 * 1024 * 1024,
-        maped_file_size_consume_queue: 20 * 1000,
-        max_hash_slot_num: 1000,
-        max_index_num: 4000,
-        ..BrokerConfig::default()
-    })
-    .await
-    .unwrap();
-    let broker_addr = broker.broker_addr().to_string();
-    let c = Cluster {
-        namesrv: Some(namesrv),
-        broker: Some(broker),
-        ns,
-        broker_addr,
-        store_dir,
-        kv_dir,
-    };
+    let c = Cluster::start_with(|cfg| cfg.auto_create_topic_enable = false).await;
     for mode in ["producer", "all"] {
         mqbench(&[mode, "-n", &c.ns, "-t", "NotCreated", "-d", "1"])
             .await

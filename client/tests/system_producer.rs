@@ -3,63 +3,19 @@
 //! compression, and counting what the broker stored.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::HashSet;
 use std::time::Duration;
 
-use cometmq_broker::broker::Broker;
-use cometmq_broker::config::BrokerConfig;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::{Producer, SendStatus};
 use cometmq_client::{Message, MessageQueue};
-use cometmq_namesrv::{NameServer, NamesrvConfig};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-
-struct System {
-    namesrv: NameServer,
-    broker: Broker,
-    namesrv_addr: String,
-    broker_addr: String,
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
-}
-
-async fn start() -> System {
-    let kv = tempfile::tempdir().unwrap();
-    let namesrv = NameServer::start(NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: kv.path().join("kv.json"),
-        config_store_path: kv.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    })
-    .await
-    .unwrap();
-    let namesrv_addr = namesrv.local_addr().to_string();
-    let store = tempfile::tempdir().unwrap();
-    let broker = Broker::start(BrokerConfig {
-        broker_ip1: "127.0.0.1".into(),
-        listen_port: 0,
-        namesrv_addr: namesrv_addr.clone(),
-        store_path_root_dir: store.path().display().to_string(),
-        maped_file_size_commit_log: 16 * 1024 * 1024,
-        maped_file_size_consume_queue: 60 * 1000,
-        max_hash_slot_num: 1000,
-        max_index_num: 4000,
-        ..BrokerConfig::default()
-    })
-    .await
-    .unwrap();
-    let broker_addr = broker.broker_addr().to_string();
-    System {
-        namesrv,
-        broker,
-        namesrv_addr,
-        broker_addr,
-        _dirs: (kv, store),
-    }
-}
+use common::Cluster;
 
 /// Messages stored in `mq` (its max offset).
 async fn stored(client: &RemotingClient, addr: &str, mq: &MessageQueue) -> i64 {
@@ -83,12 +39,16 @@ async fn stored(client: &RemotingClient, addr: &str, mq: &MessageQueue) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_against_real_namesrv_and_broker() {
-    let sys = start().await;
+    let sys = Cluster::start_with(|c| {
+        c.maped_file_size_commit_log = 16 * 1024 * 1024;
+        c.maped_file_size_consume_queue = 60 * 1000;
+    })
+    .await;
     // The first NameServer address is dead: every lookup must fail over to the live one.
     let cfg = ClientConfig {
         client_ip: "127.0.0.1".into(),
         instance_name: "system-producer".into(),
-        ..ClientConfig::new(format!("127.0.0.1:1;{}", sys.namesrv_addr))
+        ..ClientConfig::new(format!("127.0.0.1:1;{}", sys.ns))
     };
     let producer = Producer::builder("SysProducerGroup")
         .client_config(cfg)
@@ -149,6 +109,5 @@ async fn producer_against_real_namesrv_and_broker() {
 
     producer.shutdown().await;
     client.shutdown().await;
-    sys.broker.shutdown().await;
-    sys.namesrv.shutdown().await;
+    sys.stop().await;
 }

@@ -373,18 +373,8 @@ impl PullConsumer {
             return;
         }
         let core = &self.inner.core;
-        core.stop();
-        let service = self
-            .inner
-            .service
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(s) = service {
-            let _ = s.await;
-        }
-        core.release_all(Duration::ZERO).await;
-        core.instance.unregister_consumer(core.group()).await;
+        core.stop_and_release(&self.inner.service, Duration::ZERO)
+            .await;
         if !core.instance.has_members() {
             core.instance.shutdown().await;
         }

@@ -241,19 +241,9 @@ impl PushConsumer {
             return;
         }
         let core = &self.inner.core;
-        core.stop();
-        let service = self
-            .inner
-            .service
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(s) = service {
-            let _ = s.await;
-        }
-        core.release_all(core.settings.await_termination).await;
+        core.stop_and_release(&self.inner.service, core.settings.await_termination)
+            .await;
         let instance = &core.instance;
-        instance.unregister_consumer(core.group()).await;
         if self.inner.producer_registered.swap(false, Ordering::SeqCst) {
             instance
                 .unregister_producer(CLIENT_INNER_PRODUCER_GROUP)

@@ -346,6 +346,23 @@ impl ConsumerCore {
         }
     }
 
+    /// The shutdown both consumers share: stops pulling, waits for the service task taken
+    /// from `service`, releases every queue (waiting up to `grace` for running listener
+    /// calls) and unregisters the group from the brokers.
+    pub(crate) async fn stop_and_release(
+        &self,
+        service: &std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+        grace: Duration,
+    ) {
+        self.stop();
+        let service = service.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(s) = service {
+            let _ = s.await;
+        }
+        self.release_all(grace).await;
+        self.instance.unregister_consumer(self.group()).await;
+    }
+
     /// Stops every queue at shutdown (after [`ConsumerCore::stop`]): waits for running
     /// listener calls (at most `timeout`), persists every offset with confirmation, then
     /// drops the queues and unlocks them.

@@ -38,6 +38,11 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn start() -> Cluster {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts the pair; `tweak` adjusts the broker's settings first.
+    pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> Cluster {
         let kv_dir = tempfile::tempdir().unwrap();
         let namesrv = NameServer::start(NamesrvConfig {
             listen_port: 0,
@@ -50,7 +55,7 @@ impl Cluster {
         .unwrap();
         let ns = namesrv.local_addr().to_string();
         let store_dir = tempfile::tempdir().unwrap();
-        let broker = Broker::start(BrokerConfig {
+        let mut config = BrokerConfig {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
             namesrv_addr: ns.clone(),
@@ -60,9 +65,9 @@ impl Cluster {
             max_hash_slot_num: 1000,
             max_index_num: 4000,
             ..BrokerConfig::default()
-        })
-        .await
-        .unwrap();
+        };
+        tweak(&mut config);
+        let broker = Broker::start(config).await.unwrap();
         let broker_addr = broker.broker_addr().to_string();
         Cluster {
             namesrv: Some(namesrv),
