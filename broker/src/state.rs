@@ -139,6 +139,17 @@ impl BrokerState {
         self.stats.put_total.fetch_add(n as u64, Ordering::Relaxed);
     }
 
+    /// Store time of the message just before queue offset `offset` (0 when there is none):
+    /// "last updated" in topic stats and "last consumed" in consume stats.
+    pub fn store_time_before(&self, topic: &str, queue_id: i32, offset: i64) -> i64 {
+        if offset <= 0 {
+            return 0;
+        }
+        self.store
+            .store_time_at(topic, queue_id, offset - 1)
+            .unwrap_or(0)
+    }
+
     /// Runs a store read on a blocking thread: mapped pages that are not in memory wait
     /// for the disk, which must not stall the event loop.
     pub async fn read_store<T, F>(&self, f: F) -> Result<T, crate::error::BrokerError>

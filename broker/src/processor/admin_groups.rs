@@ -148,14 +148,7 @@ pub async fn consume_stats(
                 .query(&group, &topic, queue_id)
                 .unwrap_or(0)
                 .max(0);
-            let last_timestamp = if consumer_offset > 0 {
-                state
-                    .store
-                    .store_time_at(&topic, queue_id, consumer_offset - 1)
-                    .unwrap_or(0)
-            } else {
-                0
-            };
+            let last_timestamp = state.store_time_before(&topic, queue_id, consumer_offset);
             stats.offset_table.insert(
                 MessageQueue::new(topic.clone(), broker_name.clone(), queue_id),
                 OffsetWrapper {

@@ -202,14 +202,7 @@ pub async fn topic_stats(
     for queue_id in 0..config.write_queue_nums.max(0) {
         let min = state.store.min_offset(&topic, queue_id).max(0);
         let max = state.store.max_offset(&topic, queue_id).max(0);
-        let last = if max > 0 {
-            state
-                .store
-                .store_time_at(&topic, queue_id, max - 1)
-                .unwrap_or(0)
-        } else {
-            0
-        };
+        let last = state.store_time_before(&topic, queue_id, max);
         table.offset_table.insert(
             MessageQueue::new(topic.clone(), broker_name.clone(), queue_id),
             TopicOffset {
