@@ -32,6 +32,11 @@ use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use common::messages;
 
+/// These tests run broker processes on ports picked at random and restart them on the
+/// same ports; run one at a time so a restarted broker's port is never taken by another
+/// test's process (a slave would then replicate from the wrong master).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const CALL: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------
@@ -408,6 +413,7 @@ type Acked = (i32, i64, String, i64);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_the_slave_and_back()
 {
+    let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let mut master = Node::new(
@@ -580,6 +586,7 @@ async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slave_killed_during_load_catches_up_and_its_commit_log_equals_the_masters() {
+    let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let mut master = Node::new(
@@ -687,6 +694,7 @@ async fn a_slave_killed_during_load_catches_up_and_its_commit_log_equals_the_mas
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_master_without_a_slave_answers_slave_not_available_but_stores() {
+    let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let mut master = Node::new(
@@ -727,6 +735,7 @@ async fn a_sync_master_without_a_slave_answers_slave_not_available_but_stores() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_slave_gives_flush_slave_timeout_until_it_resumes() {
+    let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let fast = [("syncFlushTimeout", "800")];
@@ -759,6 +768,7 @@ async fn a_stalled_slave_gives_flush_slave_timeout_until_it_resumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slave_is_read_only_serves_reads_and_copies_the_masters_metadata() {
+    let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let mut master = Node::new(
@@ -973,6 +983,7 @@ async fn load(addr: &str, senders: usize, secs: u64) -> (f64, Duration, Duration
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run with --release --ignored --nocapture"]
 async fn replication_benchmark() {
+    let _serial = SERIAL.lock().await;
     let senders: usize = std::env::var("BENCH_SENDERS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -1059,6 +1070,7 @@ fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runtime_info_shows_each_slave_its_acknowledged_offset_and_lag() {
+    let _serial = SERIAL.lock().await;
     use cometmq_broker::broker::Broker;
     use cometmq_broker::config::BrokerRole;
     use cometmq_broker::replication::ha_runtime_info;
