@@ -41,7 +41,7 @@ pub async fn end_transaction(
             )))
         }
     };
-    let half = end::load_half(&state, &h)?;
+    let half = end::load_half(&state, &h).await?;
     if end::rejected_by_immunity(&h, &half, cfg.transaction_time_out, now_ms()) {
         let what = if commit { "commit" } else { "rollback" };
         return Ok(RemotingCommand::response(

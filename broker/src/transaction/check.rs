@@ -32,7 +32,7 @@ use cometmq_remoting::message::{
     decode_record, encode_record, property, DecodeOptions, MessageExt, RecordParts,
 };
 use cometmq_remoting::RemotingCommand;
-use cometmq_store::{Appended, PutOptions};
+use cometmq_store::{Appended, MessageStore, PutOptions};
 use rand::seq::SliceRandom;
 use tokio_util::sync::CancellationToken;
 
@@ -81,15 +81,37 @@ async fn check_pass(state: &BrokerState, stop: &CancellationToken) {
         return;
     }
     let started = now_ms();
-    let (op_from, ops) = read_ops(state);
+    let op_min = store.min_offset(TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID);
+    let op_max = store.max_offset(TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID);
+    let op_from = state
+        .offsets
+        .query(CHECK_GROUP, TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID)
+        .unwrap_or(op_min)
+        .max(op_min);
+    // Records are read on the blocking pool (their pages may be on disk). Without the op
+    // records every decided message would look undecided: no pass then.
+    let Ok(ops) = state
+        .read_store(move |store| read_ops(store, op_from, op_max))
+        .await
+    else {
+        return;
+    };
     let decided: HashSet<i64> = ops.iter().flatten().copied().collect();
     // Transactions already decided (by any copy) or handled in this pass: later copies
     // of them are obsolete and must not be checked again.
-    let mut handled: HashSet<String> = decided
-        .iter()
-        .filter_map(|o| half_message(state, *o))
-        .filter_map(|m| m.uniq_key().map(str::to_string))
-        .collect();
+    let offsets: Vec<i64> = decided.iter().copied().collect();
+    let Ok(mut handled) = state
+        .read_store(move |store| {
+            offsets
+                .into_iter()
+                .filter_map(|o| half_message(store, o))
+                .filter_map(|m| m.uniq_key().map(str::to_string))
+                .collect::<HashSet<String>>()
+        })
+        .await
+    else {
+        return;
+    };
     let mut at = start_half;
     while at < half_max && !stop.is_cancelled() {
         if !decided.contains(&at) {
@@ -119,18 +141,10 @@ async fn check_pass(state: &BrokerState, stop: &CancellationToken) {
     }
 }
 
-/// Reads the op records from the group's op offset: that offset, and the half offsets
-/// each record names (empty for an unreadable record).
-fn read_ops(state: &BrokerState) -> (i64, Vec<Vec<i64>>) {
-    let store = &state.store;
-    let op_min = store.min_offset(TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID);
-    let op_max = store.max_offset(TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID);
-    let from = state
-        .offsets
-        .query(CHECK_GROUP, TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID)
-        .unwrap_or(op_min)
-        .max(op_min);
-    let ops = (from..op_max)
+/// Reads the op records `from..to`: for each, the half offsets it names (empty for an
+/// unreadable record).
+fn read_ops(store: &MessageStore, from: i64, to: i64) -> Vec<Vec<i64>> {
+    (from..to)
         .map(|j| {
             store
                 .cq_entry(TRANS_OP_HALF_TOPIC, HALF_QUEUE_ID, j)
@@ -141,18 +155,44 @@ fn read_ops(state: &BrokerState) -> (i64, Vec<Vec<i64>>) {
                 .map(|m| op::parse_body(&m.body))
                 .unwrap_or_default()
         })
-        .collect();
-    (from, ops)
+        .collect()
 }
 
 /// The half message at queue offset `offset`, if readable.
-fn half_message(state: &BrokerState, offset: i64) -> Option<MessageExt> {
-    let store = &state.store;
+fn half_message(store: &MessageStore, offset: i64) -> Option<MessageExt> {
     let entry = store
         .cq_entry(TRANS_HALF_TOPIC, HALF_QUEUE_ID, offset)
         .filter(|e| !e.is_filler())?;
     let record = store.get_message_at(entry.phys_offset)?;
     decode_record(&record, DecodeOptions::DEFAULT).ok()
+}
+
+/// What the half queue holds at an offset.
+enum Slot {
+    /// Nothing (yet).
+    Empty,
+    /// A filler entry.
+    Filler,
+    /// An entry whose record is gone or undecodable.
+    Unreadable,
+    Message(Box<MessageExt>),
+}
+
+/// Reads the half queue at `offset`.
+fn read_slot(store: &MessageStore, offset: i64) -> Slot {
+    let Some(entry) = store.cq_entry(TRANS_HALF_TOPIC, HALF_QUEUE_ID, offset) else {
+        return Slot::Empty;
+    };
+    if entry.is_filler() {
+        return Slot::Filler;
+    }
+    match store
+        .get_message_at(entry.phys_offset)
+        .and_then(|r| decode_record(&r, DecodeOptions::DEFAULT).ok())
+    {
+        Some(m) => Slot::Message(Box::new(m)),
+        None => Slot::Unreadable,
+    }
 }
 
 /// Looks at the half message at `offset` and checks it, moves it aside, or stops.
@@ -163,19 +203,17 @@ async fn check_one(
     pass_started: i64,
     handled: &mut HashSet<String>,
 ) -> Outcome {
-    let store = &state.store;
-    let Some(entry) = store.cq_entry(TRANS_HALF_TOPIC, HALF_QUEUE_ID, offset) else {
-        return Outcome::Stop;
-    };
-    if entry.is_filler() {
-        return Outcome::Done;
-    }
-    let Some(msg) = store
-        .get_message_at(entry.phys_offset)
-        .and_then(|r| decode_record(&r, DecodeOptions::DEFAULT).ok())
-    else {
-        tracing::warn!(offset, "half message unreadable or deleted; skipped");
-        return Outcome::Done;
+    let msg = match state
+        .read_store(move |store| read_slot(store, offset))
+        .await
+    {
+        Ok(Slot::Message(m)) => *m,
+        Ok(Slot::Filler) => return Outcome::Done,
+        Ok(Slot::Unreadable) => {
+            tracing::warn!(offset, "half message unreadable or deleted; skipped");
+            return Outcome::Done;
+        }
+        Ok(Slot::Empty) | Err(_) => return Outcome::Stop,
     };
     if msg.uniq_key().is_some_and(|k| handled.contains(k)) {
         return Outcome::Done;

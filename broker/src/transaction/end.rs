@@ -17,14 +17,16 @@ use crate::topic_names::TRANS_HALF_TOPIC;
 
 /// Loads the half message at the header's `commitLogOffset` and checks it against the
 /// header as Java's `checkPrepareMessage`: a half message, of `producerGroup`, at queue
-/// offset `tranStateTableOffset`. SYSTEM_ERROR otherwise.
-pub fn load_half(
+/// offset `tranStateTableOffset`. SYSTEM_ERROR otherwise. The record is read on the
+/// blocking pool (its page may be on disk).
+pub async fn load_half(
     state: &BrokerState,
     h: &EndTransactionRequestHeader,
 ) -> Result<MessageExt, BrokerError> {
+    let at = h.commit_log_offset;
     let record = state
-        .store
-        .get_message_at(h.commit_log_offset)
+        .read_store(move |store| store.get_message_at(at))
+        .await?
         .ok_or_else(|| {
             BrokerError::System("Find prepared transaction message failed".to_string())
         })?;
