@@ -1,0 +1,392 @@
+//! Master/slave fixtures for the replication process tests: a NameServer in this process,
+//! `mqbroker` children started with `-c` config files (killed with SIGKILL, paused with
+//! SIGSTOP), and raw requests to them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use bytes::Bytes;
+use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_remoting::body::{fastjson, TopicRouteData};
+use cometmq_remoting::code::{request, response};
+use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use cometmq_remoting::message::{create_uniq_key, MessageExt, Properties};
+use cometmq_remoting::transport::{RemotingClient, TransportConfig};
+use cometmq_remoting::RemotingCommand;
+
+use super::messages;
+
+/// These tests run broker processes on ports picked at random and restart them on the
+/// same ports; a test binary runs them one at a time (each test holds this lock) so a
+/// restarted broker's port is never taken by another test's process (a slave would then
+/// replicate from the wrong master).
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub const CALL: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+/// A NameServer in this process.
+pub struct Namesrv {
+    pub ns: Option<NameServer>,
+    pub addr: String,
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn namesrv() -> Namesrv {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = NameServer::start(NamesrvConfig {
+        listen_port: 0,
+        bind_address: "127.0.0.1".into(),
+        kv_config_path: dir.path().join("kv.json"),
+        config_store_path: dir.path().join("namesrv.properties"),
+        ..NamesrvConfig::default()
+    })
+    .await
+    .unwrap();
+    let addr = ns.local_addr().to_string();
+    Namesrv {
+        ns: Some(ns),
+        addr,
+        _dir: dir,
+    }
+}
+
+impl Namesrv {
+    pub async fn stop(mut self) {
+        if let Some(ns) = self.ns.take() {
+            ns.shutdown().await;
+        }
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (and, for the broker's fast port, not port − 2 of one in
+/// use as far as we can tell).
+pub fn free_port() -> u16 {
+    loop {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        if port > 1024 && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// One `mqbroker` child process with its config file, store and log.
+pub struct Node {
+    pub name: &'static str,
+    pub dir: PathBuf,
+    pub conf: PathBuf,
+    pub log: PathBuf,
+    pub port: u16,
+    pub child: Option<Child>,
+}
+
+impl Node {
+    /// Writes the config file: `brokerName=<group>`, the role and id, fresh ports, and
+    /// small files; `extra` adds or overrides keys.
+    pub fn new(
+        root: &Path,
+        name: &'static str,
+        group: &str,
+        role: &str,
+        namesrv: &str,
+        extra: &[(&str, &str)],
+    ) -> Node {
+        let dir = root.join(name);
+        std::fs::create_dir_all(dir.join("store")).unwrap();
+        let port = free_port();
+        let id = if role == "SLAVE" { "1" } else { "0" };
+        let mut props: BTreeMap<String, String> = [
+            ("brokerClusterName", "HaCluster"),
+            ("brokerName", group),
+            ("brokerId", id),
+            ("brokerRole", role),
+            ("flushDiskType", "ASYNC_FLUSH"),
+            ("brokerIP1", "127.0.0.1"),
+            ("namesrvAddr", namesrv),
+            ("mapedFileSizeCommitLog", "4194304"),
+            ("mapedFileSizeConsumeQueue", "120000"),
+            ("maxHashSlotNum", "10000"),
+            ("maxIndexNum", "40000"),
+            ("haSendHeartbeatInterval", "500"),
+            ("slaveSynchronizeInterval", "300"),
+            ("syncFlushTimeout", "3000"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        props.insert("listenPort".into(), port.to_string());
+        props.insert("haListenPort".into(), free_port().to_string());
+        props.insert(
+            "storePathRootDir".into(),
+            dir.join("store").display().to_string(),
+        );
+        for (k, v) in extra {
+            props.insert(k.to_string(), v.to_string());
+        }
+        let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        let conf = dir.join("broker.conf");
+        std::fs::write(&conf, text).unwrap();
+        Node {
+            name,
+            log: dir.join("broker.log"),
+            dir,
+            conf,
+            port,
+            child: None,
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.dir.join("store")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap()
+    }
+
+    /// Starts the process and waits (bounded) for "boot success", which it prints after
+    /// registering with the NameServer.
+    pub async fn start(&mut self) {
+        const BOOTED: &str = "boot success. serializeType";
+        let boots = self.log_text().matches(BOOTED).count();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
+            .arg("-c")
+            .arg(&self.conf)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        for _ in 0..600 {
+            if self.log_text().matches(BOOTED).count() > boots {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("{} exited: {status}\n{}", self.name, self.log_tail());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{} did not start\n{}", self.name, self.log_tail());
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = self.log_text();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// SIGKILL.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.pid().to_string())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{sig} failed");
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(c) = &self.child {
+            // A stopped process still dies of SIGKILL.
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(c.id().to_string())
+                .status();
+        }
+        self.kill9();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Requests
+
+pub fn client() -> RemotingClient {
+    RemotingClient::new(TransportConfig::default())
+}
+
+pub async fn call(c: &RemotingClient, addr: &str, req: RemotingCommand) -> Option<RemotingCommand> {
+    c.invoke(addr, req, CALL).await.ok()
+}
+
+pub fn send_request(topic: &str, queue_id: i32, body: &[u8]) -> RemotingCommand {
+    let mut props = Properties::new();
+    props.insert("UNIQ_KEY", create_uniq_key());
+    props.insert("KEYS", String::from_utf8_lossy(&body[..body.len().min(24)]));
+    let h = SendMessageRequestHeaderV2 {
+        producer_group: "HaPG".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: 1,
+        flag: 0,
+        properties: Some(props.encode()),
+        ..Default::default()
+    };
+    RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
+        .with_body(Bytes::copy_from_slice(body))
+}
+
+pub async fn send(
+    c: &RemotingClient,
+    addr: &str,
+    topic: &str,
+    queue_id: i32,
+    body: &[u8],
+) -> Option<RemotingCommand> {
+    call(c, addr, send_request(topic, queue_id, body)).await
+}
+
+/// Sends until the answer is SUCCESS: a SYNC_MASTER answers SLAVE_NOT_AVAILABLE until
+/// its slave has connected and reported.
+pub async fn send_until_replicated(c: &RemotingClient, addr: &str, topic: &str) {
+    let mut last = None;
+    for i in 0..600 {
+        let resp = send(c, addr, topic, 0, format!("warm-up {i}").as_bytes()).await;
+        match resp {
+            Some(r) if r.code == response::SUCCESS => return,
+            other => last = other.map(|r| (r.code, r.remark)),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the slave never acknowledged: last answer {last:?}");
+}
+
+pub async fn pull(
+    c: &RemotingClient,
+    addr: &str,
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+) -> Option<RemotingCommand> {
+    let h = PullMessageRequestHeader {
+        consumer_group: group.into(),
+        topic: topic.into(),
+        queue_id,
+        queue_offset: offset,
+        max_msg_nums: 32,
+        sys_flag: PullMessageRequestHeader::FLAG_SUBSCRIPTION,
+        commit_offset: 0,
+        suspend_timeout_millis: 0,
+        subscription: Some("*".into()),
+        sub_version: 0,
+        expression_type: Some("TAG".into()),
+        max_msg_bytes: None,
+    };
+    call(
+        c,
+        addr,
+        RemotingCommand::request_with_header(request::PULL_MESSAGE, &h),
+    )
+    .await
+}
+
+/// Reads a queue from `from` to `until` (bounded retries), as a consumer would.
+pub async fn read_queue(
+    c: &RemotingClient,
+    addr: &str,
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    from: i64,
+    until: i64,
+) -> Vec<MessageExt> {
+    let mut offset = from;
+    let mut out = Vec::new();
+    for _ in 0..2000 {
+        if offset >= until {
+            break;
+        }
+        let Some(resp) = pull(c, addr, group, topic, queue_id, offset).await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        if resp.code == response::SUCCESS {
+            let got = messages(&resp);
+            offset = got.last().map_or(offset, |m| m.queue_offset + 1);
+            out.extend(got);
+        } else {
+            // Not there yet (topic not synced, not dispatched): try again shortly.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    out
+}
+
+pub async fn offset_call(c: &RemotingClient, addr: &str, code: i32, topic: &str, q: i32) -> i64 {
+    let mut req = RemotingCommand::request(code);
+    req.ext_fields.insert("topic".into(), topic.into());
+    req.ext_fields.insert("queueId".into(), q.to_string());
+    call(c, addr, req)
+        .await
+        .and_then(|r| r.ext("offset").and_then(|s| s.parse().ok()))
+        .unwrap_or(-1)
+}
+
+pub async fn max_offset(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> i64 {
+    offset_call(c, addr, request::GET_MAX_OFFSET, topic, q).await
+}
+
+/// Waits (bounded) until the NameServer's route for `topic` lists `brokers` addresses
+/// for its broker group.
+pub async fn route_addrs(c: &RemotingClient, namesrv: &str, topic: &str) -> BTreeMap<i64, String> {
+    let mut req = RemotingCommand::request(request::GET_ROUTEINFO_BY_TOPIC);
+    req.ext_fields.insert("topic".into(), topic.into());
+    let Some(resp) = call(c, namesrv, req).await else {
+        return BTreeMap::new();
+    };
+    if resp.code != response::SUCCESS {
+        return BTreeMap::new();
+    }
+    let route: TopicRouteData = fastjson::from_slice(&resp.body.to_bytes()).unwrap();
+    route
+        .broker_datas
+        .into_iter()
+        .flat_map(|b| b.broker_addrs)
+        .collect()
+}
+
+/// The CommitLog files of a store, by name.
+pub fn commit_log(store: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for e in std::fs::read_dir(store.join("commitlog")).unwrap() {
+        let e = e.unwrap();
+        files.insert(
+            e.file_name().to_string_lossy().to_string(),
+            std::fs::read(e.path()).unwrap(),
+        );
+    }
+    files
+}
