@@ -156,6 +156,9 @@ async fn step(state: &BrokerState, level: i32) -> Next {
             return Next::Continue;
         }
     };
+    // `WAIT=false` as Java's `messageTimeup` (`waitStoreMsgOK = false`): the re-put waits
+    // for neither the flush nor, under SYNC_MASTER, a slave (the producer's send of the
+    // delayed message did), so a slow slave does not hold up the level's deliveries.
     let result = store
         .put(
             buf,

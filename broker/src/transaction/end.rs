@@ -76,6 +76,10 @@ pub fn rejected_by_immunity(
 /// Writes the committed message for `half`: real topic and queue (a delay level still
 /// applies), `REAL_*` and `TRAN_MSG` removed, transaction type COMMIT,
 /// preparedTransactionOffset = the half message's CommitLog offset.
+///
+/// Like Java (`endMessageTransaction` sets `waitStoreMsgOK = false`), the write waits for
+/// neither the flush nor, under SYNC_MASTER, a slave: the producer's send of the half
+/// message already did.
 pub async fn commit(state: &BrokerState, half: &MessageExt) -> Result<(), BrokerError> {
     let (topic, queue_id, mut props) = real_target(half)?;
     let sys_flag =
