@@ -429,7 +429,11 @@ async fn a_slave_is_read_only_serves_reads_and_copies_the_masters_metadata() {
     // Delay progress to hand over: a level-1 (1 s) message the master delivers.
     let mut delayed = send_request("MetaDelay", 0, b"later");
     {
-        let props = delayed.ext_fields.get("i").cloned().unwrap_or_default();
+        let props = delayed
+            .ext_fields
+            .get("i")
+            .map(str::to_owned)
+            .unwrap_or_default();
         delayed
             .ext_fields
             .insert("i".into(), format!("{props}DELAY\u{1}1\u{2}"));

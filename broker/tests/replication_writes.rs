@@ -64,7 +64,11 @@ async fn a_stalled_slave_holds_up_neither_end_transaction_nor_delay_delivery() {
         .send_half(&master.addr(), "TxTopic", 0, "decided later")
         .await;
     let mut delayed = send_request("Later", 0, b"due in a second");
-    let props = delayed.ext_fields.get("i").cloned().unwrap_or_default();
+    let props = delayed
+        .ext_fields
+        .get("i")
+        .map(str::to_owned)
+        .unwrap_or_default();
     delayed
         .ext_fields
         .insert("i".into(), format!("{props}DELAY\u{1}1\u{2}"));

@@ -1,6 +1,5 @@
 //! [`RemotingCommand`]: one request or response of RocketMQ's remoting protocol (reference §1).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::code::{response, version, LanguageCode};
@@ -8,8 +7,7 @@ use crate::header::{CommandHeader, HeaderError};
 
 pub use crate::protocol::body::Body;
 
-/// The custom header fields (`extFields`): string keys to string values.
-pub type ExtFields = HashMap<String, String>;
+pub use crate::ext_fields::ExtFields;
 
 /// Flag bit 0: this command is a response.
 pub const FLAG_RESPONSE: i32 = 1;
@@ -137,7 +135,7 @@ impl RemotingCommand {
 
     /// One ext field, if present.
     pub fn ext(&self, key: &str) -> Option<&str> {
-        self.ext_fields.get(key).map(String::as_str)
+        self.ext_fields.get(key)
     }
 
     /// True for responses (flag bit 0).

@@ -16,6 +16,7 @@ pub mod civil_time;
 pub mod code;
 pub mod command;
 pub mod error;
+pub mod ext_fields;
 pub mod header;
 pub mod java_properties;
 pub mod local_ip;

@@ -5,8 +5,6 @@
 // Test helpers outside #[test] fns may unwrap and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
-
 use bytes::{Bytes, BytesMut};
 use cometmq_remoting::code::LanguageCode;
 use cometmq_remoting::protocol::{decode_frame, encode_head_as, Body, FrameCodec};
@@ -45,7 +43,7 @@ prop_compose! {
         } else {
             (code, version)
         };
-        RemotingCommand { code, version, opaque, flag, language, remark, ext_fields, body, serialize_type: SerializeType::Json }
+        RemotingCommand { code, version, opaque, flag, language, remark, ext_fields: ext_fields.into_iter().collect(), body, serialize_type: SerializeType::Json }
     }
 }
 
@@ -68,8 +66,7 @@ fn binary_view(cmd: &RemotingCommand) -> RemotingCommand {
         .ext_fields
         .iter()
         .filter(|(k, v)| !k.is_empty() && !v.is_empty())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect::<HashMap<_, _>>();
+        .collect();
     expected.serialize_type = SerializeType::RocketMq;
     expected
 }

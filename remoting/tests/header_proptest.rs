@@ -241,7 +241,7 @@ mod header {
             let v1_fields = h.to_ext_fields();
             prop_assert_eq!(v1_fields.len(), v2_fields.len());
             for (long, short) in V1_TO_V2 {
-                prop_assert_eq!(v1_fields.get(*long), v2_fields.get(*short));
+                prop_assert_eq!(v1_fields.get(long), v2_fields.get(short));
             }
         }
 
@@ -276,6 +276,7 @@ mod header {
 
         #[test]
         fn no_panic_on_any_input(fields in hash_map(any_key(), any_value(), 0..40)) {
+            let fields: ExtFields = fields.into_iter().collect();
             fuzz_one::<SendMessageRequestHeader>(&fields);
             fuzz_one::<SendMessageRequestHeaderV2>(&fields);
             fuzz_one::<PullMessageRequestHeader>(&fields);
@@ -300,7 +301,7 @@ mod header {
                 p.to_ext_fields(),
                 r.to_ext_fields(),
             ] {
-                let mut keys: Vec<String> = fields.keys().cloned().collect();
+                let mut keys: Vec<String> = fields.iter().map(|(k, _)| k.to_owned()).collect();
                 keys.sort();
                 let key = idx.get(&keys).clone();
                 fields.insert(key, value.clone());

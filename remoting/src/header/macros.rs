@@ -28,7 +28,7 @@
 /// use cometmq_remoting::header::CommandHeader;
 /// let h = MyHeader { topic: "T".into(), queue_id: 3, committed: None };
 /// let fields = h.to_ext_fields();
-/// assert_eq!(fields.get("queueId").map(String::as_str), Some("3"));
+/// assert_eq!(fields.get("queueId"), Some("3"));
 /// assert!(!fields.contains_key("committed"));
 /// assert_eq!(MyHeader::read_from(&fields), Ok(h));
 /// ```

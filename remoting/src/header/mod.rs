@@ -124,7 +124,7 @@ pub fn read_optional<T: HeaderValue>(
 
 /// Writes one value under `key`, rendered as Java renders it.
 pub fn write_value<T: HeaderValue>(fields: &mut ExtFields, key: &'static str, value: &T) {
-    fields.insert(key.to_owned(), value.render());
+    fields.insert_with(key, |out| value.render_to(out));
 }
 
 /// Writes an optional value; `None` leaves the map untouched (Java omits null fields).

@@ -23,8 +23,15 @@ pub trait HeaderValue: Sized {
     /// Parses a present value of the field with wire key `field` (named in errors).
     fn parse(field: &'static str, s: &str) -> Result<Self, HeaderError>;
 
-    /// Renders the value as a Java peer writes it.
-    fn render(&self) -> String;
+    /// Appends the value to `out` as a Java peer writes it.
+    fn render_to(&self, out: &mut String);
+
+    /// The value as a Java peer writes it.
+    fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_to(&mut out);
+        out
+    }
 
     /// Parses the value of an optional field. The default treats a blank value as absent;
     /// `String` keeps it (an empty string is a value).
@@ -79,8 +86,8 @@ impl HeaderValue for String {
         Ok(s.to_owned())
     }
 
-    fn render(&self) -> String {
-        self.clone()
+    fn render_to(&self, out: &mut String) {
+        out.push_str(self);
     }
 
     fn parse_optional(_field: &'static str, s: &str) -> Result<Option<Self>, HeaderError> {
@@ -93,8 +100,9 @@ impl HeaderValue for i64 {
         parse_i64_lenient(s).ok_or_else(|| invalid(field, s, "i64"))
     }
 
-    fn render(&self) -> String {
-        self.to_string()
+    fn render_to(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{self}");
     }
 }
 
@@ -105,8 +113,9 @@ impl HeaderValue for i32 {
             .ok_or_else(|| invalid(field, s, "i32"))
     }
 
-    fn render(&self) -> String {
-        self.to_string()
+    fn render_to(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{self}");
     }
 }
 
@@ -122,8 +131,8 @@ impl HeaderValue for bool {
         }
     }
 
-    fn render(&self) -> String {
-        if *self { "true" } else { "false" }.to_owned()
+    fn render_to(&self, out: &mut String) {
+        out.push_str(if *self { "true" } else { "false" });
     }
 }
 
@@ -159,8 +168,8 @@ impl HeaderValue for TopicFilterType {
         }
     }
 
-    fn render(&self) -> String {
-        self.name().to_owned()
+    fn render_to(&self, out: &mut String) {
+        out.push_str(self.name());
     }
 }
 
@@ -196,8 +205,8 @@ impl HeaderValue for BoundaryType {
         }
     }
 
-    fn render(&self) -> String {
-        self.name().to_owned()
+    fn render_to(&self, out: &mut String) {
+        out.push_str(self.name());
     }
 }
 

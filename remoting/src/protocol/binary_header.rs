@@ -8,8 +8,6 @@
 //! Every length is checked against the bytes actually present before anything is read or
 //! allocated, so hostile input yields [`RemotingError::Malformed`], never a panic.
 
-use std::collections::HashMap;
-
 use bytes::{BufMut, BytesMut};
 
 use crate::code::LanguageCode;
@@ -45,7 +43,6 @@ pub fn encode(cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), RemotingE
         .ext_fields
         .iter()
         .filter(|(k, _)| !k.is_empty())
-        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut ext_len: usize = 0;
@@ -120,7 +117,7 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
 
 /// Parses the entries of the ext section, which must be consumed exactly.
 fn decode_ext(section: &[u8]) -> Result<ExtFields, RemotingError> {
-    let mut ext = HashMap::new();
+    let mut ext = ExtFields::with_text_capacity(16, section.len());
     let mut r = Reader { buf: section };
     while !r.buf.is_empty() {
         let key_len = r.i16("ext key length")?;
@@ -136,19 +133,23 @@ fn decode_ext(section: &[u8]) -> Result<ExtFields, RemotingError> {
         if key.is_empty() {
             continue;
         }
-        let key = utf8(key, "ext key")?;
+        let key = utf8_str(key, "ext key")?;
         if val.is_empty() {
             // A later null overrides an earlier value (last wins).
-            ext.remove(&key);
+            ext.remove(key);
         } else {
-            ext.insert(key, utf8(val, "ext value")?);
+            ext.set(key, utf8_str(val, "ext value")?);
         }
     }
     Ok(ext)
 }
 
 fn utf8(bytes: &[u8], what: &str) -> Result<String, RemotingError> {
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+    utf8_str(bytes, what).map(str::to_owned)
+}
+
+fn utf8_str<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, RemotingError> {
+    std::str::from_utf8(bytes).map_err(|e| {
         RemotingError::Malformed(format!("binary header {what} is not valid UTF-8: {e}"))
     })
 }
@@ -234,7 +235,7 @@ mod tests {
         assert_eq!(cmd.language, LanguageCode::Go);
         assert_eq!(cmd.remark.as_deref(), Some("é"));
         assert_eq!(cmd.ext_fields.len(), 1);
-        assert_eq!(cmd.ext_fields["a"], "2");
+        assert_eq!(&cmd.ext_fields["a"], "2");
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Lenient parsing of the JSON header with serde visitors, without building a `Value` tree.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
@@ -21,7 +20,7 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
         .map_err(|e| RemotingError::Malformed(format!("JSON header is not valid UTF-8: {e}")))?;
     let mut de = serde_json::Deserializer::from_str(text);
     let cmd = de
-        .deserialize_map(HeaderVisitor)
+        .deserialize_map(HeaderVisitor(header.len()))
         .and_then(|cmd| de.end().map(|()| cmd))
         .map_err(|e| RemotingError::Malformed(format!("invalid JSON header: {e}")))?;
     Ok(cmd)
@@ -65,7 +64,7 @@ impl<'de> Deserialize<'de> for Field {
 }
 
 /// Builds a [`RemotingCommand`] straight from the header object's members.
-struct HeaderVisitor;
+struct HeaderVisitor(usize);
 
 impl<'de> Visitor<'de> for HeaderVisitor {
     type Value = RemotingCommand;
@@ -91,7 +90,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                 Field::Version => cmd.version = map.next_value_seed(LenientI32("version"))?,
                 Field::Language => cmd.language = map.next_value_seed(LenientLanguage)?,
                 Field::Remark => cmd.remark = map.next_value::<Option<String>>()?,
-                Field::ExtFields => cmd.ext_fields = map.next_value_seed(ExtFieldsSeed)?,
+                Field::ExtFields => cmd.ext_fields = map.next_value_seed(ExtFieldsSeed(self.0))?,
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -180,7 +179,10 @@ impl Visitor<'_> for LenientLanguage {
 }
 
 /// `extFields`: an object (or `null`, meaning none) whose values are coerced to strings.
-struct ExtFieldsSeed;
+///
+/// Keys and values are written straight into the fields' one text buffer, sized from the
+/// header length so that decoding allocates a fixed number of times.
+struct ExtFieldsSeed(usize);
 
 impl<'de> DeserializeSeed<'de> for ExtFieldsSeed {
     type Value = ExtFields;
@@ -196,69 +198,121 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
         f.write_str("an object for `extFields`")
     }
     fn visit_unit<E: de::Error>(self) -> Result<ExtFields, E> {
-        Ok(HashMap::new())
+        Ok(ExtFields::new())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
-        let mut ext = HashMap::with_capacity(map.size_hint().unwrap_or(16).min(64));
-        while let Some(key) = map.next_key::<String>()? {
-            match map.next_value_seed(ExtValue)? {
-                Some(value) => {
-                    ext.insert(key, value);
-                }
-                // A null value means "absent" (fastjson would store null); last key wins.
-                None => {
-                    ext.remove(&key);
-                }
+        let mut ext = ExtFields::with_text_capacity(16, self.0);
+        loop {
+            let mut key = None;
+            let more = map.next_key_seed(KeyInto {
+                ext: &mut ext,
+                span: &mut key,
+            })?;
+            if more.is_none() {
+                break;
             }
+            let key = key.unwrap_or_default();
+            let mut value = None;
+            map.next_value_seed(ValueInto {
+                ext: &mut ext,
+                span: &mut value,
+            })?;
+            // A null value means "absent" (fastjson would store null); last key wins.
+            ext.push_spans(key, value);
         }
         Ok(ext)
     }
 }
 
-/// One `extFields` value as the string Java would see; `None` for `null`.
-struct ExtValue;
+/// An `extFields` key, appended to the text buffer; its span goes to `span`.
+struct KeyInto<'a> {
+    ext: &'a mut ExtFields,
+    span: &'a mut Option<std::ops::Range<usize>>,
+}
 
-impl<'de> DeserializeSeed<'de> for ExtValue {
-    type Value = Option<String>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+impl<'de> DeserializeSeed<'de> for KeyInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyInto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an extFields key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        *self.span = Some(self.ext.append(|t| t.push_str(v)));
+        Ok(())
+    }
+}
+
+/// One `extFields` value as the string Java would see, appended to the text buffer;
+/// `span` stays `None` for `null`.
+struct ValueInto<'a> {
+    ext: &'a mut ExtFields,
+    span: &'a mut Option<std::ops::Range<usize>>,
+}
+
+impl ValueInto<'_> {
+    fn put(self, v: &str) {
+        *self.span = Some(self.ext.append(|t| t.push_str(v)));
+    }
+    fn put_display(self, v: impl fmt::Display) {
+        use std::fmt::Write as _;
+        *self.span = Some(self.ext.append(|t| {
+            let _ = write!(t, "{v}");
+        }));
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueInto<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for ExtValue {
-    type Value = Option<String>;
+impl<'de> Visitor<'de> for ValueInto<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an extFields value")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(v.to_owned()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.put(v);
+        Ok(())
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(v))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.put(if v { "true" } else { "false" });
+        Ok(())
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(if v { "true" } else { "false" }.to_owned()))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.put_display(v);
+        Ok(())
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.put_display(v);
+        Ok(())
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.put(&java_double(v));
+        Ok(())
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(java_double(v)))
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
         let value = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
-        Ok(Some(value.to_string()))
+        self.put(&value.to_string());
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
         let value = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
-        Ok(Some(value.to_string()))
+        self.put(&value.to_string());
+        Ok(())
     }
 }
 
@@ -317,15 +371,15 @@ mod tests {
         )
         .unwrap();
         let e = &cmd.ext_fields;
-        assert_eq!(e["s"], "xé");
-        assert_eq!(e["i"], "-3");
-        assert_eq!(e["u"], "18446744073709551615");
-        assert_eq!(e["f"], "1.5");
-        assert_eq!(e["t"], "true");
+        assert_eq!(&e["s"], "xé");
+        assert_eq!(&e["i"], "-3");
+        assert_eq!(&e["u"], "18446744073709551615");
+        assert_eq!(&e["f"], "1.5");
+        assert_eq!(&e["t"], "true");
         assert!(!e.contains_key("n"));
-        assert_eq!(e["a"], r#"[1,"2"]"#);
-        assert_eq!(e["o"], r#"{"k":false}"#);
-        assert_eq!(e["e"], "1.0E10");
+        assert_eq!(&e["a"], r#"[1,"2"]"#);
+        assert_eq!(&e["o"], r#"{"k":false}"#);
+        assert_eq!(&e["e"], "1.0E10");
     }
 
     #[test]
@@ -335,7 +389,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cmd.code, 2);
-        assert_eq!(cmd.ext_fields["k"], "b");
+        assert_eq!(&cmd.ext_fields["k"], "b");
         assert!(!cmd.ext_fields.contains_key("z"));
     }
 

@@ -50,12 +50,11 @@ fn put_ext_fields(dst: &mut BytesMut, ext: &ExtFields) {
     if ext.len() <= STACK {
         let mut entries = [("", ""); STACK];
         for (slot, (k, v)) in entries.iter_mut().zip(ext) {
-            *slot = (k.as_str(), v.as_str());
+            *slot = (k, v);
         }
         put_sorted_entries(dst, entries.get_mut(..ext.len()).unwrap_or_default());
     } else {
-        let mut entries: Vec<(&str, &str)> =
-            ext.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut entries: Vec<(&str, &str)> = ext.iter().collect();
         put_sorted_entries(dst, &mut entries);
     }
 }
