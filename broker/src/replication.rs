@@ -19,11 +19,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use bytes::BytesMut;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::settings::SettingError;
-use cometmq_remoting::transport::{Connection, RequestProcessor, Router};
+use cometmq_remoting::transport::{Connection, ProcessFuture, RequestProcessor, Router};
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::ha::{HaConfig, HaMaster, HaSlave, ReplicaWait};
 use cometmq_store::{PutOptions, PutResult, PutStatus};
@@ -215,19 +214,25 @@ struct RoleGate {
     router: Router,
 }
 
-#[async_trait]
+/// Written out rather than with `async_trait`: the gate passes the router's future on
+/// instead of boxing another around it.
 impl RequestProcessor for RoleGate {
-    async fn process(
-        &self,
-        conn: &Connection,
+    fn process<'life0, 'life1, 'async_trait>(
+        &'life0 self,
+        conn: &'life1 Connection,
         request: RemotingCommand,
-    ) -> Option<RemotingCommand> {
+    ) -> ProcessFuture<'async_trait>
+    where
+        'life0: 'async_trait,
+        'life1: 'async_trait,
+        Self: 'async_trait,
+    {
         if self.state.config().broker_role == BrokerRole::Slave {
             if let Some(refused) = refuse_on_slave(request.code) {
-                return Some(refused);
+                return Box::pin(std::future::ready(Some(refused)));
             }
         }
-        self.router.process(conn, request).await
+        self.router.process(conn, request)
     }
 }
 

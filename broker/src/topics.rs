@@ -69,6 +69,11 @@ impl TopicTable {
         self.read().topic_config_table.get(topic).cloned()
     }
 
+    /// `f` applied to a topic's config under the table's read lock (no clone).
+    pub fn with<R>(&self, topic: &str, f: impl FnOnce(&TopicConfig) -> R) -> Option<R> {
+        self.read().topic_config_table.get(topic).map(f)
+    }
+
     /// All topic names.
     pub fn names(&self) -> Vec<String> {
         self.read().topic_config_table.keys().cloned().collect()

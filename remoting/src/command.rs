@@ -78,6 +78,8 @@ impl RemotingCommand {
     /// A new request carrying a typed custom header.
     pub fn request_with_header<H: CommandHeader>(code: i32, header: &H) -> Self {
         let mut cmd = Self::request(code);
+        cmd.ext_fields
+            .reserve(H::FIELDS.len(), H::FIELDS.len() * 24);
         header.write_to(&mut cmd.ext_fields);
         cmd
     }
@@ -112,6 +114,8 @@ impl RemotingCommand {
 
     /// Sets a typed custom header (adds its fields to `ext_fields`).
     pub fn with_header<H: CommandHeader>(mut self, header: &H) -> Self {
+        self.ext_fields
+            .reserve(H::FIELDS.len(), H::FIELDS.len() * 24);
         header.write_to(&mut self.ext_fields);
         self
     }

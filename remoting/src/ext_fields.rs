@@ -48,6 +48,12 @@ impl ExtFields {
         }
     }
 
+    /// Makes room for `n` more fields totalling `text` more bytes.
+    pub fn reserve(&mut self, n: usize, text: usize) {
+        self.entries.reserve(n);
+        self.text.reserve(text);
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.entries.len()

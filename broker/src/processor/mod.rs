@@ -11,6 +11,7 @@ mod offset;
 mod pull;
 mod query;
 mod send;
+mod send_props;
 mod transaction;
 
 use std::future::Future;

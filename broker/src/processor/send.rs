@@ -2,22 +2,24 @@
 //! CONSUMER_SEND_MSG_BACK (36): validation, retry and dead-letter routing, record building,
 //! the store append, and the send response (reference §3.1–§3.3, §3.7, §5.6, §8).
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
 use cometmq_remoting::body::{perm, TopicConfig};
 use cometmq_remoting::code::{response, version};
+use cometmq_remoting::header::HeaderValue;
 use cometmq_remoting::header::{
-    ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, SendMessageResponseHeader,
-    TopicFilterType,
+    ConsumerSendMsgBackRequestHeader, SendMessageRequestHeader, TopicFilterType,
 };
+use cometmq_remoting::message::write_offset_msg_id;
 use cometmq_remoting::message::{
-    create_offset_msg_id, decode_batch, decode_record, encode_record, property, sysflag,
-    DecodeOptions, Properties, RecordParts, UniqKeyGenerator,
+    decode_batch, decode_record, encode_record, property, sysflag, DecodeOptions, Properties,
+    RecordParts, UniqKeyGenerator,
 };
 use cometmq_remoting::transport::Connection;
-use cometmq_remoting::RemotingCommand;
+use cometmq_remoting::{ExtFields, RemotingCommand};
 use cometmq_store::{PutOptions, PutResult, PutStatus};
 use rand::Rng;
 
@@ -29,12 +31,35 @@ use crate::topic_names::{
 };
 use crate::topics::Upsert;
 
+use super::send_props::{self, PlainProps};
+
 /// Where a message goes after validation and retry/DLQ routing.
-struct Target {
-    topic: String,
+struct Target<'a> {
+    /// The topic sent to, or the dead-letter topic it was routed to.
+    topic: Cow<'a, str>,
     queue_id: i32,
-    topic_config: TopicConfig,
+    filter_type: TopicFilterType,
     reconsume_times: i32,
+}
+
+/// What the send path needs of a topic's config (read under the table's lock, not cloned).
+#[derive(Clone, Copy)]
+struct TopicInfo {
+    perm: i32,
+    read_queue_nums: i32,
+    write_queue_nums: i32,
+    filter_type: TopicFilterType,
+}
+
+impl TopicInfo {
+    fn of(t: &TopicConfig) -> Self {
+        TopicInfo {
+            perm: t.perm,
+            read_queue_nums: t.read_queue_nums,
+            write_queue_nums: t.write_queue_nums,
+            filter_type: t.topic_filter_type,
+        }
+    }
 }
 
 /// SEND_MESSAGE / SEND_MESSAGE_V2.
@@ -53,7 +78,12 @@ pub async fn send_message(
             cfg.max_message_size
         )));
     }
-    let mut props = Properties::parse_lossy(h.properties.as_deref().unwrap_or_default().as_bytes());
+    let raw_props = h.properties.as_deref().unwrap_or_default();
+    let plain = PlainProps::check(raw_props);
+    let mut props = match plain {
+        Some(_) => Properties::new(),
+        None => Properties::parse_lossy(raw_props.as_bytes()),
+    };
     if props.get(property::TRAN_MSG) == Some("true") && cfg.reject_transaction_message {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] sending transaction message is forbidden",
@@ -61,22 +91,32 @@ pub async fn send_message(
         )));
     }
     let target = resolve_target(&state, &cfg, &h, req.version).await?;
-    add_broker_properties(&mut props, &cfg);
     let mut sys_flag = h.sys_flag;
-    if target.topic_config.topic_filter_type == TopicFilterType::MultiTag {
+    if target.filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS;
     }
-    // Delayed and transactional messages are stored in a system topic first.
-    let (store_topic, store_queue) = crate::redirect::for_send(
-        &state,
-        &target.topic,
-        target.queue_id,
-        target.reconsume_times,
-        &mut props,
-        &mut sys_flag,
-    )
-    .await;
-    let props_text = props.encode();
+    let (store_topic, store_queue, props_text) = match plain {
+        // Neither delayed nor transactional: stored where it was sent.
+        Some(plain) => (
+            Cow::Borrowed(&*target.topic),
+            target.queue_id,
+            plain.with_broker_properties(&cfg.broker_cluster_name),
+        ),
+        None => {
+            add_broker_properties(&mut props, &cfg);
+            // Delayed and transactional messages are stored in a system topic first.
+            let (topic, queue) = crate::redirect::for_send(
+                &state,
+                &target.topic,
+                target.queue_id,
+                target.reconsume_times,
+                &mut props,
+                &mut sys_flag,
+            )
+            .await;
+            (Cow::Owned(topic), queue, props.encode())
+        }
+    };
     let mut parts = RecordParts::new(
         &store_topic,
         &body,
@@ -93,10 +133,10 @@ pub async fn send_message(
     encode_record(&parts, &mut buf).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
     let opts = PutOptions {
         batch: false,
-        wait_flush: props.get(property::WAIT) != Some("false"),
+        wait_flush: send_props::get(&props_text, property::WAIT) != Some("false"),
     };
     let result = crate::replication::put(&state, buf, opts).await;
-    let uniq = props.get(property::UNIQ_KEY).map(str::to_string);
+    let uniq = send_props::get(&props_text, property::UNIQ_KEY);
     send_response(&state, &cfg, result, target.queue_id, &[], uniq)
 }
 
@@ -118,7 +158,7 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     }
     let target = resolve_target(&state, &cfg, &h, req.version).await?;
     let mut sys_flag = h.sys_flag;
-    if target.topic_config.topic_filter_type == TopicFilterType::MultiTag {
+    if target.filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS;
     }
     let body = req.body.to_bytes();
@@ -261,12 +301,12 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
 
 /// Checks permissions and the topic, auto-creates it if allowed, picks the queue, and
 /// routes `%RETRY%` sends that exhausted their retries to the dead-letter topic.
-async fn resolve_target(
+async fn resolve_target<'a>(
     state: &BrokerState,
     cfg: &BrokerConfig,
-    h: &SendMessageRequestHeader,
+    h: &'a SendMessageRequestHeader,
     client_version: i32,
-) -> Result<Target, BrokerError> {
+) -> Result<Target<'a>, BrokerError> {
     if !perm::is_writeable(cfg.broker_permission) {
         return Err(BrokerError::NoPermission(format!(
             "the broker[{}] sending message is forbidden",
@@ -287,7 +327,7 @@ async fn resolve_target(
         )));
     }
     let mut created = false;
-    let mut topic_config = match state.topics.get(&h.topic) {
+    let mut topic_config = match state.topics.with(&h.topic, TopicInfo::of) {
         Some(t) => t,
         None => {
             let upsert = state
@@ -308,9 +348,9 @@ async fn resolve_target(
             match upsert {
                 Some(Upsert::Changed(t)) => {
                     created = true;
-                    t
+                    TopicInfo::of(&t)
                 }
-                Some(Upsert::Unchanged(t)) => t,
+                Some(Upsert::Unchanged(t)) => TopicInfo::of(&t),
                 None => {
                     return Err(BrokerError::TopicNotExist(format!(
                         "topic[{}] not exist, apply first please!",
@@ -343,7 +383,7 @@ async fn resolve_target(
     } else {
         h.queue_id
     };
-    let mut topic = h.topic.clone();
+    let mut topic = Cow::Borrowed(h.topic.as_str());
     let reconsume_times = h.reconsume_times.unwrap_or(0);
     if let Some(group_name) = topic.strip_prefix(topic_names::RETRY_PREFIX) {
         let group = state.groups.get(group_name).ok_or_else(|| {
@@ -362,16 +402,16 @@ async fn resolve_target(
             }
             topic_config = state
                 .topics
-                .get(&dlq)
+                .with(&dlq, TopicInfo::of)
                 .ok_or_else(|| BrokerError::TopicNotExist(format!("topic[{dlq}] not exist")))?;
-            topic = dlq;
+            topic = Cow::Owned(dlq);
             queue_id = 0;
         }
     }
     Ok(Target {
         topic,
         queue_id,
-        topic_config,
+        filter_type: topic_config.filter_type,
         reconsume_times,
     })
 }
@@ -393,7 +433,7 @@ fn send_response(
     result: PutResult,
     queue_id: i32,
     record_starts: &[usize],
-    uniq_key: Option<String>,
+    uniq_key: Option<&str>,
 ) -> Reply {
     let code = match result.status {
         PutStatus::PutOk => response::SUCCESS,
@@ -406,29 +446,59 @@ fn send_response(
         return Err(BrokerError::System("stored without a position".into()));
     };
     state.count_put(appended.msg_count);
-    let msg_id = if record_starts.is_empty() {
-        offset_id(state.store_host, appended.phys_offset)
-    } else {
-        record_starts
-            .iter()
-            .map(|start| offset_id(state.store_host, appended.phys_offset + *start as i64))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let header = SendMessageResponseHeader {
-        msg_id,
-        queue_id,
-        queue_offset: appended.queue_offset,
-        transaction_id: uniq_key,
-        msg_region: Some(cfg.region_id.clone()),
-        trace_on: Some(cfg.trace_on),
-        ..Default::default()
-    };
-    Ok(RemotingCommand::response(code, None).with_header(&header))
+    let mut resp = RemotingCommand::response(code, None);
+    write_send_response_header(
+        &mut resp.ext_fields,
+        SendResponseFields {
+            store_host: state.store_host,
+            phys_offset: appended.phys_offset,
+            record_starts,
+            queue_id,
+            queue_offset: appended.queue_offset,
+            transaction_id: uniq_key,
+            region: &cfg.region_id,
+            trace_on: cfg.trace_on,
+        },
+    );
+    Ok(resp)
 }
 
-fn offset_id(store_host: SocketAddr, phys: i64) -> String {
-    create_offset_msg_id(store_host, phys)
+/// What a send response header says (the fields of
+/// [`SendMessageResponseHeader`](cometmq_remoting::header::SendMessageResponseHeader)).
+struct SendResponseFields<'a> {
+    store_host: SocketAddr,
+    phys_offset: i64,
+    record_starts: &'a [usize],
+    queue_id: i32,
+    queue_offset: i64,
+    transaction_id: Option<&'a str>,
+    region: &'a str,
+    trace_on: bool,
+}
+
+/// Writes the fields of `SendMessageResponseHeader` straight into the response: every
+/// send answers, so its header is built without intermediate strings. The msgId is the
+/// offset id of the message, or of each batch record, comma-separated.
+fn write_send_response_header(ext: &mut ExtFields, f: SendResponseFields<'_>) {
+    ext.reserve(6, 160);
+    ext.insert_with("msgId", |t| {
+        if f.record_starts.is_empty() {
+            write_offset_msg_id(t, f.store_host, f.phys_offset);
+        }
+        for (i, start) in f.record_starts.iter().enumerate() {
+            if i > 0 {
+                t.push(',');
+            }
+            write_offset_msg_id(t, f.store_host, f.phys_offset + *start as i64);
+        }
+    });
+    ext.insert_with("queueId", |t| f.queue_id.render_to(t));
+    ext.insert_with("queueOffset", |t| f.queue_offset.render_to(t));
+    if let Some(id) = f.transaction_id {
+        ext.set("transactionId", id);
+    }
+    ext.set("MSG_REGION", f.region);
+    ext.insert_with("TRACE_ON", |t| f.trace_on.render_to(t));
 }
 
 /// The error for a failed store append, with Java's wording.
@@ -452,5 +522,53 @@ fn put_error(state: &BrokerState, status: PutStatus) -> BrokerError {
         | PutStatus::FlushDiskTimeout
         | PutStatus::FlushSlaveTimeout
         | PutStatus::SlaveNotAvailable => BrokerError::System("unexpected store status".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cometmq_remoting::header::{CommandHeader, SendMessageResponseHeader};
+    use cometmq_remoting::message::create_offset_msg_id;
+
+    use super::*;
+
+    #[test]
+    fn the_response_header_is_the_typed_headers() {
+        let host: SocketAddr = "10.1.2.3:10911".parse().unwrap();
+        for (starts, uniq) in [(&[][..], Some("U1")), (&[0usize, 1100][..], None)] {
+            let mut ext = ExtFields::new();
+            write_send_response_header(
+                &mut ext,
+                SendResponseFields {
+                    store_host: host,
+                    phys_offset: 4096,
+                    record_starts: starts,
+                    queue_id: 3,
+                    queue_offset: 77,
+                    transaction_id: uniq,
+                    region: "DefaultRegion",
+                    trace_on: true,
+                },
+            );
+            let msg_id = if starts.is_empty() {
+                create_offset_msg_id(host, 4096)
+            } else {
+                starts
+                    .iter()
+                    .map(|s| create_offset_msg_id(host, 4096 + *s as i64))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let typed = SendMessageResponseHeader {
+                msg_id,
+                queue_id: 3,
+                queue_offset: 77,
+                transaction_id: uniq.map(str::to_owned),
+                msg_region: Some("DefaultRegion".into()),
+                trace_on: Some(true),
+                ..Default::default()
+            };
+            assert_eq!(ext, typed.to_ext_fields());
+        }
     }
 }

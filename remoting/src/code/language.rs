@@ -75,14 +75,19 @@ impl LanguageCode {
     /// From a JSON name, case-insensitively and accepting `-`/`_` variants
     /// (clients spell enums differently); unknown names become `Other`.
     pub fn from_name(name: &str) -> Self {
-        let norm: String = name
-            .chars()
-            .filter(|c| *c != '_' && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        // Every request carries a language: compare without allocating, the exact
+        // spelling first.
+        if let Some(l) = ALL.iter().copied().find(|l| l.as_str() == name) {
+            return l;
+        }
+        fn letters(s: &str) -> impl Iterator<Item = u8> + '_ {
+            s.bytes()
+                .filter(|b| *b != b'_' && *b != b'-')
+                .map(|b| b.to_ascii_uppercase())
+        }
         ALL.iter()
             .copied()
-            .find(|l| l.as_str().replace('_', "") == norm)
+            .find(|l| letters(l.as_str()).eq(letters(name)))
             .unwrap_or(LanguageCode::Other)
     }
 }

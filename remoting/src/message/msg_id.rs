@@ -42,6 +42,15 @@ impl std::str::FromStr for MessageId {
 
 /// The offset message id of the message at CommitLog `offset` on `store_host`.
 pub fn create_offset_msg_id(store_host: SocketAddr, offset: i64) -> String {
+    let mut out = String::with_capacity(MSG_ID_LEN_V6);
+    write_offset_msg_id(&mut out, store_host, offset);
+    out
+}
+
+/// Appends the offset message id of [`create_offset_msg_id`] to `out` (the send path writes
+/// it straight into the response header).
+pub fn write_offset_msg_id(out: &mut String, store_host: SocketAddr, offset: i64) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut raw = [0u8; MSG_ID_LEN_V6 / 2];
     let ip_len = match store_host.ip() {
         IpAddr::V4(ip) => {
@@ -55,7 +64,10 @@ pub fn create_offset_msg_id(store_host: SocketAddr, offset: i64) -> String {
     };
     raw[ip_len..ip_len + 4].copy_from_slice(&i32::from(store_host.port()).to_be_bytes());
     raw[ip_len + 4..ip_len + 12].copy_from_slice(&offset.to_be_bytes());
-    hex::encode_upper(&raw[..ip_len + 12])
+    for b in &raw[..ip_len + 12] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
 }
 
 /// Parses an offset message id; hex digits may be either case.

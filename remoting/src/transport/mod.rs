@@ -22,7 +22,7 @@ mod writer;
 pub use client::RemotingClient;
 pub use config::TransportConfig;
 pub use connection::Connection;
-pub use processor::{fn_processor, FnProcessor, RequestProcessor, Router};
+pub use processor::{fn_processor, FnProcessor, ProcessFuture, RequestProcessor, Router};
 pub use server::RemotingServer;
 
 /// Locks a std mutex, recovering from poisoning: the guarded data are plain tables that

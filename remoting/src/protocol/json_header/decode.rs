@@ -14,13 +14,22 @@ use crate::error::RemotingError;
 ///
 /// `code` and `opaque` are required; everything else defaults (0, `None`, JAVA, no ext fields).
 /// Unknown keys are ignored. Invalid UTF-8, invalid JSON or a wrongly typed field is
-/// [`RemotingError::Malformed`].
+/// [`RemotingError::Malformed`]. Headers as real clients write them take the allocation-lean
+/// [`super::fast`] path; the rest go through serde.
 pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
     let text = std::str::from_utf8(header)
         .map_err(|e| RemotingError::Malformed(format!("JSON header is not valid UTF-8: {e}")))?;
+    match super::fast::decode(text) {
+        Some(cmd) => Ok(cmd),
+        None => decode_serde(text),
+    }
+}
+
+/// The lenient serde path of [`decode`].
+pub(super) fn decode_serde(text: &str) -> Result<RemotingCommand, RemotingError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let cmd = de
-        .deserialize_map(HeaderVisitor(header.len()))
+        .deserialize_map(HeaderVisitor(text.len()))
         .and_then(|cmd| de.end().map(|()| cmd))
         .map_err(|e| RemotingError::Malformed(format!("invalid JSON header: {e}")))?;
     Ok(cmd)

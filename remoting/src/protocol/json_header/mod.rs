@@ -8,6 +8,7 @@
 
 mod decode;
 mod encode;
+mod fast;
 
 pub use decode::decode;
 pub use encode::encode;
