@@ -73,6 +73,10 @@ pub struct StoreConfig {
     pub max_transfer_bytes_on_message_in_memory: usize,
     /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
     pub max_transfer_count_on_message_in_memory: usize,
+    /// `warmMappedFileEnable` (ours: true; Java false): the thread that prepares the
+    /// next CommitLog file also faults all its pages in, so appends take no page faults
+    /// (see [`crate::prealloc`]). Costs the file's size in page cache ahead of use.
+    pub warm_mapped_file_enable: bool,
     /// `checkCRCOnRecover` (true): verify BODYCRC when recovering the CommitLog.
     pub check_crc_on_recover: bool,
     /// STOREHOSTADDRESS stamped into every appended record (the broker's
@@ -124,6 +128,7 @@ impl Default for StoreConfig {
             max_transfer_bytes_on_message_in_memory: 256 * 1024,
             max_transfer_count_on_message_in_memory: 32,
             check_crc_on_recover: true,
+            warm_mapped_file_enable: true,
             store_host: None,
             delay_levels_ms: DEFAULT_DELAY_LEVELS_MS.to_vec(),
         }

@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{IoContext, Result, StoreError};
-use crate::mmap::RegionWriter;
-use crate::segment::Segment;
+use crate::mmap::{Region, RegionWriter};
+use crate::prealloc::Prepared;
+use crate::segment::{file_name, Segment};
 
 /// Segments of one directory, sorted by base offset.
 #[derive(Debug)]
@@ -96,6 +97,28 @@ impl SegmentList {
     pub(crate) fn create(&self, base: i64) -> Result<(Arc<Segment>, RegionWriter)> {
         std::fs::create_dir_all(&self.dir).at(&self.dir)?;
         let (seg, writer) = Segment::open(&self.dir, base, self.file_size)?;
+        self.write().push(Arc::clone(&seg));
+        Ok((seg, writer))
+    }
+
+    /// Renames a prepared file (see [`crate::prealloc`]) into place as the file
+    /// starting at `base` and appends it to the list. On failure the prepared file is
+    /// removed.
+    pub(crate) fn install(
+        &self,
+        base: i64,
+        prepared: Prepared,
+    ) -> Result<(Arc<Segment>, RegionWriter)> {
+        let Prepared {
+            tmp,
+            region: (region, writer),
+        } = prepared;
+        let path = self.dir.join(file_name(base));
+        if let Err(e) = Region::install(&tmp, &path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).at(&path);
+        }
+        let seg = Segment::adopt(&self.dir, base, region);
         self.write().push(Arc::clone(&seg));
         Ok((seg, writer))
     }

@@ -1,7 +1,8 @@
 //! [`MessageStore`]: the public face of the storage engine.
 //!
 //! Threads: one flush thread (CommitLog fsync, group commit), one dispatcher
-//! (ConsumeQueues, index, checkpoint), one retention thread. Appends run on the caller's
+//! (ConsumeQueues, index, checkpoint), one retention thread, one preparing the next
+//! CommitLog file. Appends run on the caller's
 //! task: validation and encoding outside any lock, then a short copy under the
 //! CommitLog appender mutex; SYNC_FLUSH appends then await the group commit.
 
@@ -22,6 +23,7 @@ use crate::dispatch::Dispatcher;
 use crate::error::{IoContext, Result, StoreError};
 use crate::flush::FlushService;
 use crate::index::Index;
+use crate::prealloc::Preallocator;
 use crate::queues::Queues;
 use crate::read::{self, MessageFilter};
 use crate::recovery;
@@ -56,6 +58,9 @@ impl Default for PutOptions {
 pub struct MessageStore {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Prepares the next CommitLog file; stopped (and its unused file deleted) at
+    /// shutdown.
+    prealloc: Arc<Preallocator>,
     closed: AtomicBool,
     /// CommitLog end after the latest append (local or replicated): wakes the HA
     /// streamers. Only grows.
@@ -120,6 +125,16 @@ impl MessageStore {
             None
         };
         let log = CommitLog::new(rec.segments, Appender::new(rec.tail, HashMap::new()));
+        let prealloc = Arc::new(
+            Preallocator::start(
+                log_dir.clone(),
+                config.mapped_file_size_commit_log,
+                config.warm_mapped_file_enable,
+            )
+            .at(&log_dir)?,
+        );
+        log.appender()
+            .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
         let shared = Arc::new(Shared {
             config,
             clock,
@@ -178,6 +193,7 @@ impl MessageStore {
         Ok(MessageStore {
             shared,
             threads: Mutex::new(threads),
+            prealloc,
             closed: AtomicBool::new(false),
             log_end,
         })
@@ -461,6 +477,7 @@ impl MessageStore {
         let s = &self.shared;
         s.shutting_down.store(true, Ordering::Release);
         drop(s.log.appender());
+        self.prealloc.stop();
         s.dispatch_signal.stop();
         s.flush.stop();
         s.retention_signal.stop();
