@@ -1,5 +1,11 @@
 //! Reads by queue offset, by key and by time (Java `DefaultMessageStore.getMessage`,
 //! `queryMessage`, `getOffsetInQueueByTime`).
+//!
+//! A read by queue offset returns at most the request's count, and stops earlier at the
+//! transfer limits: `maxTransfer{Bytes,Count}OnMessageInMemory` (256 KiB / 32) for
+//! messages near the CommitLog's end, `maxTransfer{Bytes,Count}OnMessageInDisk`
+//! (64 KiB / 8) for messages further behind it than `accessMessageInMemoryMaxRatio` of
+//! memory (Java `isTheBatchFull`). The first message is always returned.
 
 use bytes::Bytes;
 use cometmq_remoting::message::{decode_record, property, DecodeOptions};
@@ -43,6 +49,7 @@ fn result(status: GetStatus, next: i64, min: i64, max: i64) -> GetResult {
         messages: Vec::new(),
         queue_offsets: Vec::new(),
         total_size: 0,
+        suggest_pulling_from_slave: false,
     }
 }
 
@@ -80,15 +87,34 @@ pub(crate) fn get_messages(
             max,
         );
     };
-    let max_count = max_count.min(shared.config.max_transfer_count_on_message_in_memory);
-    let max_bytes = shared.config.max_transfer_bytes_on_message_in_memory;
+    let cfg = &shared.config;
+    let max_phys = shared.log.max_offset();
+    let span = cfg.in_memory_span();
+    let in_disk = |phys: i64| span.is_some_and(|m| max_phys - phys > m);
     let mut out = result(GetStatus::NoMatchedMessage, offset, min, max);
+    let mut last_scanned = None;
     let mut i = 0;
     while i < block.len() {
         let Some(e) = block.get(i) else { break };
+        last_scanned = Some(e.phys_offset);
         let n = out.messages.len();
-        if n > 0 && (n >= max_count || out.total_size + e.size.max(0) as usize > max_bytes) {
-            break;
+        if n > 0 {
+            let (max_n, max_bytes) = if in_disk(e.phys_offset) {
+                (
+                    cfg.max_transfer_count_on_message_in_disk,
+                    cfg.max_transfer_bytes_on_message_in_disk,
+                )
+            } else {
+                (
+                    cfg.max_transfer_count_on_message_in_memory,
+                    cfg.max_transfer_bytes_on_message_in_memory,
+                )
+            };
+            let full =
+                n >= max_count.min(max_n) || out.total_size + e.size.max(0) as usize > max_bytes;
+            if full {
+                break;
+            }
         }
         i += 1;
         if e.is_filler() || !filter.is_matched_by_tags_code(e.tags_code) {
@@ -108,6 +134,7 @@ pub(crate) fn get_messages(
         out.queue_offsets.push(offset + i as i64 - 1);
         out.status = GetStatus::Found;
     }
+    out.suggest_pulling_from_slave = last_scanned.is_some_and(in_disk);
     out.next_begin_offset = offset + i as i64;
     out
 }

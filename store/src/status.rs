@@ -156,6 +156,12 @@ pub struct GetResult {
     pub queue_offsets: Vec<i64>,
     /// Sum of the records' sizes.
     pub total_size: usize,
+    /// The last entry scanned lies further behind the CommitLog's end than
+    /// `accessMessageInMemoryMaxRatio` of memory: the consumer lags, and its reads
+    /// come from disk (Java `GetMessageResult.suggestPullingFromSlave`). The broker
+    /// then suggests the group's `whichBrokerWhenConsumeSlowly` (with
+    /// `slaveReadEnable`). False when no entry was scanned.
+    pub suggest_pulling_from_slave: bool,
 }
 
 /// Result of [`crate::MessageStore::query_by_key`].
