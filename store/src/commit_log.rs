@@ -83,6 +83,12 @@ impl Appender {
         self.prealloc = Some(prealloc);
     }
 
+    /// Forgets a topic's next queue offsets (its queues are being deleted): a queue of
+    /// that name starts again at 0.
+    pub(crate) fn remove_topic(&mut self, topic: &str) {
+        self.queue_offsets.remove(topic);
+    }
+
     /// Opens the file starting at `base` — the prepared one if there is one, else a new
     /// one — and asks for the file after it to be prepared.
     fn open_file(

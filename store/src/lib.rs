@@ -45,6 +45,7 @@ mod signal;
 pub mod status;
 mod statvfs;
 mod store;
+mod topic_delete;
 mod validate;
 
 pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};

@@ -88,6 +88,11 @@ impl SegmentList {
         self.segments.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The directory of the files.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Size of every file.
     pub(crate) fn file_size(&self) -> usize {
         self.file_size

@@ -32,6 +32,7 @@ use crate::run_guard::RunGuard;
 use crate::shared::Shared;
 use crate::signal::Signal;
 use crate::status::{Appended, GetResult, PutResult, PutStatus, QueryResult};
+use crate::topic_delete::{Deletion, Deletions, Tombstones};
 use crate::validate::check;
 
 /// How an append waits.
@@ -101,6 +102,7 @@ impl MessageStore {
             config.mapped_file_size_consume_queue,
             rec.end,
         )?;
+        let tombstones = Tombstones::load(&config.consume_queue_dir())?;
         let log_min = rec.segments.min_offset();
         for q in queues.all() {
             q.correct_min_offset(log_min);
@@ -150,6 +152,8 @@ impl MessageStore {
             disk_full: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             guard,
+            deletions: Deletions::default(),
+            tombstones,
         });
         let mut dispatcher = Dispatcher::new(dispatch_from);
         while dispatcher.run_once(&shared) {}
@@ -369,6 +373,33 @@ impl MessageStore {
             .queues
             .get(topic, queue_id)
             .map_or(0, |q| q.max_offset())
+    }
+
+    /// Deletes every ConsumeQueue of `topic` — files, in-memory state and next queue
+    /// offsets (Java `deleteTopics`) — and returns how many queues went. A topic
+    /// re-created with the same name starts at offset 0 and does not see the old
+    /// messages, also after a restart; the records stay in the CommitLog (and in the
+    /// IndexFile) until retention. Blocks until the dispatcher has dispatched every
+    /// record appended before the call and performed the deletion: call it from
+    /// `spawn_blocking` in async code.
+    pub fn delete_topic(&self, topic: &str) -> Result<usize> {
+        let (done, rx) = std::sync::mpsc::channel();
+        {
+            let mut app = self.shared.log.appender();
+            // Checked under the appender mutex, which shutdown takes once after setting
+            // the flag: a deletion queued here is seen by the dispatcher's last pass.
+            if self.shared.shutting_down.load(Ordering::Acquire) {
+                return Err(StoreError::Shutdown);
+            }
+            app.remove_topic(topic);
+            self.shared.deletions.push(Deletion {
+                topic: topic.to_owned(),
+                upto: self.shared.log.max_offset(),
+                done,
+            });
+        }
+        self.shared.dispatch_signal.raise();
+        rx.recv().map_err(|_| StoreError::Shutdown)?
     }
 
     /// Every known queue `(topic, queue id)`.
