@@ -203,6 +203,12 @@ impl MessageStore {
         })
     }
 
+    /// The shared state (unit tests of other modules).
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// The configuration in use.
     pub fn config(&self) -> &StoreConfig {
         &self.shared.config
