@@ -185,11 +185,16 @@ impl SegmentList {
         for seg in &victims {
             seg.delete()?;
         }
-        let n = victims.len();
-        if n > 0 {
-            self.write().drain(..n);
-        }
-        Ok(n)
+        // Remove exactly the victims still at the front: the list may have changed
+        // meanwhile (a deleted topic's queue destroyed by the dispatcher).
+        let mut segs = self.write();
+        let still = segs
+            .iter()
+            .zip(&victims)
+            .take_while(|(a, b)| Arc::ptr_eq(a, b))
+            .count();
+        segs.drain(..still);
+        Ok(victims.len())
     }
 
     /// Removes and deletes every segment starting at or after `base`.
