@@ -73,9 +73,14 @@ pub struct StoreConfig {
     pub max_transfer_bytes_on_message_in_memory: usize,
     /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
     pub max_transfer_count_on_message_in_memory: usize,
-    /// `warmMappedFileEnable` (ours: true; Java false): the thread that prepares the
-    /// next CommitLog file also faults all its pages in, so appends take no page faults
-    /// (see [`crate::prealloc`]). Costs the file's size in page cache ahead of use.
+    /// `warmMappedFileEnable` (ours: true; Java false): under ASYNC_FLUSH, the thread
+    /// that prepares the next CommitLog file also faults all its pages in, writable, so
+    /// appends take no page faults (see [`crate::prealloc`]): the writer's CPU per
+    /// message about halves. Costs the file's size in page cache ahead of use, as dirty
+    /// zero pages the kernel may write back before records overwrite them (when a file
+    /// fills slower than the kernel's dirty expiry). Ignored under SYNC_FLUSH, where
+    /// that writeback would compete with the group-commit fsyncs and appends wait for
+    /// the disk anyway.
     pub warm_mapped_file_enable: bool,
     /// `maxTransferBytesOnMessageInDisk` (64 KiB): byte limit of one read of messages
     /// that are "in disk" (see `access_message_in_memory_max_ratio`).

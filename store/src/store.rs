@@ -131,7 +131,8 @@ impl MessageStore {
             Preallocator::start(
                 log_dir.clone(),
                 config.mapped_file_size_commit_log,
-                config.warm_mapped_file_enable,
+                config.warm_mapped_file_enable
+                    && config.flush_disk_type == FlushDiskType::AsyncFlush,
             )
             .at(&log_dir)?,
         );
