@@ -46,13 +46,39 @@ fn rss() -> String {
         .join(", ")
 }
 
-fn bench_async(rt: &tokio::runtime::Runtime) {
+/// ASYNC_FLUSH appends through several 64 MiB CommitLog files (so file switches are
+/// measured), then reads everything back. One append before the clock starts opens the
+/// first file.
+/// This thread's CPU time (ns, from `/proc/thread-self/schedstat`) and minor page
+/// faults (`/proc/thread-self/stat`): on a shared machine, messages per CPU second and
+/// faults per message say more than wall time.
+fn thread_cpu_and_faults() -> (u64, u64) {
+    let cpu = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let faults = std::fs::read_to_string("/proc/thread-self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1;
+            after.split_whitespace().nth(7)?.parse().ok()
+        })
+        .unwrap_or(0);
+    (cpu, faults)
+}
+
+fn bench_async(rt: &tokio::runtime::Runtime, warm: bool, reads: bool) {
     let dir = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(cfg(dir.path(), FlushDiskType::AsyncFlush)).unwrap();
+    let mut c = cfg(dir.path(), FlushDiskType::AsyncFlush);
+    c.mapped_file_size_commit_log = 64 * 1024 * 1024;
+    c.warm_mapped_file_enable = warm;
+    let store = MessageStore::open(c).unwrap();
     let t = template(0);
+    rt.block_on(store.append(t.clone()));
     let n = 200_000;
     // Pre-build the records so the loop measures the store, not the producer.
     let records: Vec<BytesMut> = (0..n).map(|_| t.clone()).collect();
+    let (cpu0, faults0) = thread_cpu_and_faults();
     let start = Instant::now();
     rt.block_on(async {
         for r in records {
@@ -61,13 +87,21 @@ fn bench_async(rt: &tokio::runtime::Runtime) {
         }
     });
     let el = start.elapsed().as_secs_f64();
+    let (cpu1, faults1) = thread_cpu_and_faults();
+    let cpu = (cpu1 - cpu0) as f64 / 1e9;
     let bytes = (n * t.len()) as f64;
     println!(
-        "ASYNC_FLUSH 1 writer: {n} x {} B in {el:.3} s = {:.0} msg/s, {:.0} MiB/s",
+        "ASYNC_FLUSH 1 writer (warmMappedFileEnable={warm}): {n} x {} B in {el:.3} s = {:.0} msg/s, {:.0} MiB/s; \
+         writer CPU {cpu:.3} s = {:.0} msg per CPU s, {} minor faults",
         t.len(),
         n as f64 / el,
-        bytes / el / 1048576.0
+        bytes / el / 1048576.0,
+        n as f64 / cpu,
+        faults1 - faults0
     );
+    if !reads {
+        return;
+    }
 
     // Reads: every message of the queue, 32 per call, zero-copy views.
     let mut rx = store.subscribe_dispatched();
@@ -75,8 +109,8 @@ fn bench_async(rt: &tokio::runtime::Runtime) {
     rt.block_on(async { rx.wait_for(|v| *v >= target).await.map(|_| ()).unwrap() });
     for _ in 0..2 {
         let start = Instant::now();
-        let (mut off, mut msgs, mut bytes) = (0i64, 0usize, 0usize);
-        let max = store.max_offset("BenchmarkTest", 0);
+        let (mut msgs, mut bytes) = (0usize, 0usize);
+        let (mut off, max) = (0, store.max_offset("BenchmarkTest", 0));
         while off < max {
             let r = store.get_messages(None, "BenchmarkTest", 0, off, 32, &AcceptAll);
             msgs += r.messages.len();
@@ -134,7 +168,8 @@ fn main() {
         .build()
         .unwrap();
     println!("record size: {} B (1 KiB body)", template(0).len());
-    bench_async(&rt);
+    bench_async(&rt, false, false);
+    bench_async(&rt, true, true);
     let one = bench_sync(&rt, 1, 3);
     bench_sync(&rt, 8, 3);
     let many = bench_sync(&rt, 64, 3);

@@ -21,6 +21,7 @@ use tracing::warn;
 
 use crate::error::{Result, StoreError};
 use crate::mmap::RegionWriter;
+use crate::prealloc::Preallocator;
 use crate::record;
 use crate::segment::Segment;
 use crate::segment_list::SegmentList;
@@ -32,6 +33,9 @@ pub(crate) struct Appender {
     current: Option<(Arc<Segment>, RegionWriter)>,
     queue_offsets: HashMap<String, HashMap<i32, i64>>,
     last_store_timestamp: i64,
+    /// Prepares the next file in the background; without it files are created on the
+    /// append path.
+    prealloc: Option<Arc<Preallocator>>,
 }
 
 /// Records to append, already validated: one record, or a batch for one queue.
@@ -64,7 +68,45 @@ impl Appender {
             current,
             queue_offsets,
             last_store_timestamp: 0,
+            prealloc: None,
         }
+    }
+
+    /// Takes new files from `prealloc` from now on, and asks it for the file after the
+    /// current one (or, for an empty log, the file at 0).
+    pub(crate) fn use_preallocator(&mut self, prealloc: Arc<Preallocator>, file_size: usize) {
+        let next = match &self.current {
+            Some((seg, _)) => seg.base() + file_size as i64,
+            None => 0,
+        };
+        prealloc.request(next);
+        self.prealloc = Some(prealloc);
+    }
+
+    /// Forgets a topic's next queue offsets (its queues are being deleted): a queue of
+    /// that name starts again at 0.
+    pub(crate) fn remove_topic(&mut self, topic: &str) {
+        self.queue_offsets.remove(topic);
+    }
+
+    /// Opens the file starting at `base` — the prepared one if there is one, else a new
+    /// one — and asks for the file after it to be prepared.
+    fn open_file(
+        &mut self,
+        segments: &SegmentList,
+        base: i64,
+    ) -> Result<(Arc<Segment>, RegionWriter)> {
+        let Some(prealloc) = &self.prealloc else {
+            return segments.create(base);
+        };
+        let made = match prealloc.take(base) {
+            Some(prepared) => segments.install(base, prepared),
+            None => segments.create(base),
+        };
+        if made.is_ok() {
+            prealloc.request(base + segments.file_size() as i64);
+        }
+        made
     }
 
     /// Replaces the queue offset table (after the ConsumeQueues are rebuilt at open).
@@ -106,7 +148,7 @@ impl Appender {
             Some((seg, _)) => seg.base() + file_size as i64,
             None => segments.max_offset(),
         };
-        let created = segments.create(base).map_err(|e| {
+        let created = self.open_file(segments, base).map_err(|e| {
             warn!(error = %e, base, "creating a CommitLog file failed");
             PutStatus::CreateMappedFileFailed
         })?;
@@ -216,7 +258,7 @@ impl Appender {
             };
             if need_file {
                 let base = end - end.rem_euclid(file_size as i64);
-                self.current = Some(segments.create(base)?);
+                self.current = Some(self.open_file(segments, base)?);
             }
             let Some((seg, writer)) = &mut self.current else {
                 return Err(StoreError::Shutdown);

@@ -73,6 +73,30 @@ pub struct StoreConfig {
     pub max_transfer_bytes_on_message_in_memory: usize,
     /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
     pub max_transfer_count_on_message_in_memory: usize,
+    /// `warmMappedFileEnable` (ours: true; Java false): under ASYNC_FLUSH, the thread
+    /// that prepares the next CommitLog file also faults all its pages in, writable, so
+    /// appends take no page faults (see [`crate::prealloc`]): the writer's CPU per
+    /// message about halves. Costs the file's size in page cache ahead of use, as dirty
+    /// zero pages the kernel may write back before records overwrite them (when a file
+    /// fills slower than the kernel's dirty expiry). Ignored under SYNC_FLUSH, where
+    /// that writeback would compete with the group-commit fsyncs and appends wait for
+    /// the disk anyway.
+    pub warm_mapped_file_enable: bool,
+    /// `maxTransferBytesOnMessageInDisk` (64 KiB): byte limit of one read of messages
+    /// that are "in disk" (see `access_message_in_memory_max_ratio`).
+    pub max_transfer_bytes_on_message_in_disk: usize,
+    /// `maxTransferCountOnMessageInDisk` (8): message limit of one read of messages
+    /// that are "in disk".
+    pub max_transfer_count_on_message_in_disk: usize,
+    /// `accessMessageInMemoryMaxRatio` (40 %): a message lying more than this share of
+    /// `total_physical_memory` behind the CommitLog's end is "in disk" (likely not in
+    /// the page cache): reads of it take the smaller on-disk limits, and the read
+    /// suggests pulling from a slave ([`crate::GetResult::suggest_pulling_from_slave`]).
+    pub access_message_in_memory_max_ratio: u32,
+    /// Physical memory in bytes the ratio above applies to (Java
+    /// `StoreUtil.TOTAL_PHYSICAL_MEMORY_SIZE`). Default: `MemTotal` of `/proc/meminfo`;
+    /// 0 when unknown, and then every message counts as in memory. Tests set it small.
+    pub total_physical_memory: u64,
     /// `checkCRCOnRecover` (true): verify BODYCRC when recovering the CommitLog.
     pub check_crc_on_recover: bool,
     /// STOREHOSTADDRESS stamped into every appended record (the broker's
@@ -123,11 +147,29 @@ impl Default for StoreConfig {
             max_index_num: 20_000_000,
             max_transfer_bytes_on_message_in_memory: 256 * 1024,
             max_transfer_count_on_message_in_memory: 32,
+            max_transfer_bytes_on_message_in_disk: 64 * 1024,
+            max_transfer_count_on_message_in_disk: 8,
+            access_message_in_memory_max_ratio: 40,
+            total_physical_memory: total_physical_memory(),
             check_crc_on_recover: true,
+            warm_mapped_file_enable: true,
             store_host: None,
             delay_levels_ms: DEFAULT_DELAY_LEVELS_MS.to_vec(),
         }
     }
+}
+
+/// `MemTotal` from `/proc/meminfo` in bytes, 0 when unknown.
+pub fn total_physical_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb.saturating_mul(1024))
 }
 
 impl StoreConfig {
@@ -137,6 +179,17 @@ impl StoreConfig {
             store_path_root_dir: root.into(),
             ..StoreConfig::default()
         }
+    }
+
+    /// How far (bytes) behind the CommitLog's end a message may lie and still count
+    /// as in memory; `None` when the memory size is unknown (all in memory).
+    pub fn in_memory_span(&self) -> Option<i64> {
+        if self.total_physical_memory == 0 {
+            return None;
+        }
+        let span = self.total_physical_memory as f64
+            * (f64::from(self.access_message_in_memory_max_ratio) / 100.0);
+        Some(span as i64)
     }
 
     /// The CommitLog directory.

@@ -346,6 +346,22 @@ impl ConsumeQueue {
         self.segments.flush()
     }
 
+    /// Deletes every file of the queue and its directory (its topic was deleted; the
+    /// queue is out of the table). Views already handed out stay readable.
+    pub(crate) fn destroy(&self) -> Result<()> {
+        let mut tail = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        *tail = None;
+        self.segments.delete_from(i64::MIN)?;
+        let dir = self.segments.dir();
+        match std::fs::remove_dir(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StoreError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Deletes files whose entries all point below `phys_min` (the CommitLog min
     /// offset), never the last file, and moves the logical min offset past such entries.
     pub(crate) fn delete_below(&self, phys_min: i64) -> Result<usize> {

@@ -1,7 +1,8 @@
 //! The dispatcher: reads new CommitLog records and builds the ConsumeQueues and the
 //! index (Java `ReputMessageService` + `CommitLogDispatcher`s).
 //!
-//! Only records with transaction type NOT or COMMIT enter a ConsumeQueue; all but
+//! Only records with transaction type NOT or COMMIT enter a ConsumeQueue (and not
+//! those of a deleted topic's old incarnation, see [`crate::topic_delete`]); all but
 //! ROLLBACK records are indexed. A queue's new entries are announced on its growth
 //! channel after each pass, and the dispatched CommitLog offset on
 //! [`Shared::dispatched`]. One dispatcher runs at a time: synchronously during open,
@@ -19,6 +20,7 @@ use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::error::Result;
 use crate::record;
 use crate::shared::Shared;
+use crate::topic_delete;
 
 /// The ConsumeQueue tags code of a record: the Java hash of its tag, or, for a delayed
 /// message waiting in [`SCHEDULE_TOPIC`], its delivery time (reference §7).
@@ -71,7 +73,11 @@ impl Dispatcher {
         let start = self.next;
         let file_size = shared.log.file_size() as i64;
         self.next = self.next.max(shared.log.min_offset());
-        while self.next < shared.log.max_offset() {
+        loop {
+            self.delete_due_topics(shared);
+            if self.next >= shared.log.max_offset() {
+                break;
+            }
             match self.step(shared) {
                 Ok(Step::Record(len)) => self.next += len as i64,
                 Ok(Step::NextFile) => self.next += file_size - self.next.rem_euclid(file_size),
@@ -91,6 +97,19 @@ impl Dispatcher {
             changed
         });
         self.next != start
+    }
+
+    /// Performs the topic deletions requested when the CommitLog ended at or before
+    /// `next` (see [`crate::topic_delete`]).
+    fn delete_due_topics(&mut self, shared: &Shared) {
+        for d in shared.deletions.due(self.next) {
+            self.touched.retain(|q| q.topic() != d.topic);
+            let r = topic_delete::perform(shared, &d.topic, d.upto);
+            if let Err(e) = &r {
+                error!(topic = %d.topic, error = %e, "deleting a topic's ConsumeQueues failed");
+            }
+            let _ = d.done.send(r);
+        }
     }
 
     fn step(&mut self, shared: &Shared) -> Result<Step> {
@@ -139,7 +158,9 @@ impl Dispatcher {
         };
         let tran = sysflag::transaction_value(rec.sys_flag);
         let prop = |name| record::property(rec.properties, name);
-        if tran == sysflag::TRANSACTION_NOT_TYPE || tran == sysflag::TRANSACTION_COMMIT_TYPE {
+        let queued =
+            tran == sysflag::TRANSACTION_NOT_TYPE || tran == sysflag::TRANSACTION_COMMIT_TYPE;
+        if queued && !shared.tombstones.covers(rec.topic, self.next) {
             let q = shared.queues.get_or_create(rec.topic, rec.queue_id);
             let entry = CqEntry {
                 phys_offset: self.next,
@@ -202,6 +223,7 @@ impl Dispatcher {
                 if let Err(e) = self.flush_logics(shared) {
                     warn!(error = %e, "final ConsumeQueue/index flush failed");
                 }
+                shared.deletions.clear();
                 return;
             }
             if !progressed {

@@ -12,7 +12,8 @@
 //! - [`mmap`](self) (private): the only `unsafe` code — shared maps with a
 //!   published/immutable prefix and a single writer.
 //! - `segment`, `segment_list`: fixed-size files named by offset, and their sequence.
-//! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread.
+//! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread;
+//!   `prealloc`: the next CommitLog file, prepared in the background.
 //! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
 //! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`.
 //! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
@@ -30,6 +31,7 @@ pub mod ha;
 mod index;
 pub mod index_file;
 mod mmap;
+mod prealloc;
 mod queues;
 mod read;
 mod record;
@@ -43,6 +45,7 @@ mod signal;
 pub mod status;
 mod statvfs;
 mod store;
+mod topic_delete;
 mod validate;
 
 pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};

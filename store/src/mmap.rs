@@ -1,4 +1,5 @@
-//! Shared memory maps of store files: the only module of the crate with `unsafe` code.
+//! Shared memory maps of store files, and the allocation of the files behind them: with
+//! `statvfs`, the only module of the crate with `unsafe` code.
 //!
 //! A [`Region`] maps one whole file read-write (`MAP_SHARED`). Its bytes are split at the
 //! *published* position:
@@ -44,25 +45,81 @@ pub(crate) struct RegionWriter {
 impl Region {
     /// Opens (creating if needed) `path`, sizes it to `len` bytes (never shrinking an
     /// existing file's mapping below `len`) and maps it. Nothing is published yet.
-    /// A new file is created at full size under a temporary name, renamed into place
-    /// and its directory synced, so a crash never leaves a short file behind.
+    /// A new file is created at full size (blocks allocated, see [`allocate`]) under a
+    /// temporary name, renamed into place and its directory synced, so a crash never
+    /// leaves a short file behind.
     pub(crate) fn open(path: &Path, len: usize) -> io::Result<(Arc<Region>, RegionWriter)> {
         if !path.exists() {
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".tmp");
-            let tmp = std::path::PathBuf::from(tmp);
-            let f = File::create(&tmp)?;
-            f.set_len(len as u64)?;
-            drop(f);
-            std::fs::rename(&tmp, path)?;
-            // Make the new name durable: a SYNC_FLUSH acknowledgement of bytes in this
-            // file must survive a power loss, not only a process crash.
-            if let Some(dir) = path.parent() {
-                File::open(dir)?.sync_all()?;
+            let tmp = temp_path(path);
+            let made = File::create(&tmp).and_then(|f| allocate(&f, len));
+            if let Err(e) = made {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
             }
+            Self::install(&tmp, path)?;
         }
         let file = OpenOptions::new().read(true).write(true).open(path)?;
         Self::map_file(&file, len)
+    }
+
+    /// Creates `tmp` at `len` bytes with its blocks allocated, maps it, and (with
+    /// `warm`) faults every page of the mapping in writable, so that the writer that
+    /// later fills it takes no page faults (Java `MappedFile.warmMappedFile`). The file
+    /// is not in place until [`Region::install`] renames it. On error `tmp` is removed.
+    pub(crate) fn prepare(
+        tmp: &Path,
+        len: usize,
+        warm: bool,
+    ) -> io::Result<(Arc<Region>, RegionWriter)> {
+        let made = (|| {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(tmp)?;
+            allocate(&file, len)?;
+            let (region, writer) = Self::map_file(&file, len)?;
+            if warm {
+                region.prefault()?;
+            }
+            Ok((region, writer))
+        })();
+        if made.is_err() {
+            let _ = std::fs::remove_file(tmp);
+        }
+        made
+    }
+
+    /// Renames a file made under a temporary name into place and syncs the directory:
+    /// a SYNC_FLUSH acknowledgement of bytes in the file must survive a power loss, not
+    /// only a process crash. A mapping of `tmp` stays valid (same inode).
+    pub(crate) fn install(tmp: &Path, path: &Path) -> io::Result<()> {
+        std::fs::rename(tmp, path)?;
+        if let Some(dir) = path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    /// Faults every page of the mapping in, writable (`MADV_POPULATE_WRITE`; on
+    /// kernels without it, a read of one byte per page maps them at least readable).
+    fn prefault(&self) -> io::Result<()> {
+        match self.map.advise(memmap2::Advice::PopulateWrite) {
+            Ok(()) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                let mut sum = 0u8;
+                for pos in (0..self.len).step_by(PAGE) {
+                    // SAFETY: `pos < len`, inside the mapping; the region was just
+                    // created and has no writer activity yet (the writer is returned
+                    // to the caller only after this), so a volatile read races nothing.
+                    sum ^= unsafe { std::ptr::read_volatile(self.map.as_ptr().add(pos)) };
+                }
+                std::hint::black_box(sum);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn map_file(file: &File, len: usize) -> io::Result<(Arc<Region>, RegionWriter)> {
@@ -195,6 +252,44 @@ impl RegionWriter {
         }
         region.published.store(end, Ordering::Release);
         Ok(())
+    }
+}
+
+/// Page size assumed when touching pages one by one.
+const PAGE: usize = 4096;
+
+/// The temporary name a file is made under before it is renamed into place:
+/// `<name>.tmp`. Such files are never store data; recovery removes leftovers.
+pub(crate) fn temp_path(path: &Path) -> std::path::PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::path::PathBuf::from(tmp)
+}
+
+/// Sizes a new, empty file to `len` bytes with its disk blocks allocated
+/// (`fallocate(2)`), so that writing through the mapping can never hit a full disk (a
+/// write fault on a sparse mapped file with no space left kills the process with
+/// SIGBUS) and the file system does not allocate blocks on the writer's path. Falls
+/// back to a sparse `set_len` where the file system cannot allocate ahead. A full
+/// disk is reported here as `ENOSPC`.
+pub(crate) fn allocate(file: &File, len: usize) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let Ok(size) = libc::off_t::try_from(len) else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "file too large",
+        ));
+    };
+    // SAFETY: plain syscall on a file descriptor we own for the duration of the call;
+    // no memory is passed.
+    let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, size) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) => file.set_len(len as u64),
+        _ => Err(e),
     }
 }
 

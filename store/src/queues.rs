@@ -77,6 +77,15 @@ impl Queues {
         }))
     }
 
+    /// Removes every queue of `topic` from the table and returns them (their files
+    /// stay until [`ConsumeQueue::destroy`]).
+    pub(crate) fn remove_topic(&self, topic: &str) -> Vec<Arc<ConsumeQueue>> {
+        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        t.remove(topic)
+            .map(|qs| qs.into_values().collect())
+            .unwrap_or_default()
+    }
+
     /// Every queue.
     pub(crate) fn all(&self) -> Vec<Arc<ConsumeQueue>> {
         let t = self.table.read().unwrap_or_else(|e| e.into_inner());

@@ -15,7 +15,7 @@ use tracing::{info, warn};
 
 use crate::checkpoint::CheckpointValues;
 use crate::consume_queue::zero_tail;
-use crate::error::{Result, StoreError};
+use crate::error::{IoContext, Result, StoreError};
 use crate::mmap::RegionWriter;
 use crate::record::{self, be_i32};
 use crate::segment::Segment;
@@ -91,6 +91,22 @@ fn first_store_time(writer: &RegionWriter) -> Option<i64> {
         .map(|r| r.store_timestamp)
 }
 
+/// Deletes `*.tmp` files: files being made (or prepared as the next file, see
+/// [`crate::prealloc`]) when the last run stopped. They never hold acknowledged data.
+fn remove_temp_files(dir: &std::path::Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "tmp") {
+            info!(path = %path.display(), "removing a file left half-made");
+            std::fs::remove_file(&path).at(&path)?;
+        }
+    }
+    Ok(())
+}
+
 /// Loads and recovers the CommitLog in `dir`.
 pub(crate) fn recover_commit_log(
     dir: &std::path::Path,
@@ -100,6 +116,7 @@ pub(crate) fn recover_commit_log(
     with_index: bool,
     check_crc: bool,
 ) -> Result<RecoveredLog> {
+    remove_temp_files(dir)?;
     let (segments, mut writers) = SegmentList::load(dir, file_size)?;
     let segs = segments.snapshot();
     if segs.is_empty() {

@@ -79,6 +79,7 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
     if let Some(index) = &shared.index {
         report.index_files_deleted = index.delete_below(min)?;
     }
+    shared.tombstones.prune(min)?;
     Ok(report)
 }
 

@@ -42,6 +42,17 @@ impl Segment {
         Ok((segment, writer))
     }
 
+    /// A segment over a region already mapped from `dir/<base>` (a prepared file
+    /// renamed into place).
+    pub(crate) fn adopt(dir: &Path, base: i64, region: Arc<Region>) -> Arc<Segment> {
+        Arc::new(Segment {
+            base,
+            path: dir.join(file_name(base)),
+            region,
+            flushed: AtomicUsize::new(0),
+        })
+    }
+
     /// Global offset of the first byte.
     pub(crate) fn base(&self) -> i64 {
         self.base

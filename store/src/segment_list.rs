@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{IoContext, Result, StoreError};
-use crate::mmap::RegionWriter;
-use crate::segment::Segment;
+use crate::mmap::{Region, RegionWriter};
+use crate::prealloc::Prepared;
+use crate::segment::{file_name, Segment};
 
 /// Segments of one directory, sorted by base offset.
 #[derive(Debug)]
@@ -87,6 +88,11 @@ impl SegmentList {
         self.segments.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The directory of the files.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Size of every file.
     pub(crate) fn file_size(&self) -> usize {
         self.file_size
@@ -96,6 +102,28 @@ impl SegmentList {
     pub(crate) fn create(&self, base: i64) -> Result<(Arc<Segment>, RegionWriter)> {
         std::fs::create_dir_all(&self.dir).at(&self.dir)?;
         let (seg, writer) = Segment::open(&self.dir, base, self.file_size)?;
+        self.write().push(Arc::clone(&seg));
+        Ok((seg, writer))
+    }
+
+    /// Renames a prepared file (see [`crate::prealloc`]) into place as the file
+    /// starting at `base` and appends it to the list. On failure the prepared file is
+    /// removed.
+    pub(crate) fn install(
+        &self,
+        base: i64,
+        prepared: Prepared,
+    ) -> Result<(Arc<Segment>, RegionWriter)> {
+        let Prepared {
+            tmp,
+            region: (region, writer),
+        } = prepared;
+        let path = self.dir.join(file_name(base));
+        if let Err(e) = Region::install(&tmp, &path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e).at(&path);
+        }
+        let seg = Segment::adopt(&self.dir, base, region);
         self.write().push(Arc::clone(&seg));
         Ok((seg, writer))
     }
@@ -157,11 +185,16 @@ impl SegmentList {
         for seg in &victims {
             seg.delete()?;
         }
-        let n = victims.len();
-        if n > 0 {
-            self.write().drain(..n);
-        }
-        Ok(n)
+        // Remove exactly the victims still at the front: the list may have changed
+        // meanwhile (a deleted topic's queue destroyed by the dispatcher).
+        let mut segs = self.write();
+        let still = segs
+            .iter()
+            .zip(&victims)
+            .take_while(|(a, b)| Arc::ptr_eq(a, b))
+            .count();
+        segs.drain(..still);
+        Ok(victims.len())
     }
 
     /// Removes and deletes every segment starting at or after `base`.

@@ -2,7 +2,8 @@
 //!
 //! Ownership: the CommitLog appender is used by append callers (under its mutex); the
 //! ConsumeQueues and the index are written only by the dispatcher; the flush thread
-//! syncs the CommitLog; the retention thread deletes old files. Readers use the
+//! syncs the CommitLog; the retention thread deletes old files. Topic deletions are
+//! performed by the dispatcher (see [`crate::topic_delete`]). Readers use the
 //! published parts of everything.
 
 use std::sync::atomic::AtomicBool;
@@ -19,6 +20,7 @@ use crate::index::Index;
 use crate::queues::Queues;
 use crate::run_guard::RunGuard;
 use crate::signal::Signal;
+use crate::topic_delete::{Deletions, Tombstones};
 
 /// Shared store state.
 #[derive(Debug)]
@@ -42,4 +44,8 @@ pub(crate) struct Shared {
     /// Shutdown started: appends are refused.
     pub(crate) shutting_down: AtomicBool,
     pub(crate) guard: RunGuard,
+    /// Topic deletions waiting for the dispatcher.
+    pub(crate) deletions: Deletions,
+    /// Deleted topics' CommitLog ranges, never dispatched again.
+    pub(crate) tombstones: Tombstones,
 }

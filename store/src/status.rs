@@ -108,7 +108,11 @@ pub enum GetStatus {
     NoMatchedMessage,
     /// `MESSAGE_WAS_REMOVING`: the CommitLog data was deleted under the entries.
     MessageWasRemoving,
-    /// `OFFSET_FOUND_NULL`: the ConsumeQueue file for the offset is gone.
+    /// `OFFSET_FOUND_NULL`: the ConsumeQueue file holding the offset went away during
+    /// the read — retention or the topic's deletion removed it after the read checked
+    /// the queue's bounds. `next_begin_offset` is the next file's first offset. Not
+    /// reachable otherwise: a queue's files are contiguous and its min offset moves
+    /// with its first file, so an offset within the bounds always has its file.
     OffsetFoundNull,
     /// `OFFSET_OVERFLOW_BADLY`: offset > max offset.
     OffsetOverflowBadly,
@@ -156,6 +160,12 @@ pub struct GetResult {
     pub queue_offsets: Vec<i64>,
     /// Sum of the records' sizes.
     pub total_size: usize,
+    /// The last entry scanned lies further behind the CommitLog's end than
+    /// `accessMessageInMemoryMaxRatio` of memory: the consumer lags, and its reads
+    /// come from disk (Java `GetMessageResult.suggestPullingFromSlave`). The broker
+    /// then suggests the group's `whichBrokerWhenConsumeSlowly` (with
+    /// `slaveReadEnable`). False when no entry was scanned.
+    pub suggest_pulling_from_slave: bool,
 }
 
 /// Result of [`crate::MessageStore::query_by_key`].

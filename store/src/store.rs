@@ -1,7 +1,8 @@
 //! [`MessageStore`]: the public face of the storage engine.
 //!
 //! Threads: one flush thread (CommitLog fsync, group commit), one dispatcher
-//! (ConsumeQueues, index, checkpoint), one retention thread. Appends run on the caller's
+//! (ConsumeQueues, index, checkpoint), one retention thread, one preparing the next
+//! CommitLog file. Appends run on the caller's
 //! task: validation and encoding outside any lock, then a short copy under the
 //! CommitLog appender mutex; SYNC_FLUSH appends then await the group commit.
 
@@ -22,6 +23,7 @@ use crate::dispatch::Dispatcher;
 use crate::error::{IoContext, Result, StoreError};
 use crate::flush::FlushService;
 use crate::index::Index;
+use crate::prealloc::Preallocator;
 use crate::queues::Queues;
 use crate::read::{self, MessageFilter};
 use crate::recovery;
@@ -30,6 +32,7 @@ use crate::run_guard::RunGuard;
 use crate::shared::Shared;
 use crate::signal::Signal;
 use crate::status::{Appended, GetResult, PutResult, PutStatus, QueryResult};
+use crate::topic_delete::{Deletion, Deletions, Tombstones};
 use crate::validate::check;
 
 /// How an append waits.
@@ -56,6 +59,9 @@ impl Default for PutOptions {
 pub struct MessageStore {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Prepares the next CommitLog file; stopped (and its unused file deleted) at
+    /// shutdown.
+    prealloc: Arc<Preallocator>,
     closed: AtomicBool,
     /// CommitLog end after the latest append (local or replicated): wakes the HA
     /// streamers. Only grows.
@@ -96,6 +102,7 @@ impl MessageStore {
             config.mapped_file_size_consume_queue,
             rec.end,
         )?;
+        let tombstones = Tombstones::load(&config.consume_queue_dir())?;
         let log_min = rec.segments.min_offset();
         for q in queues.all() {
             q.correct_min_offset(log_min);
@@ -120,6 +127,17 @@ impl MessageStore {
             None
         };
         let log = CommitLog::new(rec.segments, Appender::new(rec.tail, HashMap::new()));
+        let prealloc = Arc::new(
+            Preallocator::start(
+                log_dir.clone(),
+                config.mapped_file_size_commit_log,
+                config.warm_mapped_file_enable
+                    && config.flush_disk_type == FlushDiskType::AsyncFlush,
+            )
+            .at(&log_dir)?,
+        );
+        log.appender()
+            .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
         let shared = Arc::new(Shared {
             config,
             clock,
@@ -135,6 +153,8 @@ impl MessageStore {
             disk_full: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             guard,
+            deletions: Deletions::default(),
+            tombstones,
         });
         let mut dispatcher = Dispatcher::new(dispatch_from);
         while dispatcher.run_once(&shared) {}
@@ -178,9 +198,16 @@ impl MessageStore {
         Ok(MessageStore {
             shared,
             threads: Mutex::new(threads),
+            prealloc,
             closed: AtomicBool::new(false),
             log_end,
         })
+    }
+
+    /// The shared state (unit tests of other modules).
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// The configuration in use.
@@ -355,6 +382,33 @@ impl MessageStore {
             .map_or(0, |q| q.max_offset())
     }
 
+    /// Deletes every ConsumeQueue of `topic` — files, in-memory state and next queue
+    /// offsets (Java `deleteTopics`) — and returns how many queues went. A topic
+    /// re-created with the same name starts at offset 0 and does not see the old
+    /// messages, also after a restart; the records stay in the CommitLog (and in the
+    /// IndexFile) until retention. Blocks until the dispatcher has dispatched every
+    /// record appended before the call and performed the deletion: call it from
+    /// `spawn_blocking` in async code.
+    pub fn delete_topic(&self, topic: &str) -> Result<usize> {
+        let (done, rx) = std::sync::mpsc::channel();
+        {
+            let mut app = self.shared.log.appender();
+            // Checked under the appender mutex, which shutdown takes once after setting
+            // the flag: a deletion queued here is seen by the dispatcher's last pass.
+            if self.shared.shutting_down.load(Ordering::Acquire) {
+                return Err(StoreError::Shutdown);
+            }
+            app.remove_topic(topic);
+            self.shared.deletions.push(Deletion {
+                topic: topic.to_owned(),
+                upto: self.shared.log.max_offset(),
+                done,
+            });
+        }
+        self.shared.dispatch_signal.raise();
+        rx.recv().map_err(|_| StoreError::Shutdown)?
+    }
+
     /// Every known queue `(topic, queue id)`.
     pub fn queues(&self) -> Vec<(String, i32)> {
         let mut v: Vec<_> = self
@@ -461,6 +515,7 @@ impl MessageStore {
         let s = &self.shared;
         s.shutting_down.store(true, Ordering::Release);
         drop(s.log.appender());
+        self.prealloc.stop();
         s.dispatch_signal.stop();
         s.flush.stop();
         s.retention_signal.stop();

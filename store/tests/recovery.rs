@@ -4,6 +4,7 @@
 
 mod common;
 
+use cometmq_remoting::message::record::layout;
 use cometmq_store::{AcceptAll, GetStatus, MessageStore};
 use common::*;
 
@@ -139,4 +140,131 @@ async fn lost_consume_queues_and_index_are_rebuilt() {
             .len(),
         1
     );
+}
+
+/// Names of the CommitLog directory's files.
+fn log_files(root: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root.join("commitlog"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Polls (bounded) until the CommitLog directory holds `name`.
+async fn wait_for_file(root: &std::path::Path, name: &str) {
+    for _ in 0..1000 {
+        if log_files(root).iter().any(|f| f == name) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{name} never appeared: {:?}", log_files(root));
+}
+
+#[tokio::test]
+async fn prepared_next_file_is_never_read_as_data() {
+    const FILE: i64 = 65536;
+    let dir = tempfile::tempdir().unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path())).unwrap();
+    let appended = fill(&store, 300).await;
+    let end = appended.last().unwrap().end_offset();
+    let next = (end / FILE + 1) * FILE;
+    let files: Vec<String> = (0..next / FILE)
+        .map(|i| format!("{:020}", i * FILE))
+        .collect();
+    assert!(files.len() >= 2);
+    // The file after the current one is prepared in the background, under a temporary
+    // name; the log, its readers and retention do not see it.
+    let prepared = format!("{next:020}.tmp");
+    wait_for_file(dir.path(), &prepared).await;
+    assert_eq!(store.max_phys_offset(), end);
+    assert_eq!(store.run_retention().unwrap().commit_log_files_deleted, 0);
+    copy_dir(dir.path(), crashed.path());
+    store.shutdown().unwrap();
+    assert_eq!(
+        log_files(dir.path()),
+        files,
+        "a clean shutdown deletes the unused prepared file"
+    );
+    drop(store);
+
+    // After a crash the leftover (here cut short, as if the crash hit its creation) is
+    // removed, and the log continues into a new file at that offset.
+    let leftover = crashed.path().join("commitlog").join(&prepared);
+    std::fs::write(&leftover, b"half-made").unwrap();
+    let store = MessageStore::open(config(crashed.path())).unwrap();
+    assert!(store.recovered_from_crash());
+    // The reopened store prepares the same file again: never the 9-byte leftover.
+    let len = std::fs::metadata(&leftover).map_or(0, |m| m.len());
+    assert_ne!(len, 9, "the leftover was removed");
+    assert_eq!(store.max_offset("C", 0) + store.max_offset("C", 1), 300);
+    assert_eq!(store.max_phys_offset(), end);
+    let mut last = None;
+    for i in 0..200 {
+        let r = store.append(record("C", 0, &[i as u8; 300], "")).await;
+        last = r.appended;
+    }
+    assert!(
+        last.unwrap().phys_offset > next,
+        "crossed into the next file"
+    );
+    settle(&store).await;
+    assert_eq!(store.max_offset("C", 0), 150 + 200);
+    let r = store.get_messages(None, "C", 0, 340, 32, &AcceptAll);
+    assert_eq!(r.status, GetStatus::Found);
+}
+
+#[tokio::test]
+async fn empty_last_file_after_a_switch_recovers_and_is_kept_by_retention() {
+    // A crash right after the writer switched to a new (prepared) file leaves it in
+    // place with no record in it.
+    const FILE: i64 = 65536;
+    let dir = tempfile::tempdir().unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    let store = MessageStore::open(config(dir.path())).unwrap();
+    let appended = fill(&store, 300).await;
+    copy_dir(dir.path(), crashed.path());
+    drop(store);
+    let end = appended.last().unwrap().end_offset();
+    let current = end / FILE * FILE;
+    let next = current + FILE;
+    // Close the current file as the writer does before switching, then add the empty
+    // next file under its real name.
+    let path = crashed.path().join(format!("commitlog/{current:020}"));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let pos = (end - current) as usize;
+    let mut blank = bytes::BytesMut::new();
+    layout::encode_blank(&mut blank, (FILE as usize - pos) as i32);
+    bytes[pos..pos + blank.len()].copy_from_slice(&blank);
+    std::fs::write(&path, bytes).unwrap();
+    let empty = format!("{next:020}");
+    std::fs::write(
+        crashed.path().join("commitlog").join(&empty),
+        vec![0u8; FILE as usize],
+    )
+    .unwrap();
+
+    let mut c = config(crashed.path());
+    c.file_reserved_time = std::time::Duration::ZERO;
+    c.delete_when = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(";");
+    let store = MessageStore::open(c).unwrap();
+    assert_eq!(
+        store.max_phys_offset(),
+        next,
+        "the log ends at the empty file"
+    );
+    assert_eq!(store.max_offset("C", 0) + store.max_offset("C", 1), 300);
+    // Retention may delete the full, expired files but never the empty last one.
+    store.run_retention().unwrap();
+    assert!(log_files(crashed.path()).contains(&empty));
+    let a = store
+        .append(record("C", 0, b"after", ""))
+        .await
+        .appended
+        .unwrap();
+    assert_eq!(a.phys_offset, next);
+    assert_eq!(a.queue_offset, 150);
 }

@@ -141,7 +141,9 @@ pub async fn create_topic(
 }
 
 /// DELETE_TOPIC_IN_BROKER: forgets the topic's config and every group's offsets on it,
-/// persists, and re-registers. Deleting an unknown topic succeeds, as in Java.
+/// deletes its ConsumeQueues from the store (a re-created topic starts at offset 0),
+/// persists, and re-registers (Java `deleteTopicInBroker`). Deleting an unknown topic
+/// succeeds, as in Java.
 pub async fn delete_topic(
     state: Arc<BrokerState>,
     _conn: Connection,
@@ -152,6 +154,11 @@ pub async fn delete_topic(
     let existed = state.topics.delete(&h.topic);
     state.offsets.remove_topic(&h.topic);
     state.offsets.persist().await;
+    let (store, topic) = (state.store.clone(), h.topic.clone());
+    tokio::task::spawn_blocking(move || store.delete_topic(&topic))
+        .await
+        .map_err(|e| BrokerError::System(format!("deleting the topic's queues failed: {e}")))?
+        .map_err(|e| BrokerError::System(format!("deleting the topic's queues failed: {e}")))?;
     if existed {
         tracing::info!(topic = %h.topic, "topic deleted by admin");
         state.topics_updated().await;

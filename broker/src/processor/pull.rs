@@ -12,7 +12,6 @@ use cometmq_remoting::body::client::SubscriptionData;
 use cometmq_remoting::body::{perm, MASTER_ID};
 use cometmq_remoting::code::response;
 use cometmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
-use cometmq_remoting::message::record::layout::PHYSICAL_OFFSET_POS;
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::{GetResult, GetStatus, MessageFilter};
@@ -155,7 +154,6 @@ pub async fn pull_message(
         }
     }
     let suggest = suggest_broker(
-        &state,
         &cfg,
         &result,
         group.broker_id,
@@ -251,29 +249,14 @@ fn not_found(r: &GetResult, requested: i64) -> bool {
     }
 }
 
-/// Which broker the consumer should pull from next (`suggestWhichBrokerId`).
-fn suggest_broker(
-    state: &BrokerState,
-    cfg: &crate::config::BrokerConfig,
-    r: &GetResult,
-    normal: i64,
-    slow: i64,
-) -> i64 {
+/// Which broker the consumer should pull from next (`suggestWhichBrokerId`): with
+/// `slaveReadEnable`, the group's slow-consumer broker when the store found the read
+/// lagging far behind the CommitLog's end (its data is on disk), else the group's
+/// broker; without it, always the master.
+fn suggest_broker(cfg: &crate::config::BrokerConfig, r: &GetResult, normal: i64, slow: i64) -> i64 {
     if !cfg.slave_read_enable {
-        return MASTER_ID;
-    }
-    let Some(last) = r.messages.last() else {
-        return normal;
-    };
-    let phys = last
-        .get(PHYSICAL_OFFSET_POS..PHYSICAL_OFFSET_POS + 8)
-        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        .map_or(0, i64::from_be_bytes);
-    let behind = state.store.max_phys_offset().saturating_sub(phys);
-    let memory = crate::runtime::total_memory_bytes();
-    if memory > 0
-        && behind as f64 > memory as f64 * f64::from(cfg.access_message_in_memory_max_ratio) / 100.0
-    {
+        MASTER_ID
+    } else if r.suggest_pulling_from_slave {
         slow
     } else {
         normal

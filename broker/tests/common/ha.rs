@@ -211,6 +211,30 @@ impl Node {
             .unwrap()
             .success();
         assert!(ok, "kill -{sig} failed");
+        if sig == "STOP" {
+            self.wait_all_threads_stopped();
+        }
+    }
+
+    /// SIGSTOP stops a multi-threaded process asynchronously: threads keep running
+    /// until the one woken for the signal starts the group stop (late on a loaded
+    /// machine) and each returns from the kernel. Polls (bounded) until every thread
+    /// shows state `T`.
+    fn wait_all_threads_stopped(&self) {
+        let tasks = format!("/proc/{}/task", self.pid());
+        for _ in 0..1000 {
+            let stopped = std::fs::read_dir(&tasks).unwrap().all(|t| {
+                let stat =
+                    std::fs::read_to_string(t.unwrap().path().join("stat")).unwrap_or_default();
+                let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+                matches!(state, Some(Some('T' | 't')))
+            });
+            if stopped {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("{} did not stop", self.pid());
     }
 }
 

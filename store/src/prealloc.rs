@@ -1,0 +1,282 @@
+//! Background preparation of the CommitLog's next file (Java
+//! `AllocateMappedFileService`, with `warmMappedFileEnable`).
+//!
+//! Creating, sizing and first-touching a 1 GiB mapped file on the append path stalls
+//! every writer; so one thread prepares the file that will follow the current one while
+//! the current one fills, and the writer switches to it with a rename.
+//!
+//! Contract:
+//! - **Ownership.** A file in preparation, or prepared and not yet taken, belongs to
+//!   this thread's slot and lives only under its temporary name `<20-digit base>.tmp`
+//!   (see [`crate::mmap::temp_path`]). It is not in the CommitLog's segment list, so
+//!   readers, the dispatcher, flush and retention never see it. [`Preallocator::take`]
+//!   hands it to the appender, which renames it into place under the appender mutex and
+//!   only then adds it to the segment list.
+//! - **Mismatch.** A prepared file whose base is not the one asked for (the log moved
+//!   elsewhere, e.g. a slave starting at the master's offset) is deleted.
+//! - **Failure and disk full.** Preparation allocates the file's blocks (`fallocate`),
+//!   so a full disk fails it cleanly with `ENOSPC`: the temporary file is removed and
+//!   [`Preallocator::take`] answers `None`; the appender then creates the file itself,
+//!   which fails the same way and refuses the append (CREATE_MAPEDFILE_FAILED) instead
+//!   of dying on SIGBUS.
+//! - **Shutdown.** [`Preallocator::stop`] joins the thread and deletes an untaken file.
+//! - **Crash.** A leftover `*.tmp` is never read as data: the segment list only loads
+//!   20-digit names, and recovery deletes `*.tmp` files of the CommitLog directory.
+//!   Once renamed into place the file may still be empty at a crash; recovery ends the
+//!   log at its first byte, as for any empty last file.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use tracing::{debug, warn};
+
+use crate::mmap::{self, Region, RegionWriter};
+use crate::segment::file_name;
+
+/// A prepared file, not yet in place.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// Its temporary path.
+    pub(crate) tmp: PathBuf,
+    /// The mapping and its writer.
+    pub(crate) region: (Arc<Region>, RegionWriter),
+}
+
+#[derive(Debug)]
+enum State {
+    Idle,
+    Wanted(i64),
+    Preparing(i64),
+    Ready(i64, Prepared),
+}
+
+#[derive(Debug)]
+struct Slot {
+    state: State,
+    stop: bool,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    file_size: usize,
+    warm: bool,
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn tmp_path(&self, base: i64) -> PathBuf {
+        mmap::temp_path(&self.dir.join(file_name(base)))
+    }
+
+    /// The thread body: prepare what is wanted, one file at a time, until stopped.
+    fn run(&self) {
+        loop {
+            let base = {
+                let mut slot = self.lock();
+                loop {
+                    if slot.stop {
+                        return;
+                    }
+                    if let State::Wanted(base) = slot.state {
+                        slot.state = State::Preparing(base);
+                        break base;
+                    }
+                    slot = self.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let tmp = self.tmp_path(base);
+            // Disk I/O, outside the lock.
+            let made = std::fs::create_dir_all(&self.dir)
+                .and_then(|()| Region::prepare(&tmp, self.file_size, self.warm));
+            let mut slot = self.lock();
+            match made {
+                Ok(region) if matches!(slot.state, State::Preparing(b) if b == base) => {
+                    debug!(base, "next CommitLog file prepared");
+                    slot.state = State::Ready(base, Prepared { tmp, region });
+                }
+                Ok(_) => {
+                    // Asked for another file meanwhile: this one is not wanted.
+                    drop(slot);
+                    let _ = std::fs::remove_file(&tmp);
+                    slot = self.lock();
+                }
+                Err(e) => {
+                    warn!(base, error = %e, "preparing the next CommitLog file failed");
+                    if matches!(slot.state, State::Preparing(b) if b == base) {
+                        slot.state = State::Idle;
+                    }
+                }
+            }
+            drop(slot);
+            self.changed.notify_all();
+        }
+    }
+}
+
+/// The preparing thread and its one-file slot. Shared by the appender (through an
+/// `Arc`) and the store's shutdown.
+#[derive(Debug)]
+pub(crate) struct Preallocator {
+    inner: Arc<Inner>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Preallocator {
+    /// Starts the thread preparing files of `file_size` bytes in `dir`, pre-faulted
+    /// when `warm`.
+    pub(crate) fn start(dir: PathBuf, file_size: usize, warm: bool) -> std::io::Result<Self> {
+        let inner = Arc::new(Inner {
+            dir,
+            file_size,
+            warm,
+            slot: Mutex::new(Slot {
+                state: State::Idle,
+                stop: false,
+            }),
+            changed: Condvar::new(),
+        });
+        let worker = Arc::clone(&inner);
+        let thread = std::thread::Builder::new()
+            .name("store-prealloc".to_owned())
+            .spawn(move || worker.run())?;
+        Ok(Preallocator {
+            inner,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Asks for the file starting at `base` to be prepared (nothing if it already is
+    /// or is being prepared). A prepared file of another base is deleted.
+    pub(crate) fn request(&self, base: i64) {
+        let stale = {
+            let mut slot = self.inner.lock();
+            if slot.stop {
+                return;
+            }
+            if let State::Wanted(b) | State::Preparing(b) | State::Ready(b, _) = &slot.state {
+                if *b == base {
+                    return;
+                }
+            }
+            // A file being prepared for another base is dropped by the thread when it
+            // finishes (it finds its base no longer wanted).
+            match std::mem::replace(&mut slot.state, State::Wanted(base)) {
+                State::Ready(_, p) => Some(p),
+                _ => None,
+            }
+        };
+        self.inner.changed.notify_all();
+        if let Some(p) = stale {
+            discard(p);
+        }
+    }
+
+    /// The prepared file starting at `base`, waiting if it is being prepared; `None`
+    /// if it was not asked for, its preparation failed, or the thread is stopped (the
+    /// caller then creates the file itself). Called with the appender mutex held: the
+    /// wait is the file's creation, which the appender would otherwise do itself.
+    pub(crate) fn take(&self, base: i64) -> Option<Prepared> {
+        let mut slot = self.inner.lock();
+        loop {
+            match &slot.state {
+                _ if slot.stop => return None,
+                State::Ready(b, _) if *b == base => {
+                    return match std::mem::replace(&mut slot.state, State::Idle) {
+                        State::Ready(_, p) => Some(p),
+                        _ => None,
+                    };
+                }
+                State::Wanted(b) | State::Preparing(b) if *b == base => {
+                    slot = self
+                        .inner
+                        .changed
+                        .wait(slot)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Stops the thread (after the file it is preparing, if any) and deletes a
+    /// prepared file nobody took. Idempotent.
+    pub(crate) fn stop(&self) {
+        let left = {
+            let mut slot = self.inner.lock();
+            slot.stop = true;
+            std::mem::replace(&mut slot.state, State::Idle)
+        };
+        self.inner.changed.notify_all();
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(t) = thread {
+            let _ = t.join();
+        }
+        if let State::Ready(_, p) = left {
+            discard(p);
+        }
+        // The thread may have finished a file after `state` was cleared.
+        let late = std::mem::replace(&mut self.inner.lock().state, State::Idle);
+        if let State::Ready(_, p) = late {
+            discard(p);
+        }
+    }
+}
+
+impl Drop for Preallocator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Unmaps and deletes a prepared file that will not be used.
+fn discard(p: Prepared) {
+    let Prepared { tmp, region } = p;
+    drop(region);
+    if let Err(e) = std::fs::remove_file(&tmp) {
+        warn!(path = %tmp.display(), error = %e, "removing an unused prepared file failed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepares_hands_over_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Preallocator::start(dir.path().to_path_buf(), 8192, true).unwrap();
+        p.request(8192);
+        let got = p.take(8192).expect("prepared");
+        assert_eq!(got.tmp, dir.path().join("00000000000000008192.tmp"));
+        assert_eq!(std::fs::metadata(&got.tmp).unwrap().len(), 8192);
+        assert!(p.take(8192).is_none(), "taken once");
+        assert!(p.take(0).is_none(), "never asked for");
+
+        // A prepared file of another base is dropped when a different one is asked for.
+        p.request(16384);
+        discard(p.take(16384).expect("prepared"));
+        p.request(24576);
+        p.request(32768);
+        assert!(p.take(32768).map(discard).is_some());
+        p.request(40960);
+        p.stop();
+        assert!(p.take(40960).is_none(), "stopped");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("00000000000000008192.tmp"),],
+            "only the file handed over (never installed here) remains"
+        );
+        drop(got);
+    }
+}
