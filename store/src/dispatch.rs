@@ -22,6 +22,9 @@ use crate::record;
 use crate::shared::Shared;
 use crate::topic_delete;
 
+/// How long a busy dispatcher sleeps between passes instead of waiting to be woken.
+const POLL: Duration = Duration::from_micros(200);
+
 /// The ConsumeQueue tags code of a record: the Java hash of its tag, or, for a delayed
 /// message waiting in [`SCHEDULE_TOPIC`], its delivery time (reference §7).
 fn entry_tags_code(config: &StoreConfig, rec: &record::RecordView<'_>) -> i64 {
@@ -205,7 +208,8 @@ impl Dispatcher {
         shared.checkpoint.persist()
     }
 
-    /// The thread body: dispatch on every signal, flush periodically, and on stop
+    /// The thread body: dispatch on every signal (polling every [`POLL`] while appends keep
+    /// coming), flush periodically, and on stop
     /// dispatch what is left and flush once more.
     pub(crate) fn run(mut self, shared: &Shared) {
         let interval = shared.config.flush_interval_consume_queue;
@@ -226,7 +230,11 @@ impl Dispatcher {
                 shared.deletions.clear();
                 return;
             }
-            if !progressed {
+            if progressed {
+                // Busy: poll instead of being woken by every append (Java's reput
+                // service sleeps 1 ms between passes; this adds at most POLL).
+                shared.dispatch_signal.poll(POLL);
+            } else {
                 let left = interval.saturating_sub(last_flush.elapsed());
                 shared
                     .dispatch_signal

@@ -1,7 +1,9 @@
 //! A wake-up signal for a background thread: "there is work" or "stop".
 //!
-//! Raising it takes a mutex only when it is not already raised, so a busy producer
-//! (every append notifies the dispatcher) pays one atomic swap in the common case.
+//! Raising it takes a mutex and wakes the thread only when the thread is asleep in
+//! [`Signal::wait`]; while the thread is busy or polling ([`Signal::poll`]) a raise is two
+//! atomic operations. Under load the dispatcher polls, so appends make no system calls to
+//! wake it (one wake per append cost a futex call and a context switch each).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -11,6 +13,8 @@ use std::time::Duration;
 #[derive(Debug, Default)]
 pub(crate) struct Signal {
     pending: AtomicBool,
+    /// Set while the thread sleeps in `wait` (only then does `raise` notify).
+    sleeping: AtomicBool,
     stop: AtomicBool,
     lock: Mutex<()>,
     cv: Condvar,
@@ -19,7 +23,8 @@ pub(crate) struct Signal {
 impl Signal {
     /// Announces work.
     pub(crate) fn raise(&self) {
-        if !self.pending.swap(true, Ordering::AcqRel) {
+        // SeqCst pairs with `wait`: either the sleeper sees `pending`, or we see `sleeping`.
+        if !self.pending.swap(true, Ordering::SeqCst) && self.sleeping.load(Ordering::SeqCst) {
             let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cv.notify_all();
         }
@@ -41,8 +46,20 @@ impl Signal {
     /// and returns the pending flag.
     pub(crate) fn wait(&self, timeout: Duration) -> bool {
         let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        if !self.pending.load(Ordering::Acquire) && !self.is_stopped() {
+        self.sleeping.store(true, Ordering::SeqCst);
+        if !self.pending.load(Ordering::SeqCst) && !self.is_stopped() {
             let _ = self.cv.wait_timeout(g, timeout);
+        }
+        self.sleeping.store(false, Ordering::SeqCst);
+        self.pending.swap(false, Ordering::AcqRel)
+    }
+
+    /// Sleeps `interval` without asking to be woken (raises in the meantime cost the
+    /// raiser no system call); clears and returns the pending flag. For a thread that
+    /// expects more work soon.
+    pub(crate) fn poll(&self, interval: Duration) -> bool {
+        if !self.is_stopped() {
+            std::thread::sleep(interval);
         }
         self.pending.swap(false, Ordering::AcqRel)
     }
