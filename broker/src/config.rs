@@ -56,6 +56,10 @@ settings! {
         broker_role: BrokerRole = "brokerRole", BrokerRole::AsyncMaster;
         /// ASYNC_FLUSH or SYNC_FLUSH.
         flush_disk_type: FlushDiskType = "flushDiskType", FlushDiskType::AsyncFlush;
+        /// Pre-fault each new CommitLog file before use (ASYNC_FLUSH only): about half the
+        /// append CPU, at the cost of a whole file of page cache (and RSS) ahead of use.
+        /// Off by default, as in RocketMQ.
+        warm_mapped_file_enable: bool = "warmMappedFileEnable", false;
         /// Create unknown topics on first send from the TBW102 template.
         auto_create_topic_enable: bool = "autoCreateTopicEnable", true;
         /// Create unknown consumer groups on first use.

@@ -197,6 +197,7 @@ pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     s.max_index_num = c.max_index_num as usize;
     s.max_transfer_bytes_on_message_in_memory = c.max_transfer_bytes_on_message_in_memory;
     s.max_transfer_count_on_message_in_memory = c.max_transfer_count_on_message_in_memory;
+    s.warm_mapped_file_enable = c.warm_mapped_file_enable;
     s.max_transfer_bytes_on_message_in_disk = c.max_transfer_bytes_on_message_in_disk;
     s.max_transfer_count_on_message_in_disk = c.max_transfer_count_on_message_in_disk;
     s.access_message_in_memory_max_ratio = c.access_message_in_memory_max_ratio;

@@ -73,7 +73,7 @@ pub struct StoreConfig {
     pub max_transfer_bytes_on_message_in_memory: usize,
     /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
     pub max_transfer_count_on_message_in_memory: usize,
-    /// `warmMappedFileEnable` (ours: true; Java false): under ASYNC_FLUSH, the thread
+    /// `warmMappedFileEnable` (false, as in Java): under ASYNC_FLUSH, the thread
     /// that prepares the next CommitLog file also faults all its pages in, writable, so
     /// appends take no page faults (see [`crate::prealloc`]): the writer's CPU per
     /// message about halves. Costs the file's size in page cache ahead of use, as dirty
@@ -152,7 +152,7 @@ impl Default for StoreConfig {
             access_message_in_memory_max_ratio: 40,
             total_physical_memory: total_physical_memory(),
             check_crc_on_recover: true,
-            warm_mapped_file_enable: true,
+            warm_mapped_file_enable: false,
             store_host: None,
             delay_levels_ms: DEFAULT_DELAY_LEVELS_MS.to_vec(),
         }
