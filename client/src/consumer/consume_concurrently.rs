@@ -26,9 +26,14 @@ const LOCAL_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// The concurrent consume service.
 pub(crate) struct ConcurrentService {
-    listener: Arc<dyn ConcurrentListener>,
-    permits: Arc<Semaphore>,
+    shared: Arc<Shared>,
     max: usize,
+}
+
+/// What every listener call of the service uses.
+struct Shared {
+    listener: Arc<dyn ConcurrentListener>,
+    permits: Semaphore,
     /// Sends copies to the retry topic when CONSUMER_SEND_MSG_BACK fails.
     producer: Producer,
 }
@@ -40,10 +45,12 @@ impl ConcurrentService {
         producer: Producer,
     ) -> Self {
         ConcurrentService {
-            listener,
-            permits: Arc::new(Semaphore::new(concurrency)),
+            shared: Arc::new(Shared {
+                listener,
+                permits: Semaphore::new(concurrency),
+                producer,
+            }),
             max: concurrency,
-            producer,
         }
     }
 }
@@ -58,27 +65,35 @@ impl Dispatch for ConcurrentService {
         msgs: Vec<MessageExt>,
     ) {
         let size = core.settings.consume_batch_size.max(1);
-        for batch in msgs.chunks(size) {
-            let task = Batch {
-                core: core.clone(),
-                listener: self.listener.clone(),
-                permits: self.permits.clone(),
-                producer: self.producer.clone(),
-                mq: mq.clone(),
-                pq: pq.clone(),
-            };
-            tokio::spawn(task.run(batch.to_vec()));
+        // One shared context per pull, one small task per batch (Java submits one
+        // ConsumeRequest per batch to its consume thread pool).
+        let pulled = Arc::new(Pulled {
+            core: core.clone(),
+            shared: self.shared.clone(),
+            pq: pq.clone(),
+            ctx: ConsumeContext {
+                message_queue: mq.clone(),
+            },
+        });
+        let mut msgs = msgs.into_iter();
+        loop {
+            let batch: Vec<MessageExt> = msgs.by_ref().take(size).collect();
+            if batch.is_empty() {
+                break;
+            }
+            tokio::spawn(pulled.clone().run(batch));
         }
     }
 
     async fn shutdown(&self, timeout: Duration) {
         let all = u32::try_from(self.max).unwrap_or(u32::MAX);
-        match tokio::time::timeout(timeout, self.permits.acquire_many(all)).await {
+        let permits = &self.shared.permits;
+        match tokio::time::timeout(timeout, permits.acquire_many(all)).await {
             Ok(Ok(p)) => p.forget(),
             Ok(Err(_)) => {}
             Err(_) => tracing::warn!("listener calls still running at shutdown"),
         }
-        self.permits.close();
+        permits.close();
     }
 
     async fn consume_directly(&self, msg: MessageExt) -> ConsumeMessageDirectlyResult {
@@ -87,6 +102,7 @@ impl Dispatch for ConcurrentService {
         };
         let started = Instant::now();
         let r = self
+            .shared
             .listener
             .consume(std::slice::from_ref(&msg), &ctx)
             .await;
@@ -101,21 +117,20 @@ impl Dispatch for ConcurrentService {
     }
 }
 
-/// One batch on its way through the listener.
-struct Batch {
+/// What the batches of one pull share.
+struct Pulled {
     core: Arc<ConsumerCore>,
-    listener: Arc<dyn ConcurrentListener>,
-    permits: Arc<Semaphore>,
-    producer: Producer,
-    mq: MessageQueue,
+    shared: Arc<Shared>,
     pq: Arc<ProcessQueue>,
+    ctx: ConsumeContext,
 }
 
-impl Batch {
-    async fn run(self, msgs: Vec<MessageExt>) {
+impl Pulled {
+    /// Consumes one batch, then consumes locally, every 5 s, what could not be sent back.
+    async fn run(self: Arc<Self>, msgs: Vec<MessageExt>) {
         let mut msgs = msgs;
         loop {
-            let Ok(permit) = self.permits.clone().acquire_owned().await else {
+            let Ok(permit) = self.shared.permits.acquire().await else {
                 return;
             };
             if self.pq.is_dropped() || self.core.is_stopped() {
@@ -133,41 +148,25 @@ impl Batch {
     /// Consumes `msgs`; returns those to consume again locally.
     async fn consume(&self, msgs: Vec<MessageExt>) -> Vec<MessageExt> {
         let core = &self.core;
-        let ctx = ConsumeContext {
-            message_queue: self.mq.clone(),
-        };
+        let mq = &self.ctx.message_queue;
         let started = Instant::now();
-        let result = self.listener.consume(&msgs, &ctx).await;
+        let result = self.shared.listener.consume(&msgs, &self.ctx).await;
         let rt = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let (ok, failed) = match result {
             ConsumeResult::Success => (msgs.len(), 0),
             ConsumeResult::ReconsumeLater => (0, msgs.len()),
         };
-        core.stats.consumed(&self.mq.topic, ok, failed, rt);
+        core.stats.consumed(&mq.topic, ok, failed, rt);
         if self.pq.is_dropped() {
-            tracing::info!(group = %core.group(), mq = %self.mq, "queue dropped while consuming; its offset stays");
+            tracing::info!(group = %core.group(), %mq, "queue dropped while consuming; its offset stays");
             return Vec::new();
         }
-        let mut local_retry = Vec::new();
-        if result == ConsumeResult::ReconsumeLater {
-            if core.settings.is_clustering() {
-                let max = core.settings.effective_max_reconsume_times(false);
-                for m in &msgs {
-                    let sent =
-                        send_back(&core.instance, &self.producer, core.group(), m, max).await;
-                    if let Err(e) = sent {
-                        tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "message not sent back; consuming it again locally");
-                        let mut m = m.clone();
-                        m.record_mut().reconsume_times += 1;
-                        local_retry.push(m);
-                    }
-                }
-            } else {
-                for m in &msgs {
-                    tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), "broadcasting: failed message dropped");
-                }
-            }
-        }
+        let local_retry = if result == ConsumeResult::ReconsumeLater {
+            // Boxed: the rare failure path keeps its large future out of every batch task.
+            Box::pin(self.send_back_failed(&msgs)).await
+        } else {
+            Vec::new()
+        };
         let done: Vec<i64> = msgs
             .iter()
             .map(|m| m.queue_offset)
@@ -175,7 +174,31 @@ impl Batch {
             .collect();
         if let Some(offset) = self.pq.remove_messages(&done) {
             if !self.pq.is_dropped() {
-                core.offsets.update(&self.mq, offset, true);
+                core.offsets.update(mq, offset, true);
+            }
+        }
+        local_retry
+    }
+
+    /// Sends the failed `msgs` back for redelivery (clustering; broadcasting drops them);
+    /// returns those that could not be sent back, with their reconsume count raised.
+    async fn send_back_failed(&self, msgs: &[MessageExt]) -> Vec<MessageExt> {
+        let core = &self.core;
+        let mut local_retry = Vec::new();
+        if !core.settings.is_clustering() {
+            for m in msgs {
+                tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), "broadcasting: failed message dropped");
+            }
+            return local_retry;
+        }
+        let max = core.settings.effective_max_reconsume_times(false);
+        for m in msgs {
+            let sent = send_back(&core.instance, &self.shared.producer, core.group(), m, max).await;
+            if let Err(e) = sent {
+                tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "message not sent back; consuming it again locally");
+                let mut m = m.clone();
+                m.record_mut().reconsume_times += 1;
+                local_retry.push(m);
             }
         }
         local_retry

@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(got, ["a", "c"]);
         assert_eq!(r.messages[1].property("MAX_OFFSET"), Some("10"));
         assert_eq!(r.messages[1].queue_id, 1);
-        assert_eq!(r.messages[1].broker_name, "broker-a");
+        assert_eq!(&*r.messages[1].broker_name, "broker-a");
         let all = PullResult::from_response("b:1", &resp, &mq, &HashSet::new()).unwrap();
         assert_eq!(all.messages.len(), 3);
     }
