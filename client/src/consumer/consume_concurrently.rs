@@ -1,6 +1,7 @@
 //! Concurrent consumption (Java `ConsumeMessageConcurrentlyService`): pulled messages are
-//! cut into batches of `consume_batch_size`, each consumed by its own task, at most
-//! `consume_concurrency` at once.
+//! cut into batches of `consume_batch_size`, each consumed by a listener call of its own, at
+//! most `consume_concurrency` calls at once across the consumer. One task per pull drives
+//! that pull's calls concurrently.
 //!
 //! After a batch, its messages leave the process queue and the queue's offset moves to the
 //! lowest offset still cached. On [`ConsumeResult::ReconsumeLater`] (clustering) each message
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeMessageDirectlyResult, ConsumeResult as Direct};
-use tokio::sync::Semaphore;
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::core::{ConsumerCore, Dispatch};
 use super::listener::{ConcurrentListener, ConsumeContext, ConsumeResult};
@@ -64,25 +66,15 @@ impl Dispatch for ConcurrentService {
         pq: &Arc<ProcessQueue>,
         msgs: Vec<MessageExt>,
     ) {
-        let size = core.settings.consume_batch_size.max(1);
-        // One shared context per pull, one small task per batch (Java submits one
-        // ConsumeRequest per batch to its consume thread pool).
-        let pulled = Arc::new(Pulled {
+        let pulled = Pulled {
             core: core.clone(),
             shared: self.shared.clone(),
             pq: pq.clone(),
             ctx: ConsumeContext {
                 message_queue: mq.clone(),
             },
-        });
-        let mut msgs = msgs.into_iter();
-        loop {
-            let batch: Vec<MessageExt> = msgs.by_ref().take(size).collect();
-            if batch.is_empty() {
-                break;
-            }
-            tokio::spawn(pulled.clone().run(batch));
-        }
+        };
+        tokio::spawn(pulled.run(msgs));
     }
 
     async fn shutdown(&self, timeout: Duration) {
@@ -126,31 +118,69 @@ struct Pulled {
 }
 
 impl Pulled {
-    /// Consumes one batch, then consumes locally, every 5 s, what could not be sent back.
-    async fn run(self: Arc<Self>, msgs: Vec<MessageExt>) {
-        let mut msgs = msgs;
+    /// Consumes the messages of one pull in batches of `consume_batch_size`, each batch
+    /// as soon as one of the service's permits is free, so batches of one pull run
+    /// concurrently as Java's per-batch ConsumeRequests do. The batches are driven by
+    /// this one task (no task per batch) and borrow the pulled messages (no copy).
+    async fn run(self, msgs: Vec<MessageExt>) {
+        let size = self.core.settings.consume_batch_size.max(1);
+        let mut batches = msgs.chunks(size);
+        let mut next = batches.next();
+        let mut running = FuturesUnordered::new();
         loop {
-            let Ok(permit) = self.shared.permits.acquire().await else {
+            tokio::select! {
+                biased;
+                Some(()) = running.next(), if !running.is_empty() => {}
+                permit = self.shared.permits.acquire(), if next.is_some() => {
+                    let (Ok(permit), Some(batch)) = (permit, next) else {
+                        // Closed: the consumer shut down; nothing more starts.
+                        next = None;
+                        continue;
+                    };
+                    running.push(self.run_batch(permit, batch));
+                    next = batches.next();
+                }
+                else => return,
+            }
+        }
+    }
+
+    /// Consumes one batch with `permit`, then consumes locally, every 5 s, what could not be
+    /// sent back.
+    async fn run_batch(&self, permit: SemaphorePermit<'_>, batch: &[MessageExt]) {
+        if self.pq.is_dropped() || self.core.is_stopped() {
+            return;
+        }
+        let retry = self.consume(batch).await;
+        drop(permit);
+        if !retry.is_empty() {
+            // Boxed: the rare path keeps its timer out of every batch's future.
+            Box::pin(self.retry_locally(retry)).await;
+        }
+    }
+
+    /// Consumes `msgs` again every 5 s until none is left to retry.
+    async fn retry_locally(&self, mut msgs: Vec<MessageExt>) {
+        while self.core.sleep(LOCAL_RETRY_DELAY).await {
+            let Ok(_permit) = self.shared.permits.acquire().await else {
                 return;
             };
             if self.pq.is_dropped() || self.core.is_stopped() {
                 return;
             }
-            let retry = self.consume(msgs).await;
-            drop(permit);
-            if retry.is_empty() || !self.core.sleep(LOCAL_RETRY_DELAY).await {
+            msgs = self.consume(&msgs).await;
+            if msgs.is_empty() {
                 return;
             }
-            msgs = retry;
         }
     }
 
     /// Consumes `msgs`; returns those to consume again locally.
-    async fn consume(&self, msgs: Vec<MessageExt>) -> Vec<MessageExt> {
+    async fn consume(&self, msgs: &[MessageExt]) -> Vec<MessageExt> {
         let core = &self.core;
         let mq = &self.ctx.message_queue;
         let started = Instant::now();
-        let result = self.shared.listener.consume(&msgs, &self.ctx).await;
+        let result = self.shared.listener.consume(msgs, &self.ctx).await;
         let rt = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let (ok, failed) = match result {
             ConsumeResult::Success => (msgs.len(), 0),
@@ -163,7 +193,7 @@ impl Pulled {
         }
         let local_retry = if result == ConsumeResult::ReconsumeLater {
             // Boxed: the rare failure path keeps its large future out of every batch task.
-            Box::pin(self.send_back_failed(&msgs)).await
+            Box::pin(self.send_back_failed(msgs)).await
         } else {
             Vec::new()
         };
