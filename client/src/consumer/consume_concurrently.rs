@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeMessageDirectlyResult, ConsumeResult as Direct};
 use futures::stream::{FuturesUnordered, StreamExt};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use futures::FutureExt;
+use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError};
 
 use super::core::{ConsumerCore, Dispatch};
 use super::listener::{ConcurrentListener, ConsumeContext, ConsumeResult};
@@ -110,11 +111,52 @@ impl Dispatch for ConcurrentService {
 }
 
 /// What the batches of one pull share.
+#[derive(Clone)]
 struct Pulled {
     core: Arc<ConsumerCore>,
     shared: Arc<Shared>,
     pq: Arc<ProcessQueue>,
     ctx: ConsumeContext,
+}
+
+/// One listener call's result.
+struct Outcome<'a> {
+    msgs: &'a [MessageExt],
+    result: ConsumeResult,
+    rt_ms: u64,
+    /// Failed messages that could not be sent back: consumed again locally.
+    retry: Vec<MessageExt>,
+}
+
+/// Finished listener calls not yet applied to the process queue, offsets and stats:
+/// calls that finish together are applied with one lock of each.
+#[derive(Default)]
+struct Finished {
+    /// Offsets of the messages done with (consumed, or failed and sent back).
+    done: Vec<i64>,
+    ok: usize,
+    failed: usize,
+    rt_ms: u64,
+    calls: u64,
+}
+
+impl Finished {
+    fn add(&mut self, o: &Outcome<'_>) {
+        let n = o.msgs.len();
+        match o.result {
+            ConsumeResult::Success => self.ok += n,
+            ConsumeResult::ReconsumeLater => self.failed += n,
+        }
+        self.rt_ms = self.rt_ms.saturating_add(o.rt_ms);
+        self.calls += 1;
+        let retried = |offset: i64| o.retry.iter().any(|r| r.queue_offset == offset);
+        self.done.extend(
+            o.msgs
+                .iter()
+                .map(|m| m.queue_offset)
+                .filter(|&offset| !retried(offset)),
+        );
+    }
 }
 
 impl Pulled {
@@ -127,10 +169,31 @@ impl Pulled {
         let mut batches = msgs.chunks(size);
         let mut next = batches.next();
         let mut running = FuturesUnordered::new();
+        let mut finished = Finished {
+            done: Vec::with_capacity(msgs.len()),
+            ..Finished::default()
+        };
         loop {
+            // Start every batch a permit is free for.
+            while let Some(batch) = next {
+                match self.shared.permits.try_acquire() {
+                    Ok(permit) => {
+                        running.push(self.run_batch(permit, batch));
+                        next = batches.next();
+                    }
+                    Err(TryAcquireError::NoPermits) => break,
+                    Err(TryAcquireError::Closed) => next = None,
+                }
+            }
             tokio::select! {
                 biased;
-                Some(()) = running.next(), if !running.is_empty() => {}
+                Some(outcome) = running.next(), if !running.is_empty() => {
+                    self.add(&mut finished, outcome);
+                    while let Some(Some(outcome)) = running.next().now_or_never() {
+                        self.add(&mut finished, outcome);
+                    }
+                    self.settle(&mut finished);
+                }
                 permit = self.shared.permits.acquire(), if next.is_some() => {
                     let (Ok(permit), Some(batch)) = (permit, next) else {
                         // Closed: the consumer shut down; nothing more starts.
@@ -145,69 +208,87 @@ impl Pulled {
         }
     }
 
-    /// Consumes one batch with `permit`, then consumes locally, every 5 s, what could not be
-    /// sent back.
-    async fn run_batch(&self, permit: SemaphorePermit<'_>, batch: &[MessageExt]) {
-        if self.pq.is_dropped() || self.core.is_stopped() {
+    /// Adds a finished call; what it could not send back is retried by a task of its own.
+    fn add(&self, finished: &mut Finished, outcome: Option<Outcome<'_>>) {
+        let Some(mut outcome) = outcome else {
             return;
-        }
-        let retry = self.consume(batch).await;
-        drop(permit);
-        if !retry.is_empty() {
-            // Boxed: the rare path keeps its timer out of every batch's future.
-            Box::pin(self.retry_locally(retry)).await;
-        }
-    }
-
-    /// Consumes `msgs` again every 5 s until none is left to retry.
-    async fn retry_locally(&self, mut msgs: Vec<MessageExt>) {
-        while self.core.sleep(LOCAL_RETRY_DELAY).await {
-            let Ok(_permit) = self.shared.permits.acquire().await else {
-                return;
-            };
-            if self.pq.is_dropped() || self.core.is_stopped() {
-                return;
-            }
-            msgs = self.consume(&msgs).await;
-            if msgs.is_empty() {
-                return;
-            }
+        };
+        finished.add(&outcome);
+        if !outcome.retry.is_empty() {
+            let retry = std::mem::take(&mut outcome.retry);
+            tokio::spawn(self.clone().retry_locally(retry));
         }
     }
 
-    /// Consumes `msgs`; returns those to consume again locally.
-    async fn consume(&self, msgs: &[MessageExt]) -> Vec<MessageExt> {
-        let core = &self.core;
-        let mq = &self.ctx.message_queue;
+    /// Calls the listener on `msgs` with `permit` (none if the queue was dropped or the
+    /// consumer stopped); failed messages are sent back before the permit is released.
+    async fn run_batch<'a>(
+        &self,
+        permit: SemaphorePermit<'_>,
+        msgs: &'a [MessageExt],
+    ) -> Option<Outcome<'a>> {
+        if self.pq.is_dropped() || self.core.is_stopped() {
+            return None;
+        }
         let started = Instant::now();
         let result = self.shared.listener.consume(msgs, &self.ctx).await;
-        let rt = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (ok, failed) = match result {
-            ConsumeResult::Success => (msgs.len(), 0),
-            ConsumeResult::ReconsumeLater => (0, msgs.len()),
-        };
-        core.stats.consumed(&mq.topic, ok, failed, rt);
-        if self.pq.is_dropped() {
-            tracing::info!(group = %core.group(), %mq, "queue dropped while consuming; its offset stays");
-            return Vec::new();
-        }
-        let local_retry = if result == ConsumeResult::ReconsumeLater {
-            // Boxed: the rare failure path keeps its large future out of every batch task.
+        let rt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let retry = if result == ConsumeResult::ReconsumeLater && !self.pq.is_dropped() {
+            // Boxed: the rare failure path keeps its large future out of every batch's.
             Box::pin(self.send_back_failed(msgs)).await
         } else {
             Vec::new()
         };
-        let done: Vec<i64> = msgs
-            .iter()
-            .map(|m| m.queue_offset)
-            .filter(|o| !local_retry.iter().any(|r| r.queue_offset == *o))
-            .collect();
-        if let Some(offset) = self.pq.remove_messages(&done) {
+        drop(permit);
+        Some(Outcome {
+            msgs,
+            result,
+            rt_ms,
+            retry,
+        })
+    }
+
+    /// Applies finished calls: stats, then the process queue and the offset (the lowest
+    /// offset still cached), unless the queue was dropped meanwhile.
+    fn settle(&self, f: &mut Finished) {
+        let core = &self.core;
+        let mq = &self.ctx.message_queue;
+        if f.calls > 0 {
+            core.stats
+                .consumed_calls(&mq.topic, f.ok, f.failed, f.rt_ms, f.calls);
+        }
+        if self.pq.is_dropped() {
+            tracing::info!(group = %core.group(), %mq, "queue dropped while consuming; its offset stays");
+        } else if let Some(offset) = self.pq.remove_messages(&f.done) {
             if !self.pq.is_dropped() {
                 core.offsets.update(mq, offset, true);
             }
         }
-        local_retry
+        *f = Finished {
+            done: std::mem::take(&mut f.done),
+            ..Finished::default()
+        };
+    }
+
+    /// Consumes `msgs` again locally every 5 s until none is left to retry (they stay in
+    /// the process queue meanwhile, so the offset does not pass them).
+    async fn retry_locally(self, mut msgs: Vec<MessageExt>) {
+        let mut finished = Finished::default();
+        while self.core.sleep(LOCAL_RETRY_DELAY).await {
+            let Ok(permit) = self.shared.permits.acquire().await else {
+                return;
+            };
+            let Some(outcome) = self.run_batch(permit, &msgs).await else {
+                return;
+            };
+            finished.add(&outcome);
+            let retry = outcome.retry;
+            self.settle(&mut finished);
+            if retry.is_empty() {
+                return;
+            }
+            msgs = retry;
+        }
     }
 
     /// Sends the failed `msgs` back for redelivery (clustering; broadcasting drops them);

@@ -59,12 +59,18 @@ impl Stats {
 
     /// A listener call on `topic` consumed `ok` and failed `failed` messages in `rt_ms`.
     pub fn consumed(&self, topic: &str, ok: usize, failed: usize, rt_ms: u64) {
+        self.consumed_calls(topic, ok, failed, rt_ms, 1);
+    }
+
+    /// `calls` listener calls on `topic` consumed `ok` and failed `failed` messages in
+    /// `rt_ms` together.
+    pub fn consumed_calls(&self, topic: &str, ok: usize, failed: usize, rt_ms: u64, calls: u64) {
         self.with(topic, |c| {
             c.ok += ok as u64;
             c.failed += failed as u64;
             c.failed_total += failed as u64;
             c.consume_rt_ms += rt_ms;
-            c.consumes += 1;
+            c.consumes += calls;
         });
     }
 

@@ -155,9 +155,9 @@ impl Properties {
         let start = self.text.len();
         self.text.reserve(name.len() + value.len() + 2);
         self.text.push_str(name);
-        self.text.push_str("\u{1}");
+        self.text.push(char::from(NAME_VALUE_SEPARATOR));
         self.text.push_str(value);
-        self.text.push_str("\u{2}");
+        self.text.push(char::from(PROPERTY_SEPARATOR));
         let name_end = start + name.len();
         let value_end = name_end + 1 + value.len();
         self.entries.push(Entry {
