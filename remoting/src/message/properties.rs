@@ -76,7 +76,7 @@ impl std::fmt::Debug for Properties {
 impl PartialEq for Properties {
     /// Same properties in the same order.
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -111,7 +111,10 @@ impl Properties {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.entries.iter().position(|e| self.str(&e.name) == name)
+        let (text, name) = (self.text.as_bytes(), name.as_bytes());
+        self.entries
+            .iter()
+            .position(|e| e.name.len() == name.len() && text.get(e.name.clone()) == Some(name))
     }
 
     /// The value of `name`.
