@@ -415,6 +415,35 @@ mod tests {
     }
 
     #[test]
+    fn parse_matches_inserting_java_entries() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"A\x01B\x02",
+            b"A\x01B\x02C\x01D\x02",
+            b"A\x01B\x02C\x01D",
+            b"A\x01B\x02A\x01C\x02",
+            b"A\x01\x02B\x01C\x02",
+            b"\x01x\x02B\x01C\x02",
+            b"K\x01v\x01w\x02",
+            b"A\x02\x02B\x01C\x02",
+        ];
+        for case in cases {
+            let p = Properties::parse(case).unwrap();
+            let mut general = Properties::new();
+            for entry in case.split(|&b| b == PROPERTY_SEPARATOR) {
+                let s = std::str::from_utf8(entry).unwrap();
+                if let Some((k, v)) = s.split_once('\u{1}') {
+                    if !k.is_empty() && !v.is_empty() {
+                        general.insert(k, v);
+                    }
+                }
+            }
+            assert_eq!(p, general, "{case:?}");
+            assert_eq!(p.encode(), general.encode(), "{case:?}");
+        }
+    }
+
+    #[test]
     fn invalid_utf8() {
         assert!(Properties::parse(b"a\x01\xff\x02").is_err());
         assert_eq!(
