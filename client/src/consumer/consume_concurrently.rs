@@ -264,6 +264,7 @@ impl Pulled {
                 core.offsets.update(mq, offset, true);
             }
         }
+        f.done.clear();
         *f = Finished {
             done: std::mem::take(&mut f.done),
             ..Finished::default()
