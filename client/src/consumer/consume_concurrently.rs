@@ -1,6 +1,7 @@
 //! Concurrent consumption (Java `ConsumeMessageConcurrentlyService`): pulled messages are
-//! cut into batches of `consume_batch_size`, each consumed by its own task, at most
-//! `consume_concurrency` at once.
+//! cut into batches of `consume_batch_size`, each consumed by a listener call of its own, at
+//! most `consume_concurrency` calls at once across the consumer. One task per pull drives
+//! that pull's calls concurrently.
 //!
 //! After a batch, its messages leave the process queue and the queue's offset moves to the
 //! lowest offset still cached. On [`ConsumeResult::ReconsumeLater`] (clustering) each message
@@ -12,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeMessageDirectlyResult, ConsumeResult as Direct};
-use tokio::sync::Semaphore;
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::FutureExt;
+use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError};
 
 use super::core::{ConsumerCore, Dispatch};
 use super::listener::{ConcurrentListener, ConsumeContext, ConsumeResult};
@@ -26,9 +29,14 @@ const LOCAL_RETRY_DELAY: Duration = Duration::from_secs(5);
 
 /// The concurrent consume service.
 pub(crate) struct ConcurrentService {
-    listener: Arc<dyn ConcurrentListener>,
-    permits: Arc<Semaphore>,
+    shared: Arc<Shared>,
     max: usize,
+}
+
+/// What every listener call of the service uses.
+struct Shared {
+    listener: Arc<dyn ConcurrentListener>,
+    permits: Semaphore,
     /// Sends copies to the retry topic when CONSUMER_SEND_MSG_BACK fails.
     producer: Producer,
 }
@@ -40,10 +48,12 @@ impl ConcurrentService {
         producer: Producer,
     ) -> Self {
         ConcurrentService {
-            listener,
-            permits: Arc::new(Semaphore::new(concurrency)),
+            shared: Arc::new(Shared {
+                listener,
+                permits: Semaphore::new(concurrency),
+                producer,
+            }),
             max: concurrency,
-            producer,
         }
     }
 }
@@ -57,28 +67,26 @@ impl Dispatch for ConcurrentService {
         pq: &Arc<ProcessQueue>,
         msgs: Vec<MessageExt>,
     ) {
-        let size = core.settings.consume_batch_size.max(1);
-        for batch in msgs.chunks(size) {
-            let task = Batch {
-                core: core.clone(),
-                listener: self.listener.clone(),
-                permits: self.permits.clone(),
-                producer: self.producer.clone(),
-                mq: mq.clone(),
-                pq: pq.clone(),
-            };
-            tokio::spawn(task.run(batch.to_vec()));
-        }
+        let pulled = Pulled {
+            core: core.clone(),
+            shared: self.shared.clone(),
+            pq: pq.clone(),
+            ctx: ConsumeContext {
+                message_queue: mq.clone(),
+            },
+        };
+        tokio::spawn(pulled.run(msgs));
     }
 
     async fn shutdown(&self, timeout: Duration) {
         let all = u32::try_from(self.max).unwrap_or(u32::MAX);
-        match tokio::time::timeout(timeout, self.permits.acquire_many(all)).await {
+        let permits = &self.shared.permits;
+        match tokio::time::timeout(timeout, permits.acquire_many(all)).await {
             Ok(Ok(p)) => p.forget(),
             Ok(Err(_)) => {}
             Err(_) => tracing::warn!("listener calls still running at shutdown"),
         }
-        self.permits.close();
+        permits.close();
     }
 
     async fn consume_directly(&self, msg: MessageExt) -> ConsumeMessageDirectlyResult {
@@ -87,6 +95,7 @@ impl Dispatch for ConcurrentService {
         };
         let started = Instant::now();
         let r = self
+            .shared
             .listener
             .consume(std::slice::from_ref(&msg), &ctx)
             .await;
@@ -101,81 +110,207 @@ impl Dispatch for ConcurrentService {
     }
 }
 
-/// One batch on its way through the listener.
-struct Batch {
+/// What the batches of one pull share.
+#[derive(Clone)]
+struct Pulled {
     core: Arc<ConsumerCore>,
-    listener: Arc<dyn ConcurrentListener>,
-    permits: Arc<Semaphore>,
-    producer: Producer,
-    mq: MessageQueue,
+    shared: Arc<Shared>,
     pq: Arc<ProcessQueue>,
+    ctx: ConsumeContext,
 }
 
-impl Batch {
+/// One listener call's result.
+struct Outcome<'a> {
+    msgs: &'a [MessageExt],
+    result: ConsumeResult,
+    rt_ms: u64,
+    /// Failed messages that could not be sent back: consumed again locally.
+    retry: Vec<MessageExt>,
+}
+
+/// Finished listener calls not yet applied to the process queue, offsets and stats:
+/// calls that finish together are applied with one lock of each.
+#[derive(Default)]
+struct Finished {
+    /// Offsets of the messages done with (consumed, or failed and sent back).
+    done: Vec<i64>,
+    ok: usize,
+    failed: usize,
+    rt_ms: u64,
+    calls: u64,
+}
+
+impl Finished {
+    fn add(&mut self, o: &Outcome<'_>) {
+        let n = o.msgs.len();
+        match o.result {
+            ConsumeResult::Success => self.ok += n,
+            ConsumeResult::ReconsumeLater => self.failed += n,
+        }
+        self.rt_ms = self.rt_ms.saturating_add(o.rt_ms);
+        self.calls += 1;
+        let retried = |offset: i64| o.retry.iter().any(|r| r.queue_offset == offset);
+        self.done.extend(
+            o.msgs
+                .iter()
+                .map(|m| m.queue_offset)
+                .filter(|&offset| !retried(offset)),
+        );
+    }
+}
+
+impl Pulled {
+    /// Consumes the messages of one pull in batches of `consume_batch_size`, each batch
+    /// as soon as one of the service's permits is free, so batches of one pull run
+    /// concurrently as Java's per-batch ConsumeRequests do. The batches are driven by
+    /// this one task (no task per batch) and borrow the pulled messages (no copy).
     async fn run(self, msgs: Vec<MessageExt>) {
-        let mut msgs = msgs;
+        let size = self.core.settings.consume_batch_size.max(1);
+        let mut batches = msgs.chunks(size);
+        let mut next = batches.next();
+        let mut running = FuturesUnordered::new();
+        let mut finished = Finished {
+            done: Vec::with_capacity(msgs.len()),
+            ..Finished::default()
+        };
         loop {
-            let Ok(permit) = self.permits.clone().acquire_owned().await else {
+            // Start every batch a permit is free for.
+            while let Some(batch) = next {
+                match self.shared.permits.try_acquire() {
+                    Ok(permit) => {
+                        running.push(self.run_batch(permit, batch));
+                        next = batches.next();
+                    }
+                    Err(TryAcquireError::NoPermits) => break,
+                    Err(TryAcquireError::Closed) => next = None,
+                }
+            }
+            tokio::select! {
+                biased;
+                Some(outcome) = running.next(), if !running.is_empty() => {
+                    self.add(&mut finished, outcome);
+                    while let Some(Some(outcome)) = running.next().now_or_never() {
+                        self.add(&mut finished, outcome);
+                    }
+                    self.settle(&mut finished);
+                }
+                permit = self.shared.permits.acquire(), if next.is_some() => {
+                    let (Ok(permit), Some(batch)) = (permit, next) else {
+                        // Closed: the consumer shut down; nothing more starts.
+                        next = None;
+                        continue;
+                    };
+                    running.push(self.run_batch(permit, batch));
+                    next = batches.next();
+                }
+                else => return,
+            }
+        }
+    }
+
+    /// Adds a finished call; what it could not send back is retried by a task of its own.
+    fn add(&self, finished: &mut Finished, outcome: Option<Outcome<'_>>) {
+        let Some(mut outcome) = outcome else {
+            return;
+        };
+        finished.add(&outcome);
+        if !outcome.retry.is_empty() {
+            let retry = std::mem::take(&mut outcome.retry);
+            tokio::spawn(self.clone().retry_locally(retry));
+        }
+    }
+
+    /// Calls the listener on `msgs` with `permit` (none if the queue was dropped or the
+    /// consumer stopped); failed messages are sent back before the permit is released.
+    async fn run_batch<'a>(
+        &self,
+        permit: SemaphorePermit<'_>,
+        msgs: &'a [MessageExt],
+    ) -> Option<Outcome<'a>> {
+        if self.pq.is_dropped() || self.core.is_stopped() {
+            return None;
+        }
+        let started = Instant::now();
+        let result = self.shared.listener.consume(msgs, &self.ctx).await;
+        let rt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let retry = if result == ConsumeResult::ReconsumeLater && !self.pq.is_dropped() {
+            // Boxed: the rare failure path keeps its large future out of every batch's.
+            Box::pin(self.send_back_failed(msgs)).await
+        } else {
+            Vec::new()
+        };
+        drop(permit);
+        Some(Outcome {
+            msgs,
+            result,
+            rt_ms,
+            retry,
+        })
+    }
+
+    /// Applies finished calls: stats, then the process queue and the offset (the lowest
+    /// offset still cached), unless the queue was dropped meanwhile.
+    fn settle(&self, f: &mut Finished) {
+        let core = &self.core;
+        let mq = &self.ctx.message_queue;
+        if f.calls > 0 {
+            core.stats
+                .consumed_calls(&mq.topic, f.ok, f.failed, f.rt_ms, f.calls);
+        }
+        if self.pq.is_dropped() {
+            tracing::info!(group = %core.group(), %mq, "queue dropped while consuming; its offset stays");
+        } else if let Some(offset) = self.pq.remove_messages(&f.done) {
+            if !self.pq.is_dropped() {
+                core.offsets.update(mq, offset, true);
+            }
+        }
+        f.done.clear();
+        *f = Finished {
+            done: std::mem::take(&mut f.done),
+            ..Finished::default()
+        };
+    }
+
+    /// Consumes `msgs` again locally every 5 s until none is left to retry (they stay in
+    /// the process queue meanwhile, so the offset does not pass them).
+    async fn retry_locally(self, mut msgs: Vec<MessageExt>) {
+        let mut finished = Finished::default();
+        while self.core.sleep(LOCAL_RETRY_DELAY).await {
+            let Ok(permit) = self.shared.permits.acquire().await else {
                 return;
             };
-            if self.pq.is_dropped() || self.core.is_stopped() {
+            let Some(outcome) = self.run_batch(permit, &msgs).await else {
                 return;
-            }
-            let retry = self.consume(msgs).await;
-            drop(permit);
-            if retry.is_empty() || !self.core.sleep(LOCAL_RETRY_DELAY).await {
+            };
+            finished.add(&outcome);
+            let retry = outcome.retry;
+            self.settle(&mut finished);
+            if retry.is_empty() {
                 return;
             }
             msgs = retry;
         }
     }
 
-    /// Consumes `msgs`; returns those to consume again locally.
-    async fn consume(&self, msgs: Vec<MessageExt>) -> Vec<MessageExt> {
+    /// Sends the failed `msgs` back for redelivery (clustering; broadcasting drops them);
+    /// returns those that could not be sent back, with their reconsume count raised.
+    async fn send_back_failed(&self, msgs: &[MessageExt]) -> Vec<MessageExt> {
         let core = &self.core;
-        let ctx = ConsumeContext {
-            message_queue: self.mq.clone(),
-        };
-        let started = Instant::now();
-        let result = self.listener.consume(&msgs, &ctx).await;
-        let rt = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (ok, failed) = match result {
-            ConsumeResult::Success => (msgs.len(), 0),
-            ConsumeResult::ReconsumeLater => (0, msgs.len()),
-        };
-        core.stats.consumed(&self.mq.topic, ok, failed, rt);
-        if self.pq.is_dropped() {
-            tracing::info!(group = %core.group(), mq = %self.mq, "queue dropped while consuming; its offset stays");
-            return Vec::new();
-        }
         let mut local_retry = Vec::new();
-        if result == ConsumeResult::ReconsumeLater {
-            if core.settings.is_clustering() {
-                let max = core.settings.effective_max_reconsume_times(false);
-                for m in &msgs {
-                    let sent =
-                        send_back(&core.instance, &self.producer, core.group(), m, max).await;
-                    if let Err(e) = sent {
-                        tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "message not sent back; consuming it again locally");
-                        let mut m = m.clone();
-                        m.record_mut().reconsume_times += 1;
-                        local_retry.push(m);
-                    }
-                }
-            } else {
-                for m in &msgs {
-                    tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), "broadcasting: failed message dropped");
-                }
+        if !core.settings.is_clustering() {
+            for m in msgs {
+                tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), "broadcasting: failed message dropped");
             }
+            return local_retry;
         }
-        let done: Vec<i64> = msgs
-            .iter()
-            .map(|m| m.queue_offset)
-            .filter(|o| !local_retry.iter().any(|r| r.queue_offset == *o))
-            .collect();
-        if let Some(offset) = self.pq.remove_messages(&done) {
-            if !self.pq.is_dropped() {
-                core.offsets.update(&self.mq, offset, true);
+        let max = core.settings.effective_max_reconsume_times(false);
+        for m in msgs {
+            let sent = send_back(&core.instance, &self.shared.producer, core.group(), m, max).await;
+            if let Err(e) = sent {
+                tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "message not sent back; consuming it again locally");
+                let mut m = m.clone();
+                m.record_mut().reconsume_times += 1;
+                local_retry.push(m);
             }
         }
         local_retry

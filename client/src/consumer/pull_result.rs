@@ -98,8 +98,8 @@ impl PullResult {
             .filter(|m| tags.is_empty() || m.tags().is_some_and(|t| tags.contains(t)))
             .map(|mut m| {
                 let r = m.record_mut();
-                r.properties.insert(property::MIN_OFFSET, min.clone());
-                r.properties.insert(property::MAX_OFFSET, max.clone());
+                r.properties.set(property::MIN_OFFSET, &min);
+                r.properties.set(property::MAX_OFFSET, &max);
                 r.queue_id = mq.queue_id;
                 if let Some(delta) = header.offset_delta {
                     r.queue_offset += delta;
@@ -159,7 +159,7 @@ mod tests {
         assert_eq!(got, ["a", "c"]);
         assert_eq!(r.messages[1].property("MAX_OFFSET"), Some("10"));
         assert_eq!(r.messages[1].queue_id, 1);
-        assert_eq!(r.messages[1].broker_name, "broker-a");
+        assert_eq!(&*r.messages[1].broker_name, "broker-a");
         let all = PullResult::from_response("b:1", &resp, &mq, &HashSet::new()).unwrap();
         assert_eq!(all.messages.len(), 3);
     }

@@ -23,7 +23,7 @@ pub(crate) async fn send_back_to_broker(
     delay_level: i32,
     max_reconsume_times: i32,
 ) -> Result<()> {
-    let mq = MessageQueue::new(msg.topic.clone(), msg.broker_name.clone(), msg.queue_id);
+    let mq = MessageQueue::new(msg.topic.clone(), &*msg.broker_name, msg.queue_id);
     let addr = match master_addr(instance, &mq).await {
         Ok(a) => a,
         Err(_) => msg.store_host.to_string(),

@@ -39,24 +39,39 @@ impl Stats {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Updates `topic`'s counters; allocates only for a topic not seen before.
+    fn with(&self, topic: &str, f: impl FnOnce(&mut Counters)) {
+        let mut g = self.lock();
+        match g.1.get_mut(topic) {
+            Some(c) => f(c),
+            None => f(g.1.entry(topic.to_owned()).or_default()),
+        }
+    }
+
     /// A pull of `topic` returned `n` messages after `rt_ms`.
     pub fn pulled(&self, topic: &str, n: usize, rt_ms: u64) {
-        let mut g = self.lock();
-        let c = g.1.entry(topic.to_owned()).or_default();
-        c.pulled += n as u64;
-        c.pull_rt_ms += rt_ms;
-        c.pulls += 1;
+        self.with(topic, |c| {
+            c.pulled += n as u64;
+            c.pull_rt_ms += rt_ms;
+            c.pulls += 1;
+        });
     }
 
     /// A listener call on `topic` consumed `ok` and failed `failed` messages in `rt_ms`.
     pub fn consumed(&self, topic: &str, ok: usize, failed: usize, rt_ms: u64) {
-        let mut g = self.lock();
-        let c = g.1.entry(topic.to_owned()).or_default();
-        c.ok += ok as u64;
-        c.failed += failed as u64;
-        c.failed_total += failed as u64;
-        c.consume_rt_ms += rt_ms;
-        c.consumes += 1;
+        self.consumed_calls(topic, ok, failed, rt_ms, 1);
+    }
+
+    /// `calls` listener calls on `topic` consumed `ok` and failed `failed` messages in
+    /// `rt_ms` together.
+    pub fn consumed_calls(&self, topic: &str, ok: usize, failed: usize, rt_ms: u64, calls: u64) {
+        self.with(topic, |c| {
+            c.ok += ok as u64;
+            c.failed += failed as u64;
+            c.failed_total += failed as u64;
+            c.consume_rt_ms += rt_ms;
+            c.consumes += calls;
+        });
     }
 
     /// The rates since the previous report, per topic; starts a new period.

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::ops::Deref;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use cometmq_remoting::message::compression::DEFAULT_MAX_DECOMPRESSED_LEN;
@@ -16,6 +17,10 @@ pub use cometmq_remoting::message::MessageExt as StoredRecord;
 /// it came from. Dereferences to [`StoredRecord`] for the record's fields (`topic`, `body`,
 /// `queue_id`, `queue_offset`, `reconsume_times`, `properties`, `tags()`, `keys()`, …).
 ///
+/// Cloning is cheap: the record is shared (like Java's `MessageExt` references held by the
+/// process queue and the consume requests at once), so the push consumer hands the same
+/// message to its process queue and its listener without copying it.
+///
 /// [`msg_id`](Self::msg_id) is what Java's `MessageClientExt.getMsgId()` returns: the
 /// producer's `UNIQ_KEY` when present, else the broker's offset message id.
 ///
@@ -27,9 +32,9 @@ pub use cometmq_remoting::message::MessageExt as StoredRecord;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageExt {
-    record: StoredRecord,
-    /// The broker group the message was read from.
-    pub broker_name: String,
+    record: Arc<StoredRecord>,
+    /// The broker group the message was read from (shared by every message of a pull).
+    pub broker_name: Arc<str>,
 }
 
 impl MessageExt {
@@ -37,19 +42,21 @@ impl MessageExt {
     /// so (bounded by 64 MiB against decompression bombs).
     pub fn from_record(
         mut record: StoredRecord,
-        broker_name: impl Into<String>,
+        broker_name: impl Into<Arc<str>>,
     ) -> Result<Self, MessageError> {
         record.decompress_body(DEFAULT_MAX_DECOMPRESSED_LEN)?;
         Ok(MessageExt {
-            record,
+            record: Arc::new(record),
             broker_name: broker_name.into(),
         })
     }
 
     /// Decodes a PULL / QUERY_MESSAGE / VIEW_MESSAGE_BY_ID body: stored records back to back.
+    /// The messages share one copy of `broker_name`.
     pub fn decode_all(body: Bytes, broker_name: &str) -> Result<Vec<MessageExt>, MessageError> {
+        let broker_name: Arc<str> = Arc::from(broker_name);
         decode_records(body)
-            .map(|r| r.and_then(|r| MessageExt::from_record(r, broker_name)))
+            .map(|r| r.and_then(|r| MessageExt::from_record(r, broker_name.clone())))
             .collect()
     }
 
@@ -70,19 +77,20 @@ impl MessageExt {
     pub fn message_queue(&self) -> MessageQueue {
         MessageQueue::new(
             self.record.topic.clone(),
-            self.broker_name.clone(),
+            &*self.broker_name,
             self.record.queue_id,
         )
     }
 
-    /// The stored record.
+    /// The stored record (copied if another clone of the message still shares it).
     pub fn into_record(self) -> StoredRecord {
-        self.record
+        Arc::unwrap_or_clone(self.record)
     }
 
-    /// Mutable access for the consumer (restoring retry topics, adding offsets).
+    /// Mutable access for the consumer (restoring retry topics, adding offsets); copies the
+    /// record first if another clone shares it.
     pub(crate) fn record_mut(&mut self) -> &mut StoredRecord {
-        &mut self.record
+        Arc::make_mut(&mut self.record)
     }
 }
 

@@ -6,6 +6,7 @@
 //! we encode is deterministic (Java's `HashMap` order is not, and readers ignore it).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use bytes::BufMut;
 
@@ -17,19 +18,69 @@ pub const NAME_VALUE_SEPARATOR: u8 = 1;
 /// Terminator after each property (Java `PROPERTY_SEPARATOR`, char 2).
 pub const PROPERTY_SEPARATOR: u8 = 2;
 
-/// Below this many entries duplicate names are found by pairwise comparison, which
-/// needs no allocation; above it a hash map keeps parsing linear.
+/// Below this many entries a repeated name is found by comparing with every earlier
+/// name, which needs no allocation; above it a hash map keeps parsing linear.
 const SMALL: usize = 16;
+
+/// Room a parsed set keeps for two more properties without reallocating: a consumer adds
+/// `MIN_OFFSET` and `MAX_OFFSET` to every pulled message.
+const PARSE_SPARE_ENTRIES: usize = 2;
+/// Text room kept for those two (names, 20-digit values, separators).
+const PARSE_SPARE_BYTES: usize = 64;
+
+/// Where one property lives in the encoded text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    name: Range<usize>,
+    value: Range<usize>,
+}
+
+impl Entry {
+    /// The whole `name \u{1} value \u{2}` span.
+    fn span(&self) -> Range<usize> {
+        self.name.start..self.value.end + 1
+    }
+
+    /// Moves the entry by `delta` bytes (entries after an edit).
+    fn shift(&mut self, delta: isize) {
+        let by = |r: &mut Range<usize>| {
+            r.start = r.start.saturating_add_signed(delta);
+            r.end = r.end.saturating_add_signed(delta);
+        };
+        by(&mut self.name);
+        by(&mut self.value);
+    }
+}
 
 /// An insertion-ordered set of message properties with unique names.
 ///
-/// A small `Vec` beats a hash map for the ~5–15 properties a message carries. Names and
-/// values must not contain `\u{1}` or `\u{2}`, and empty names or values are dropped by
-/// every reader, so neither survives a round trip (Java has the same limitation).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Held as the encoded string itself plus the position of each name and value, so
+/// parsing a record's properties takes two allocations whatever their number, and
+/// encoding is a copy. A small `Vec` of positions beats a hash map for the ~5–15
+/// properties a message carries. Names and values must not contain `\u{1}` or `\u{2}`,
+/// and empty names or values are dropped by every reader, so neither survives a round
+/// trip (Java has the same limitation).
+#[derive(Clone, Default)]
 pub struct Properties {
-    entries: Vec<(String, String)>,
+    /// The encoded properties, in entry order (always exactly what [`Self::encode`] returns).
+    text: String,
+    entries: Vec<Entry>,
 }
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Properties {
+    /// Same properties in the same order.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Properties {}
 
 impl Properties {
     /// An empty set.
@@ -40,6 +91,7 @@ impl Properties {
     /// An empty set with room for `n` properties.
     pub fn with_capacity(n: usize) -> Self {
         Properties {
+            text: String::new(),
             entries: Vec::with_capacity(n),
         }
     }
@@ -54,41 +106,118 @@ impl Properties {
         self.entries.is_empty()
     }
 
-    /// The value of `name`.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    fn str(&self, r: &Range<usize>) -> &str {
+        self.text.get(r.clone()).unwrap_or_default()
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        let (text, name) = (self.text.as_bytes(), name.as_bytes());
         self.entries
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .position(|e| e.name.len() == name.len() && text.get(e.name.clone()) == Some(name))
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let i = self.position(name)?;
+        self.entries.get(i).map(|e| self.str(&e.value))
     }
 
     /// Whether `name` is present.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.entries.iter().any(|(k, _)| k == name)
+        self.position(name).is_some()
     }
 
     /// Sets `name` to `value`, keeping its position if present; returns the old value.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) -> Option<String> {
         let name = name.into();
         let value = value.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == name) {
-            Some((_, v)) => Some(std::mem::replace(v, value)),
+        match self.position(&name) {
+            Some(i) => Some(self.replace_value(i, &value)),
             None => {
-                self.entries.push((name, value));
+                self.push(&name, &value);
                 None
             }
         }
     }
 
+    /// Sets `name` to `value` like [`Self::insert`], copying the strings into the set's own
+    /// text instead of taking owned ones (no allocation when the text has room, as a parsed
+    /// set has for a consumer's `MIN_OFFSET` and `MAX_OFFSET`).
+    pub fn set(&mut self, name: &str, value: &str) {
+        match self.position(name) {
+            Some(i) => {
+                self.replace_value(i, value);
+            }
+            None => self.push(name, value),
+        }
+    }
+
+    /// Appends a property not present yet.
+    fn push(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
+        self.text.reserve(name.len() + value.len() + 2);
+        self.text.push_str(name);
+        self.text.push(char::from(NAME_VALUE_SEPARATOR));
+        self.text.push_str(value);
+        self.text.push(char::from(PROPERTY_SEPARATOR));
+        let name_end = start + name.len();
+        let value_end = name_end + 1 + value.len();
+        self.entries.push(Entry {
+            name: start..name_end,
+            value: name_end + 1..value_end,
+        });
+    }
+
+    /// Replaces the value of entry `i`, moving the later entries; returns the old value.
+    fn replace_value(&mut self, i: usize, value: &str) -> String {
+        let Some(e) = self.entries.get_mut(i) else {
+            return String::new();
+        };
+        let old_range = e.value.clone();
+        let old = self
+            .text
+            .get(old_range.clone())
+            .unwrap_or_default()
+            .to_owned();
+        self.text.replace_range(old_range.clone(), value);
+        e.value.end = old_range.start + value.len();
+        let delta = value.len() as isize - old.len() as isize;
+        for later in self.entries.iter_mut().skip(i + 1) {
+            later.shift(delta);
+        }
+        old
+    }
+
     /// Removes `name`; returns its value.
     pub fn remove(&mut self, name: &str) -> Option<String> {
-        let i = self.entries.iter().position(|(k, _)| k == name)?;
-        Some(self.entries.remove(i).1)
+        let i = self.position(name)?;
+        Some(self.remove_at(i))
+    }
+
+    /// Removes entry `i` (which exists), moving the later entries; returns its value.
+    fn remove_at(&mut self, i: usize) -> String {
+        let e = self.entries.remove(i);
+        let value = self.str(&e.value).to_owned();
+        let span = e.span();
+        let delta = -((span.end - span.start) as isize);
+        self.text.replace_range(span, "");
+        for later in self.entries.iter_mut().skip(i) {
+            later.shift(delta);
+        }
+        value
     }
 
     /// Keeps only the properties for which `keep(name, value)` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
-        self.entries.retain(|(k, v)| keep(k, v));
+        let mut i = 0;
+        while let Some(e) = self.entries.get(i) {
+            if keep(self.str(&e.name), self.str(&e.value)) {
+                i += 1;
+            } else {
+                self.remove_at(i);
+            }
+        }
     }
 
     /// Removes transient (`__RMQ.TRANSIENT.`) properties, which must never be stored.
@@ -98,37 +227,24 @@ impl Properties {
 
     /// The properties in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.entries
+            .iter()
+            .map(|e| (self.str(&e.name), self.str(&e.value)))
     }
 
     /// Byte length of the encoded string.
     pub fn encoded_len(&self) -> usize {
-        self.entries
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 2)
-            .sum()
+        self.text.len()
     }
 
     /// Appends the encoded string to `dst`.
     pub fn encode_into(&self, dst: &mut impl BufMut) {
-        for (k, v) in &self.entries {
-            dst.put_slice(k.as_bytes());
-            dst.put_u8(NAME_VALUE_SEPARATOR);
-            dst.put_slice(v.as_bytes());
-            dst.put_u8(PROPERTY_SEPARATOR);
-        }
+        dst.put_slice(self.text.as_bytes());
     }
 
     /// The encoded string.
     pub fn encode(&self) -> String {
-        let mut s = String::with_capacity(self.encoded_len());
-        for (k, v) in &self.entries {
-            s.push_str(k);
-            s.push(char::from(NAME_VALUE_SEPARATOR));
-            s.push_str(v);
-            s.push(char::from(PROPERTY_SEPARATOR));
-        }
-        s
+        self.text.clone()
     }
 
     /// Parses a properties string; fails if it is not UTF-8.
@@ -152,72 +268,64 @@ impl Properties {
 
     /// Parses an already-decoded properties string (see [`Properties::parse`]).
     pub fn parse_str(s: &str) -> Self {
-        let n = s
-            .bytes()
-            .filter(|&b| b == PROPERTY_SEPARATOR)
+        let bytes = s.as_bytes();
+        let n = bytes
+            .iter()
+            .filter(|&&b| b == PROPERTY_SEPARATOR)
             .count()
             .saturating_add(1);
-        let mut props = Properties::with_capacity(n);
-        for entry in s.split(char::from(PROPERTY_SEPARATOR)) {
-            if let Some((k, v)) = entry.split_once(char::from(NAME_VALUE_SEPARATOR)) {
-                if !k.is_empty() && !v.is_empty() {
-                    props.entries.push((k.to_owned(), v.to_owned()));
-                }
+        let mut props = Properties {
+            text: String::with_capacity(s.len().saturating_add(PARSE_SPARE_BYTES)),
+            entries: Vec::with_capacity(n.saturating_add(PARSE_SPARE_ENTRIES)),
+        };
+        // (name, value) of each entry Java keeps; the separators are ASCII, so every cut
+        // is on a char boundary.
+        let mut rest = s;
+        let mut pairs = std::iter::from_fn(move || loop {
+            if rest.is_empty() {
+                return None;
             }
-        }
-        props.dedup_last_wins();
-        props
-    }
-
-    /// Merges repeated names: the first position is kept with the last value, matching
-    /// `HashMap.put` in Java's parser.
-    fn dedup_last_wins(&mut self) {
-        let n = self.entries.len();
-        if n < 2 {
-            return;
-        }
-        // (duplicate index, index of first occurrence), in increasing duplicate order.
-        let mut moves: Vec<(usize, usize)> = Vec::new();
+            let end = rest
+                .bytes()
+                .position(|b| b == PROPERTY_SEPARATOR)
+                .unwrap_or(rest.len());
+            let entry = rest.get(..end).unwrap_or_default();
+            rest = rest.get(end + 1..).unwrap_or_default();
+            let Some(sep) = entry.bytes().position(|b| b == NAME_VALUE_SEPARATOR) else {
+                continue;
+            };
+            let name = entry.get(..sep).unwrap_or_default();
+            let value = entry.get(sep + 1..).unwrap_or_default();
+            if !name.is_empty() && !value.is_empty() {
+                return Some((name, value));
+            }
+        });
         if n <= SMALL {
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                if let Some(first) = self.entries.iter().take(i).position(|(f, _)| f == k) {
-                    moves.push((i, first));
-                }
+            for (k, v) in pairs {
+                props.set(k, v);
             }
         } else {
+            // First position of each name, last value.
+            let mut order: Vec<(&str, &str)> = Vec::with_capacity(n);
             let mut first: HashMap<&str, usize> = HashMap::with_capacity(n);
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                match first.get(k.as_str()) {
-                    Some(&f) => moves.push((i, f)),
+            for (k, v) in pairs.by_ref() {
+                match first.get(k) {
+                    Some(&i) => {
+                        if let Some(slot) = order.get_mut(i) {
+                            slot.1 = v;
+                        }
+                    }
                     None => {
-                        first.insert(k.as_str(), i);
+                        first.insert(k, order.len());
+                        order.push((k, v));
                     }
                 }
             }
-        }
-        if moves.is_empty() {
-            return;
-        }
-        for &(dup, first) in &moves {
-            let value = self
-                .entries
-                .get_mut(dup)
-                .map(|(_, v)| std::mem::take(v))
-                .unwrap_or_default();
-            if let Some((_, v)) = self.entries.get_mut(first) {
-                *v = value;
+            for (k, v) in order {
+                props.push(k, v);
             }
         }
-        let mut i = 0;
-        let mut next_dup = moves.iter().map(|&(d, _)| d).peekable();
-        self.entries.retain(|_| {
-            let drop = next_dup.peek() == Some(&i);
-            if drop {
-                next_dup.next();
-            }
-            i += 1;
-            !drop
-        });
+        props
     }
 }
 
@@ -273,6 +381,66 @@ mod tests {
         assert_eq!(p.encoded_len(), p.encode().len());
         assert_eq!(p.remove("TAGS").as_deref(), Some("b"));
         assert!(p.parse_roundtrip());
+    }
+
+    #[test]
+    fn edits_keep_the_encoded_text_exact() {
+        let mut p = Properties::parse(b"A\x01one\x02B\x01two\x02C\x01three").unwrap();
+        assert_eq!(p.encode(), "A\u{1}one\u{2}B\u{1}two\u{2}C\u{1}three\u{2}");
+        assert_eq!(p.insert("A", "1").as_deref(), Some("one"));
+        assert_eq!(p.insert("B", "longer value").as_deref(), Some("two"));
+        assert_eq!(p.insert("D", "4"), None);
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            [
+                ("A", "1"),
+                ("B", "longer value"),
+                ("C", "three"),
+                ("D", "4")
+            ]
+        );
+        assert_eq!(p.remove("B").as_deref(), Some("longer value"));
+        assert_eq!(p.get("C"), Some("three"));
+        p.retain(|k, _| k != "A");
+        assert_eq!(p.encode(), "C\u{1}three\u{2}D\u{1}4\u{2}");
+        assert_eq!(p.get("D"), Some("4"));
+        assert!(p.parse_roundtrip());
+        let mut buf = Vec::new();
+        p.encode_into(&mut buf);
+        assert_eq!(buf, p.encode().as_bytes());
+        let q: Properties = [("C", "three"), ("D", "4")].into_iter().collect();
+        assert_eq!(p, q);
+        assert_ne!(p, Properties::new());
+        assert_eq!(format!("{q:?}"), r#"{"C": "three", "D": "4"}"#);
+    }
+
+    #[test]
+    fn parse_matches_inserting_java_entries() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"A\x01B\x02",
+            b"A\x01B\x02C\x01D\x02",
+            b"A\x01B\x02C\x01D",
+            b"A\x01B\x02A\x01C\x02",
+            b"A\x01\x02B\x01C\x02",
+            b"\x01x\x02B\x01C\x02",
+            b"K\x01v\x01w\x02",
+            b"A\x02\x02B\x01C\x02",
+        ];
+        for case in cases {
+            let p = Properties::parse(case).unwrap();
+            let mut general = Properties::new();
+            for entry in case.split(|&b| b == PROPERTY_SEPARATOR) {
+                let s = std::str::from_utf8(entry).unwrap();
+                if let Some((k, v)) = s.split_once('\u{1}') {
+                    if !k.is_empty() && !v.is_empty() {
+                        general.insert(k, v);
+                    }
+                }
+            }
+            assert_eq!(p, general, "{case:?}");
+            assert_eq!(p.encode(), general.encode(), "{case:?}");
+        }
     }
 
     #[test]

@@ -110,7 +110,7 @@ impl From<&MessageExt> for MessageView {
             msg_id: m.msg_id().into_owned(),
             offset_msg_id: m.offset_msg_id(),
             topic: m.topic.clone(),
-            broker_name: m.broker_name.clone(),
+            broker_name: m.broker_name.to_string(),
             queue_id: m.queue_id,
             queue_offset: m.queue_offset,
             commit_log_offset: m.commit_log_offset,
