@@ -12,11 +12,23 @@
 use std::fmt;
 use std::ops::Range;
 
-/// One entry: the spans of its key and value in the text buffer.
+/// One entry: the spans of its key and value in the text buffer, and the key's tag.
 #[derive(Debug, Clone)]
 struct Entry {
     key: Range<usize>,
     value: Range<usize>,
+    tag: u64,
+}
+
+/// A key's length and first seven bytes packed into one word: keys of up to seven bytes
+/// (all of SEND_MESSAGE_V2's one-letter keys) compare equal exactly when their tags do,
+/// and longer keys are compared byte by byte only when their tags match.
+fn tag(key: &str) -> u64 {
+    let mut word = [0u8; 8];
+    let n = key.len().min(7);
+    word[..n].copy_from_slice(&key.as_bytes()[..n]);
+    word[7] = key.len().min(255) as u8;
+    u64::from_le_bytes(word)
 }
 
 /// The custom header fields of a command.
@@ -75,9 +87,10 @@ impl ExtFields {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
+        let t = tag(key);
         self.entries
             .iter()
-            .position(|e| e.key.len() == key.len() && self.span(&e.key) == key)
+            .position(|e| e.tag == t && (key.len() <= 7 || self.span(&e.key) == key))
     }
 
     /// The value of `key`, if present.
@@ -107,11 +120,11 @@ impl ExtFields {
 
     /// Sets `key` to whatever `render` appends to the buffer it is given: values are
     /// written in place, without a temporary `String`.
-    pub fn insert_with(&mut self, key: &str, render: impl FnOnce(&mut String)) {
+    pub fn insert_with(&mut self, key_name: &str, render: impl FnOnce(&mut String)) {
         let start = self.text.len();
         render(&mut self.text);
         let value = start..self.text.len();
-        match self.position(key) {
+        match self.position(key_name) {
             Some(i) => {
                 if let Some(e) = self.entries.get_mut(i) {
                     e.value = value;
@@ -119,9 +132,13 @@ impl ExtFields {
             }
             None => {
                 let key_start = self.text.len();
-                self.text.push_str(key);
+                self.text.push_str(key_name);
                 let key = key_start..self.text.len();
-                self.entries.push(Entry { key, value });
+                self.entries.push(Entry {
+                    key,
+                    value,
+                    tag: tag(key_name),
+                });
             }
         }
     }
@@ -154,10 +171,8 @@ impl ExtFields {
     /// (a JSON `null` means absent).
     pub(crate) fn push_spans(&mut self, key: Range<usize>, value: Option<Range<usize>>) {
         let name = self.span(&key);
-        let existing = self
-            .entries
-            .iter()
-            .position(|e| e.key.len() == name.len() && self.span(&e.key) == name);
+        let existing = self.position(name);
+        let t = tag(name);
         match (existing, value) {
             (Some(i), Some(value)) => {
                 if let Some(e) = self.entries.get_mut(i) {
@@ -167,7 +182,7 @@ impl ExtFields {
             (Some(i), None) => {
                 self.entries.remove(i);
             }
-            (None, Some(value)) => self.entries.push(Entry { key, value }),
+            (None, Some(value)) => self.entries.push(Entry { key, value, tag: t }),
             (None, None) => {}
         }
     }
@@ -265,6 +280,24 @@ mod tests {
         assert_eq!(pairs, [("queueId", "4"), ("flag", "7")]);
         f.clear();
         assert!(f.is_empty() && f.get("flag").is_none());
+    }
+
+    #[test]
+    fn long_keys_sharing_a_prefix_stay_apart() {
+        let mut f = ExtFields::new();
+        f.set("consumerGroupA", "1");
+        f.set("consumerGroupB", "2");
+        f.set("consumerGroup", "3");
+        assert_eq!(f.len(), 3);
+        assert_eq!(
+            (
+                f.get("consumerGroupA"),
+                f.get("consumerGroupB"),
+                f.get("consumerGroup")
+            ),
+            (Some("1"), Some("2"), Some("3"))
+        );
+        assert_eq!(f.get("consumerGroupC"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::command::{ExtFields, RemotingCommand};
 /// Decodes `text` if it stays within the fast subset.
 pub(super) fn decode(text: &str) -> Option<RemotingCommand> {
     let mut p = Parser {
+        s: text,
         b: text.as_bytes(),
         i: 0,
     };
@@ -60,8 +61,10 @@ pub(super) fn decode(text: &str) -> Option<RemotingCommand> {
     (p.i == p.b.len() && has_code && has_opaque).then_some(cmd)
 }
 
-/// A cursor over the header bytes (valid UTF-8, checked by the caller).
+/// A cursor over the header text. It stops only at ASCII bytes, so every slice it takes
+/// of `s` falls on character boundaries and needs no UTF-8 check.
 struct Parser<'a> {
+    s: &'a str,
     b: &'a [u8],
     i: usize,
 }
@@ -109,9 +112,9 @@ impl<'a> Parser<'a> {
                 _ => self.i += 1,
             }
         }
-        let s = self.b.get(start..self.i)?;
+        let s = self.s.get(start..self.i)?;
         self.i += 1;
-        std::str::from_utf8(s).ok()
+        Some(s)
     }
 
     /// A string (escapes decoded) appended to `out`.
@@ -125,7 +128,7 @@ impl<'a> Parser<'a> {
                 }
                 self.i += 1;
             }
-            out.push_str(std::str::from_utf8(self.b.get(start..self.i)?).ok()?);
+            out.push_str(self.s.get(start..self.i)?);
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
@@ -224,7 +227,7 @@ impl<'a> Parser<'a> {
         if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
             return None;
         }
-        std::str::from_utf8(self.b.get(start..self.i)?).ok()
+        self.s.get(start..self.i)
     }
 
     fn int32(&mut self) -> Option<i32> {
