@@ -2,7 +2,7 @@
 # CometMQ's performance run (issue 10): builds the release binaries, then runs every
 # scenario of docs/PERFORMANCE.md with mqbench against a fresh broker and rewrites the
 # results there. Flags go to scripts/bench.py (--quick, --duration S, --big-store-gib N,
-# --backlog N, --no-write). Needs python3. Takes about 5 minutes (--quick: about 1).
+# --backlog N, --repeat N, --no-write). Needs python3. About 10 minutes (--quick: 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p cometmq-broker --bin mqbroker -p cometmq-client --bin mqbench
