@@ -23,7 +23,6 @@ pub mod processor;
 pub mod redirect;
 pub mod register;
 pub mod replication;
-pub mod runtime;
 pub mod schedule;
 pub mod slave_sync;
 pub mod state;

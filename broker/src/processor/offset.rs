@@ -62,9 +62,12 @@ fn first_message_in_memory(state: &BrokerState, topic: &str, queue_id: i32) -> b
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map_or(0, i64::from_be_bytes);
     let behind = state.store.max_phys_offset().saturating_sub(phys);
-    let memory = crate::runtime::total_memory_bytes();
-    let ratio = f64::from(state.config().access_message_in_memory_max_ratio) / 100.0;
-    memory == 0 || (behind as f64) <= memory as f64 * ratio
+    // The store's rule for "in memory" (the same one its reads use for transfer limits).
+    state
+        .store
+        .config()
+        .in_memory_span()
+        .is_none_or(|span| behind <= span)
 }
 
 /// UPDATE_CONSUMER_OFFSET (usually one-way).

@@ -119,6 +119,16 @@ impl<'a> Parser<'a> {
 
     /// A string (escapes decoded) appended to `out`.
     fn string_into(&mut self, out: &mut String) -> Option<()> {
+        self.scan_string(Some(out))
+    }
+
+    /// Skips a string, checking it as [`Self::string_into`] does.
+    fn skip_string(&mut self) -> Option<()> {
+        self.scan_string(None)
+    }
+
+    /// Reads a string, appending its decoded text to `out` if given.
+    fn scan_string(&mut self, mut out: Option<&mut String>) -> Option<()> {
         self.expect(b'"')?;
         loop {
             let start = self.i;
@@ -128,7 +138,10 @@ impl<'a> Parser<'a> {
                 }
                 self.i += 1;
             }
-            out.push_str(self.s.get(start..self.i)?);
+            let run = self.s.get(start..self.i)?;
+            if let Some(out) = out.as_deref_mut() {
+                out.push_str(run);
+            }
             match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
@@ -137,46 +150,23 @@ impl<'a> Parser<'a> {
                 b'\\' => {
                     let esc = *self.b.get(self.i + 1)?;
                     self.i += 2;
-                    match esc {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => out.push(self.unicode_escape()?),
+                    let c = match esc {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
                         _ => return None,
+                    };
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push(c);
                     }
                 }
                 _ => return None, // a raw control character
-            }
-        }
-    }
-
-    /// Skips a string, checking its escapes as [`Self::string_into`] does.
-    fn skip_string(&mut self) -> Option<()> {
-        self.expect(b'"')?;
-        loop {
-            match *self.b.get(self.i)? {
-                b'"' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                b'\\' => {
-                    let esc = *self.b.get(self.i + 1)?;
-                    self.i += 2;
-                    match esc {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                        b'u' => {
-                            self.unicode_escape()?;
-                        }
-                        _ => return None,
-                    }
-                }
-                c if c < 0x20 => return None,
-                _ => self.i += 1,
             }
         }
     }
