@@ -39,10 +39,20 @@ async fn assign_poll_commit_seek_and_subscribe() {
             .unwrap();
     }
     let queues = producer.publish_queues(topic).await.unwrap();
+    // A send is answered before the broker's dispatcher indexes it: wait until the
+    // queues' max offsets account for all 40 messages.
     let mut ends = HashMap::new();
-    for q in &queues {
-        ends.insert(q.clone(), max_offset(producer.instance(), q).await.unwrap());
+    for _ in 0..500 {
+        ends.clear();
+        for q in &queues {
+            ends.insert(q.clone(), max_offset(producer.instance(), q).await.unwrap());
+        }
+        if ends.values().sum::<i64>() == 40 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    assert_eq!(ends.values().sum::<i64>(), 40, "max offsets {ends:?}");
 
     // Assign every queue, manual commit.
     let c = PullConsumer::builder("PullG1")
