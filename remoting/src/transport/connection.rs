@@ -269,10 +269,17 @@ impl Connection {
             let Ok(permit) = permit else { return };
             let conn = self.clone();
             let handler = handler.clone();
-            tokio::spawn(async move {
+            let mut serve = Box::pin(async move {
                 conn.serve_request(handler, frame).await;
                 drop(permit);
             });
+            // Most requests (a send under ASYNC_FLUSH, an offset update, a heartbeat)
+            // finish without waiting: serve them right here, and spawn a task only for
+            // one that has to wait (a held pull, a flush or slave wait, a check-back).
+            // Saves a task spawn and a cross-thread wake-up per request.
+            if futures::poll!(serve.as_mut()).is_pending() {
+                tokio::spawn(serve);
+            }
         }
     }
 
