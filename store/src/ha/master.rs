@@ -202,6 +202,20 @@ async fn read_reports(
                     format!("negative slave offset {offset}"),
                 ));
             }
+            // A slave can only hold bytes this master wrote: a report beyond our log end
+            // comes from another master's slave (say, one left pointing at a reused
+            // address) or a diverged log. Counting it would acknowledge SYNC_MASTER sends
+            // that no slave holds.
+            let end = ctx.store.max_phys_offset();
+            if offset > end {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the slave reports offset {offset}, beyond this master's log end {end}: \
+                         it is not replicating this master (or its log diverged)"
+                    ),
+                ));
+            }
             ctx.tracker.report(id, offset);
             first.send_if_modified(|v| {
                 let was_none = v.is_none();

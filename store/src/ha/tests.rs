@@ -245,6 +245,43 @@ async fn waits_answer_no_slave_then_ok_then_timeout_for_a_stalled_slave() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_beyond_the_log_end_is_refused_and_acknowledges_nothing() {
+    let md = tempfile::tempdir().unwrap();
+    let master = open(md.path());
+    fill(&master, 2, 100).await;
+    let end = master.max_phys_offset();
+    let ha = HaMaster::start(master.clone(), "127.0.0.1:0".parse().unwrap(), ha_config())
+        .await
+        .unwrap();
+    // Another master's slave: it claims far more than this master ever wrote.
+    let mut foreign = TcpStream::connect(ha.local_addr()).await.unwrap();
+    foreign
+        .write_all(&encode_report(end + 1_000_000))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match foreign.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the master keeps a slave that is ahead of it"
+    );
+    assert_eq!(ha.acked_offset(), 0);
+    assert_eq!(
+        ha.wait_replicated(end, Duration::from_millis(100)).await,
+        ReplicaWait::NoSlave
+    );
+    ha.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_master_sends_heartbeats_at_the_slaves_offset() {
     let md = tempfile::tempdir().unwrap();
     let master = open(md.path());
