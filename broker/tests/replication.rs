@@ -97,7 +97,9 @@ async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    // Mid-load: SIGKILL the master.
+    // Mid-load: SIGKILL the master (once the slave knows the topic: a slave serves
+    // only topics its metadata sync has copied, as Java's does).
+    wait_topic_synced(&c, &slave.addr(), "HA").await;
     master.kill9();
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);

@@ -23,7 +23,6 @@ use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::{Producer, SendStatus};
 use cometmq_client::Message;
-use cometmq_remoting::body::{fastjson, TopicConfigSerializeWrapper};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
@@ -117,23 +116,6 @@ async fn served(c: &RemotingClient, addr: &str) -> u64 {
         .as_str()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
-}
-
-/// Waits (bounded) until the slave's metadata sync has copied `topic`'s config: a slave
-/// serves pulls only for topics it knows (as Java's), so a topic created less than
-/// `slaveSynchronizeInterval` before its master dies cannot be read from the slave.
-async fn wait_topic_synced(c: &RemotingClient, slave: &str, topic: &str) {
-    eventually(LIMIT, "the slave to know the topic", || async move {
-        let r = call(
-            c,
-            slave,
-            RemotingCommand::request(request::GET_ALL_TOPIC_CONFIG),
-        )
-        .await?;
-        let w: TopicConfigSerializeWrapper = fastjson::from_slice(&r.body.to_bytes()).ok()?;
-        w.topic_config_table.contains_key(topic).then_some(())
-    })
-    .await;
 }
 
 /// The end of each queue the acknowledged messages went to.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cometmq_namesrv::{NameServer, NamesrvConfig};
-use cometmq_remoting::body::{fastjson, TopicRouteData};
+use cometmq_remoting::body::{fastjson, TopicConfigSerializeWrapper, TopicRouteData};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
 use cometmq_remoting::message::{create_uniq_key, MessageExt, Properties};
@@ -413,4 +413,25 @@ pub fn commit_log(store: &Path) -> BTreeMap<String, Vec<u8>> {
         );
     }
     files
+}
+
+/// Waits (bounded) until the slave's metadata sync has copied `topic`'s config: a slave
+/// serves pulls only for topics it knows (as Java's), so a topic created less than
+/// `slaveSynchronizeInterval` before its master dies cannot be read from the slave.
+pub async fn wait_topic_synced(c: &RemotingClient, slave: &str, topic: &str) {
+    for _ in 0..900 {
+        let known = call(
+            c,
+            slave,
+            RemotingCommand::request(request::GET_ALL_TOPIC_CONFIG),
+        )
+        .await
+        .and_then(|r| fastjson::from_slice::<TopicConfigSerializeWrapper>(&r.body.to_bytes()).ok())
+        .is_some_and(|w| w.topic_config_table.contains_key(topic));
+        if known {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the slave {slave} never learned topic {topic}");
 }
