@@ -15,7 +15,8 @@ use cometmq_remoting::header::{SendMessageRequestHeaderV2, SendMessageResponseHe
 use cometmq_remoting::message::{create_uniq_key, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use common::process::{free_port, BrokerProcess};
+use cometmq_testkit::free_port;
+use common::process::BrokerProcess;
 use common::Cluster;
 
 const SENDERS: usize = 8;

@@ -17,7 +17,8 @@ use cometmq_remoting::message::{
     create_uniq_key, decode_records, parse_offset_msg_id, sysflag, MessageExt, Properties,
 };
 use cometmq_remoting::RemotingCommand;
-use common::process::{free_port, BrokerProcess};
+use cometmq_testkit::free_port;
+use common::process::BrokerProcess;
 use common::txn::{Producer, COMMIT, ROLLBACK, UNKNOWN};
 use common::{eventually, messages, now_ms, Cluster, T};
 

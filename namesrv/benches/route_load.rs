@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cometmq_namesrv::{NameServer, NamesrvConfig};
 use cometmq_remoting::body::{RegisterBrokerBody, TopicConfig};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{GetRouteInfoRequestHeader, RegisterBrokerRequestHeader};
@@ -107,16 +106,7 @@ fn main() {
 }
 
 async fn run(o: Opts) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = NameServer::start(NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: dir.path().join("kvConfig.json"),
-        config_store_path: dir.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    })
-    .await
-    .unwrap();
+    let (server, _dir) = cometmq_testkit::namesrv::start().await;
     let addr = server.local_addr().to_string();
     let timeout = Duration::from_secs(10);
 

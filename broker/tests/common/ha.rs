@@ -8,13 +8,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bytes::Bytes;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::{fastjson, TopicRouteData};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
 use cometmq_remoting::message::{create_uniq_key, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::free_port;
 
 use super::messages;
 
@@ -37,16 +38,7 @@ pub struct Namesrv {
 }
 
 pub async fn namesrv() -> Namesrv {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = NameServer::start(NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: dir.path().join("kv.json"),
-        config_store_path: dir.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    })
-    .await
-    .unwrap();
+    let (ns, dir) = cometmq_testkit::namesrv::start().await;
     let addr = ns.local_addr().to_string();
     Namesrv {
         ns: Some(ns),
@@ -59,18 +51,6 @@ impl Namesrv {
     pub async fn stop(mut self) {
         if let Some(ns) = self.ns.take() {
             ns.shutdown().await;
-        }
-    }
-}
-
-/// A free TCP port on 127.0.0.1 (and, for the broker's fast port, not port − 2 of one in
-/// use as far as we can tell).
-pub fn free_port() -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        if port > 1024 && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
         }
     }
 }

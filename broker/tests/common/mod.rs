@@ -13,7 +13,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use cometmq_broker::broker::Broker;
 use cometmq_broker::config::BrokerConfig;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
 use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
@@ -38,16 +38,7 @@ pub struct Cluster {
 impl Cluster {
     /// Starts a NameServer and a broker; `tweak` adjusts the broker config.
     pub async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Cluster {
-        let kv_dir = tempfile::tempdir().unwrap();
-        let ns = NameServer::start(NamesrvConfig {
-            listen_port: 0,
-            bind_address: "127.0.0.1".into(),
-            kv_config_path: kv_dir.path().join("kv.json"),
-            config_store_path: kv_dir.path().join("namesrv.properties"),
-            ..NamesrvConfig::default()
-        })
-        .await
-        .unwrap();
+        let (ns, kv_dir) = cometmq_testkit::namesrv::start().await;
         let namesrv_addr = ns.local_addr().to_string();
         let store_dir = tempfile::tempdir().unwrap();
         let mut cfg = test_config(store_dir.path(), &namesrv_addr);

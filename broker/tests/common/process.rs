@@ -50,14 +50,3 @@ impl BrokerProcess {
         self.0.wait().unwrap();
     }
 }
-
-/// A free port above 1024 whose fast port (port − 2) is usable too.
-pub fn free_port() -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        if port > 1026 {
-            return port;
-        }
-    }
-}
