@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use cometmq_remoting::code::response;
 use cometmq_testkit::interop;
+use cometmq_testkit::request::route;
 use common::Cluster;
 use serde_json::Value;
 
@@ -30,13 +31,9 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     // Let the broker's re-registration carry the new topic to the NameServer.
     let mut routed = false;
     for _ in 0..100 {
-        let mut req = cometmq_remoting::RemotingCommand::request(
-            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
-        );
-        req.ext_fields.insert("topic".into(), "InteropTopic".into());
         let r = c
             .client
-            .invoke(&c.namesrv_addr, req, common::T)
+            .invoke(&c.namesrv_addr, route("InteropTopic"), common::T)
             .await
             .unwrap();
         if r.code == response::SUCCESS {
@@ -83,13 +80,9 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
 /// Waits (bounded) until the NameServer routes `topic`.
 async fn wait_for_route(c: &Cluster, topic: &str) {
     for _ in 0..100 {
-        let mut req = cometmq_remoting::RemotingCommand::request(
-            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
-        );
-        req.ext_fields.insert("topic".into(), topic.into());
         let r = c
             .client
-            .invoke(&c.namesrv_addr, req, common::T)
+            .invoke(&c.namesrv_addr, route(topic), common::T)
             .await
             .unwrap();
         if r.code == response::SUCCESS {

@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::{RegisterBrokerBody, TopicConfig};
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{GetRouteInfoRequestHeader, RegisterBrokerRequestHeader};
+use cometmq_remoting::header::RegisterBrokerRequestHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::route;
 
 struct Opts {
     connections: usize,
@@ -170,13 +171,7 @@ async fn run(o: Opts) {
                 let mut lat = Vec::with_capacity(1 << 16);
                 let mut i = c * 7 + k;
                 while !stop.load(Ordering::Relaxed) {
-                    let mut req = RemotingCommand::request_with_header(
-                        request::GET_ROUTEINFO_BY_TOPIC,
-                        &GetRouteInfoRequestHeader {
-                            topic: format!("Topic{}", i % topics),
-                            accept_standard_json_only: None,
-                        },
-                    );
+                    let mut req = route(&format!("Topic{}", i % topics));
                     req.version = version;
                     let t0 = Instant::now();
                     let resp = client.invoke(&addr, req, timeout).await.unwrap();

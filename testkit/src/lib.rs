@@ -7,5 +7,6 @@
 pub mod interop;
 pub mod namesrv;
 mod port;
+pub mod request;
 
 pub use port::free_port;

@@ -11,11 +11,12 @@ use bytes::Bytes;
 use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::{fastjson, TopicRouteData};
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use cometmq_remoting::header::SendMessageRequestHeaderV2;
 use cometmq_remoting::message::{create_uniq_key, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
+use cometmq_testkit::request::{offset_of, pull_header, queue_offset, route, send_header};
 
 use super::messages;
 
@@ -247,16 +248,8 @@ pub fn send_request(topic: &str, queue_id: i32, body: &[u8]) -> RemotingCommand 
     props.insert("UNIQ_KEY", create_uniq_key());
     props.insert("KEYS", String::from_utf8_lossy(&body[..body.len().min(24)]));
     let h = SendMessageRequestHeaderV2 {
-        producer_group: "HaPG".into(),
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        sys_flag: 0,
         born_timestamp: 1,
-        flag: 0,
-        properties: Some(props.encode()),
-        ..Default::default()
+        ..send_header("HaPG", topic, queue_id, &props)
     };
     RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
         .with_body(Bytes::copy_from_slice(body))
@@ -295,20 +288,7 @@ pub async fn pull(
     queue_id: i32,
     offset: i64,
 ) -> Option<RemotingCommand> {
-    let h = PullMessageRequestHeader {
-        consumer_group: group.into(),
-        topic: topic.into(),
-        queue_id,
-        queue_offset: offset,
-        max_msg_nums: 32,
-        sys_flag: PullMessageRequestHeader::FLAG_SUBSCRIPTION,
-        commit_offset: 0,
-        suspend_timeout_millis: 0,
-        subscription: Some("*".into()),
-        sub_version: 0,
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-    };
+    let h = pull_header(group, topic, queue_id, offset, "*");
     call(
         c,
         addr,
@@ -350,13 +330,9 @@ pub async fn read_queue(
 }
 
 pub async fn offset_call(c: &RemotingClient, addr: &str, code: i32, topic: &str, q: i32) -> i64 {
-    let mut req = RemotingCommand::request(code);
-    req.ext_fields.insert("topic".into(), topic.into());
-    req.ext_fields.insert("queueId".into(), q.to_string());
-    call(c, addr, req)
+    call(c, addr, queue_offset(code, topic, q))
         .await
-        .and_then(|r| r.ext("offset").and_then(|s| s.parse().ok()))
-        .unwrap_or(-1)
+        .map_or(-1, |r| offset_of(&r))
 }
 
 pub async fn max_offset(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> i64 {
@@ -366,9 +342,7 @@ pub async fn max_offset(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> 
 /// Waits (bounded) until the NameServer's route for `topic` lists `brokers` addresses
 /// for its broker group.
 pub async fn route_addrs(c: &RemotingClient, namesrv: &str, topic: &str) -> BTreeMap<i64, String> {
-    let mut req = RemotingCommand::request(request::GET_ROUTEINFO_BY_TOPIC);
-    req.ext_fields.insert("topic".into(), topic.into());
-    let Some(resp) = call(c, namesrv, req).await else {
+    let Some(resp) = call(c, namesrv, route(topic)).await else {
         return BTreeMap::new();
     };
     if resp.code != response::SUCCESS {

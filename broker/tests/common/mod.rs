@@ -21,6 +21,7 @@ use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeade
 use cometmq_remoting::message::{decode_records, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::{offset_of, pull_header, queue_offset, send_header};
 
 pub const T: Duration = Duration::from_secs(10);
 
@@ -116,16 +117,8 @@ impl Cluster {
         }
         props.insert("UNIQ_KEY", cometmq_remoting::message::create_uniq_key());
         let mut h = SendMessageRequestHeaderV2 {
-            producer_group: "PG".into(),
-            topic: topic.into(),
-            default_topic: "TBW102".into(),
-            default_topic_queue_nums: 4,
-            queue_id,
-            sys_flag: 0,
             born_timestamp: 1,
-            flag: 0,
-            properties: Some(props.encode()),
-            ..Default::default()
+            ..send_header("PG", topic, queue_id, &props)
         };
         edit(&mut h);
         let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
@@ -160,24 +153,11 @@ impl Cluster {
         expression: &str,
         suspend_ms: i64,
     ) -> RemotingCommand {
-        let mut flag = PullMessageRequestHeader::FLAG_SUBSCRIPTION;
+        let mut h = pull_header(group, topic, queue_id, offset, expression);
         if suspend_ms > 0 {
-            flag |= PullMessageRequestHeader::FLAG_SUSPEND;
+            h.sys_flag |= PullMessageRequestHeader::FLAG_SUSPEND;
+            h.suspend_timeout_millis = suspend_ms;
         }
-        let h = PullMessageRequestHeader {
-            consumer_group: group.into(),
-            topic: topic.into(),
-            queue_id,
-            queue_offset: offset,
-            max_msg_nums: 32,
-            sys_flag: flag,
-            commit_offset: 0,
-            suspend_timeout_millis: suspend_ms,
-            subscription: Some(expression.into()),
-            sub_version: 0,
-            expression_type: Some("TAG".into()),
-            max_msg_bytes: None,
-        };
         let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
         self.client
             .invoke(
@@ -247,15 +227,8 @@ impl Cluster {
 impl Cluster {
     /// The queue's max offset (GET_MAX_OFFSET).
     pub async fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
-        let mut req = RemotingCommand::request(request::GET_MAX_OFFSET);
-        req.ext_fields.insert("topic".into(), topic.into());
-        req.ext_fields
-            .insert("queueId".into(), queue_id.to_string());
-        self.call(req)
-            .await
-            .ext("offset")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(-1)
+        let req = queue_offset(request::GET_MAX_OFFSET, topic, queue_id);
+        offset_of(&self.call(req).await)
     }
 
     /// Waits (bounded) until the queue's max offset reaches `at_least`: appends become
