@@ -219,6 +219,24 @@ impl Node {
     }
 }
 
+/// Writes the config files of a master (`role`) and its slave of broker group `group`
+/// under `root` (`master_extra` and `slave_extra` add keys to each), then starts the
+/// master and the slave, in that order.
+pub async fn start_pair(
+    root: &Path,
+    namesrv: &str,
+    group: &str,
+    role: &str,
+    master_extra: &[(&str, &str)],
+    slave_extra: &[(&str, &str)],
+) -> (Node, Node) {
+    let mut master = Node::new(root, "master", group, role, namesrv, master_extra);
+    let mut slave = Node::new(root, "slave", group, "SLAVE", namesrv, slave_extra);
+    master.start().await;
+    slave.start().await;
+    (master, slave)
+}
+
 impl Drop for Node {
     fn drop(&mut self) {
         if let Some(c) = &self.child {
