@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -139,18 +139,8 @@ impl Node {
     pub async fn start(&mut self) {
         const BOOTED: &str = "boot success. serializeType";
         let boots = self.log_text().matches(BOOTED).count();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
-            .arg("-c")
-            .arg(&self.conf)
+        let child = super::process::mqbroker(&self.conf, &self.log)
             .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
             .spawn()
             .unwrap();
         self.child = Some(child);
