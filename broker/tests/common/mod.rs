@@ -17,7 +17,9 @@ use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
 use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
-use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use cometmq_remoting::header::{
+    ConsumerSendMsgBackRequestHeader, PullMessageRequestHeader, SendMessageRequestHeaderV2,
+};
 use cometmq_remoting::message::{decode_records, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
@@ -124,6 +126,15 @@ impl Cluster {
         let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
             .with_body(Bytes::copy_from_slice(body));
         self.call(req).await
+    }
+
+    /// Sends a consumed message back for retry (CONSUMER_SEND_MSG_BACK).
+    pub async fn send_back(&self, back: &ConsumerSendMsgBackRequestHeader) -> RemotingCommand {
+        self.call(RemotingCommand::request_with_header(
+            request::CONSUMER_SEND_MSG_BACK,
+            back,
+        ))
+        .await
     }
 
     /// Registers a consumer group subscription by heartbeat on the client's connection.
