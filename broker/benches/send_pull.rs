@@ -14,12 +14,11 @@ use bytes::Bytes;
 use cometmq_broker::broker::Broker;
 use cometmq_broker::config::{BrokerConfig, FlushDiskType};
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{
-    PullMessageRequestHeader, PullMessageResponseHeader, SendMessageRequestHeaderV2,
-};
+use cometmq_remoting::header::{PullMessageResponseHeader, SendMessageRequestHeaderV2};
 use cometmq_remoting::message::{create_uniq_key, decode_records, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::{pull_header, send_header};
 
 const RUN: Duration = Duration::from_secs(3);
 const QUEUES: i32 = 8;
@@ -29,14 +28,8 @@ fn send_request(topic: &str, queue_id: i32, body: &Bytes) -> RemotingCommand {
     props.insert("TAGS", "TagA");
     props.insert("UNIQ_KEY", create_uniq_key());
     let h = SendMessageRequestHeaderV2 {
-        producer_group: "bench".into(),
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
         default_topic_queue_nums: QUEUES,
-        queue_id,
-        born_timestamp: 0,
-        properties: Some(props.encode()),
-        ..Default::default()
+        ..send_header("bench", topic, queue_id, &props)
     };
     RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h).with_body(body.clone())
 }
@@ -95,20 +88,7 @@ async fn pull_all(addr: &str, client: &RemotingClient, topic: &str, expected: u6
     for q in 0..QUEUES {
         let mut offset = 0;
         loop {
-            let h = PullMessageRequestHeader {
-                consumer_group: "benchG".into(),
-                topic: topic.into(),
-                queue_id: q,
-                queue_offset: offset,
-                max_msg_nums: 32,
-                sys_flag: PullMessageRequestHeader::FLAG_SUBSCRIPTION,
-                commit_offset: 0,
-                suspend_timeout_millis: 0,
-                subscription: Some("*".into()),
-                sub_version: 0,
-                expression_type: Some("TAG".into()),
-                max_msg_bytes: None,
-            };
+            let h = pull_header("benchG", topic, q, offset, "*");
             let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
             let resp = client
                 .invoke(addr, req, Duration::from_secs(10))

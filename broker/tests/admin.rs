@@ -25,11 +25,11 @@ use cometmq_remoting::header::{
     DeleteTopicFromNamesrvRequestHeader, DeleteTopicRequestHeader, GetBrokerConfigResponseHeader,
     GetConsumeStatsRequestHeader, GetConsumerConnectionListRequestHeader,
     GetConsumerRunningInfoRequestHeader, GetProducerConnectionListRequestHeader,
-    GetRouteInfoRequestHeader, GetTopicConfigRequestHeader, GetTopicStatsInfoRequestHeader,
-    QueryConsumeTimeSpanRequestHeader, QueryConsumerOffsetRequestHeader,
-    QueryConsumerOffsetResponseHeader, QueryTopicConsumeByWhoRequestHeader,
-    QueryTopicsByConsumerRequestHeader, ResetOffsetRequestHeader, SendMessageResponseHeader,
-    TopicFilterType, UpdateConsumerOffsetRequestHeader,
+    GetTopicConfigRequestHeader, GetTopicStatsInfoRequestHeader, QueryConsumeTimeSpanRequestHeader,
+    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
+    QueryTopicConsumeByWhoRequestHeader, QueryTopicsByConsumerRequestHeader,
+    ResetOffsetRequestHeader, SendMessageResponseHeader, TopicFilterType,
+    UpdateConsumerOffsetRequestHeader,
 };
 use cometmq_remoting::message::decode_records;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
@@ -65,14 +65,10 @@ fn remark(resp: &RemotingCommand) -> String {
 }
 
 async fn route(c: &Cluster, topic: &str) -> RemotingCommand {
-    let req = RemotingCommand::request_with_header(
-        request::GET_ROUTEINFO_BY_TOPIC,
-        &GetRouteInfoRequestHeader {
-            topic: topic.into(),
-            accept_standard_json_only: None,
-        },
-    );
-    c.client.invoke(&c.namesrv_addr, req, T).await.unwrap()
+    c.client
+        .invoke(&c.namesrv_addr, cometmq_testkit::request::route(topic), T)
+        .await
+        .unwrap()
 }
 
 /// Asks the NameServer until the route of `topic` exists (the broker re-registers in the

@@ -19,6 +19,7 @@ use cometmq_remoting::header::SendMessageRequestHeaderV2;
 use cometmq_remoting::message::{create_uniq_key, Properties};
 use cometmq_remoting::protocol::frame::encode_head;
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::send_header;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -70,17 +71,9 @@ fn frames(topic: &str) -> Vec<u8> {
         props.insert("UNIQ_KEY", create_uniq_key());
         props.insert("WAIT", "true");
         let h = SendMessageRequestHeaderV2 {
-            producer_group: "alloc_producer".into(),
-            topic: topic.into(),
-            default_topic: "TBW102".into(),
-            default_topic_queue_nums: 4,
-            queue_id: (i % 4) as i32,
-            sys_flag: 0,
             born_timestamp: 1_763_700_000_000,
-            flag: 0,
-            properties: Some(props.encode()),
             reconsume_times: Some(0),
-            ..Default::default()
+            ..send_header("alloc_producer", topic, (i % 4) as i32, &props)
         };
         let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
             .with_body(vec![b'x'; 1024]);

@@ -188,12 +188,7 @@ async fn retries_wait_for_their_delay_level() {
             max_reconsume_times: Some(16),
             ..Default::default()
         };
-        let resp = c
-            .call(RemotingCommand::request_with_header(
-                request::CONSUMER_SEND_MSG_BACK,
-                &back,
-            ))
-            .await;
+        let resp = c.send_back(&back).await;
         assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
         let n = attempt as i64 + 1;
         let got = read_all(&c, "%RETRY%GWork", 0, n).await;

@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{SendMessageRequestHeaderV2, SendMessageResponseHeader};
+use cometmq_remoting::header::SendMessageResponseHeader;
 use cometmq_remoting::message::{create_uniq_key, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use common::process::{free_port, BrokerProcess};
+use cometmq_testkit::free_port;
+use cometmq_testkit::request::send_header;
+use common::process::BrokerProcess;
 use common::Cluster;
 
 const SENDERS: usize = 8;
@@ -24,15 +26,7 @@ const ACKS_BEFORE_KILL: usize = 400;
 fn send_request(queue_id: i32, body: String) -> RemotingCommand {
     let mut props = Properties::new();
     props.insert("UNIQ_KEY", create_uniq_key());
-    let h = SendMessageRequestHeaderV2 {
-        producer_group: "PDur".into(),
-        topic: "Durable".into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        properties: Some(props.encode()),
-        ..Default::default()
-    };
+    let h = send_header("PDur", "Durable", queue_id, &props);
     RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h).with_body(Bytes::from(body))
 }
 

@@ -7,62 +7,20 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use cometmq_remoting::code::response;
+use cometmq_testkit::interop;
+use cometmq_testkit::request::route;
 use common::Cluster;
 use serde_json::Value;
 
-fn interop_script(name: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("SKIPPED: `node` is not installed");
-        return None;
-    }
-    if !root
-        .join("tests/node_modules/ali-ons/package.json")
-        .exists()
-    {
-        println!("SKIPPED: ali-ons is not installed (run ./scripts/test.sh)");
-        return None;
-    }
-    Some(root.join("tests/interop").join(name))
-}
-
-/// Runs a Node script to the end and parses the last JSON line it printed; also returns
-/// its stderr for assertion messages.
-async fn run_node(script: &PathBuf, args: &[&str]) -> (Value, String) {
-    let child = tokio::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
-        .await
-        .expect("node script timed out")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no result: {stderr}"));
-    (serde_json::from_str(line).unwrap(), stderr)
-}
+/// Bound on a Node script's run (against hangs, not a performance expectation).
+const NODE_LIMIT: Duration = Duration::from_secs(90);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
-    let Some(script) = interop_script("produce_consume.js") else {
+    let Some(script) = interop::script("produce_consume.js") else {
         return;
     };
     let c = Cluster::start(|_| {}).await;
@@ -73,13 +31,9 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     // Let the broker's re-registration carry the new topic to the NameServer.
     let mut routed = false;
     for _ in 0..100 {
-        let mut req = cometmq_remoting::RemotingCommand::request(
-            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
-        );
-        req.ext_fields.insert("topic".into(), "InteropTopic".into());
         let r = c
             .client
-            .invoke(&c.namesrv_addr, req, common::T)
+            .invoke(&c.namesrv_addr, route("InteropTopic"), common::T)
             .await
             .unwrap();
         if r.code == response::SUCCESS {
@@ -90,7 +44,7 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     }
     assert!(routed, "the broker registered the new topic");
 
-    let (v, stderr) = run_node(
+    let (v, stderr) = interop::run_node(
         &script,
         &[
             c.namesrv_addr.as_str(),
@@ -98,6 +52,7 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
             "10",
             "InteropGroup",
         ],
+        NODE_LIMIT,
     )
     .await;
 
@@ -125,13 +80,9 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
 /// Waits (bounded) until the NameServer routes `topic`.
 async fn wait_for_route(c: &Cluster, topic: &str) {
     for _ in 0..100 {
-        let mut req = cometmq_remoting::RemotingCommand::request(
-            cometmq_remoting::code::request::GET_ROUTEINFO_BY_TOPIC,
-        );
-        req.ext_fields.insert("topic".into(), topic.into());
         let r = c
             .client
-            .invoke(&c.namesrv_addr, req, common::T)
+            .invoke(&c.namesrv_addr, route(topic), common::T)
             .await
             .unwrap();
         if r.code == response::SUCCESS {
@@ -144,7 +95,7 @@ async fn wait_for_route(c: &Cluster, topic: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ali_ons_sends_with_delay_levels() {
-    let Some(script) = interop_script("produce_delayed.js") else {
+    let Some(script) = interop::script("produce_delayed.js") else {
         return;
     };
     let c = Cluster::start(|cfg| cfg.message_delay_level = "1s 2s 3s".into()).await;
@@ -155,7 +106,7 @@ async fn ali_ons_sends_with_delay_levels() {
     let levels = ["1", "2", "3"];
     let mut args = vec![c.namesrv_addr.as_str(), "InteropDelay", "InteropDelayGroup"];
     args.extend(levels);
-    let (v, stderr) = run_node(&script, &args).await;
+    let (v, stderr) = interop::run_node(&script, &args, NODE_LIMIT).await;
     for s in v["sent"].as_array().unwrap() {
         assert_eq!(s["status"], "SEND_OK", "{s}");
     }

@@ -39,17 +39,8 @@ async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_
     let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
-    let mut master = Node::new(
-        root.path(),
-        "master",
-        "broker-a",
-        "SYNC_MASTER",
-        &ns.addr,
-        &[],
-    );
-    let mut slave = Node::new(root.path(), "slave", "broker-a", "SLAVE", &ns.addr, &[]);
-    master.start().await;
-    slave.start().await;
+    let (mut master, mut slave) =
+        start_pair(root.path(), &ns.addr, "broker-a", "SYNC_MASTER", &[], &[]).await;
     let c = Arc::new(client());
     send_until_replicated(&c, &master.addr(), "HA").await;
     // Routes list both.
@@ -214,17 +205,8 @@ async fn a_slave_killed_during_load_catches_up_and_its_commit_log_equals_the_mas
     let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
-    let mut master = Node::new(
-        root.path(),
-        "master",
-        "broker-b",
-        "ASYNC_MASTER",
-        &ns.addr,
-        &[],
-    );
-    let mut slave = Node::new(root.path(), "slave", "broker-b", "SLAVE", &ns.addr, &[]);
-    master.start().await;
-    slave.start().await;
+    let (mut master, mut slave) =
+        start_pair(root.path(), &ns.addr, "broker-b", "ASYNC_MASTER", &[], &[]).await;
     let c = Arc::new(client());
     // Once the slave holds the first message it copies from the start of the log (a slave
     // that connects later starts at the master's last file).
@@ -364,17 +346,8 @@ async fn a_stalled_slave_gives_flush_slave_timeout_until_it_resumes() {
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let fast = [("syncFlushTimeout", "800")];
-    let mut master = Node::new(
-        root.path(),
-        "master",
-        "broker-d",
-        "SYNC_MASTER",
-        &ns.addr,
-        &fast,
-    );
-    let mut slave = Node::new(root.path(), "slave", "broker-d", "SLAVE", &ns.addr, &[]);
-    master.start().await;
-    slave.start().await;
+    let (mut master, mut slave) =
+        start_pair(root.path(), &ns.addr, "broker-d", "SYNC_MASTER", &fast, &[]).await;
     let c = client();
     send_until_replicated(&c, &master.addr(), "Stall").await;
     slave.signal("STOP");
@@ -396,17 +369,8 @@ async fn a_slave_is_read_only_serves_reads_and_copies_the_masters_metadata() {
     let _serial = SERIAL.lock().await;
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
-    let mut master = Node::new(
-        root.path(),
-        "master",
-        "broker-e",
-        "ASYNC_MASTER",
-        &ns.addr,
-        &[],
-    );
-    let mut slave = Node::new(root.path(), "slave", "broker-e", "SLAVE", &ns.addr, &[]);
-    master.start().await;
-    slave.start().await;
+    let (mut master, mut slave) =
+        start_pair(root.path(), &ns.addr, "broker-e", "ASYNC_MASTER", &[], &[]).await;
     let c = client();
     // A topic created on the master (auto-created by a send), a group with an offset.
     for i in 0..5 {

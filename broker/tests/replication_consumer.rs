@@ -151,17 +151,8 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
     init_logs();
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
-    let mut master = Node::new(
-        root.path(),
-        "master",
-        "broker-f",
-        "SYNC_MASTER",
-        &ns.addr,
-        &[],
-    );
-    let mut slave = Node::new(root.path(), "slave", "broker-f", "SLAVE", &ns.addr, &[]);
-    master.start().await;
-    slave.start().await;
+    let (mut master, mut slave) =
+        start_pair(root.path(), &ns.addr, "broker-f", "SYNC_MASTER", &[], &[]).await;
     let c = client();
     send_until_replicated(&c, &master.addr(), "Warm").await;
 
@@ -342,24 +333,15 @@ async fn a_lagging_consumer_follows_the_suggestion_to_the_slave_and_gets_everyth
         ("slaveReadEnable", "true"),
         ("accessMessageInMemoryMaxRatio", "0"),
     ];
-    let mut master = Node::new(
+    let (mut master, mut slave) = start_pair(
         root.path(),
-        "master",
+        &ns.addr,
         "broker-g",
         "ASYNC_MASTER",
-        &ns.addr,
         &read_slave,
-    );
-    let mut slave = Node::new(
-        root.path(),
-        "slave",
-        "broker-g",
-        "SLAVE",
-        &ns.addr,
         &read_slave,
-    );
-    master.start().await;
-    slave.start().await;
+    )
+    .await;
     let c = client();
     let topic = "Lagging";
     let p = producer(&ns.addr, root.path());

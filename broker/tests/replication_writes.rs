@@ -43,17 +43,8 @@ async fn a_stalled_slave_holds_up_neither_end_transaction_nor_delay_delivery() {
     let ns = namesrv().await;
     let root = tempfile::tempdir().unwrap();
     let fast = [("syncFlushTimeout", "800")];
-    let mut master = Node::new(
-        root.path(),
-        "master",
-        "broker-w",
-        "SYNC_MASTER",
-        &ns.addr,
-        &fast,
-    );
-    let mut slave = Node::new(root.path(), "slave", "broker-w", "SLAVE", &ns.addr, &[]);
-    master.start().await;
-    slave.start().await;
+    let (mut master, mut slave) =
+        start_pair(root.path(), &ns.addr, "broker-w", "SYNC_MASTER", &fast, &[]).await;
     let c = client();
     send_until_replicated(&c, &master.addr(), "Warm").await;
 

@@ -39,12 +39,7 @@ async fn failed_messages_are_retried_then_dead_lettered() {
             max_reconsume_times: Some(max),
             ..Default::default()
         };
-        let resp = c
-            .call(RemotingCommand::request_with_header(
-                request::CONSUMER_SEND_MSG_BACK,
-                &back,
-            ))
-            .await;
+        let resp = c.send_back(&back).await;
         assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
         let got = messages(
             &c.pull("GPay", "%RETRY%GPay", 0, (attempt - 1) as i64, "*", 10_000)
@@ -71,12 +66,7 @@ async fn failed_messages_are_retried_then_dead_lettered() {
         max_reconsume_times: Some(max),
         ..Default::default()
     };
-    let resp = c
-        .call(RemotingCommand::request_with_header(
-            request::CONSUMER_SEND_MSG_BACK,
-            &back,
-        ))
-        .await;
+    let resp = c.send_back(&back).await;
     assert_eq!(resp.code, response::SUCCESS);
     // The DLQ is write-only by default, as in RocketMQ: reading it needs a permission change.
     let resp = c.pull("GPay", "%DLQ%GPay", 0, 0, "*", 0).await;
@@ -89,12 +79,7 @@ async fn failed_messages_are_retried_then_dead_lettered() {
         delay_level: 0,
         ..Default::default()
     };
-    let resp = c
-        .call(RemotingCommand::request_with_header(
-            request::CONSUMER_SEND_MSG_BACK,
-            &back,
-        ))
-        .await;
+    let resp = c.send_back(&back).await;
     assert_eq!(resp.code, response::SUBSCRIPTION_GROUP_NOT_EXIST);
     c.stop().await;
 }

@@ -17,7 +17,9 @@ use cometmq_remoting::message::{
     create_uniq_key, decode_records, parse_offset_msg_id, sysflag, MessageExt, Properties,
 };
 use cometmq_remoting::RemotingCommand;
-use common::process::{free_port, BrokerProcess};
+use cometmq_testkit::free_port;
+use cometmq_testkit::request::{pull_header, send_header};
+use common::process::BrokerProcess;
 use common::txn::{Producer, COMMIT, ROLLBACK, UNKNOWN};
 use common::{eventually, messages, now_ms, Cluster, T};
 
@@ -272,14 +274,8 @@ async fn send_delayed(p: &Producer, addr: &str, topic: &str, body: &str, level: 
     props.insert("UNIQ_KEY", create_uniq_key());
     props.insert("DELAY", level.to_string());
     let h = SendMessageRequestHeaderV2 {
-        producer_group: p.group.clone(),
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id: 0,
         born_timestamp: now_ms(),
-        properties: Some(props.encode()),
-        ..Default::default()
+        ..send_header(&p.group, topic, 0, &props)
     };
     let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
         .with_body(Bytes::copy_from_slice(body.as_bytes()));
@@ -289,21 +285,7 @@ async fn send_delayed(p: &Producer, addr: &str, topic: &str, body: &str, level: 
 
 /// Reads a queue over the wire from offset 0 (a pull with an explicit subscription).
 async fn pull_all(p: &Producer, addr: &str, topic: &str) -> Vec<MessageExt> {
-    use cometmq_remoting::header::PullMessageRequestHeader;
-    let h = PullMessageRequestHeader {
-        consumer_group: "GCrashRead".into(),
-        topic: topic.into(),
-        queue_id: 0,
-        queue_offset: 0,
-        max_msg_nums: 32,
-        sys_flag: PullMessageRequestHeader::FLAG_SUBSCRIPTION,
-        commit_offset: 0,
-        suspend_timeout_millis: 0,
-        subscription: Some("*".into()),
-        sub_version: 0,
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-    };
+    let h = pull_header("GCrashRead", topic, 0, 0, "*");
     let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
     let resp = p.client.invoke(addr, req, T).await.unwrap();
     if resp.code != response::SUCCESS {

@@ -239,7 +239,7 @@ async fn main() -> Result<(), BoxError> {
 mod embedded {
     use cometmq_broker::broker::Broker;
     use cometmq_broker::config::BrokerConfig;
-    use cometmq_namesrv::{NameServer, NamesrvConfig};
+    use cometmq_namesrv::NameServer;
 
     use super::BoxError;
 
@@ -251,15 +251,7 @@ mod embedded {
     }
 
     pub async fn start() -> Result<Embedded, BoxError> {
-        let dir = tempfile::tempdir()?;
-        let namesrv = NameServer::start(NamesrvConfig {
-            listen_port: 0,
-            bind_address: "127.0.0.1".into(),
-            kv_config_path: dir.path().join("kv.json"),
-            config_store_path: dir.path().join("namesrv.properties"),
-            ..NamesrvConfig::default()
-        })
-        .await?;
+        let (namesrv, dir) = cometmq_testkit::namesrv::try_start().await?;
         let namesrv_addr = namesrv.local_addr().to_string();
         let broker = Broker::start(BrokerConfig {
             broker_ip1: "127.0.0.1".into(),

@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cometmq_namesrv::{NameServer, NamesrvConfig};
 use cometmq_remoting::body::{RegisterBrokerBody, TopicConfig};
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{GetRouteInfoRequestHeader, RegisterBrokerRequestHeader};
+use cometmq_remoting::header::RegisterBrokerRequestHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::route;
 
 struct Opts {
     connections: usize,
@@ -107,16 +107,7 @@ fn main() {
 }
 
 async fn run(o: Opts) {
-    let dir = tempfile::tempdir().unwrap();
-    let server = NameServer::start(NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: dir.path().join("kvConfig.json"),
-        config_store_path: dir.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    })
-    .await
-    .unwrap();
+    let (server, _dir) = cometmq_testkit::namesrv::start().await;
     let addr = server.local_addr().to_string();
     let timeout = Duration::from_secs(10);
 
@@ -180,13 +171,7 @@ async fn run(o: Opts) {
                 let mut lat = Vec::with_capacity(1 << 16);
                 let mut i = c * 7 + k;
                 while !stop.load(Ordering::Relaxed) {
-                    let mut req = RemotingCommand::request_with_header(
-                        request::GET_ROUTEINFO_BY_TOPIC,
-                        &GetRouteInfoRequestHeader {
-                            topic: format!("Topic{}", i % topics),
-                            accept_standard_json_only: None,
-                        },
-                    );
+                    let mut req = route(&format!("Topic{}", i % topics));
                     req.version = version;
                     let t0 = Instant::now();
                     let resp = client.invoke(&addr, req, timeout).await.unwrap();

@@ -5,63 +5,17 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::WipeWritePermOfBrokerRequestHeader;
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::interop;
 use common::{Broker, TestServer};
 use serde_json::Value;
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The script to run, or `None` (with the reason printed) when the tools are missing.
-fn interop_script(name: &str) -> Option<PathBuf> {
-    let root = repo_root();
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        println!("SKIPPED: `node` is not installed");
-        return None;
-    }
-    if !root
-        .join("tests/node_modules/ali-ons/package.json")
-        .exists()
-    {
-        println!("SKIPPED: ali-ons is not installed (run `cd tests && npm ci`)");
-        return None;
-    }
-    Some(root.join("tests/interop").join(name))
-}
-
-async fn run_node(script: &PathBuf, args: &[&str]) -> Value {
-    let child = tokio::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-        .await
-        .expect("node script timed out")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "node failed: {stderr}\n{stdout}");
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("no JSON result from node; stdout: {stdout}\nstderr: {stderr}"));
-    serde_json::from_str(line).unwrap()
-}
+/// Bound on a Node script's run (against hangs, not a performance expectation).
+const NODE_LIMIT: Duration = Duration::from_secs(60);
 
 fn strings(v: &Value) -> Vec<String> {
     let mut out: Vec<String> = v
@@ -76,7 +30,7 @@ fn strings(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn ali_ons_resolves_a_topic_route() {
-    let Some(script) = interop_script("route.js") else {
+    let Some(script) = interop::script("route.js") else {
         return;
     };
     let s = TestServer::start("").await;
@@ -98,7 +52,12 @@ async fn ali_ons_resolves_a_topic_route() {
     );
     assert_eq!(s.call(wipe).await.code, response::SUCCESS);
 
-    let result = run_node(&script, &[&s.addr, "InteropTopic", "NoSuchTopic"]).await;
+    let (result, _) = interop::run_node(
+        &script,
+        &[&s.addr, "InteropTopic", "NoSuchTopic"],
+        NODE_LIMIT,
+    )
+    .await;
 
     let route = &result["route"];
     let queue_datas = route["queueDatas"].as_array().unwrap();

@@ -4,17 +4,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use bytes::Bytes;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::{fastjson, TopicConfigSerializeWrapper, TopicRouteData};
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use cometmq_remoting::header::SendMessageRequestHeaderV2;
 use cometmq_remoting::message::{create_uniq_key, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::free_port;
+use cometmq_testkit::request::{offset_of, pull_header, queue_offset, route, send_header};
 
 use super::messages;
 
@@ -37,16 +39,7 @@ pub struct Namesrv {
 }
 
 pub async fn namesrv() -> Namesrv {
-    let dir = tempfile::tempdir().unwrap();
-    let ns = NameServer::start(NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: dir.path().join("kv.json"),
-        config_store_path: dir.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    })
-    .await
-    .unwrap();
+    let (ns, dir) = cometmq_testkit::namesrv::start().await;
     let addr = ns.local_addr().to_string();
     Namesrv {
         ns: Some(ns),
@@ -59,18 +52,6 @@ impl Namesrv {
     pub async fn stop(mut self) {
         if let Some(ns) = self.ns.take() {
             ns.shutdown().await;
-        }
-    }
-}
-
-/// A free TCP port on 127.0.0.1 (and, for the broker's fast port, not port − 2 of one in
-/// use as far as we can tell).
-pub fn free_port() -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        if port > 1024 && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
         }
     }
 }
@@ -158,18 +139,8 @@ impl Node {
     pub async fn start(&mut self) {
         const BOOTED: &str = "boot success. serializeType";
         let boots = self.log_text().matches(BOOTED).count();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
-            .arg("-c")
-            .arg(&self.conf)
+        let child = super::process::mqbroker(&self.conf, &self.log)
             .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
             .spawn()
             .unwrap();
         self.child = Some(child);
@@ -238,6 +209,24 @@ impl Node {
     }
 }
 
+/// Writes the config files of a master (`role`) and its slave of broker group `group`
+/// under `root` (`master_extra` and `slave_extra` add keys to each), then starts the
+/// master and the slave, in that order.
+pub async fn start_pair(
+    root: &Path,
+    namesrv: &str,
+    group: &str,
+    role: &str,
+    master_extra: &[(&str, &str)],
+    slave_extra: &[(&str, &str)],
+) -> (Node, Node) {
+    let mut master = Node::new(root, "master", group, role, namesrv, master_extra);
+    let mut slave = Node::new(root, "slave", group, "SLAVE", namesrv, slave_extra);
+    master.start().await;
+    slave.start().await;
+    (master, slave)
+}
+
 impl Drop for Node {
     fn drop(&mut self) {
         if let Some(c) = &self.child {
@@ -267,16 +256,8 @@ pub fn send_request(topic: &str, queue_id: i32, body: &[u8]) -> RemotingCommand 
     props.insert("UNIQ_KEY", create_uniq_key());
     props.insert("KEYS", String::from_utf8_lossy(&body[..body.len().min(24)]));
     let h = SendMessageRequestHeaderV2 {
-        producer_group: "HaPG".into(),
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id,
-        sys_flag: 0,
         born_timestamp: 1,
-        flag: 0,
-        properties: Some(props.encode()),
-        ..Default::default()
+        ..send_header("HaPG", topic, queue_id, &props)
     };
     RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
         .with_body(Bytes::copy_from_slice(body))
@@ -315,20 +296,7 @@ pub async fn pull(
     queue_id: i32,
     offset: i64,
 ) -> Option<RemotingCommand> {
-    let h = PullMessageRequestHeader {
-        consumer_group: group.into(),
-        topic: topic.into(),
-        queue_id,
-        queue_offset: offset,
-        max_msg_nums: 32,
-        sys_flag: PullMessageRequestHeader::FLAG_SUBSCRIPTION,
-        commit_offset: 0,
-        suspend_timeout_millis: 0,
-        subscription: Some("*".into()),
-        sub_version: 0,
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-    };
+    let h = pull_header(group, topic, queue_id, offset, "*");
     call(
         c,
         addr,
@@ -370,13 +338,9 @@ pub async fn read_queue(
 }
 
 pub async fn offset_call(c: &RemotingClient, addr: &str, code: i32, topic: &str, q: i32) -> i64 {
-    let mut req = RemotingCommand::request(code);
-    req.ext_fields.insert("topic".into(), topic.into());
-    req.ext_fields.insert("queueId".into(), q.to_string());
-    call(c, addr, req)
+    call(c, addr, queue_offset(code, topic, q))
         .await
-        .and_then(|r| r.ext("offset").and_then(|s| s.parse().ok()))
-        .unwrap_or(-1)
+        .map_or(-1, |r| offset_of(&r))
 }
 
 pub async fn max_offset(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> i64 {
@@ -386,9 +350,7 @@ pub async fn max_offset(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> 
 /// Waits (bounded) until the NameServer's route for `topic` lists `brokers` addresses
 /// for its broker group.
 pub async fn route_addrs(c: &RemotingClient, namesrv: &str, topic: &str) -> BTreeMap<i64, String> {
-    let mut req = RemotingCommand::request(request::GET_ROUTEINFO_BY_TOPIC);
-    req.ext_fields.insert("topic".into(), topic.into());
-    let Some(resp) = call(c, namesrv, req).await else {
+    let Some(resp) = call(c, namesrv, route(topic)).await else {
         return BTreeMap::new();
     };
     if resp.code != response::SUCCESS {

@@ -13,14 +13,17 @@ use std::time::Duration;
 use bytes::Bytes;
 use cometmq_broker::broker::Broker;
 use cometmq_broker::config::BrokerConfig;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
 use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
-use cometmq_remoting::header::{PullMessageRequestHeader, SendMessageRequestHeaderV2};
+use cometmq_remoting::header::{
+    ConsumerSendMsgBackRequestHeader, PullMessageRequestHeader, SendMessageRequestHeaderV2,
+};
 use cometmq_remoting::message::{decode_records, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::{offset_of, pull_header, queue_offset, send_header};
 
 pub const T: Duration = Duration::from_secs(10);
 
@@ -38,16 +41,7 @@ pub struct Cluster {
 impl Cluster {
     /// Starts a NameServer and a broker; `tweak` adjusts the broker config.
     pub async fn start(tweak: impl FnOnce(&mut BrokerConfig)) -> Cluster {
-        let kv_dir = tempfile::tempdir().unwrap();
-        let ns = NameServer::start(NamesrvConfig {
-            listen_port: 0,
-            bind_address: "127.0.0.1".into(),
-            kv_config_path: kv_dir.path().join("kv.json"),
-            config_store_path: kv_dir.path().join("namesrv.properties"),
-            ..NamesrvConfig::default()
-        })
-        .await
-        .unwrap();
+        let (ns, kv_dir) = cometmq_testkit::namesrv::start().await;
         let namesrv_addr = ns.local_addr().to_string();
         let store_dir = tempfile::tempdir().unwrap();
         let mut cfg = test_config(store_dir.path(), &namesrv_addr);
@@ -125,21 +119,22 @@ impl Cluster {
         }
         props.insert("UNIQ_KEY", cometmq_remoting::message::create_uniq_key());
         let mut h = SendMessageRequestHeaderV2 {
-            producer_group: "PG".into(),
-            topic: topic.into(),
-            default_topic: "TBW102".into(),
-            default_topic_queue_nums: 4,
-            queue_id,
-            sys_flag: 0,
             born_timestamp: 1,
-            flag: 0,
-            properties: Some(props.encode()),
-            ..Default::default()
+            ..send_header("PG", topic, queue_id, &props)
         };
         edit(&mut h);
         let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
             .with_body(Bytes::copy_from_slice(body));
         self.call(req).await
+    }
+
+    /// Sends a consumed message back for retry (CONSUMER_SEND_MSG_BACK).
+    pub async fn send_back(&self, back: &ConsumerSendMsgBackRequestHeader) -> RemotingCommand {
+        self.call(RemotingCommand::request_with_header(
+            request::CONSUMER_SEND_MSG_BACK,
+            back,
+        ))
+        .await
     }
 
     /// Registers a consumer group subscription by heartbeat on the client's connection.
@@ -169,24 +164,11 @@ impl Cluster {
         expression: &str,
         suspend_ms: i64,
     ) -> RemotingCommand {
-        let mut flag = PullMessageRequestHeader::FLAG_SUBSCRIPTION;
+        let mut h = pull_header(group, topic, queue_id, offset, expression);
         if suspend_ms > 0 {
-            flag |= PullMessageRequestHeader::FLAG_SUSPEND;
+            h.sys_flag |= PullMessageRequestHeader::FLAG_SUSPEND;
+            h.suspend_timeout_millis = suspend_ms;
         }
-        let h = PullMessageRequestHeader {
-            consumer_group: group.into(),
-            topic: topic.into(),
-            queue_id,
-            queue_offset: offset,
-            max_msg_nums: 32,
-            sys_flag: flag,
-            commit_offset: 0,
-            suspend_timeout_millis: suspend_ms,
-            subscription: Some(expression.into()),
-            sub_version: 0,
-            expression_type: Some("TAG".into()),
-            max_msg_bytes: None,
-        };
         let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
         self.client
             .invoke(
@@ -256,15 +238,8 @@ impl Cluster {
 impl Cluster {
     /// The queue's max offset (GET_MAX_OFFSET).
     pub async fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
-        let mut req = RemotingCommand::request(request::GET_MAX_OFFSET);
-        req.ext_fields.insert("topic".into(), topic.into());
-        req.ext_fields
-            .insert("queueId".into(), queue_id.to_string());
-        self.call(req)
-            .await
-            .ext("offset")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(-1)
+        let req = queue_offset(request::GET_MAX_OFFSET, topic, queue_id);
+        offset_of(&self.call(req).await)
     }
 
     /// Waits (bounded) until the queue's max offset reaches `at_least`: appends become

@@ -8,6 +8,23 @@ use std::time::Duration;
 
 use super::eventually;
 
+/// The command `mqbroker -c conf` with stdin closed and stdout and stderr appended to
+/// `log`, ready to spawn.
+pub fn mqbroker(conf: &Path, log: &Path) -> Command {
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mqbroker"));
+    cmd.arg("-c")
+        .arg(conf)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out);
+    cmd
+}
+
 /// A broker child process, killed when dropped.
 pub struct BrokerProcess(Child);
 
@@ -21,19 +38,7 @@ impl Drop for BrokerProcess {
 impl BrokerProcess {
     /// Starts `mqbroker -c conf`, logging to `log`, and waits until it accepts connections.
     pub async fn start(conf: &Path, log: &Path, addr: &str) -> BrokerProcess {
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
-            .arg("-c")
-            .arg(conf)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
+        let child = mqbroker(conf, log).spawn().unwrap();
         let process = BrokerProcess(child);
         eventually(
             Duration::from_secs(40),
@@ -48,16 +53,5 @@ impl BrokerProcess {
     pub fn kill9(mut self) {
         self.0.kill().unwrap();
         self.0.wait().unwrap();
-    }
-}
-
-/// A free port above 1024 whose fast port (port − 2) is usable too.
-pub fn free_port() -> u16 {
-    loop {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        if port > 1026 {
-            return port;
-        }
     }
 }

@@ -19,6 +19,7 @@ use cometmq_remoting::message::{
 };
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::{offset_of, queue_offset, send_header};
 
 use super::T;
 
@@ -143,16 +144,9 @@ impl Producer {
         props.insert("PGROUP", self.group.clone());
         props.insert("TAGS", "TagT");
         let h = SendMessageRequestHeaderV2 {
-            producer_group: self.group.clone(),
-            topic: topic.into(),
-            default_topic: "TBW102".into(),
-            default_topic_queue_nums: 4,
-            queue_id,
             sys_flag: sysflag::TRANSACTION_PREPARED_TYPE,
             born_timestamp: super::now_ms(),
-            flag: 0,
-            properties: Some(props.encode()),
-            ..Default::default()
+            ..send_header(&self.group, topic, queue_id, &props)
         };
         let req = RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
             .with_body(Bytes::copy_from_slice(body.as_bytes()));
@@ -202,14 +196,8 @@ impl Producer {
 
     /// GET_MAX_OFFSET of a queue.
     pub async fn max_offset(&self, addr: &str, topic: &str, queue_id: i32) -> i64 {
-        let mut req = RemotingCommand::request(request::GET_MAX_OFFSET);
-        req.ext_fields.insert("topic".into(), topic.into());
-        req.ext_fields
-            .insert("queueId".into(), queue_id.to_string());
-        let resp = self.client.invoke(addr, req, T).await.unwrap();
-        resp.ext("offset")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(-1)
+        let req = queue_offset(request::GET_MAX_OFFSET, topic, queue_id);
+        offset_of(&self.client.invoke(addr, req, T).await.unwrap())
     }
 
     /// The committed offset of `group` on a queue (QUERY_CONSUMER_OFFSET), if any.

@@ -13,7 +13,7 @@ use cometmq_broker::config::BrokerConfig;
 use cometmq_client::consumer::PushConsumer;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::Producer;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NameServer;
 
 /// A NameServer and one broker.
 pub struct System {
@@ -40,16 +40,7 @@ impl System {
     /// Starts with `tweak` applied to the broker configuration.
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> System {
         init_logs();
-        let kv = tempfile::tempdir().unwrap();
-        let namesrv = NameServer::start(NamesrvConfig {
-            listen_port: 0,
-            bind_address: "127.0.0.1".into(),
-            kv_config_path: kv.path().join("kv.json"),
-            config_store_path: kv.path().join("namesrv.properties"),
-            ..NamesrvConfig::default()
-        })
-        .await
-        .unwrap();
+        let (namesrv, kv) = cometmq_testkit::namesrv::start().await;
         let namesrv_addr = namesrv.local_addr().to_string();
         let store = tempfile::tempdir().unwrap();
         let mut cfg = BrokerConfig {

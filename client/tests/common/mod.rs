@@ -10,7 +10,7 @@ use std::time::Duration;
 use cometmq_broker::broker::Broker;
 use cometmq_broker::config::BrokerConfig;
 use cometmq_client::admin::Admin;
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{
     to_legacy_string, ConsumerData, ConsumerRunningInfo, HeartbeatData, ProducerData,
     SubscriptionData,
@@ -43,16 +43,7 @@ impl Cluster {
 
     /// Starts the pair; `tweak` adjusts the broker's settings first.
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> Cluster {
-        let kv_dir = tempfile::tempdir().unwrap();
-        let namesrv = NameServer::start(NamesrvConfig {
-            listen_port: 0,
-            bind_address: "127.0.0.1".into(),
-            kv_config_path: kv_dir.path().join("kv.json"),
-            config_store_path: kv_dir.path().join("namesrv.properties"),
-            ..NamesrvConfig::default()
-        })
-        .await
-        .unwrap();
+        let (namesrv, kv_dir) = cometmq_testkit::namesrv::start().await;
         let ns = namesrv.local_addr().to_string();
         let store_dir = tempfile::tempdir().unwrap();
         let mut config = BrokerConfig {

@@ -28,13 +28,7 @@ pub struct TestServer {
 
 /// The config tests start from: port 0, files under `dir`, extra `key=value` lines applied.
 pub fn config_in(dir: &TempDir, extra: &str) -> NamesrvConfig {
-    let mut c = NamesrvConfig {
-        listen_port: 0,
-        bind_address: "127.0.0.1".into(),
-        kv_config_path: dir.path().join("kvConfig.json"),
-        config_store_path: dir.path().join("namesrv.properties"),
-        ..NamesrvConfig::default()
-    };
+    let mut c = cometmq_testkit::namesrv::config(dir.path());
     let unknown = c
         .apply(&cometmq_namesrv::properties::parse(extra))
         .expect("valid test config");

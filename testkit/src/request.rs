@@ -1,0 +1,81 @@
+//! Raw remoting requests the tests send to a broker or NameServer without a client: the
+//! headers are filled as a RocketMQ 4.x client fills them, and callers change what their
+//! case needs with struct update syntax (`Header { field, ..send_header(..) }`).
+
+use cometmq_remoting::code::request;
+use cometmq_remoting::header::{
+    GetRouteInfoRequestHeader, PullMessageRequestHeader, SendMessageRequestHeaderV2,
+};
+use cometmq_remoting::message::Properties;
+use cometmq_remoting::RemotingCommand;
+
+/// GET_ROUTEINFO_BY_TOPIC for `topic`, without `acceptStandardJsonOnly`.
+pub fn route(topic: &str) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::GET_ROUTEINFO_BY_TOPIC,
+        &GetRouteInfoRequestHeader {
+            topic: topic.into(),
+            accept_standard_json_only: None,
+        },
+    )
+}
+
+/// A queue offset query (`code` is GET_MAX_OFFSET, GET_MIN_OFFSET, …) for one queue.
+pub fn queue_offset(code: i32, topic: &str, queue_id: i32) -> RemotingCommand {
+    let mut req = RemotingCommand::request(code);
+    req.ext_fields.insert("topic".into(), topic.into());
+    req.ext_fields
+        .insert("queueId".into(), queue_id.to_string());
+    req
+}
+
+/// The `offset` field of a [`queue_offset`] answer, or −1 when it has none.
+pub fn offset_of(resp: &RemotingCommand) -> i64 {
+    resp.ext("offset")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(-1)
+}
+
+/// A SEND_MESSAGE_V2 header for one queue with `props` encoded, auto-creating the topic
+/// from TBW102 with 4 queues; every other field is its default.
+pub fn send_header(
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    props: &Properties,
+) -> SendMessageRequestHeaderV2 {
+    SendMessageRequestHeaderV2 {
+        producer_group: group.into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        properties: Some(props.encode()),
+        ..Default::default()
+    }
+}
+
+/// A PULL_MESSAGE header of a consumer passing its TAG subscription `expression`: up to
+/// 32 messages from `offset`, no long polling, no offset commit.
+pub fn pull_header(
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    expression: &str,
+) -> PullMessageRequestHeader {
+    PullMessageRequestHeader {
+        consumer_group: group.into(),
+        topic: topic.into(),
+        queue_id,
+        queue_offset: offset,
+        max_msg_nums: 32,
+        sys_flag: PullMessageRequestHeader::FLAG_SUBSCRIPTION,
+        commit_offset: 0,
+        suspend_timeout_millis: 0,
+        subscription: Some(expression.into()),
+        sub_version: 0,
+        expression_type: Some("TAG".into()),
+        max_msg_bytes: None,
+    }
+}
