@@ -245,10 +245,20 @@ impl MessageStore {
         };
         let status =
             if self.shared.config.flush_disk_type == FlushDiskType::SyncFlush && opts.wait_flush {
-                let rx = self.shared.flush.wait_for(appended.end_offset());
-                match tokio::time::timeout(self.shared.config.sync_flush_timeout, rx).await {
-                    Ok(Ok(())) => PutStatus::PutOk,
-                    _ => PutStatus::FlushDiskTimeout,
+                let mut rx = self.shared.flush.wait_for(appended.end_offset());
+                let limit = self.shared.config.sync_flush_timeout;
+                if limit.is_zero() {
+                    // No wait at all (a zero timer would still wait for the timer's next
+                    // tick): flushed already, or a timeout.
+                    match rx.try_recv() {
+                        Ok(()) => PutStatus::PutOk,
+                        Err(_) => PutStatus::FlushDiskTimeout,
+                    }
+                } else {
+                    match tokio::time::timeout(limit, rx).await {
+                        Ok(Ok(())) => PutStatus::PutOk,
+                        _ => PutStatus::FlushDiskTimeout,
+                    }
                 }
             } else {
                 PutStatus::PutOk
