@@ -214,19 +214,9 @@ struct RoleGate {
     router: Router,
 }
 
-/// Written out rather than with `async_trait`: the gate passes the router's future on
-/// instead of boxing another around it.
+/// The gate passes the router's future on instead of boxing another around it.
 impl RequestProcessor for RoleGate {
-    fn process<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        conn: &'life1 Connection,
-        request: RemotingCommand,
-    ) -> ProcessFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn process<'a>(&'a self, conn: &'a Connection, request: RemotingCommand) -> ProcessFuture<'a> {
         if self.state.config().broker_role == BrokerRole::Slave {
             if let Some(refused) = refuse_on_slave(request.code) {
                 return Box::pin(std::future::ready(Some(refused)));

@@ -7,10 +7,9 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use cometmq_remoting::body::{fastjson, JsonStyle};
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::transport::{Connection, RequestProcessor};
+use cometmq_remoting::transport::{Connection, ProcessFuture, RequestProcessor};
 use cometmq_remoting::RemotingCommand;
 use serde::Serialize;
 
@@ -110,20 +109,21 @@ impl NamesrvProcessor {
     }
 }
 
-#[async_trait]
 impl RequestProcessor for NamesrvProcessor {
-    async fn process(&self, conn: &Connection, req: RemotingCommand) -> Option<RemotingCommand> {
-        Some(match self.handle(conn, &req).await {
-            Ok(resp) => resp,
-            Err(e) => {
-                let (peer, code) = (conn.peer_addr(), req.code_name());
-                if e.is_expected() {
-                    tracing::debug!(%peer, code, error = %e, "request refused");
-                } else {
-                    tracing::warn!(%peer, code, error = %e, "request failed");
+    fn process<'a>(&'a self, conn: &'a Connection, req: RemotingCommand) -> ProcessFuture<'a> {
+        Box::pin(async move {
+            Some(match self.handle(conn, &req).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    let (peer, code) = (conn.peer_addr(), req.code_name());
+                    if e.is_expected() {
+                        tracing::debug!(%peer, code, error = %e, "request refused");
+                    } else {
+                        tracing::warn!(%peer, code, error = %e, "request failed");
+                    }
+                    e.to_response()
                 }
-                e.to_response()
-            }
+            })
         })
     }
 }

@@ -6,19 +6,21 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 use crate::code::response;
 use crate::command::RemotingCommand;
 use crate::transport::Connection;
 
+/// The future of [`RequestProcessor::process`]: the answer, or `None` to send nothing.
+pub type ProcessFuture<'a> = Pin<Box<dyn Future<Output = Option<RemotingCommand>> + Send + 'a>>;
+
 /// Answers requests. Returning `None` sends nothing; for one-way requests the answer is
 /// dropped anyway. The transport fills in the response's `opaque` and response flag.
-#[async_trait]
+///
+/// The future is spelled out (not `async fn`) so that a wrapper such as [`Router`] can
+/// hand back the inner processor's future instead of boxing another around it.
 pub trait RequestProcessor: Send + Sync + 'static {
     /// Processes one request that arrived on `conn`.
-    async fn process(&self, conn: &Connection, request: RemotingCommand)
-        -> Option<RemotingCommand>;
+    fn process<'a>(&'a self, conn: &'a Connection, request: RemotingCommand) -> ProcessFuture<'a>;
 }
 
 /// Routes requests to processors by request code. Unknown codes get
@@ -69,23 +71,9 @@ pub fn not_supported(code: i32) -> RemotingCommand {
     )
 }
 
-/// The boxed future of [`RequestProcessor::process`], as `async_trait` writes it.
-pub type ProcessFuture<'a> = Pin<Box<dyn Future<Output = Option<RemotingCommand>> + Send + 'a>>;
-
-/// Written out rather than with `async_trait`: the router hands back the chosen processor's
-/// future itself instead of boxing another future around it (one allocation less per
-/// request).
+/// The router hands back the chosen processor's future itself (no extra box per request).
 impl RequestProcessor for Router {
-    fn process<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        conn: &'life1 Connection,
-        request: RemotingCommand,
-    ) -> ProcessFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn process<'a>(&'a self, conn: &'a Connection, request: RemotingCommand) -> ProcessFuture<'a> {
         match self.routes.get(&request.code).or(self.fallback.as_ref()) {
             Some(p) => p.process(conn, request),
             None => Box::pin(std::future::ready(Some(not_supported(request.code)))),
@@ -105,22 +93,12 @@ where
     Arc::new(FnProcessor(f))
 }
 
-/// Written out rather than with `async_trait`: the closure's future is boxed as it is.
 impl<F, Fut> RequestProcessor for FnProcessor<F>
 where
     F: Fn(Connection, RemotingCommand) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Option<RemotingCommand>> + Send + 'static,
 {
-    fn process<'life0, 'life1, 'async_trait>(
-        &'life0 self,
-        conn: &'life1 Connection,
-        request: RemotingCommand,
-    ) -> ProcessFuture<'async_trait>
-    where
-        'life0: 'async_trait,
-        'life1: 'async_trait,
-        Self: 'async_trait,
-    {
+    fn process<'a>(&'a self, conn: &'a Connection, request: RemotingCommand) -> ProcessFuture<'a> {
         Box::pin((self.0)(conn.clone(), request))
     }
 }
