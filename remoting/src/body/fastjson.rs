@@ -54,7 +54,7 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
         Ok(v) => Ok(v),
         Err(first) => {
             let text = std::str::from_utf8(bytes).map_err(|_| BodyError::NotUtf8)?;
-            let quoted = quote_bare_keys(text);
+            let quoted = quote_bare_keys(text)?;
             if quoted == text {
                 return Err(first.into());
             }
@@ -194,12 +194,24 @@ enum Container {
     Array,
 }
 
+/// How deeply objects and arrays may nest in a body read leniently. Real RocketMQ bodies
+/// nest at most 6 deep; serde_json itself stops at 128.
+pub const MAX_DEPTH: usize = 64;
+
 /// Rewrites fastjson's bare keys as quoted strings; quoted keys and all values are copied.
 ///
 /// `{0:"a"}` → `{"0":"a"}`; `{{"topic":"T","queueId":0}:5}` →
-/// `{"{\"topic\":\"T\",\"queueId\":0}":5}`. Malformed text is copied as is (the JSON parser
-/// reports the error afterwards).
-pub fn quote_bare_keys(text: &str) -> String {
+/// `{"{\"topic\":\"T\",\"queueId\":0}":5}`. Malformed text is copied as is (the JSON
+/// parser reports the error afterwards).
+///
+/// Linear in the input: one pass, plus one more over each object key, whose own keys must be
+/// quoted (fastjson writes `MessageQueue` keys that way; an object key inside an object key
+/// is refused). Nesting deeper than [`MAX_DEPTH`] is refused.
+pub fn quote_bare_keys(text: &str) -> Result<String, BodyError> {
+    repair(text, true)
+}
+
+fn repair(text: &str, allow_object_keys: bool) -> Result<String, BodyError> {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len() + 16);
     let mut stack: Vec<Container> = Vec::new();
@@ -213,7 +225,13 @@ pub fn quote_bare_keys(text: &str) -> String {
             continue;
         }
         if expecting_key && c != b'"' && c != b'}' {
-            let end = if c == b'{' || c == b'[' {
+            let object_key = c == b'{' || c == b'[';
+            let end = if object_key {
+                if !allow_object_keys {
+                    return Err(BodyError::Invalid(
+                        "an object used as a map key inside another object key".into(),
+                    ));
+                }
                 balanced_end(b, i)
             } else {
                 b[i..]
@@ -222,8 +240,8 @@ pub fn quote_bare_keys(text: &str) -> String {
                     .map_or(b.len(), |p| i + p)
             };
             let key = text.get(i..end).unwrap_or_default().trim();
-            let key = if c == b'{' || c == b'[' {
-                quote_bare_keys(key)
+            let key = if object_key {
+                repair(key, false)?
             } else {
                 key.to_owned()
             };
@@ -242,8 +260,18 @@ pub fn quote_bare_keys(text: &str) -> String {
                 i = end;
                 continue;
             }
-            b'{' => stack.push(Container::Object(true)),
-            b'[' => stack.push(Container::Array),
+            b'{' | b'[' => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(BodyError::Invalid(format!(
+                        "JSON nested deeper than {MAX_DEPTH} levels"
+                    )));
+                }
+                stack.push(if c == b'{' {
+                    Container::Object(true)
+                } else {
+                    Container::Array
+                });
+            }
             b'}' | b']' => {
                 stack.pop();
             }
@@ -262,7 +290,7 @@ pub fn quote_bare_keys(text: &str) -> String {
         out.push_str(text.get(i..i + len).unwrap_or_default());
         i += len;
     }
-    out
+    Ok(out)
 }
 
 fn set_top(stack: &mut [Container], c: Container) {
@@ -362,20 +390,20 @@ mod tests {
     #[test]
     fn bare_keys_of_every_kind_are_quoted() {
         assert_eq!(
-            quote_bare_keys(r#"{0:"a", -1 :"b"}"#),
+            quote_bare_keys(r#"{0:"a", -1 :"b"}"#).unwrap(),
             r#"{"0":"a", "-1":"b"}"#
         );
         assert_eq!(
-            quote_bare_keys(r#"{"t@g":{0:12,1:{"x":[1,{2:3}]}}}"#),
+            quote_bare_keys(r#"{"t@g":{0:12,1:{"x":[1,{2:3}]}}}"#).unwrap(),
             r#"{"t@g":{"0":12,"1":{"x":[1,{"2":3}]}}}"#
         );
         assert_eq!(
-            quote_bare_keys(r#"{{"brokerName":"b","queueId":0}:{"x":1}}"#),
+            quote_bare_keys(r#"{{"brokerName":"b","queueId":0}:{"x":1}}"#).unwrap(),
             r#"{"{\"brokerName\":\"b\",\"queueId\":0}":{"x":1}}"#
         );
         // Strings containing braces, colons and escaped quotes are copied untouched.
         let s = r#"{"a":"{0:1}\"x:","b":["é",{}]}"#;
-        assert_eq!(quote_bare_keys(s), s);
+        assert_eq!(quote_bare_keys(s).unwrap(), s);
     }
 
     #[test]
@@ -394,5 +422,28 @@ mod tests {
         ] {
             assert!(from_slice::<Sample>(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_in_linear_time() {
+        // Each of these took time doubling per byte before the repair was made linear.
+        let n = 10_000;
+        let braces = "{".repeat(n);
+        let brackets = "[".repeat(n);
+        let nested_valid = format!("{}{}", "{\"a\":".repeat(n), "}".repeat(n));
+        let key_objects = format!("{}1{}", "{{".repeat(n), "}:1}".repeat(n));
+        for bad in [&braces, &brackets, &nested_valid, &key_objects] {
+            assert!(from_slice::<Sample>(bad.as_bytes()).is_err());
+            assert!(from_slice::<serde_json::Value>(bad.as_bytes()).is_err());
+        }
+        // A 40-byte heartbeat body of `{` was the reported one-packet outage.
+        assert!(from_slice::<Sample>(&[b'{'; 40]).is_err());
+        // Nesting within the limit still reads.
+        let ok = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(from_slice::<serde_json::Value>(ok.as_bytes()).is_ok());
     }
 }
