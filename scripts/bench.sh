@@ -5,7 +5,7 @@
 # --backlog N, --repeat N, --no-write). Needs python3. About 10 minutes (--quick: 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p cometmq-broker --bin mqbroker -p cometmq-client --bin mqbench
+cargo build --release --locked -p cometmq-broker --bin mqbroker -p cometmq-tools --bin mqbench
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 exec python3 scripts/bench.py --bindir "$target_dir/release" "$@"

@@ -3,11 +3,12 @@
 //! compression, and counting what the broker stored.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+mod cluster;
 
 use std::collections::HashSet;
 use std::time::Duration;
 
+use cluster::System;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::{Producer, SendStatus};
 use cometmq_client::{Message, MessageQueue};
@@ -15,7 +16,6 @@ use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use common::Cluster;
 
 /// Messages stored in `mq` (its max offset).
 async fn stored(client: &RemotingClient, addr: &str, mq: &MessageQueue) -> i64 {
@@ -39,7 +39,7 @@ async fn stored(client: &RemotingClient, addr: &str, mq: &MessageQueue) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_against_real_namesrv_and_broker() {
-    let sys = Cluster::start_with(|c| {
+    let sys = System::start_with(|c| {
         c.maped_file_size_commit_log = 16 * 1024 * 1024;
         c.maped_file_size_consume_queue = 60 * 1000;
     })
@@ -48,7 +48,7 @@ async fn producer_against_real_namesrv_and_broker() {
     let cfg = ClientConfig {
         client_ip: "127.0.0.1".into(),
         instance_name: "system-producer".into(),
-        ..ClientConfig::new(format!("127.0.0.1:1;{}", sys.ns))
+        ..ClientConfig::new(format!("127.0.0.1:1;{}", sys.namesrv_addr))
     };
     let producer = Producer::builder("SysProducerGroup")
         .client_config(cfg)

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use cometmq_namesrv::{NameServer, NamesrvConfig, NamesrvError};
 use cometmq_remoting::settings::Settings;
-use tracing_subscriber::EnvFilter;
 
 /// CometMQ NameServer: broker registry and topic routes for RocketMQ clients.
 #[derive(Debug, Parser)]
@@ -22,12 +21,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cometmq_remoting::process::init_logging();
     let args = Args::parse();
     let config = match load_config(&args) {
         Ok(c) => c,
@@ -51,7 +45,7 @@ async fn main() -> ExitCode {
         "The Name Server boot success. serializeType=JSON, address {}",
         server.local_addr()
     );
-    wait_for_signal().await;
+    cometmq_remoting::process::shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await;
     ExitCode::SUCCESS
@@ -67,20 +61,4 @@ fn load_config(args: &Args) -> Result<NamesrvConfig, NamesrvError> {
     }
     tracing::info!(file = %path.display(), "config loaded");
     Ok(config)
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

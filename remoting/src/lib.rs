@@ -10,6 +10,8 @@
 //! - [`java_properties`]: the `.properties` text of config files and config bodies.
 //! - [`settings`]: config structs keyed by RocketMQ's names (`settings!`).
 //! - [`transport`]: the tokio server and client with request correlation.
+//! - `process` (feature `process`): log set-up and the shutdown signal of the server
+//!   binaries.
 
 pub mod body;
 pub mod civil_time;
@@ -21,6 +23,8 @@ pub mod header;
 pub mod java_properties;
 pub mod local_ip;
 pub mod message;
+#[cfg(feature = "process")]
+pub mod process;
 pub mod protocol;
 pub mod settings;
 pub mod transport;

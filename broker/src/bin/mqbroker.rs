@@ -8,7 +8,6 @@ use cometmq_broker::broker::Broker;
 use cometmq_broker::config::BrokerConfig;
 use cometmq_namesrv::{NameServer, NamesrvConfig};
 use cometmq_remoting::settings::Settings;
-use tracing_subscriber::EnvFilter;
 
 /// CometMQ broker: stores and serves messages for RocketMQ clients.
 #[derive(Debug, Parser)]
@@ -36,12 +35,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cometmq_remoting::process::init_logging();
     let args = Args::parse();
     let mut config = BrokerConfig::default();
     if let Some(path) = &args.config_file {
@@ -114,27 +108,11 @@ async fn main() -> ExitCode {
         broker.broker_addr(),
         broker.state.config().namesrv_addr
     );
-    wait_for_signal().await;
+    cometmq_remoting::process::shutdown_signal().await;
     tracing::info!("shutting down");
     broker.shutdown().await;
     if let Some(ns) = namesrv {
         ns.shutdown().await;
     }
     ExitCode::SUCCESS
-}
-
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
