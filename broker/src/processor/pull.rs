@@ -20,6 +20,10 @@ use crate::config::BrokerRole;
 use crate::error::{BrokerError, Reply};
 use crate::state::BrokerState;
 
+/// How often a held pull reads its queue again even without a growth signal (Java's
+/// `PullRequestHoldService` checks every 5 s under long polling).
+const RECHECK_HELD_PULL: Duration = Duration::from_secs(5);
+
 /// The tag filter of a subscription: a message passes when the subscription takes every
 /// tag, or when its tags code is one of the subscription's codes.
 struct TagFilter<'a>(&'a SubscriptionData);
@@ -143,8 +147,17 @@ pub async fn pull_message(
                     break;
                 }
             }
-            match tokio::time::timeout_at(deadline, growth.changed()).await {
+            // Java's hold service also re-checks every held pull every few seconds; so do
+            // we, so that a wake-up missed for any reason costs seconds, not the whole hold.
+            let wake = deadline.min(tokio::time::Instant::now() + RECHECK_HELD_PULL);
+            match tokio::time::timeout_at(wake, growth.changed()).await {
                 Ok(Ok(())) => continue,
+                Err(_) if wake < deadline => {
+                    result = read().await?;
+                    if !not_found(&result, h.queue_offset) {
+                        break;
+                    }
+                }
                 // Timed out, or the store is shutting down: answer with a final read.
                 _ => {
                     result = read().await?;
