@@ -12,6 +12,15 @@ if [ -f tests/package.json ]; then
   fi
 fi
 
+# Apache RocketMQ's broker and NameServer jars for the side-by-side tests
+# (broker/tests/java_side_by_side.rs). With CI=true a missing JDK or Maven fails those
+# tests; elsewhere they are skipped with one loud line.
+if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
+  (cd tests/interop/java-broker && mvn -q -B dependency:copy-dependencies -DoutputDirectory=target/lib)
+else
+  echo "warning: no JDK/Maven: the side-by-side tests with Apache RocketMQ's broker will be skipped" >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

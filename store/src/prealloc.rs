@@ -7,8 +7,8 @@
 //!
 //! Contract:
 //! - **Ownership.** A file in preparation, or prepared and not yet taken, belongs to
-//!   this thread's slot and lives only under its temporary name `<20-digit base>.tmp`
-//!   (see [`crate::mmap::temp_path`]). It is not in the CommitLog's segment list, so
+//!   this thread's slot and lives only under its staging name (see [`staged_path`]):
+//!   beside the CommitLog directory, not in it. It is not in the segment list, so
 //!   readers, the dispatcher, flush and retention never see it. [`Preallocator::take`]
 //!   hands it to the appender, which renames it into place under the appender mutex and
 //!   only then adds it to the segment list.
@@ -20,12 +20,15 @@
 //!   which fails the same way and refuses the append (CREATE_MAPEDFILE_FAILED) instead
 //!   of dying on SIGBUS.
 //! - **Shutdown.** [`Preallocator::stop`] joins the thread and deletes an untaken file.
-//! - **Crash.** A leftover `*.tmp` is never read as data: the segment list only loads
-//!   20-digit names, and recovery deletes `*.tmp` files of the CommitLog directory.
+//! - **Crash.** A leftover staged file is never read as data: it is not in the CommitLog
+//!   directory, and recovery deletes it ([`remove_staged`]). It stays out of that
+//!   directory because Java's broker refuses to load a CommitLog directory holding any
+//!   other file, so a staged file left there by a kill -9 would stop a roll-back to the
+//!   Java broker (found by the side-by-side test).
 //!   Once renamed into place the file may still be empty at a crash; recovery ends the
 //!   log at its first byte, as for any empty last file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -72,7 +75,7 @@ impl Inner {
     }
 
     fn tmp_path(&self, base: i64) -> PathBuf {
-        mmap::temp_path(&self.dir.join(file_name(base)))
+        staged_path(&self.dir, base)
     }
 
     /// The thread body: prepare what is wanted, one file at a time, until stopped.
@@ -235,6 +238,44 @@ impl Drop for Preallocator {
     }
 }
 
+/// Where the next file of the CommitLog in `dir` waits until it is renamed into place:
+/// `<parent>/.<dir name>.<20-digit base>.tmp`, beside the directory that Java's broker
+/// scans. When the parent is another filesystem (the CommitLog directory is a mount
+/// point) a rename could not cross, so the file waits in `dir` itself as `<base>.tmp`.
+pub(crate) fn staged_path(dir: &Path, base: i64) -> PathBuf {
+    match staging_beside(dir) {
+        Some((parent, prefix)) => parent.join(format!("{prefix}{}.tmp", file_name(base))),
+        None => mmap::temp_path(&dir.join(file_name(base))),
+    }
+}
+
+/// The parent of `dir` and the name prefix of staged files there, when `dir` and its
+/// parent are on one filesystem.
+fn staging_beside(dir: &Path) -> Option<(PathBuf, String)> {
+    use std::os::unix::fs::MetadataExt;
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty())?;
+    let name = dir.file_name()?.to_str()?;
+    let same_fs = std::fs::metadata(parent).ok()?.dev() == std::fs::metadata(dir).ok()?.dev();
+    same_fs.then(|| (parent.to_path_buf(), format!(".{name}.")))
+}
+
+/// Deletes staged files of the CommitLog in `dir` that a stopped run left beside it.
+/// They never hold acknowledged data.
+pub(crate) fn remove_staged(dir: &Path) -> std::io::Result<()> {
+    let Some((parent, prefix)) = staging_beside(dir) else {
+        return Ok(());
+    };
+    for entry in std::fs::read_dir(&parent)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            tracing::info!(path = %entry.path().display(), "removing a staged CommitLog file left by a stopped run");
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Unmaps and deletes a prepared file that will not be used.
 fn discard(p: Prepared) {
     let Prepared { tmp, region } = p;
@@ -250,11 +291,19 @@ mod tests {
 
     #[test]
     fn prepares_hands_over_and_cleans_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = Preallocator::start(dir.path().to_path_buf(), 8192, true).unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("commitlog");
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = Preallocator::start(dir.clone(), 8192, true).unwrap();
         p.request(8192);
         let got = p.take(8192).expect("prepared");
-        assert_eq!(got.tmp, dir.path().join("00000000000000008192.tmp"));
+        // Beside the CommitLog directory, never in it (Java's broker loads every file
+        // there as a segment).
+        assert_eq!(
+            got.tmp,
+            root.path().join(".commitlog.00000000000000008192.tmp")
+        );
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         assert_eq!(std::fs::metadata(&got.tmp).unwrap().len(), 8192);
         assert!(p.take(8192).is_none(), "taken once");
         assert!(p.take(0).is_none(), "never asked for");
@@ -268,15 +317,19 @@ mod tests {
         p.request(40960);
         p.stop();
         assert!(p.take(40960).is_none(), "stopped");
-        let left: Vec<_> = std::fs::read_dir(dir.path())
+        let left: Vec<_> = std::fs::read_dir(root.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(
-            left,
-            vec![std::ffi::OsString::from("00000000000000008192.tmp"),],
-            "only the file handed over (never installed here) remains"
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(
+            left.contains(&std::ffi::OsString::from(
+                ".commitlog.00000000000000008192.tmp"
+            )),
+            "only the file handed over (never installed here) remains: {left:?}"
         );
         drop(got);
+        remove_staged(&dir).unwrap();
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1);
     }
 }

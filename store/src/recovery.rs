@@ -117,6 +117,7 @@ pub(crate) fn recover_commit_log(
     check_crc: bool,
 ) -> Result<RecoveredLog> {
     remove_temp_files(dir)?;
+    crate::prealloc::remove_staged(dir).at(dir)?;
     let (segments, mut writers) = SegmentList::load(dir, file_size)?;
     let segs = segments.snapshot();
     if segs.is_empty() {

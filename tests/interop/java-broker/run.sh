@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts Apache RocketMQ's NameServer or broker (the jars `mvn dependency:copy-dependencies`
+# put in target/lib) in the foreground, sized for a 2-core test machine.
+#
+#   run.sh namesrv HOME [-c namesrv.properties]     (listenPort in the file; default 9876)
+#   run.sh broker  HOME -c broker.conf
+#
+# HOME isolates a run: logs, the default store and the kvConfig go under it (user.home).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+role="$1"; home="$2"; shift 2
+[ -d "$here/target/lib" ] || (cd "$here" && mvn -q -B dependency:copy-dependencies -DoutputDirectory=target/lib)
+mkdir -p "$home"
+case "$role" in
+  namesrv) main=org.apache.rocketmq.namesrv.NamesrvStartup; heap=(-Xms128m -Xmx256m) ;;
+  broker)  main=org.apache.rocketmq.broker.BrokerStartup
+           heap=(-Xms512m -Xmx512m -XX:MaxDirectMemorySize=512m) ;;
+  *) echo "usage: run.sh namesrv|broker HOME [args]" >&2; exit 2 ;;
+esac
+exec java "${heap[@]}" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
+  --add-opens java.base/java.nio=ALL-UNNAMED \
+  --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
+  --add-exports java.base/sun.nio.ch=ALL-UNNAMED \
+  -Drocketmq.home.dir="$here" -Duser.home="$home" \
+  -cp "$here/target/lib/*" "$main" "$@"
