@@ -155,6 +155,8 @@ impl MessageStore {
             guard,
             deletions: Deletions::default(),
             tombstones,
+            consumer_progress: std::sync::RwLock::new(None),
+            forced_deletions: Default::default(),
         });
         let mut dispatcher = Dispatcher::new(dispatch_from);
         while dispatcher.run_once(&shared) {}
@@ -508,6 +510,27 @@ impl MessageStore {
             index.flush()?;
         }
         s.checkpoint.persist()
+    }
+
+    /// Gives the store the broker's committed consumer offsets, so that a forced
+    /// deletion can name the unconsumed ranges it destroyed.
+    pub fn set_consumer_progress(&self, progress: Arc<dyn crate::ConsumerProgress>) {
+        *self
+            .shared
+            .consumer_progress
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(progress);
+    }
+
+    /// (CommitLog files, messages) destroyed by forced deletions since the store opened.
+    pub fn forced_deletion_totals(&self) -> (u64, u64) {
+        self.shared.forced_deletions.totals()
+    }
+
+    /// Whether appends are refused because the disk is full (above
+    /// `diskSpaceWarningLevelRatio`, until it is back to `diskSpaceCleanForciblyRatio`).
+    pub fn is_disk_full(&self) -> bool {
+        self.shared.disk_full.load(Ordering::Acquire)
     }
 
     /// Runs one retention pass now (the retention thread does this every
