@@ -67,6 +67,9 @@ pub struct ForcedLoss {
     pub messages: u64,
     /// Unconsumed ranges of groups with committed offsets.
     pub unconsumed: Vec<LostRange>,
+    /// Whether consumer offsets were known (the broker sets them after the store's
+    /// open, whose first retention pass runs without them).
+    pub offsets_known: bool,
 }
 
 impl ForcedLoss {
@@ -79,7 +82,9 @@ impl ForcedLoss {
             }
             let _ = write!(s, "{}@{}:{}[{},{})", r.group, r.topic, r.queue_id, r.from, r.to);
         }
-        if s.is_empty() {
+        if !self.offsets_known {
+            s.push_str("unknown (consumer offsets not loaded yet)");
+        } else if s.is_empty() {
             s.push_str("none");
         }
         s
@@ -100,6 +105,7 @@ pub(crate) fn assess(
         phys_to,
         ..ForcedLoss::default()
     };
+    loss.offsets_known = progress.is_some();
     let committed = progress.map(|p| p.committed()).unwrap_or_default();
     let mut queues = shared.queues.all();
     queues.sort_by(|a, b| (a.topic(), a.queue_id()).cmp(&(b.topic(), b.queue_id())));

@@ -147,6 +147,11 @@ pub async fn runtime_info(
         java_double(log_ratio),
     );
     put("consumeQueueDiskRatio", java_double(cq_ratio));
+    // CometMQ's keys (docs/COMPATIBILITY.md): what forced deletions destroyed.
+    let (forced_files, forced_messages) = store.forced_deletion_totals();
+    put("commitLogForcedDeleteFiles", forced_files.to_string());
+    put("commitLogForcedDeleteMessages", forced_messages.to_string());
+    put("diskFull", store.is_disk_full().to_string());
     for key in ["timerReadBehind", "timerOffsetBehind", "timerCongestNum"] {
         put(key, "0".into());
     }
