@@ -276,18 +276,26 @@ impl BrokerConfig {
     /// does: the 4.9.8 system-property keys when set (as given), else the RocketMQ 5
     /// percent keys, clamped to 0.35–0.90 and 0.30–0.85.
     pub fn disk_space_ratios(&self) -> Result<(f64, f64), ConfigError> {
-        fn pick(property: &str, key: &str, percent: u32, lo: f64, hi: f64) -> Result<f64, ConfigError> {
+        fn pick(
+            property: &str,
+            key: &str,
+            percent: u32,
+            lo: f64,
+            hi: f64,
+        ) -> Result<f64, ConfigError> {
             let property_value = property.trim();
             if property_value.is_empty() {
                 return Ok((f64::from(percent) / 100.0).clamp(lo, hi));
             }
             match property_value.parse::<f64>() {
                 Ok(v) if v.is_finite() && v > 0.0 && v <= 1.0 => Ok(v),
-                _ => Err(ConfigError::Invalid(cometmq_remoting::settings::SettingError {
-                    key: key.into(),
-                    value: property.to_string(),
-                    expected: "a fraction of the disk, above 0 and at most 1",
-                })),
+                _ => Err(ConfigError::Invalid(
+                    cometmq_remoting::settings::SettingError {
+                        key: key.into(),
+                        value: property.to_string(),
+                        expected: "a fraction of the disk, above 0 and at most 1",
+                    },
+                )),
             }
         }
         let warning = pick(
@@ -416,14 +424,24 @@ mod tests {
     fn disk_space_ratios_as_java() {
         let mut c = BrokerConfig::default();
         assert_eq!(c.disk_space_ratios().unwrap(), (0.90, 0.85));
-        c.apply("diskSpaceWarningLevelRatio=95\ndiskSpaceCleanForciblyRatio=10").unwrap();
+        c.apply("diskSpaceWarningLevelRatio=95\ndiskSpaceCleanForciblyRatio=10")
+            .unwrap();
         assert_eq!(c.disk_space_ratios().unwrap(), (0.90, 0.30), "5.x clamps");
         c.apply("rocketmq.broker.diskSpaceWarningLevelRatio=0.97\nrocketmq.broker.diskSpaceCleanForciblyRatio=0.2")
             .unwrap();
-        assert_eq!(c.disk_space_ratios().unwrap(), (0.97, 0.2), "4.9.8's properties win, unclamped");
-        c.apply("rocketmq.broker.diskSpaceCleanForciblyRatio=lots").unwrap();
+        assert_eq!(
+            c.disk_space_ratios().unwrap(),
+            (0.97, 0.2),
+            "4.9.8's properties win, unclamped"
+        );
+        c.apply("rocketmq.broker.diskSpaceCleanForciblyRatio=lots")
+            .unwrap();
         let e = c.disk_space_ratios().unwrap_err();
-        assert!(e.to_string().contains("rocketmq.broker.diskSpaceCleanForciblyRatio"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("rocketmq.broker.diskSpaceCleanForciblyRatio"),
+            "{e}"
+        );
         assert!(!c.clean_file_forcibly_enable || c.apply("cleanFileForciblyEnable=false").is_ok());
         assert!(!c.clean_file_forcibly_enable);
     }

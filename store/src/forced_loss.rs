@@ -80,7 +80,11 @@ impl ForcedLoss {
             if i > 0 {
                 s.push_str(", ");
             }
-            let _ = write!(s, "{}@{}:{}[{},{})", r.group, r.topic, r.queue_id, r.from, r.to);
+            let _ = write!(
+                s,
+                "{}@{}:{}[{},{})",
+                r.group, r.topic, r.queue_id, r.from, r.to
+            );
         }
         if !self.offsets_known {
             s.push_str("unknown (consumer offsets not loaded yet)");

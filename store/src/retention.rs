@@ -121,7 +121,6 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
                 from = loss.phys_from,
                 to = loss.phys_to,
                 disk_used = space.physic_ratio.unwrap_or(-1.0),
-                unconsumed = %loss.unconsumed_text(),
                 "FORCED deletion of {} unexpired CommitLog files (younger than fileReservedTime, \
                  disk above diskSpaceCleanForciblyRatio, cleanFileForciblyEnable=true): \
                  destroyed {} messages; unconsumed ranges destroyed: {}",
@@ -138,10 +137,10 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
         }
         if report.commit_log_files_deleted == 0 && space.to_delete {
             crate::throttled!(
-                    warn,
-                    disk_used = space.physic_ratio.unwrap_or(-1.0),
-                    clean_file_forcibly_enable = cfg.clean_file_forcibly_enable,
-                    "disk space will be full soon, but no CommitLog file could be deleted \
+                warn,
+                disk_used = space.physic_ratio.unwrap_or(-1.0),
+                clean_file_forcibly_enable = cfg.clean_file_forcibly_enable,
+                "disk space will be full soon, but no CommitLog file could be deleted \
                      (none expired, or not dispatched yet)"
             );
         }

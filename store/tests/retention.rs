@@ -213,7 +213,11 @@ async fn without_clean_file_forcibly_nothing_unexpired_goes_and_full_refuses_unt
     );
     disk.set(0.85);
     assert!(!store.run_retention().unwrap().disk_full);
-    assert!(store.append(record("R", 0, b"x", "")).await.status.is_stored());
+    assert!(store
+        .append(record("R", 0, b"x", ""))
+        .await
+        .status
+        .is_stored());
     // Expired files still go when space is short.
     clock.set(now() + 73 * HOUR);
     disk.set(0.95);

@@ -506,13 +506,21 @@ fn write_send_response_header(ext: &mut ExtFields, f: SendResponseFields<'_>) {
 fn disk_util(state: &BrokerState) -> String {
     use cometmq_store::DiskUsage;
     let cfg = state.store.config();
-    let [cl, cq, index] = [cfg.commit_log_dir(), cfg.consume_queue_dir(), cfg.index_dir()]
-        .map(|p| {
-            let existing = p.ancestors().find(|a| a.exists()).unwrap_or(&p).to_path_buf();
-            cometmq_store::StatvfsDiskUsage
-                .used_ratio(&existing)
-                .unwrap_or(-1.0)
-        });
+    let [cl, cq, index] = [
+        cfg.commit_log_dir(),
+        cfg.consume_queue_dir(),
+        cfg.index_dir(),
+    ]
+    .map(|p| {
+        let existing = p
+            .ancestors()
+            .find(|a| a.exists())
+            .unwrap_or(&p)
+            .to_path_buf();
+        cometmq_store::StatvfsDiskUsage
+            .used_ratio(&existing)
+            .unwrap_or(-1.0)
+    });
     format!("CL: {cl:5.2} CQ: {cq:5.2} INDEX: {index:5.2}")
 }
 
