@@ -40,16 +40,13 @@ pub(crate) fn check(shared: &Shared) -> SpaceCheck {
     let cfg = &shared.config;
     let max_used = f64::from(cfg.disk_max_used_space_ratio.clamp(10, 95)) / 100.0;
     let mut out = SpaceCheck::default();
-    for (what, path) in [
-        ("physic", cfg.commit_log_dir()),
-        ("logics", cfg.consume_queue_dir()),
+    for (what, path, slot) in [
+        ("physic", cfg.commit_log_dir(), &mut out.physic_ratio),
+        ("logics", cfg.consume_queue_dir(), &mut out.logics_ratio),
     ] {
-        // Java measures a missing directory's file system as unknown (-1): reclaim.
         let ratio = measure(shared, &path);
-        match what {
-            "physic" => out.physic_ratio = ratio,
-            _ => out.logics_ratio = ratio,
-        }
+        *slot = ratio;
+        // Unknown counts as Java's -1: not full, but space is to be reclaimed.
         let used = ratio.unwrap_or(-1.0);
         if used > cfg.disk_space_warning_level_ratio {
             if !shared.disk_full.swap(true, Ordering::AcqRel) {

@@ -107,12 +107,15 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
             let progress = shared.progress();
             forced_loss::assess(shared, progress.as_ref(), p.forced_count, from, p.end)
         });
-        if p.count > 0 {
-            report.commit_log_files_deleted = shared
+        let deleted = if p.count > 0 {
+            shared
                 .log
                 .segments()
-                .delete_front(p.count, |seg| seg.base() < p.end)?;
-        }
+                .delete_front(p.count, |seg| seg.base() < p.end)
+        } else {
+            Ok(0)
+        };
+        // Reported even if a deletion failed part-way: some of the files may be gone.
         if let Some(loss) = &forced {
             shared.forced_deletions.add(loss);
             error!(
@@ -129,6 +132,7 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
                 loss.unconsumed_text()
             );
         }
+        report.commit_log_files_deleted = deleted?;
         let expired = report
             .commit_log_files_deleted
             .saturating_sub(forced.as_ref().map_or(0, |l| l.files));
