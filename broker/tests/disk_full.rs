@@ -77,6 +77,17 @@ fn ballast(path: &Path, bytes: usize) {
     std::fs::write(path, vec![7u8; bytes]).unwrap();
 }
 
+/// Writes `path` until the file system has no byte left.
+fn fill_up(path: &Path) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    let small = [7u8; 512];
+    while f.write_all(&small).is_ok() {}
+    let _ = f.sync_all();
+}
+
 fn body(seq: usize) -> Vec<u8> {
     let mut b = format!("msg-{seq:06}:").into_bytes();
     b.resize(BODY, b'x');
@@ -321,10 +332,21 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
             e.file_name()
         );
     }
-    // An offset committed now is kept in memory; its file is saved once space returns.
+    // Not a byte left: config saves fail. A group created now (by its first pull) and
+    // its committed offset are kept in memory, and both files are saved once space
+    // returns.
+    let rest = fs.path().join("rest");
+    fill_up(&rest);
+    assert!(ha::pull(&c, &addr, GROUP, TOPIC, 0, 0).await.is_some());
     assert_eq!(commit_offset(&c, &addr, 7).await, response::SUCCESS);
+    common::eventually(Duration::from_secs(20), "a failed config save", || {
+        let failed = b.log_text().contains("cannot save config file");
+        async move { failed.then_some(()) }
+    })
+    .await;
 
     // Space returns: sends are accepted again, without a restart.
+    std::fs::remove_file(&rest).unwrap();
     std::fs::remove_file(&ballast_path).unwrap();
     let mut back = false;
     for _ in 0..400 {
@@ -343,13 +365,18 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
             acked.insert(seq);
         }
     }
-    let offsets_file = store.join("config/consumerOffset.json");
-    common::eventually(Duration::from_secs(20), "consumerOffset.json saved", || {
-        let text = std::fs::read_to_string(&offsets_file).unwrap_or_default();
-        let ok = text.contains(&format!("{TOPIC}@{GROUP}"));
-        async move { ok.then_some(()) }
-    })
-    .await;
+    for (file, what) in [
+        ("consumerOffset.json", format!("{TOPIC}@{GROUP}")),
+        ("subscriptionGroup.json", format!("\"{GROUP}\"")),
+    ] {
+        let path = store.join("config").join(file);
+        common::eventually(Duration::from_secs(20), file, || {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let ok = text.contains(&what);
+            async move { ok.then_some(()) }
+        })
+        .await;
+    }
     let stray: Vec<PathBuf> = std::fs::read_dir(store.join("config"))
         .unwrap()
         .map(|e| e.unwrap().path())
