@@ -215,6 +215,8 @@ pub async fn update_broker_config(
     })?;
     new.delay_levels_ms()
         .map_err(|e| BrokerError::InvalidParameter(e.to_string()))?;
+    new.disk_space_ratios()
+        .map_err(|e| BrokerError::InvalidParameter(e.to_string()))?;
     let changed: Vec<&str> = old
         .entries()
         .into_iter()
