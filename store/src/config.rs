@@ -118,6 +118,28 @@ pub struct StoreConfig {
     pub delay_levels_ms: Vec<u64>,
 }
 
+/// The settings retention and the disk check read on every pass. They start as the
+/// [`StoreConfig`]'s and may be changed while the store runs
+/// ([`crate::MessageStore::set_retention_settings`]), as Java's services read them from
+/// its live `MessageStoreConfig` (UPDATE_BROKER_CONFIG).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionSettings {
+    /// `fileReservedTime`.
+    pub file_reserved_time: Duration,
+    /// `deleteWhen`.
+    pub delete_when: String,
+    /// `diskMaxUsedSpaceRatio` (%).
+    pub disk_max_used_space_ratio: u32,
+    /// `diskSpaceCleanForciblyRatio` (fraction).
+    pub disk_space_clean_forcibly_ratio: f64,
+    /// `diskSpaceWarningLevelRatio` (fraction).
+    pub disk_space_warning_level_ratio: f64,
+    /// `cleanFileForciblyEnable`.
+    pub clean_file_forcibly_enable: bool,
+    /// `cleanResourceInterval`.
+    pub clean_resource_interval: Duration,
+}
+
 /// The topic delayed messages wait in, one queue per level (queue id = level − 1).
 pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
@@ -186,6 +208,19 @@ impl StoreConfig {
         StoreConfig {
             store_path_root_dir: root.into(),
             ..StoreConfig::default()
+        }
+    }
+
+    /// The retention settings this config starts with.
+    pub fn retention_settings(&self) -> RetentionSettings {
+        RetentionSettings {
+            file_reserved_time: self.file_reserved_time,
+            delete_when: self.delete_when.clone(),
+            disk_max_used_space_ratio: self.disk_max_used_space_ratio,
+            disk_space_clean_forcibly_ratio: self.disk_space_clean_forcibly_ratio,
+            disk_space_warning_level_ratio: self.disk_space_warning_level_ratio,
+            clean_file_forcibly_enable: self.clean_file_forcibly_enable,
+            clean_resource_interval: self.clean_resource_interval,
         }
     }
 

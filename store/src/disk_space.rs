@@ -19,6 +19,7 @@ use std::sync::atomic::Ordering;
 
 use tracing::{error, info};
 
+use crate::config::RetentionSettings;
 use crate::shared::Shared;
 
 /// What the check found.
@@ -36,9 +37,9 @@ pub(crate) struct SpaceCheck {
 }
 
 /// Measures both file systems and updates [`Shared::disk_full`].
-pub(crate) fn check(shared: &Shared) -> SpaceCheck {
+pub(crate) fn check(shared: &Shared, settings: &RetentionSettings) -> SpaceCheck {
     let cfg = &shared.config;
-    let max_used = f64::from(cfg.disk_max_used_space_ratio.clamp(10, 95)) / 100.0;
+    let max_used = f64::from(settings.disk_max_used_space_ratio.clamp(10, 95)) / 100.0;
     let mut out = SpaceCheck::default();
     for (what, path, slot) in [
         ("physic", cfg.commit_log_dir(), &mut out.physic_ratio),
@@ -48,7 +49,7 @@ pub(crate) fn check(shared: &Shared) -> SpaceCheck {
         *slot = ratio;
         // Unknown counts as Java's -1: not full, but space is to be reclaimed.
         let used = ratio.unwrap_or(-1.0);
-        if used > cfg.disk_space_warning_level_ratio {
+        if used > settings.disk_space_warning_level_ratio {
             if !shared.disk_full.swap(true, Ordering::AcqRel) {
                 error!(
                     used,
@@ -57,7 +58,7 @@ pub(crate) fn check(shared: &Shared) -> SpaceCheck {
                 );
             }
             out.clean_immediately = true;
-        } else if used > cfg.disk_space_clean_forcibly_ratio {
+        } else if used > settings.disk_space_clean_forcibly_ratio {
             out.clean_immediately = true;
         } else if shared.disk_full.swap(false, Ordering::AcqRel) {
             info!(used, path = %path.display(), "{what} disk space OK, so mark disk ok");

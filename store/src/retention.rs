@@ -16,6 +16,7 @@
 //! are removed.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tracing::{error, info};
 
@@ -58,9 +59,9 @@ struct Plan {
     forced_count: usize,
 }
 
-fn plan(shared: &Shared, clean_at_once: bool) -> Plan {
+fn plan(shared: &Shared, file_reserved_time: Duration, clean_at_once: bool) -> Plan {
     let cfg = &shared.config;
-    let reserved = i64::try_from(cfg.file_reserved_time.as_millis()).unwrap_or(i64::MAX);
+    let reserved = i64::try_from(file_reserved_time.as_millis()).unwrap_or(i64::MAX);
     let now = shared.clock.now_ms();
     let dispatched = *shared.dispatched.borrow();
     let segs = shared.log.segments().snapshot();
@@ -91,9 +92,9 @@ fn plan(shared: &Shared, clean_at_once: bool) -> Plan {
 }
 
 pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
-    let cfg = &shared.config;
+    let cfg = shared.retention();
     let mut report = RetentionReport::default();
-    let space = disk_space::check(shared);
+    let space = disk_space::check(shared, &cfg);
     report.disk_used_ratio = space.physic_ratio;
     report.disk_full = shared.disk_full.load(Ordering::Acquire);
     let time_up = delete_hour(
@@ -102,7 +103,7 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
     );
     if time_up || space.to_delete {
         let clean_at_once = cfg.clean_file_forcibly_enable && space.clean_immediately;
-        let p = plan(shared, clean_at_once);
+        let p = plan(shared, cfg.file_reserved_time, clean_at_once);
         let forced = p.forced_from.map(|from| {
             let progress = shared.progress();
             forced_loss::assess(shared, progress.as_ref(), p.forced_count, from, p.end)
@@ -169,7 +170,7 @@ pub(crate) fn thread(shared: &Shared) {
         }
         shared
             .retention_signal
-            .wait(shared.config.clean_resource_interval);
+            .wait(shared.retention().clean_resource_interval);
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use crate::checkpoint::Checkpoint;
 use crate::clock::{Clock, DiskUsage};
 use crate::commit_log::CommitLog;
-use crate::config::StoreConfig;
+use crate::config::{RetentionSettings, StoreConfig};
 use crate::flush::FlushService;
 use crate::forced_loss::{ConsumerProgress, ForcedDeletionCounters};
 use crate::index::Index;
@@ -55,9 +55,19 @@ pub(crate) struct Shared {
     pub(crate) consumer_progress: RwLock<Option<Arc<dyn ConsumerProgress>>>,
     /// Totals of forced deletions.
     pub(crate) forced_deletions: ForcedDeletionCounters,
+    /// The live retention settings (owned here; `config` holds their start values).
+    pub(crate) retention_settings: RwLock<RetentionSettings>,
 }
 
 impl Shared {
+    /// The retention settings now.
+    pub(crate) fn retention(&self) -> RetentionSettings {
+        self.retention_settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// The consumer progress source, if the broker set one.
     pub(crate) fn progress(&self) -> Option<Arc<dyn ConsumerProgress>> {
         self.consumer_progress

@@ -138,6 +138,7 @@ impl MessageStore {
         );
         log.appender()
             .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
+        let retention_settings = std::sync::RwLock::new(config.retention_settings());
         let shared = Arc::new(Shared {
             config,
             clock,
@@ -157,6 +158,7 @@ impl MessageStore {
             tombstones,
             consumer_progress: std::sync::RwLock::new(None),
             forced_deletions: Default::default(),
+            retention_settings,
         });
         let mut dispatcher = Dispatcher::new(dispatch_from);
         while dispatcher.run_once(&shared) {}
@@ -520,6 +522,21 @@ impl MessageStore {
             .consumer_progress
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(progress);
+    }
+
+    /// The retention settings in use.
+    pub fn retention_settings(&self) -> crate::config::RetentionSettings {
+        self.shared.retention()
+    }
+
+    /// Changes the retention settings from the next pass on (the broker's
+    /// UPDATE_BROKER_CONFIG).
+    pub fn set_retention_settings(&self, settings: crate::config::RetentionSettings) {
+        *self
+            .shared
+            .retention_settings
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = settings;
     }
 
     /// (CommitLog files, messages) destroyed by forced deletions since the store opened.

@@ -180,6 +180,29 @@ async fn a_forced_deletion_reports_what_it_destroyed_and_is_counted() {
 }
 
 #[tokio::test]
+async fn retention_settings_change_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock, disk) = setup(dir.path()).await;
+    let mut s = store.retention_settings();
+    assert!(s.clean_file_forcibly_enable);
+    s.clean_file_forcibly_enable = false;
+    store.set_retention_settings(s.clone());
+    disk.set(0.86);
+    let r = store.run_retention().unwrap();
+    assert_eq!(
+        r.commit_log_files_deleted, 0,
+        "forced cleaning switched off"
+    );
+    s.disk_space_warning_level_ratio = 0.8;
+    s.disk_space_clean_forcibly_ratio = 0.7;
+    store.set_retention_settings(s);
+    assert!(
+        store.run_retention().unwrap().disk_full,
+        "0.86 > the new 0.8"
+    );
+}
+
+#[tokio::test]
 async fn without_clean_file_forcibly_nothing_unexpired_goes_and_full_refuses_until_below_85() {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(now());
