@@ -409,12 +409,16 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
         acked.len(),
         &missing[..missing.len().min(20)]
     );
-    eprintln!(
-        "not forced: {} acked of {seq} sends, {} read back after restart",
-        acked.len(),
-        got.len()
-    );
     let log = b.log_text();
+    eprintln!(
+        "not forced: {} acked of {seq} sends, {} read back after restart; log lines: \
+         {} 'creating a CommitLog file failed', {} 'dispatch failed', {} 'cannot save config file'",
+        acked.len(),
+        got.len(),
+        lines_with(&log, "creating a CommitLog file failed"),
+        lines_with(&log, "dispatch failed"),
+        lines_with(&log, "cannot save config file"),
+    );
     assert_eq!(lines_with(&log, "FORCED deletion"), 0);
 
     b.kill9();
