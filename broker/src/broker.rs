@@ -29,6 +29,7 @@ impl Broker {
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
         crate::replication::check_role(&mut config)?;
+        config.disk_space_ratios()?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {
@@ -182,13 +183,21 @@ impl Broker {
     }
 }
 
-/// Saves consumer offsets every `flushConsumerOffsetInterval`.
+/// Saves consumer offsets every `flushConsumerOffsetInterval`, and the topic and group
+/// tables whose last save failed (a full disk), so no change waits for the next one.
 async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
     loop {
         let every = Duration::from_millis(state.config().flush_consumer_offset_interval.max(100));
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => state.offsets.persist().await,
+            _ = tokio::time::sleep(every) => {}
+        }
+        state.offsets.persist().await;
+        if state.topics.is_unsaved() {
+            state.topics.persist().await;
+        }
+        if state.groups.is_unsaved() {
+            state.groups.persist().await;
         }
     }
 }

@@ -132,8 +132,27 @@ settings! {
         delete_when: String = "deleteWhen", "04".to_string();
         /// Hours a CommitLog file is kept.
         file_reserved_time: u64 = "fileReservedTime", 72;
-        /// Disk use (%) above which files are deleted at once.
+        /// Disk use (%) above which expired files are deleted at any hour (clamped to
+        /// 10–95 as in Java).
         disk_max_used_space_ratio: u32 = "diskMaxUsedSpaceRatio", 75;
+        /// Above `diskSpaceCleanForciblyRatio`, delete the oldest CommitLog files even
+        /// before `fileReservedTime` (logged at ERROR as a forced deletion). Off: only
+        /// expired files go, and a full disk refuses sends until space returns.
+        clean_file_forcibly_enable: bool = "cleanFileForciblyEnable", true;
+        /// Period of the retention and disk check (ms).
+        clean_resource_interval: u64 = "cleanResourceInterval", 10000;
+        /// RocketMQ 4.9.8's JVM system property (a fraction, e.g. 0.90): above this disk
+        /// use the disk is marked full and sends are refused. Empty: from
+        /// `diskSpaceWarningLevelRatio`.
+        disk_space_warning_level_ratio_property: String = "rocketmq.broker.diskSpaceWarningLevelRatio", String::new();
+        /// RocketMQ 4.9.8's JVM system property (a fraction, e.g. 0.85): above this disk
+        /// use unexpired files may be deleted; a full disk is OK again at or below it.
+        /// Empty: from `diskSpaceCleanForciblyRatio`.
+        disk_space_clean_forcibly_ratio_property: String = "rocketmq.broker.diskSpaceCleanForciblyRatio", String::new();
+        /// RocketMQ 5's key (%) for the warning level, clamped to 35–90.
+        disk_space_warning_level_ratio: u32 = "diskSpaceWarningLevelRatio", 90;
+        /// RocketMQ 5's key (%) for forced cleaning, clamped to 30–85.
+        disk_space_clean_forcibly_ratio: u32 = "diskSpaceCleanForciblyRatio", 85;
         /// Largest message body accepted (bytes).
         max_message_size: usize = "maxMessageSize", 4 * 1024 * 1024;
         /// Verify record CRCs during recovery.
@@ -253,6 +272,49 @@ impl BrokerConfig {
         }
     }
 
+    /// The disk-full thresholds as fractions: (warning level, clean forcibly). As Java
+    /// does: the 4.9.8 system-property keys when set (as given), else the RocketMQ 5
+    /// percent keys, clamped to 0.35–0.90 and 0.30–0.85.
+    pub fn disk_space_ratios(&self) -> Result<(f64, f64), ConfigError> {
+        fn pick(
+            property: &str,
+            key: &str,
+            percent: u32,
+            lo: f64,
+            hi: f64,
+        ) -> Result<f64, ConfigError> {
+            let property_value = property.trim();
+            if property_value.is_empty() {
+                return Ok((f64::from(percent) / 100.0).clamp(lo, hi));
+            }
+            match property_value.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 && v <= 1.0 => Ok(v),
+                _ => Err(ConfigError::Invalid(
+                    cometmq_remoting::settings::SettingError {
+                        key: key.into(),
+                        value: property.to_string(),
+                        expected: "a fraction of the disk, above 0 and at most 1",
+                    },
+                )),
+            }
+        }
+        let warning = pick(
+            &self.disk_space_warning_level_ratio_property,
+            "rocketmq.broker.diskSpaceWarningLevelRatio",
+            self.disk_space_warning_level_ratio,
+            0.35,
+            0.90,
+        )?;
+        let forcibly = pick(
+            &self.disk_space_clean_forcibly_ratio_property,
+            "rocketmq.broker.diskSpaceCleanForciblyRatio",
+            self.disk_space_clean_forcibly_ratio,
+            0.30,
+            0.85,
+        )?;
+        Ok((warning, forcibly))
+    }
+
     /// The port of the replication stream.
     pub fn ha_port(&self) -> u16 {
         if self.ha_listen_port == 0 {
@@ -356,6 +418,33 @@ mod tests {
         assert!(e.to_string().contains("listenPort"), "{e}");
         let e = c.apply("brokerRole=LEADER").unwrap_err();
         assert!(e.to_string().contains("brokerRole"), "{e}");
+    }
+
+    #[test]
+    fn disk_space_ratios_as_java() {
+        let mut c = BrokerConfig::default();
+        assert_eq!(c.disk_space_ratios().unwrap(), (0.90, 0.85));
+        c.apply("diskSpaceWarningLevelRatio=95\ndiskSpaceCleanForciblyRatio=10")
+            .unwrap();
+        assert_eq!(c.disk_space_ratios().unwrap(), (0.90, 0.30), "5.x clamps");
+        c.apply("rocketmq.broker.diskSpaceWarningLevelRatio=0.97\nrocketmq.broker.diskSpaceCleanForciblyRatio=0.2")
+            .unwrap();
+        assert_eq!(
+            c.disk_space_ratios().unwrap(),
+            (0.97, 0.2),
+            "4.9.8's properties win, unclamped"
+        );
+        c.apply("rocketmq.broker.diskSpaceCleanForciblyRatio=lots")
+            .unwrap();
+        let e = c.disk_space_ratios().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("rocketmq.broker.diskSpaceCleanForciblyRatio"),
+            "{e}"
+        );
+        assert!(c.clean_file_forcibly_enable, "Java's default");
+        c.apply("cleanFileForciblyEnable=false").unwrap();
+        assert!(!c.clean_file_forcibly_enable);
     }
 
     #[test]

@@ -13,6 +13,8 @@ use crate::persist;
 
 /// The group table. Cheap to share behind an `Arc`.
 pub struct GroupTable {
+    /// The last save failed (a full disk): the periodic flush saves again.
+    unsaved: std::sync::atomic::AtomicBool,
     state: RwLock<SubscriptionGroupWrapper>,
     path: PathBuf,
     auto_create: bool,
@@ -55,6 +57,7 @@ impl GroupTable {
                 .or_insert_with(|| SubscriptionGroupConfig::new(*g));
         }
         Ok(Arc::new(GroupTable {
+            unsaved: Default::default(),
             state: RwLock::new(state),
             path,
             auto_create: config.auto_create_subscription_group,
@@ -125,7 +128,15 @@ impl GroupTable {
 
     /// Writes `subscriptionGroup.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
-        persist::save_json(&self.path, &self.snapshot())
+        let r = persist::save_json(&self.path, &self.snapshot());
+        self.unsaved
+            .store(r.is_err(), std::sync::atomic::Ordering::Release);
+        r
+    }
+
+    /// Whether the last save failed.
+    pub fn is_unsaved(&self) -> bool {
+        self.unsaved.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Saves on a blocking thread, logging a failure.

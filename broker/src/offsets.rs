@@ -14,6 +14,7 @@ use crate::config::BrokerConfig;
 use crate::persist;
 
 /// The offset table. Cheap to share behind an `Arc`.
+#[derive(Debug)]
 pub struct OffsetTable {
     state: RwLock<BTreeMap<String, BTreeMap<i32, i64>>>,
     path: PathBuf,
@@ -124,12 +125,33 @@ impl OffsetTable {
         persist::save_in_background("consumerOffset.json", move || me.save()).await;
     }
 
+    /// Every committed offset as (group, topic, queue id, offset).
+    pub fn all(&self) -> Vec<(String, String, i32, i64)> {
+        let s = self.read();
+        let mut out = Vec::new();
+        for (k, queues) in s.iter() {
+            if let Some((topic, group)) = split_key(k) {
+                for (q, o) in queues {
+                    out.push((group.to_string(), topic.to_string(), *q, *o));
+                }
+            }
+        }
+        out
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
         self.state.read().unwrap_or_else(|e| e.into_inner())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
         self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The store names the unconsumed ranges a forced deletion destroys from these.
+impl cometmq_store::ConsumerProgress for OffsetTable {
+    fn committed(&self) -> Vec<(String, String, i32, i64)> {
+        self.all()
     }
 }
 

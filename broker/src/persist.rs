@@ -14,13 +14,21 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
         fs::create_dir_all(dir)?;
     }
     let tmp = with_suffix(path, ".tmp");
-    {
-        let mut f = fs::File::create(&tmp)?;
+    let written = fs::File::create(&tmp).and_then(|mut f| {
         f.write_all(text)?;
-        f.sync_all()?;
+        f.sync_all()
+    });
+    if let Err(e) = written {
+        // A full disk: leave no half-written temp file behind; the file itself is
+        // untouched, and the caller saves again later.
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
     if path.exists() {
-        fs::copy(path, with_suffix(path, ".bak"))?;
+        if let Err(e) = keep_backup(path, &with_suffix(path, ".bak")) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
     }
     fs::rename(&tmp, path)?;
     if let Some(dir) = path.parent() {
@@ -30,6 +38,22 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Makes `bak` the current version of `path`: a hard link (no space needed, never
+/// partial), or a copy where links are not supported; a failed copy is removed rather
+/// than left half-written.
+fn keep_backup(path: &Path, bak: &Path) -> std::io::Result<()> {
+    match fs::remove_file(bak) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    if fs::hard_link(path, bak).is_ok() {
+        return Ok(());
+    }
+    fs::copy(path, bak).map(drop).inspect_err(|_| {
+        let _ = fs::remove_file(bak);
+    })
 }
 
 /// Reads `path`, or its `.bak` copy when `parse` rejects the file or it is missing.
@@ -68,15 +92,22 @@ pub fn save_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result
     write_atomic(path, &text)
 }
 
-/// Runs a blocking save on a blocking thread and logs a failure.
+/// Runs a blocking save on a blocking thread and logs a failure (rate-limited: a full
+/// disk fails every periodic save). Returns whether the save succeeded.
 pub async fn save_in_background(
     what: &'static str,
     save: impl FnOnce() -> std::io::Result<()> + Send + 'static,
-) {
+) -> bool {
     match tokio::task::spawn_blocking(save).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(file = what, error = %e, "cannot save config file"),
-        Err(e) => tracing::error!(file = what, error = %e, "config save task failed"),
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            cometmq_store::throttled!(error, file = what, error = %e, "cannot save config file; retrying at the next interval");
+            false
+        }
+        Err(e) => {
+            tracing::error!(file = what, error = %e, "config save task failed");
+            false
+        }
     }
 }
 

@@ -87,6 +87,7 @@ impl BrokerState {
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
         let offsets = OffsetTable::load(&config)?;
+        store.set_consumer_progress(offsets.clone());
         Ok(Arc::new(BrokerState {
             broker_addr: store_host.to_string(),
             store_host,
@@ -191,6 +192,12 @@ pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
     s.file_reserved_time = Duration::from_secs(c.file_reserved_time * 3600);
     s.delete_when = c.delete_when.clone();
     s.disk_max_used_space_ratio = c.disk_max_used_space_ratio;
+    s.clean_file_forcibly_enable = c.clean_file_forcibly_enable;
+    s.clean_resource_interval = Duration::from_millis(c.clean_resource_interval.max(1));
+    if let Ok((warning, forcibly)) = c.disk_space_ratios() {
+        s.disk_space_warning_level_ratio = warning;
+        s.disk_space_clean_forcibly_ratio = forcibly;
+    }
     s.max_message_size = c.max_message_size;
     s.message_index_enable = c.message_index_enable;
     s.max_hash_slot_num = c.max_hash_slot_num as usize;

@@ -15,6 +15,8 @@ use crate::topic_names::*;
 
 /// The topic table. Cheap to share behind an `Arc`.
 pub struct TopicTable {
+    /// The last save failed (a full disk): the periodic flush saves again.
+    unsaved: std::sync::atomic::AtomicBool,
     state: RwLock<TopicConfigSerializeWrapper>,
     path: PathBuf,
 }
@@ -59,6 +61,7 @@ impl TopicTable {
             };
         }
         Ok(Arc::new(TopicTable {
+            unsaved: Default::default(),
             state: RwLock::new(state),
             path,
         }))
@@ -175,7 +178,15 @@ impl TopicTable {
 
     /// Writes `topics.json` (blocking: call from a blocking thread).
     pub fn save(&self) -> std::io::Result<()> {
-        persist::save_json(&self.path, &self.snapshot())
+        let r = persist::save_json(&self.path, &self.snapshot());
+        self.unsaved
+            .store(r.is_err(), std::sync::atomic::Ordering::Release);
+        r
+    }
+
+    /// Whether the last save failed.
+    pub fn is_unsaved(&self) -> bool {
+        self.unsaved.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Saves on a blocking thread, logging a failure.

@@ -350,6 +350,26 @@ async fn broker_config_round_trip_and_a_bad_value_named() {
     let text = String::from_utf8(c.call(get()).await.body.to_bytes().to_vec()).unwrap();
     assert!(text.contains("defaultTopicQueueNums=6\n"));
     assert!(text.contains("flushDiskType=ASYNC_FLUSH\n"));
+
+    // Retention and disk keys reach the running store, as Java's live config does.
+    let store = || c.broker.as_ref().unwrap().state.store.retention_settings();
+    assert!(store().clean_file_forcibly_enable);
+    let resp = c
+        .call(update(
+            "cleanFileForciblyEnable=false\nfileReservedTime=1\n\
+             rocketmq.broker.diskSpaceWarningLevelRatio=0.97\n",
+        ))
+        .await;
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    let now = store();
+    assert!(!now.clean_file_forcibly_enable);
+    assert_eq!(now.file_reserved_time, std::time::Duration::from_secs(3600));
+    assert_eq!(now.disk_space_warning_level_ratio, 0.97);
+    let resp = c
+        .call(update("rocketmq.broker.diskSpaceCleanForciblyRatio=most\n"))
+        .await;
+    assert_eq!(resp.code, response::INVALID_PARAMETER);
+    assert!(remark(&resp).contains("rocketmq.broker.diskSpaceCleanForciblyRatio"));
     c.stop().await;
 }
 

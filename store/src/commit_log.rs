@@ -17,7 +17,6 @@ use cometmq_remoting::message::record::layout::{
     BLANK_LEN,
 };
 use cometmq_remoting::message::sysflag;
-use tracing::warn;
 
 use crate::error::{Result, StoreError};
 use crate::mmap::RegionWriter;
@@ -136,7 +135,7 @@ impl Appender {
                 let mut blank = BytesMut::with_capacity(BLANK_LEN);
                 layout::encode_blank(&mut blank, remaining as i32);
                 writer.write(pos, &blank).map_err(|e| {
-                    warn!(error = %e, "writing the BLANK filler failed");
+                    crate::throttled!(warn, error = %e, "writing the BLANK filler failed");
                     PutStatus::ServiceNotAvailable
                 })?;
             }
@@ -149,7 +148,7 @@ impl Appender {
             None => segments.max_offset(),
         };
         let created = self.open_file(segments, base).map_err(|e| {
-            warn!(error = %e, base, "creating a CommitLog file failed");
+            crate::throttled!(warn, error = %e, base, "creating a CommitLog file failed");
             PutStatus::CreateMappedFileFailed
         })?;
         self.current = Some(created);
@@ -212,7 +211,7 @@ impl Appender {
             .write(pos, req.records)
             .and_then(|()| writer.publish(pos + len))
             .map_err(|e| {
-                warn!(error = %e, "CommitLog write failed");
+                crate::throttled!(warn, error = %e, "CommitLog write failed");
                 PutStatus::ServiceNotAvailable
             })?;
         if let Some(c) = counter {

@@ -48,15 +48,22 @@ pub struct StoreConfig {
     /// `deleteWhen` ("04"): hours of the day (`;`-separated, local clock as given by the
     /// store's [`crate::Clock`]) when expired files are deleted.
     pub delete_when: String,
-    /// `diskMaxUsedSpaceRatio` (75 %): above this disk use, expired files are deleted at
-    /// any hour.
+    /// `diskMaxUsedSpaceRatio` (75 %, clamped to 10–95 as Java's getter does): above
+    /// this disk use, expired files are deleted at any hour.
     pub disk_max_used_space_ratio: u32,
-    /// `diskSpaceCleanForciblyRatio` (0.85): above this, the oldest files are deleted
-    /// even if not expired.
+    /// Java system property `rocketmq.broker.diskSpaceCleanForciblyRatio` (0.85): above
+    /// this disk use, unexpired files may be deleted (with `cleanFileForciblyEnable`),
+    /// and a disk marked full is marked OK again only at or below it.
     pub disk_space_clean_forcibly_ratio: f64,
-    /// `diskSpaceWarningLevelRatio` (0.90): at or above this, appends are refused
+    /// Java system property `rocketmq.broker.diskSpaceWarningLevelRatio` (0.90): above
+    /// this disk use, the disk is marked full and appends are refused
     /// ([`crate::PutStatus::DiskFull`]).
     pub disk_space_warning_level_ratio: f64,
+    /// `cleanFileForciblyEnable` (true): above `diskSpaceCleanForciblyRatio`, delete the
+    /// oldest CommitLog files even before `fileReservedTime` (a forced deletion, logged
+    /// at ERROR with what it destroyed). Off: only expired files are ever deleted, and
+    /// a full disk refuses sends until space returns.
+    pub clean_file_forcibly_enable: bool,
     /// `cleanResourceInterval` (10 s): retention check period.
     pub clean_resource_interval: Duration,
     /// `deleteFileBatchMax` (10): most CommitLog files deleted per retention pass.
@@ -111,6 +118,28 @@ pub struct StoreConfig {
     pub delay_levels_ms: Vec<u64>,
 }
 
+/// The settings retention and the disk check read on every pass. They start as the
+/// [`StoreConfig`]'s and may be changed while the store runs
+/// ([`crate::MessageStore::set_retention_settings`]), as Java's services read them from
+/// its live `MessageStoreConfig` (UPDATE_BROKER_CONFIG).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionSettings {
+    /// `fileReservedTime`.
+    pub file_reserved_time: Duration,
+    /// `deleteWhen`.
+    pub delete_when: String,
+    /// `diskMaxUsedSpaceRatio` (%).
+    pub disk_max_used_space_ratio: u32,
+    /// `diskSpaceCleanForciblyRatio` (fraction).
+    pub disk_space_clean_forcibly_ratio: f64,
+    /// `diskSpaceWarningLevelRatio` (fraction).
+    pub disk_space_warning_level_ratio: f64,
+    /// `cleanFileForciblyEnable`.
+    pub clean_file_forcibly_enable: bool,
+    /// `cleanResourceInterval`.
+    pub clean_resource_interval: Duration,
+}
+
 /// The topic delayed messages wait in, one queue per level (queue id = level − 1).
 pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
@@ -139,6 +168,7 @@ impl Default for StoreConfig {
             disk_max_used_space_ratio: 75,
             disk_space_clean_forcibly_ratio: 0.85,
             disk_space_warning_level_ratio: 0.90,
+            clean_file_forcibly_enable: true,
             clean_resource_interval: Duration::from_secs(10),
             delete_file_batch_max: 10,
             max_message_size: 4 * 1024 * 1024,
@@ -178,6 +208,19 @@ impl StoreConfig {
         StoreConfig {
             store_path_root_dir: root.into(),
             ..StoreConfig::default()
+        }
+    }
+
+    /// The retention settings this config starts with.
+    pub fn retention_settings(&self) -> RetentionSettings {
+        RetentionSettings {
+            file_reserved_time: self.file_reserved_time,
+            delete_when: self.delete_when.clone(),
+            disk_max_used_space_ratio: self.disk_max_used_space_ratio,
+            disk_space_clean_forcibly_ratio: self.disk_space_clean_forcibly_ratio,
+            disk_space_warning_level_ratio: self.disk_space_warning_level_ratio,
+            clean_file_forcibly_enable: self.clean_file_forcibly_enable,
+            clean_resource_interval: self.clean_resource_interval,
         }
     }
 

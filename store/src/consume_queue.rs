@@ -378,16 +378,23 @@ impl ConsumeQueue {
 
     /// Sets the logical min offset to the first entry pointing at or above `phys_min`.
     pub(crate) fn correct_min_offset(&self, phys_min: i64) {
+        let lo = self.first_at_or_above(phys_min);
+        self.min_offset.fetch_max(lo, Ordering::AcqRel);
+    }
+
+    /// The first queue offset from the min offset on whose entry points at or above
+    /// CommitLog offset `phys` (the max offset if none does).
+    pub(crate) fn first_at_or_above(&self, phys: i64) -> i64 {
         let (mut lo, mut hi) = (self.min_offset(), self.max_offset());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match self.entry(mid) {
-                Some(e) if !e.is_filler() && e.phys_offset < phys_min => lo = mid + 1,
+                Some(e) if !e.is_filler() && e.phys_offset < phys => lo = mid + 1,
                 Some(_) => hi = mid,
                 None => lo = mid + 1,
             }
         }
-        self.min_offset.fetch_max(lo, Ordering::AcqRel);
+        lo
     }
 }
 

@@ -86,7 +86,7 @@ impl Dispatcher {
                 Ok(Step::NextFile) => self.next += file_size - self.next.rem_euclid(file_size),
                 Ok(Step::Wait) => break,
                 Err(e) => {
-                    error!(offset = self.next, error = %e, "dispatch failed; retrying later");
+                    crate::throttled!(error, offset = self.next, error = %e, "dispatch failed; retrying later");
                     break;
                 }
             }
@@ -218,7 +218,7 @@ impl Dispatcher {
             let progressed = self.run_once(shared);
             if last_flush.elapsed() >= interval {
                 if let Err(e) = self.flush_logics(shared) {
-                    warn!(error = %e, "ConsumeQueue/index flush failed");
+                    crate::throttled!(warn, error = %e, "ConsumeQueue/index flush failed");
                 }
                 last_flush = Instant::now();
             }

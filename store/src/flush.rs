@@ -15,7 +15,6 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
-use tracing::warn;
 
 use crate::checkpoint::Checkpoint;
 use crate::commit_log::CommitLog;
@@ -97,7 +96,7 @@ impl FlushService {
                             checkpoint.values().physic_msg_timestamp = ts;
                         }
                     }
-                    Err(e) => warn!(error = %e, "CommitLog flush failed"),
+                    Err(e) => crate::throttled!(warn, error = %e, "CommitLog flush failed"),
                 }
                 last_thorough = Instant::now();
             }

@@ -15,7 +15,9 @@
 //! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread;
 //!   `prealloc`: the next CommitLog file, prepared in the background.
 //! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
-//! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`.
+//! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`,
+//!   `disk_space` (the disk-full mark), [`forced_loss`] (what a forced deletion
+//!   destroyed); [`log_throttle`] for warnings that repeat.
 //! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
 //! - [`ha`]: master/slave replication (the HA stream, SYNC_MASTER waits).
 
@@ -24,12 +26,15 @@ pub mod clock;
 mod commit_log;
 pub mod config;
 pub mod consume_queue;
+mod disk_space;
 mod dispatch;
 pub mod error;
 mod flush;
+pub mod forced_loss;
 pub mod ha;
 mod index;
 pub mod index_file;
+pub mod log_throttle;
 mod mmap;
 mod prealloc;
 mod queues;
@@ -49,8 +54,9 @@ mod topic_delete;
 mod validate;
 
 pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
-pub use config::{FlushDiskType, StoreConfig};
+pub use config::{FlushDiskType, RetentionSettings, StoreConfig};
 pub use error::{Result, StoreError};
+pub use forced_loss::{ConsumerProgress, ForcedLoss, LostRange};
 pub use read::{AcceptAll, MessageFilter};
 pub use retention::RetentionReport;
 pub use status::{Appended, GetResult, GetStatus, PutResult, PutStatus, QueryResult};

@@ -111,7 +111,7 @@ impl Inner {
                     slot = self.lock();
                 }
                 Err(e) => {
-                    warn!(base, error = %e, "preparing the next CommitLog file failed");
+                    crate::throttled!(warn, base, error = %e, "preparing the next CommitLog file failed");
                     if matches!(slot.state, State::Preparing(b) if b == base) {
                         slot.state = State::Idle;
                     }

@@ -1,30 +1,41 @@
-//! Retention (Java `CleanCommitLogService` / `CleanConsumeQueueService`) and the
-//! disk-full guard.
+//! Retention (Java 4.9.8 `CleanCommitLogService` / `CleanConsumeQueueService`).
 //!
-//! Each pass: measure disk use of the CommitLog's file system; at or above
-//! `diskSpaceWarningLevelRatio` appends are refused. Expired CommitLog files (last
-//! modified more than `fileReservedTime` ago) are deleted, oldest first and never the
-//! newest or undispatched ones, when the hour is in `deleteWhen` or disk use exceeds
-//! `diskMaxUsedSpaceRatio`; above `diskSpaceCleanForciblyRatio` they go even if not
-//! expired. Then ConsumeQueue files and IndexFiles wholly below the CommitLog's new
-//! min offset are removed.
+//! Each pass first checks the disk ([`crate::disk_space`]: marks it full or OK, says
+//! whether space is to be reclaimed and whether unexpired files may go). Then, when the
+//! hour is in `deleteWhen` or space is to be reclaimed, CommitLog files are deleted
+//! from the oldest on, at most `deleteFileBatchMax` per pass, never the newest file
+//! nor one not yet dispatched, and stopping at the first file that must stay:
+//! - a file last modified more than `fileReservedTime` ago (expired) goes;
+//! - an unexpired file goes only when `cleanFileForciblyEnable` is on and the disk is
+//!   above `diskSpaceCleanForciblyRatio`. That is a *forced deletion*: it destroys
+//!   messages nobody agreed to lose, so it is logged at ERROR with the messages and
+//!   every consumer group's unconsumed ranges it destroyed
+//!   ([`crate::forced_loss`]), and counted.
+//!
+//! Then ConsumeQueue files and IndexFiles wholly below the CommitLog's new min offset
+//! are removed.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use tracing::{info, warn};
+use tracing::{error, info};
 
+use crate::disk_space;
 use crate::error::Result;
+use crate::forced_loss::{self, ForcedLoss};
 use crate::shared::Shared;
 
 /// What one retention pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RetentionReport {
-    /// Disk use measured (0.0–1.0), if known.
+    /// CommitLog disk use measured (0.0–1.0), if known.
     pub disk_used_ratio: Option<f64>,
     /// Whether appends are now refused for lack of disk.
     pub disk_full: bool,
-    /// CommitLog files deleted.
+    /// CommitLog files deleted (expired and forced).
     pub commit_log_files_deleted: usize,
+    /// What the forced part of the deletion destroyed, if any file went unexpired.
+    pub forced: Option<ForcedLoss>,
     /// ConsumeQueue files deleted.
     pub consume_queue_files_deleted: usize,
     /// IndexFiles deleted.
@@ -38,39 +49,107 @@ fn delete_hour(delete_when: &str, hour: u32) -> bool {
         .any(|h| h == hour)
 }
 
-pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
+/// The CommitLog files a pass deletes: how many from the front, where they end, and
+/// where the unexpired (forced) ones start.
+#[derive(Debug, Default)]
+struct Plan {
+    count: usize,
+    end: i64,
+    forced_from: Option<i64>,
+    forced_count: usize,
+}
+
+fn plan(shared: &Shared, file_reserved_time: Duration, clean_at_once: bool) -> Plan {
     let cfg = &shared.config;
-    let mut report = RetentionReport::default();
-    let ratio = shared.disk.used_ratio(&cfg.commit_log_dir());
-    report.disk_used_ratio = ratio;
-    let used = ratio.unwrap_or(0.0);
-    report.disk_full = used >= cfg.disk_space_warning_level_ratio;
-    let was_full = shared.disk_full.swap(report.disk_full, Ordering::AcqRel);
-    if report.disk_full != was_full {
-        warn!(used, full = report.disk_full, "disk-full state changed");
-    }
+    let reserved = i64::try_from(file_reserved_time.as_millis()).unwrap_or(i64::MAX);
     let now = shared.clock.now_ms();
-    let time_up = delete_hour(&cfg.delete_when, shared.clock.hour_of_day(now));
-    let space_full = used > f64::from(cfg.disk_max_used_space_ratio) / 100.0;
-    let forcibly = used > cfg.disk_space_clean_forcibly_ratio;
-    if time_up || space_full {
-        let reserved = cfg.file_reserved_time.as_millis() as i64;
-        let dispatched = *shared.dispatched.borrow();
-        report.commit_log_files_deleted =
+    let dispatched = *shared.dispatched.borrow();
+    let segs = shared.log.segments().snapshot();
+    let mut p = Plan::default();
+    for seg in segs
+        .iter()
+        .take(segs.len().saturating_sub(1))
+        .take(cfg.delete_file_batch_max)
+    {
+        let expired = seg
+            .modified_ms()
+            .is_some_and(|m| m.saturating_add(reserved) <= now);
+        let end = seg.base() + seg.size() as i64;
+        let safe = end <= dispatched;
+        if !(safe && (expired || clean_at_once)) {
+            break;
+        }
+        if !expired && p.forced_from.is_none() {
+            p.forced_from = Some(seg.base());
+        }
+        if p.forced_from.is_some() {
+            p.forced_count += 1;
+        }
+        p.count += 1;
+        p.end = end;
+    }
+    p
+}
+
+pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
+    let cfg = shared.retention();
+    let mut report = RetentionReport::default();
+    let space = disk_space::check(shared, &cfg);
+    report.disk_used_ratio = space.physic_ratio;
+    report.disk_full = shared.disk_full.load(Ordering::Acquire);
+    let time_up = delete_hour(
+        &cfg.delete_when,
+        shared.clock.hour_of_day(shared.clock.now_ms()),
+    );
+    if time_up || space.to_delete {
+        let clean_at_once = cfg.clean_file_forcibly_enable && space.clean_immediately;
+        let p = plan(shared, cfg.file_reserved_time, clean_at_once);
+        let forced = p.forced_from.map(|from| {
+            let progress = shared.progress();
+            forced_loss::assess(shared, progress.as_ref(), p.forced_count, from, p.end)
+        });
+        let deleted = if p.count > 0 {
             shared
                 .log
                 .segments()
-                .delete_front(cfg.delete_file_batch_max, |seg| {
-                    let expired = seg.modified_ms().is_some_and(|m| m + reserved <= now);
-                    let safe = seg.base() + seg.size() as i64 <= dispatched;
-                    safe && (expired || forcibly)
-                })?;
-        if report.commit_log_files_deleted > 0 {
-            info!(
-                n = report.commit_log_files_deleted,
-                "deleted expired CommitLog files"
+                .delete_front(p.count, |seg| seg.base() < p.end)
+        } else {
+            Ok(0)
+        };
+        // Reported even if a deletion failed part-way: some of the files may be gone.
+        if let Some(loss) = &forced {
+            shared.forced_deletions.add(loss);
+            error!(
+                files = loss.files,
+                messages = loss.messages,
+                from = loss.phys_from,
+                to = loss.phys_to,
+                disk_used = space.physic_ratio.unwrap_or(-1.0),
+                "FORCED deletion of {} unexpired CommitLog files (younger than fileReservedTime, \
+                 disk above diskSpaceCleanForciblyRatio, cleanFileForciblyEnable=true): \
+                 destroyed {} messages; unconsumed ranges destroyed: {}",
+                loss.files,
+                loss.messages,
+                loss.unconsumed_text()
             );
         }
+        report.commit_log_files_deleted = deleted?;
+        let expired = report
+            .commit_log_files_deleted
+            .saturating_sub(forced.as_ref().map_or(0, |l| l.files));
+        if expired > 0 {
+            info!(n = expired, "deleted expired CommitLog files");
+        }
+        if report.commit_log_files_deleted == 0 && space.to_delete {
+            crate::throttled!(
+                warn,
+                disk_used = space.physic_ratio.unwrap_or(-1.0),
+                clean_file_forcibly_enable = cfg.clean_file_forcibly_enable,
+                "disk space will be full soon, but no CommitLog file could be deleted \
+                     (none expired, or not dispatched yet)"
+            );
+        }
+        report.forced = forced;
     }
     let min = shared.log.min_offset();
     for q in shared.queues.all() {
@@ -87,11 +166,11 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
 pub(crate) fn thread(shared: &Shared) {
     while !shared.retention_signal.is_stopped() {
         if let Err(e) = run(shared) {
-            warn!(error = %e, "retention pass failed");
+            crate::throttled!(warn, error = %e, "retention pass failed");
         }
         shared
             .retention_signal
-            .wait(shared.config.clean_resource_interval);
+            .wait(shared.retention().clean_resource_interval);
     }
 }
 

@@ -7,15 +7,16 @@
 //! published parts of everything.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use tokio::sync::watch;
 
 use crate::checkpoint::Checkpoint;
 use crate::clock::{Clock, DiskUsage};
 use crate::commit_log::CommitLog;
-use crate::config::StoreConfig;
+use crate::config::{RetentionSettings, StoreConfig};
 use crate::flush::FlushService;
+use crate::forced_loss::{ConsumerProgress, ForcedDeletionCounters};
 use crate::index::Index;
 use crate::queues::Queues;
 use crate::run_guard::RunGuard;
@@ -39,7 +40,9 @@ pub(crate) struct Shared {
     pub(crate) retention_signal: Signal,
     /// CommitLog offset up to which records are dispatched.
     pub(crate) dispatched: watch::Sender<i64>,
-    /// Disk use reached `diskSpaceWarningLevelRatio`: appends are refused.
+    /// Disk use went above `diskSpaceWarningLevelRatio` and has not come back to
+    /// `diskSpaceCleanForciblyRatio`: appends are refused (owned by
+    /// [`crate::disk_space`]).
     pub(crate) disk_full: AtomicBool,
     /// Shutdown started: appends are refused.
     pub(crate) shutting_down: AtomicBool,
@@ -48,4 +51,28 @@ pub(crate) struct Shared {
     pub(crate) deletions: Deletions,
     /// Deleted topics' CommitLog ranges, never dispatched again.
     pub(crate) tombstones: Tombstones,
+    /// The broker's committed consumer offsets (set once the broker has them).
+    pub(crate) consumer_progress: RwLock<Option<Arc<dyn ConsumerProgress>>>,
+    /// Totals of forced deletions.
+    pub(crate) forced_deletions: ForcedDeletionCounters,
+    /// The live retention settings (owned here; `config` holds their start values).
+    pub(crate) retention_settings: RwLock<RetentionSettings>,
+}
+
+impl Shared {
+    /// The retention settings now.
+    pub(crate) fn retention(&self) -> RetentionSettings {
+        self.retention_settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The consumer progress source, if the broker set one.
+    pub(crate) fn progress(&self) -> Option<Arc<dyn ConsumerProgress>> {
+        self.consumer_progress
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }

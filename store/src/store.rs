@@ -138,6 +138,7 @@ impl MessageStore {
         );
         log.appender()
             .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
+        let retention_settings = std::sync::RwLock::new(config.retention_settings());
         let shared = Arc::new(Shared {
             config,
             clock,
@@ -155,6 +156,9 @@ impl MessageStore {
             guard,
             deletions: Deletions::default(),
             tombstones,
+            consumer_progress: std::sync::RwLock::new(None),
+            forced_deletions: Default::default(),
+            retention_settings,
         });
         let mut dispatcher = Dispatcher::new(dispatch_from);
         while dispatcher.run_once(&shared) {}
@@ -508,6 +512,42 @@ impl MessageStore {
             index.flush()?;
         }
         s.checkpoint.persist()
+    }
+
+    /// Gives the store the broker's committed consumer offsets, so that a forced
+    /// deletion can name the unconsumed ranges it destroyed.
+    pub fn set_consumer_progress(&self, progress: Arc<dyn crate::ConsumerProgress>) {
+        *self
+            .shared
+            .consumer_progress
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(progress);
+    }
+
+    /// The retention settings in use.
+    pub fn retention_settings(&self) -> crate::config::RetentionSettings {
+        self.shared.retention()
+    }
+
+    /// Changes the retention settings from the next pass on (the broker's
+    /// UPDATE_BROKER_CONFIG).
+    pub fn set_retention_settings(&self, settings: crate::config::RetentionSettings) {
+        *self
+            .shared
+            .retention_settings
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    /// (CommitLog files, messages) destroyed by forced deletions since the store opened.
+    pub fn forced_deletion_totals(&self) -> (u64, u64) {
+        self.shared.forced_deletions.totals()
+    }
+
+    /// Whether appends are refused because the disk is full (above
+    /// `diskSpaceWarningLevelRatio`, until it is back to `diskSpaceCleanForciblyRatio`).
+    pub fn is_disk_full(&self) -> bool {
+        self.shared.disk_full.load(Ordering::Acquire)
     }
 
     /// Runs one retention pass now (the retention thread does this every

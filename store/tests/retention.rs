@@ -132,3 +132,120 @@ async fn disk_pressure_deletes_at_any_hour_and_full_disk_refuses_appends() {
         PutStatus::PutOk
     );
 }
+
+/// A broker's committed offsets, as the store sees them.
+#[derive(Debug)]
+struct Offsets(Vec<(String, String, i32, i64)>);
+
+impl cometmq_store::ConsumerProgress for Offsets {
+    fn committed(&self) -> Vec<(String, String, i32, i64)> {
+        self.0.clone()
+    }
+}
+
+#[tokio::test]
+async fn a_forced_deletion_reports_what_it_destroyed_and_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock, disk) = setup(dir.path()).await;
+    store.set_consumer_progress(std::sync::Arc::new(Offsets(vec![
+        ("G1".into(), "R".into(), 0, 5),
+        ("G2".into(), "R".into(), 0, 100_000),
+        ("G3".into(), "Other".into(), 0, 0),
+    ])));
+    assert_eq!(store.forced_deletion_totals(), (0, 0));
+    disk.set(0.86);
+    let r = store.run_retention().unwrap();
+    assert!(!r.disk_full, "0.86 is not above the warning level");
+    let loss = r.forced.expect("unexpired files went: a forced deletion");
+    assert_eq!(loss.files, r.commit_log_files_deleted);
+    assert!(loss.files > 1);
+    let min = store.min_offset("R", 0);
+    assert_eq!(loss.messages, min as u64, "every message below the new min");
+    assert_eq!(
+        loss.unconsumed,
+        vec![cometmq_store::LostRange {
+            group: "G1".into(),
+            topic: "R".into(),
+            queue_id: 0,
+            from: 5,
+            to: min,
+        }],
+        "G2 had consumed past the range, G3 is on another topic"
+    );
+    assert_eq!(loss.unconsumed_text(), format!("G1@R:0[5,{min})"));
+    assert_eq!(
+        store.forced_deletion_totals(),
+        (loss.files as u64, min as u64)
+    );
+}
+
+#[tokio::test]
+async fn retention_settings_change_while_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _clock, disk) = setup(dir.path()).await;
+    let mut s = store.retention_settings();
+    assert!(s.clean_file_forcibly_enable);
+    s.clean_file_forcibly_enable = false;
+    store.set_retention_settings(s.clone());
+    disk.set(0.86);
+    let r = store.run_retention().unwrap();
+    assert_eq!(
+        r.commit_log_files_deleted, 0,
+        "forced cleaning switched off"
+    );
+    s.disk_space_warning_level_ratio = 0.8;
+    s.disk_space_clean_forcibly_ratio = 0.7;
+    store.set_retention_settings(s);
+    assert!(
+        store.run_retention().unwrap().disk_full,
+        "0.86 > the new 0.8"
+    );
+}
+
+#[tokio::test]
+async fn without_clean_file_forcibly_nothing_unexpired_goes_and_full_refuses_until_below_85() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(now());
+    let disk = FakeDisk::new(0.1);
+    let mut cfg = config(dir.path());
+    cfg.mapped_file_size_commit_log = 4096;
+    cfg.clean_file_forcibly_enable = false;
+    let store = MessageStore::open_with(cfg, clock.clone(), disk.clone()).unwrap();
+    for _ in 0..100 {
+        let r = store.append(record("R", 0, &[1u8; 20], "")).await;
+        assert!(r.status.is_stored());
+    }
+    settle(&store).await;
+    let min = store.min_phys_offset();
+    disk.set(0.95);
+    let r = store.run_retention().unwrap();
+    assert!(r.disk_full);
+    assert_eq!(r.commit_log_files_deleted, 0, "nothing expired");
+    assert!(r.forced.is_none());
+    assert_eq!(store.min_phys_offset(), min);
+    assert_eq!(
+        store.append(record("R", 0, b"x", "")).await.status,
+        PutStatus::DiskFull
+    );
+    // Between the two ratios the full mark stays (Java's hysteresis).
+    disk.set(0.87);
+    assert!(store.run_retention().unwrap().disk_full);
+    assert_eq!(
+        store.append(record("R", 0, b"x", "")).await.status,
+        PutStatus::DiskFull
+    );
+    disk.set(0.85);
+    assert!(!store.run_retention().unwrap().disk_full);
+    assert!(store
+        .append(record("R", 0, b"x", ""))
+        .await
+        .status
+        .is_stored());
+    // Expired files still go when space is short.
+    clock.set(now() + 73 * HOUR);
+    disk.set(0.95);
+    let r = store.run_retention().unwrap();
+    assert!(r.commit_log_files_deleted > 0);
+    assert!(r.forced.is_none(), "expired: not forced");
+    assert_eq!(store.forced_deletion_totals(), (0, 0));
+}

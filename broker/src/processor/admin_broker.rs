@@ -147,6 +147,11 @@ pub async fn runtime_info(
         java_double(log_ratio),
     );
     put("consumeQueueDiskRatio", java_double(cq_ratio));
+    // CometMQ's keys (docs/COMPATIBILITY.md): what forced deletions destroyed.
+    let (forced_files, forced_messages) = store.forced_deletion_totals();
+    put("commitLogForcedDeleteFiles", forced_files.to_string());
+    put("commitLogForcedDeleteMessages", forced_messages.to_string());
+    put("diskFull", store.is_disk_full().to_string());
     for key in ["timerReadBehind", "timerOffsetBehind", "timerCongestNum"] {
         put(key, "0".into());
     }
@@ -184,7 +189,10 @@ pub async fn broker_config(
 
 /// UPDATE_BROKER_CONFIG: applies the body's properties to a copy of the settings; an
 /// invalid value fails naming its key and changes nothing. Unknown keys are ignored and
-/// listed in the remark. A changed `brokerPermission` re-registers at once.
+/// listed in the remark. A changed `brokerPermission` re-registers at once; retention
+/// and disk keys (`fileReservedTime`, `deleteWhen`, `diskMaxUsedSpaceRatio`,
+/// `cleanFileForciblyEnable`, the disk ratios, `cleanResourceInterval`) apply from the
+/// store's next pass.
 pub async fn update_broker_config(
     state: Arc<BrokerState>,
     conn: Connection,
@@ -210,6 +218,8 @@ pub async fn update_broker_config(
     })?;
     new.delay_levels_ms()
         .map_err(|e| BrokerError::InvalidParameter(e.to_string()))?;
+    new.disk_space_ratios()
+        .map_err(|e| BrokerError::InvalidParameter(e.to_string()))?;
     let changed: Vec<&str> = old
         .entries()
         .into_iter()
@@ -219,6 +229,9 @@ pub async fn update_broker_config(
         .collect();
     tracing::info!(caller = %conn.peer_addr(), ?changed, ?unknown, "broker config updated");
     let permission_changed = old.broker_permission != new.broker_permission;
+    // Retention and disk keys take effect from the next pass, as in Java.
+    let retention = crate::state::store_config(&new, state.store_host).retention_settings();
+    state.store.set_retention_settings(retention);
     state.set_config(new);
     if permission_changed {
         state.topics_changed.notify_one();

@@ -501,6 +501,29 @@ fn write_send_response_header(ext: &mut ExtFields, f: SendResponseFields<'_>) {
     ext.insert_with("TRACE_ON", |t| f.trace_on.render_to(t));
 }
 
+/// Java's `diskUtil()`: the used share of the CommitLog's, ConsumeQueue's and index's
+/// file systems, as in a disk-full refusal's remark (one `statvfs` each).
+fn disk_util(state: &BrokerState) -> String {
+    use cometmq_store::DiskUsage;
+    let cfg = state.store.config();
+    let [cl, cq, index] = [
+        cfg.commit_log_dir(),
+        cfg.consume_queue_dir(),
+        cfg.index_dir(),
+    ]
+    .map(|p| {
+        let existing = p
+            .ancestors()
+            .find(|a| a.exists())
+            .unwrap_or(&p)
+            .to_path_buf();
+        cometmq_store::StatvfsDiskUsage
+            .used_ratio(&existing)
+            .unwrap_or(-1.0)
+    });
+    format!("CL: {cl:5.2} CQ: {cq:5.2} INDEX: {index:5.2}")
+}
+
 /// The error for a failed store append, with Java's wording.
 fn put_error(state: &BrokerState, status: PutStatus) -> BrokerError {
     match status {
@@ -508,13 +531,14 @@ fn put_error(state: &BrokerState, status: PutStatus) -> BrokerError {
             "the message is illegal, maybe msg body or properties length not matched. msg body length limit 4m, msg properties length limit 32k."
                 .into(),
         ),
-        PutStatus::DiskFull => BrokerError::ServiceNotAvailable(format!(
-            "service not available now: the disk of broker[{}] is full",
-            state.broker_addr
-        )),
-        PutStatus::ServiceNotAvailable => BrokerError::ServiceNotAvailable(
-            "service not available now. It may be caused by one of the following reasons: the broker's disk is full, messages are put to the slave, message store has been shut down".into(),
-        ),
+        PutStatus::DiskFull | PutStatus::ServiceNotAvailable => {
+            BrokerError::ServiceNotAvailable(format!(
+                "service not available now. It may be caused by one of the following reasons: \
+                 the broker's disk is full [{}], messages are put to the slave, message store \
+                 has been shut down, etc.",
+                disk_util(state)
+            ))
+        }
         PutStatus::CreateMappedFileFailed => {
             BrokerError::System("create mapped file failed, server is busy or broken.".into())
         }
