@@ -100,6 +100,7 @@ fn conf(dir: &Path, namesrv: &str, port: u16, reader: bool) -> BTreeMap<String, 
         ("brokerName", "side-a".into()),
         ("brokerId", "0".into()),
         ("brokerIP1", "127.0.0.1".into()),
+        ("brokerIP2", "127.0.0.1".into()),
         ("listenPort", port.to_string()),
         ("haListenPort", (port + 1).to_string()),
         ("namesrvAddr", namesrv.into()),
@@ -136,6 +137,7 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
     if !java::available() {
         return;
     }
+    let _serial = java::SERIAL.lock().await;
     let (ns, _ns_dir) = cometmq_testkit::namesrv::start().await;
     let namesrv = ns.local_addr().to_string();
     let dir = tempfile::tempdir().unwrap();

@@ -152,15 +152,15 @@ fn log_files(root: &std::path::Path) -> Vec<String> {
     v
 }
 
-/// Polls (bounded) until the CommitLog directory holds `name`.
+/// Polls (bounded) until the store root holds `name`.
 async fn wait_for_file(root: &std::path::Path, name: &str) {
     for _ in 0..1000 {
-        if log_files(root).iter().any(|f| f == name) {
+        if root.join(name).exists() {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    panic!("{name} never appeared: {:?}", log_files(root));
+    panic!("{name} never appeared beside {:?}", log_files(root));
 }
 
 #[tokio::test]
@@ -177,9 +177,11 @@ async fn prepared_next_file_is_never_read_as_data() {
         .collect();
     assert!(files.len() >= 2);
     // The file after the current one is prepared in the background, under a temporary
-    // name; the log, its readers and retention do not see it.
-    let prepared = format!("{next:020}.tmp");
+    // name beside the CommitLog directory (never in it: Java's broker refuses a CommitLog
+    // directory with any other file); the log, its readers and retention do not see it.
+    let prepared = format!(".commitlog.{next:020}.tmp");
     wait_for_file(dir.path(), &prepared).await;
+    assert_eq!(log_files(dir.path()), files);
     assert_eq!(store.max_phys_offset(), end);
     assert_eq!(store.run_retention().unwrap().commit_log_files_deleted, 0);
     copy_dir(dir.path(), crashed.path());
@@ -193,13 +195,20 @@ async fn prepared_next_file_is_never_read_as_data() {
 
     // After a crash the leftover (here cut short, as if the crash hit its creation) is
     // removed, and the log continues into a new file at that offset.
-    let leftover = crashed.path().join("commitlog").join(&prepared);
+    let leftover = crashed.path().join(&prepared);
     std::fs::write(&leftover, b"half-made").unwrap();
+    // A leftover of an older CometMQ, inside the directory, goes too.
+    let old_style = crashed
+        .path()
+        .join("commitlog")
+        .join(format!("{next:020}.tmp"));
+    std::fs::write(&old_style, b"half-made").unwrap();
     let store = MessageStore::open(config(crashed.path())).unwrap();
     assert!(store.recovered_from_crash());
     // The reopened store prepares the same file again: never the 9-byte leftover.
     let len = std::fs::metadata(&leftover).map_or(0, |m| m.len());
     assert_ne!(len, 9, "the leftover was removed");
+    assert!(!old_style.exists(), "the old-style leftover was removed");
     assert_eq!(store.max_offset("C", 0) + store.max_offset("C", 1), 300);
     assert_eq!(store.max_phys_offset(), end);
     let mut last = None;

@@ -12,6 +12,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+/// The tests of one binary run one at a time (each holds this lock): a broker restarted
+/// on its port, and the ports beside it (fast channel, HA), must not have been taken by
+/// another test meanwhile; and two JVMs at once are heavy on a small machine.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The folder with the pom, `run.sh` and the logback files.
 pub fn java_broker_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/java-broker")
@@ -109,6 +114,15 @@ impl Server {
         Self::spawn(cmd, log, port, "the Java broker").await
     }
 
+    /// Apache RocketMQ's NameServer with the properties file `conf` (its `listenPort`).
+    pub async fn java_namesrv(conf: &Path, home: &Path, port: u16) -> Server {
+        let log = home.join("stdout.log");
+        std::fs::create_dir_all(home).unwrap();
+        let mut cmd = Command::new(java_broker_dir().join("run.sh"));
+        cmd.arg("namesrv").arg(home).arg("-c").arg(conf);
+        Self::spawn(cmd, log, port, "the Java NameServer").await
+    }
+
     /// CometMQ's `mqbroker -c conf`.
     pub async fn mqbroker(conf: &Path, home: &Path, port: u16) -> Server {
         std::fs::create_dir_all(home).unwrap();
@@ -187,6 +201,16 @@ impl Server {
                 .await
                 .unwrap()
                 .unwrap();
+        }
+    }
+
+    /// Sends `sig` (`STOP`, `CONT`, …) to the process.
+    pub fn signal(&self, sig: &str) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(c.id().to_string())
+                .status();
         }
     }
 

@@ -6,6 +6,7 @@
 #   run.sh broker  HOME -c broker.conf
 #
 # HOME isolates a run: logs, the default store and the kvConfig go under it (user.home).
+# JAVA_HEAP_OPTS replaces the small default heap flags (the benchmark gives it more).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 role="$1"; home="$2"; shift 2
@@ -17,6 +18,7 @@ case "$role" in
            heap=(-Xms512m -Xmx512m -XX:MaxDirectMemorySize=512m) ;;
   *) echo "usage: run.sh namesrv|broker HOME [args]" >&2; exit 2 ;;
 esac
+if [ -n "${JAVA_HEAP_OPTS:-}" ]; then read -r -a heap <<< "$JAVA_HEAP_OPTS"; fi
 exec java "${heap[@]}" -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
   --add-opens java.base/java.nio=ALL-UNNAMED \
   --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
