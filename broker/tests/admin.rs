@@ -21,39 +21,21 @@ use cometmq_remoting::body::{
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     CloneGroupOffsetRequestHeader, ConsumeMessageDirectlyResultRequestHeader,
-    CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader,
-    DeleteTopicFromNamesrvRequestHeader, DeleteTopicRequestHeader, GetBrokerConfigResponseHeader,
-    GetConsumeStatsRequestHeader, GetConsumerConnectionListRequestHeader,
-    GetConsumerRunningInfoRequestHeader, GetProducerConnectionListRequestHeader,
-    GetTopicConfigRequestHeader, GetTopicStatsInfoRequestHeader, QueryConsumeTimeSpanRequestHeader,
+    DeleteSubscriptionGroupRequestHeader, DeleteTopicFromNamesrvRequestHeader,
+    DeleteTopicRequestHeader, GetBrokerConfigResponseHeader, GetConsumeStatsRequestHeader,
+    GetConsumerConnectionListRequestHeader, GetConsumerRunningInfoRequestHeader,
+    GetProducerConnectionListRequestHeader, GetTopicConfigRequestHeader,
+    GetTopicStatsInfoRequestHeader, QueryConsumeTimeSpanRequestHeader,
     QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
     QueryTopicConsumeByWhoRequestHeader, QueryTopicsByConsumerRequestHeader,
-    ResetOffsetRequestHeader, SendMessageResponseHeader, TopicFilterType,
-    UpdateConsumerOffsetRequestHeader,
+    ResetOffsetRequestHeader, SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
 };
 use cometmq_remoting::message::decode_records;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::create_topic;
 use common::{Cluster, T};
 use tokio::sync::mpsc;
-
-fn create_topic(topic: &str, queues: i32) -> RemotingCommand {
-    RemotingCommand::request_with_header(
-        request::UPDATE_AND_CREATE_TOPIC,
-        &CreateTopicRequestHeader {
-            topic: topic.into(),
-            default_topic: "TBW102".into(),
-            read_queue_nums: queues,
-            write_queue_nums: queues,
-            perm: 6,
-            topic_filter_type: TopicFilterType::SingleTag,
-            topic_sys_flag: Some(0),
-            order: false,
-            attributes: None,
-            force: None,
-        },
-    )
-}
 
 fn body<T: serde::de::DeserializeOwned>(resp: &RemotingCommand) -> T {
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);

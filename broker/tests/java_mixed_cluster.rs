@@ -24,39 +24,19 @@ use common::java::{self, Server};
 const TOPIC: &str = "MixedClusterT";
 const MESSAGES: usize = 200;
 
-fn conf(dir: &Path, name: &str, namesrv: &str, port: u16) -> BTreeMap<String, String> {
-    let store = dir.join("store");
-    [
-        ("brokerClusterName", "MixedCluster".to_string()),
-        ("brokerName", name.into()),
-        ("brokerId", "0".into()),
-        ("brokerIP1", "127.0.0.1".into()),
-        ("brokerIP2", "127.0.0.1".into()),
-        ("listenPort", port.to_string()),
-        ("haListenPort", (port + 1).to_string()),
-        ("namesrvAddr", namesrv.into()),
-        ("storePathRootDir", store.display().to_string()),
-        (
-            "storePathCommitLog",
-            store.join("commitlog").display().to_string(),
-        ),
-        ("mappedFileSizeCommitLog", "4194304".into()),
-        ("maxIndexNum", "40000".into()),
-        ("maxHashSlotNum", "10000".into()),
-        ("diskMaxUsedSpaceRatio", "98".into()),
-        ("autoCreateTopicEnable", "false".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
 async fn broker(java: bool, root: &Path, name: &str, namesrv: &str) -> (Server, String) {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     let port = java::broker_port();
     let conf_path = dir.join("broker.conf");
-    java::write_conf(&conf_path, &conf(&dir, name, namesrv, port));
+    let props = java::conf(
+        &dir,
+        name,
+        namesrv,
+        port,
+        &[("autoCreateTopicEnable", "false")],
+    );
+    java::write_conf(&conf_path, &props);
     let server = if java {
         Server::java_broker(&conf_path, &dir.join("home"), port).await
     } else {

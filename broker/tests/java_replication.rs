@@ -11,14 +11,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{
-    SendMessageResponseHeader, TopicFilterType, UpdateConsumerOffsetRequestHeader,
-};
+use cometmq_remoting::header::{SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use common::ha::{commit_log, read_queue, send, send_until_replicated, wait_topic_synced};
@@ -45,41 +42,6 @@ async fn cometmq_sync_master_with_a_java_slave() {
 const TOPIC: &str = "MixedT";
 const MESSAGES: usize = 600;
 
-fn conf(dir: &Path, namesrv: &str, port: u16, slave: bool) -> BTreeMap<String, String> {
-    let store = dir.join("store");
-    [
-        ("brokerClusterName", "MixCluster".to_string()),
-        ("brokerName", "mix-a".into()),
-        ("brokerId", if slave { "1" } else { "0" }.into()),
-        (
-            "brokerRole",
-            if slave { "SLAVE" } else { "SYNC_MASTER" }.into(),
-        ),
-        ("brokerIP1", "127.0.0.1".into()),
-        // The HA address Java registers; its default is the first non-loopback address.
-        ("brokerIP2", "127.0.0.1".into()),
-        ("listenPort", port.to_string()),
-        ("haListenPort", (port + 1).to_string()),
-        ("namesrvAddr", namesrv.into()),
-        ("storePathRootDir", store.display().to_string()),
-        (
-            "storePathCommitLog",
-            store.join("commitlog").display().to_string(),
-        ),
-        ("mappedFileSizeCommitLog", "1048576".into()),
-        ("maxIndexNum", "40000".into()),
-        ("maxHashSlotNum", "10000".into()),
-        ("diskMaxUsedSpaceRatio", "98".into()),
-        ("autoCreateTopicEnable", "true".into()),
-        ("flushConsumerOffsetInterval", "1000".into()),
-        ("slaveSynchronizeInterval", "1000".into()),
-        ("syncFlushTimeout", "3000".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
 async fn start(side: Side, dir: &Path, port: u16) -> Server {
     let conf = dir.join("broker.conf");
     let home = dir.join("home");
@@ -100,14 +62,19 @@ async fn mixed(master_side: Side, slave_side: Side) {
     let sdir = tempfile::tempdir().unwrap();
     let (mport, sport) = (java::broker_port(), java::broker_port());
     let (maddr, saddr) = (format!("127.0.0.1:{mport}"), format!("127.0.0.1:{sport}"));
-    java::write_conf(
-        &mdir.path().join("broker.conf"),
-        &conf(mdir.path(), &namesrv, mport, false),
-    );
-    java::write_conf(
-        &sdir.path().join("broker.conf"),
-        &conf(sdir.path(), &namesrv, sport, true),
-    );
+    for (dir, port, id, role) in [
+        (mdir.path(), mport, "0", "SYNC_MASTER"),
+        (sdir.path(), sport, "1", "SLAVE"),
+    ] {
+        let extra = [
+            ("brokerId", id),
+            ("brokerRole", role),
+            ("slaveSynchronizeInterval", "1000"),
+            ("syncFlushTimeout", "3000"),
+        ];
+        let props = java::conf(dir, "mix-a", &namesrv, port, &extra);
+        java::write_conf(&dir.join("broker.conf"), &props);
+    }
     let c = RemotingClient::new(TransportConfig::default());
     let master = start(master_side, mdir.path(), mport).await;
     let slave = start(slave_side, sdir.path(), sport).await;
@@ -152,7 +119,7 @@ async fn mixed(master_side: Side, slave_side: Side) {
         .await
         .unwrap();
     assert_eq!(resp.code, response::SUCCESS);
-    create_topic(&c, &maddr, "MixedMeta").await;
+    java::create_topic(&c, &maddr, "MixedMeta", 2).await;
     wait_topic_synced(&c, &saddr, "MixedMeta").await;
     let probe = txn::Producer::new("MixPG", |_| None);
     eventually(
@@ -234,28 +201,4 @@ async fn mixed(master_side: Side, slave_side: Side) {
 fn trim_zeros(data: &[u8]) -> &[u8] {
     let end = data.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
     &data[..end]
-}
-
-async fn create_topic(c: &RemotingClient, addr: &str, topic: &str) {
-    let h = cometmq_remoting::header::CreateTopicRequestHeader {
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        read_queue_nums: 2,
-        write_queue_nums: 2,
-        perm: 6,
-        topic_filter_type: TopicFilterType::SingleTag,
-        topic_sys_flag: Some(0),
-        order: false,
-        attributes: None,
-        force: None,
-    };
-    let resp = c
-        .invoke(
-            addr,
-            RemotingCommand::request_with_header(request::UPDATE_AND_CREATE_TOPIC, &h),
-            T,
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
 }

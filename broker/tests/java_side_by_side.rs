@@ -24,9 +24,8 @@ use bytes::Bytes;
 use cometmq_namesrv::NameServer;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
-    CreateTopicRequestHeader, QueryMessageRequestHeader, SendMessageRequestHeaderV2,
-    SendMessageResponseHeader, TopicFilterType, UpdateConsumerOffsetRequestHeader,
-    ViewMessageRequestHeader,
+    QueryMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+    UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
 };
 use cometmq_remoting::message::{create_uniq_key, parse_offset_msg_id, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
@@ -90,40 +89,6 @@ async fn roll_back_after_kill9() {
     side_by_side(Side::Comet, Side::Java, Stop::Kill9).await;
 }
 
-/// The broker config both sides read (Java's key names). The writer never checks half
-/// messages back; the reader does, soon.
-fn conf(dir: &Path, namesrv: &str, port: u16, reader: bool) -> BTreeMap<String, String> {
-    let store = dir.join("store");
-    let check = if reader { "1000" } else { "3600000" };
-    [
-        ("brokerClusterName", "SideCluster".to_string()),
-        ("brokerName", "side-a".into()),
-        ("brokerId", "0".into()),
-        ("brokerIP1", "127.0.0.1".into()),
-        ("brokerIP2", "127.0.0.1".into()),
-        ("listenPort", port.to_string()),
-        ("haListenPort", (port + 1).to_string()),
-        ("namesrvAddr", namesrv.into()),
-        ("storePathRootDir", store.display().to_string()),
-        (
-            "storePathCommitLog",
-            store.join("commitlog").display().to_string(),
-        ),
-        ("mappedFileSizeCommitLog", "1048576".into()),
-        ("maxIndexNum", "40000".into()),
-        ("maxHashSlotNum", "10000".into()),
-        ("diskMaxUsedSpaceRatio", "98".into()),
-        ("autoCreateTopicEnable", "true".into()),
-        ("flushConsumerOffsetInterval", "1000".into()),
-        ("messageDelayLevel", "1s 5s 20s 30s 1m".into()),
-        ("transactionTimeOut", "1000".into()),
-        ("transactionCheckInterval", check.into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
-}
-
 async fn start(side: Side, dir: &Path, name: &str, port: u16) -> Server {
     let conf = dir.join(format!("{name}.conf"));
     let home = dir.join(name);
@@ -143,23 +108,31 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
     let dir = tempfile::tempdir().unwrap();
     let port = java::broker_port();
     let addr = format!("127.0.0.1:{port}");
-    java::write_conf(
-        &dir.path().join("writer.conf"),
-        &conf(dir.path(), &namesrv, port, false),
-    );
-    java::write_conf(
-        &dir.path().join("reader.conf"),
-        &conf(dir.path(), &namesrv, port, true),
-    );
+    // The writer never checks half messages back; the reader does, soon.
+    for (file, check) in [("writer.conf", "3600000"), ("reader.conf", "1000")] {
+        let props = java::conf(
+            dir.path(),
+            "side-a",
+            &namesrv,
+            port,
+            &[
+                ("autoCreateTopicEnable", "true"),
+                ("messageDelayLevel", "1s 5s 20s 30s 1m"),
+                ("transactionTimeOut", "1000"),
+                ("transactionCheckInterval", check),
+            ],
+        );
+        java::write_conf(&dir.path().join(file), &props);
+    }
     let client = RemotingClient::new(TransportConfig::default());
 
     // The writer.
     let w = start(writer, dir.path(), "writer", port).await;
     for (topic, queues) in TOPICS {
-        create_topic(&client, &addr, topic, queues).await;
+        java::create_topic(&client, &addr, topic, queues).await;
     }
-    create_topic(&client, &addr, DELAY_TOPIC, 1).await;
-    create_topic(&client, &addr, TXN_TOPIC, 1).await;
+    java::create_topic(&client, &addr, DELAY_TOPIC, 1).await;
+    java::create_topic(&client, &addr, TXN_TOPIC, 1).await;
     let sent = send_all(&client, &addr).await;
     let committed = commit_offsets(&client, &addr, &sent).await;
     let txn = txn::Producer::new("UpTxnPG", |_| Some(txn::COMMIT));
@@ -319,28 +292,6 @@ async fn shutdown(ns: NameServer) {
 
 async fn call(c: &RemotingClient, addr: &str, req: RemotingCommand) -> RemotingCommand {
     c.invoke(addr, req, T).await.unwrap()
-}
-
-async fn create_topic(c: &RemotingClient, addr: &str, topic: &str, queues: i32) {
-    let h = CreateTopicRequestHeader {
-        topic: topic.into(),
-        default_topic: "TBW102".into(),
-        read_queue_nums: queues,
-        write_queue_nums: queues,
-        perm: 6,
-        topic_filter_type: TopicFilterType::SingleTag,
-        topic_sys_flag: Some(0),
-        order: false,
-        attributes: None,
-        force: None,
-    };
-    let resp = call(
-        c,
-        addr,
-        RemotingCommand::request_with_header(request::UPDATE_AND_CREATE_TOPIC, &h),
-    )
-    .await;
-    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
 }
 
 fn send_request(

@@ -4,10 +4,31 @@
 
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
-    GetRouteInfoRequestHeader, PullMessageRequestHeader, SendMessageRequestHeaderV2,
+    CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
+    SendMessageRequestHeaderV2, TopicFilterType,
 };
 use cometmq_remoting::message::Properties;
 use cometmq_remoting::RemotingCommand;
+
+/// UPDATE_AND_CREATE_TOPIC for `topic` with `queues` read and write queues, read-write,
+/// from the TBW102 template, as mqadmin's updateTopic sends it.
+pub fn create_topic(topic: &str, queues: i32) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::UPDATE_AND_CREATE_TOPIC,
+        &CreateTopicRequestHeader {
+            topic: topic.into(),
+            default_topic: "TBW102".into(),
+            read_queue_nums: queues,
+            write_queue_nums: queues,
+            perm: 6,
+            topic_filter_type: TopicFilterType::SingleTag,
+            topic_sys_flag: Some(0),
+            order: false,
+            attributes: None,
+            force: None,
+        },
+    )
+}
 
 /// GET_ROUTEINFO_BY_TOPIC for `topic`, without `acceptStandardJsonOnly`.
 pub fn route(topic: &str) -> RemotingCommand {

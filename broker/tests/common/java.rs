@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use cometmq_remoting::transport::RemotingClient;
+
 /// The tests of one binary run one at a time (each holds this lock): a broker restarted
 /// on its port, and the ports beside it (fast channel, HA), must not have been taken by
 /// another test meanwhile; and two JVMs at once are heavy on a small machine.
@@ -70,10 +72,58 @@ pub fn available() -> bool {
     }
 }
 
-/// A broker config file both brokers read: Java's key names, which CometMQ accepts.
+/// A broker config that both brokers read (Java's key names, which CometMQ accepts): the
+/// cluster `MixedCluster`, broker `name`, every address on loopback (`brokerIP2` too: it
+/// is the HA address Java registers, and defaults to a non-loopback one), the store in
+/// `dir/store` with small files; `extra` adds or overrides keys.
+pub fn conf(
+    dir: &Path,
+    name: &str,
+    namesrv: &str,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    let store = dir.join("store");
+    let mut props: BTreeMap<String, String> = [
+        ("brokerClusterName", "MixedCluster".to_string()),
+        ("brokerName", name.into()),
+        ("brokerId", "0".into()),
+        ("brokerIP1", "127.0.0.1".into()),
+        ("brokerIP2", "127.0.0.1".into()),
+        ("listenPort", port.to_string()),
+        ("haListenPort", (port + 1).to_string()),
+        ("namesrvAddr", namesrv.into()),
+        ("storePathRootDir", store.display().to_string()),
+        (
+            "storePathCommitLog",
+            store.join("commitlog").display().to_string(),
+        ),
+        ("mappedFileSizeCommitLog", "1048576".into()),
+        ("maxIndexNum", "40000".into()),
+        ("maxHashSlotNum", "10000".into()),
+        ("diskMaxUsedSpaceRatio", "98".into()),
+        ("flushConsumerOffsetInterval", "1000".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in extra {
+        props.insert(k.to_string(), v.to_string());
+    }
+    props
+}
+
+/// Writes `props` as a properties file.
 pub fn write_conf(path: &Path, props: &BTreeMap<String, String>) {
     let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     std::fs::write(path, text).unwrap();
+}
+
+/// Sends UPDATE_AND_CREATE_TOPIC for `topic` with `queues` queues to the broker at `addr`.
+pub async fn create_topic(c: &RemotingClient, addr: &str, topic: &str, queues: i32) {
+    let req = cometmq_testkit::request::create_topic(topic, queues);
+    let resp = c.invoke(addr, req, super::T).await.unwrap();
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
 }
 
 /// A port `p` with `p - 2` (the fast channel) and `p + 1` (HA) free too, as both brokers
