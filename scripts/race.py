@@ -115,6 +115,8 @@ def race_one(kind, make, opts, work):
     res["startup_s"] = b.start()
     time.sleep(2)
     res["idle_rss"] = bench.rss(b.pid)
+    # Warm-up, not measured: the JVM compiles its hot paths in the first seconds.
+    bench.mqbench(bindir, b.namesrv, ["producer", "-t", "Bench1K", "-w", "32", "-s", "1024", "-d", "10"])
     for _, key, args, timed in SCENARIOS:
         res[key] = bench.measured(b, bindir, args + ["-d", d], opts.repeat if timed else 1)
         bench.log(kind, key, round(res[key]["tps"]))
@@ -165,7 +167,7 @@ def report(res, argv):
             f"Run {res['date']} with `scripts/race.py {' '.join(argv)}`: Apache RocketMQ {res['java_version']} "
             f"(JDK 17, `{JAVA_HEAP} -XX:+UseG1GC`, its own NameServer) against CometMQ (release build, "
             "its own NameServer), one after the other, the same `mqbench` workloads, 1 KiB bodies, "
-            f"median of {res['repeat']} timed runs.",
+            f"after a 10 s unmeasured warm-up of each broker, median of {res['repeat']} timed runs.",
             "",
             f"Machine: {m['cores']} cores ({m['cpu']}), {m['mem_gib']} GiB; the disk takes "
             f"{m['fsyncs_per_s']} fsyncs/s; load average {m['load']:.1f} at the start.",
