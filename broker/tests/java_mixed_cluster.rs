@@ -40,7 +40,7 @@ async fn broker(java: bool, root: &Path, name: &str, namesrv: &str) -> (Server, 
     let server = if java {
         Server::java_broker(&conf_path, &dir.join("home"), port).await
     } else {
-        Server::mqbroker(&conf_path, &dir.join("home"), port).await
+        java::mqbroker(&conf_path, &dir.join("home"), port).await
     };
     (server, format!("127.0.0.1:{port}"))
 }

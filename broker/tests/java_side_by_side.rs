@@ -94,7 +94,7 @@ async fn start(side: Side, dir: &Path, name: &str, port: u16) -> Server {
     let home = dir.join(name);
     match side {
         Side::Java => Server::java_broker(&conf, &home, port).await,
-        Side::Comet => Server::mqbroker(&conf, &home, port).await,
+        Side::Comet => java::mqbroker(&conf, &home, port).await,
     }
 }
 

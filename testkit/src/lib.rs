@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod interop;
+pub mod java;
 pub mod namesrv;
 mod port;
 pub mod request;

@@ -1,6 +1,10 @@
 //! Whole-system fixtures for the consumer tests: a real CometMQ NameServer and broker on
 //! 127.0.0.1 with ephemeral ports and temp directories, and client settings that make
 //! tests quick (short route refresh and rebalance periods).
+//!
+//! With `COMETMQ_SERVERS=java` the same tests run against Apache RocketMQ's NameServer and
+//! broker instead (processes from `cometmq_testkit::java`), so that our client is judged
+//! by the reference servers too (`scripts/test.sh` runs them so when a JDK is present).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
@@ -14,11 +18,30 @@ use cometmq_client::consumer::PushConsumer;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::Producer;
 use cometmq_namesrv::NameServer;
+use cometmq_remoting::settings::Settings;
+use cometmq_testkit::java;
+
+/// The servers of a [`System`]: CometMQ's in this process, or Apache RocketMQ's.
+#[allow(clippy::large_enum_variant)] // one per test
+enum Servers {
+    InProcess {
+        namesrv: NameServer,
+        broker: Broker,
+    },
+    Java {
+        namesrv: java::Server,
+        broker: java::Server,
+    },
+}
+
+/// Whether the tests run against Apache RocketMQ's servers (`COMETMQ_SERVERS=java`).
+pub fn against_java() -> bool {
+    std::env::var("COMETMQ_SERVERS").is_ok_and(|v| v == "java")
+}
 
 /// A NameServer and one broker.
 pub struct System {
-    pub namesrv: NameServer,
-    pub broker: Broker,
+    servers: Servers,
     pub namesrv_addr: String,
     pub broker_addr: String,
     pub dirs: (tempfile::TempDir, tempfile::TempDir),
@@ -55,13 +78,77 @@ impl System {
             ..BrokerConfig::default()
         };
         tweak(&mut cfg);
+        if against_java() {
+            namesrv.shutdown().await;
+            return Self::start_java(&cfg, kv, store).await;
+        }
         let broker = Broker::start(cfg).await.unwrap();
         let broker_addr = broker.broker_addr().to_string();
         System {
-            namesrv,
-            broker,
+            servers: Servers::InProcess { namesrv, broker },
             namesrv_addr,
             broker_addr,
+            dirs: (kv, store),
+        }
+    }
+
+    /// Apache RocketMQ's NameServer and broker, the broker configured with `cfg`'s keys
+    /// (addresses, ports and store paths replaced by this system's).
+    async fn start_java(
+        cfg: &BrokerConfig,
+        kv: tempfile::TempDir,
+        store: tempfile::TempDir,
+    ) -> System {
+        assert!(
+            java::available(),
+            "COMETMQ_SERVERS=java needs a JDK and Maven"
+        );
+        let root = store.path();
+        let ns_port = cometmq_testkit::free_port();
+        let ns_conf = root.join("namesrv.properties");
+        std::fs::write(&ns_conf, format!("listenPort={ns_port}\n")).unwrap();
+        let namesrv = java::Server::java_namesrv(&ns_conf, &root.join("ns-home"), ns_port).await;
+        let namesrv_addr = format!("127.0.0.1:{ns_port}");
+        let port = java::broker_port();
+        let mut props = java::conf(root, &cfg.broker_name, &namesrv_addr, port, &[]);
+        const OURS: [&str; 7] = [
+            "listenPort",
+            "haListenPort",
+            "namesrvAddr",
+            "storePathRootDir",
+            "storePathCommitLog",
+            "brokerIP1",
+            "brokerIP2",
+        ];
+        for (key, value) in cfg.entries() {
+            let key = match key {
+                "mapedFileSizeCommitLog" => "mappedFileSizeCommitLog",
+                "mapedFileSizeConsumeQueue" => "mappedFileSizeConsumeQueue",
+                k => k,
+            };
+            if !OURS.contains(&key) && !value.is_empty() {
+                props.insert(key.to_string(), value);
+            }
+        }
+        let conf = root.join("broker.conf");
+        java::write_conf(&conf, &props);
+        let broker = java::Server::java_broker(&conf, &root.join("broker-home"), port).await;
+        // Java's broker listens before it has registered; CometMQ's start returns after.
+        let client = cometmq_remoting::transport::RemotingClient::new(Default::default());
+        let registered = wait_until(Duration::from_secs(60), || async {
+            let req = cometmq_testkit::request::route("TBW102");
+            client
+                .invoke(&namesrv_addr, req, Duration::from_secs(3))
+                .await
+                .is_ok_and(|r| r.code == 0)
+        })
+        .await;
+        client.shutdown().await;
+        assert!(registered, "the Java broker never registered");
+        System {
+            servers: Servers::Java { namesrv, broker },
+            namesrv_addr,
+            broker_addr: format!("127.0.0.1:{port}"),
             dirs: (kv, store),
         }
     }
@@ -91,8 +178,16 @@ impl System {
     }
 
     pub async fn stop(self) {
-        self.broker.shutdown().await;
-        self.namesrv.shutdown().await;
+        match self.servers {
+            Servers::InProcess { namesrv, broker } => {
+                broker.shutdown().await;
+                namesrv.shutdown().await;
+            }
+            Servers::Java { namesrv, broker } => {
+                broker.stop().await;
+                namesrv.stop().await;
+            }
+        }
     }
 }
 

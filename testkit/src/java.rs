@@ -1,0 +1,263 @@
+//! Apache RocketMQ's NameServer and broker as child processes, for the tests that run
+//! CometMQ beside them (the broker crate's side-by-side tests) or in their place (the
+//! client crate's tests with `COMETMQ_SERVERS=java`). They run from the jars that
+//! `tests/interop/java-broker/pom.xml` names, through that folder's `run.sh` (heap sized
+//! for a small machine, JDK 17 flags, isolated `user.home`).
+//!
+//! Without a JDK and Maven the tests are skipped with one loud line; with `CI=true` that is
+//! a failure instead.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The tests of one binary run one at a time (each holds this lock): a broker restarted
+/// on its port, and the ports beside it (fast channel, HA), must not have been taken by
+/// another test meanwhile; and two JVMs at once are heavy on a small machine.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The folder with the pom, `run.sh` and the logback files.
+pub fn java_broker_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/java-broker")
+}
+
+/// Whether the Java broker can run here: `java` and the jars (fetched with Maven once per
+/// test binary). Prints why not, or panics under `CI=true`.
+pub fn available() -> bool {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        let ok = |cmd: &str, arg: &str| {
+            Command::new(cmd)
+                .arg(arg)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !ok("java", "-version") {
+            return Err("no `java` on PATH".into());
+        }
+        let dir = java_broker_dir();
+        if !dir.join("target/lib").is_dir() {
+            if !ok("mvn", "-v") {
+                return Err("no `mvn` on PATH to fetch the RocketMQ jars".into());
+            }
+            let out = Command::new("mvn")
+                .args(["-q", "-B", "dependency:copy-dependencies"])
+                .arg("-DoutputDirectory=target/lib")
+                .current_dir(&dir)
+                .output()
+                .map_err(|e| e.to_string())?;
+            if !out.status.success() {
+                return Err(format!(
+                    "mvn could not fetch the RocketMQ jars: {}",
+                    String::from_utf8_lossy(&out.stdout)
+                ));
+            }
+        }
+        Ok(())
+    });
+    match ready {
+        Ok(()) => true,
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("the Java broker is required with CI=true: {why}")
+        }
+        Err(why) => {
+            eprintln!("!!! SKIPPED: Apache RocketMQ's broker cannot run here ({why})");
+            false
+        }
+    }
+}
+
+/// A broker config that both brokers read (Java's key names, which CometMQ accepts): the
+/// cluster `MixedCluster`, broker `name`, every address on loopback (`brokerIP2` too: it
+/// is the HA address Java registers, and defaults to a non-loopback one), the store in
+/// `dir/store` with small files; `extra` adds or overrides keys.
+pub fn conf(
+    dir: &Path,
+    name: &str,
+    namesrv: &str,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> BTreeMap<String, String> {
+    let store = dir.join("store");
+    let mut props: BTreeMap<String, String> = [
+        ("brokerClusterName", "MixedCluster".to_string()),
+        ("brokerName", name.into()),
+        ("brokerId", "0".into()),
+        ("brokerIP1", "127.0.0.1".into()),
+        ("brokerIP2", "127.0.0.1".into()),
+        ("listenPort", port.to_string()),
+        ("haListenPort", (port + 1).to_string()),
+        ("namesrvAddr", namesrv.into()),
+        ("storePathRootDir", store.display().to_string()),
+        (
+            "storePathCommitLog",
+            store.join("commitlog").display().to_string(),
+        ),
+        ("mappedFileSizeCommitLog", "1048576".into()),
+        ("maxIndexNum", "40000".into()),
+        ("maxHashSlotNum", "10000".into()),
+        ("diskMaxUsedSpaceRatio", "98".into()),
+        ("flushConsumerOffsetInterval", "1000".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in extra {
+        props.insert(k.to_string(), v.to_string());
+    }
+    props
+}
+
+/// Writes `props` as a properties file.
+pub fn write_conf(path: &Path, props: &BTreeMap<String, String>) {
+    let text: String = props.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A port `p` with `p - 2` (the fast channel) and `p + 1` (HA) free too, as both brokers
+/// listen on all three.
+pub fn broker_port() -> u16 {
+    for _ in 0..200 {
+        let p = crate::free_port();
+        let free = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if p > 1026 && p < 65534 && free(p - 2) && free(p + 1) {
+            return p;
+        }
+    }
+    panic!("no free port triple");
+}
+
+/// One server child process (Java or CometMQ), killed when dropped.
+pub struct Server {
+    child: Option<Child>,
+    pub log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Server {
+    /// Apache RocketMQ's broker with `conf`; `home` holds its logs.
+    pub async fn java_broker(conf: &Path, home: &Path, port: u16) -> Server {
+        let log = home.join("stdout.log");
+        std::fs::create_dir_all(home).unwrap();
+        let mut cmd = Command::new(java_broker_dir().join("run.sh"));
+        cmd.arg("broker").arg(home).arg("-c").arg(conf);
+        Self::spawn(cmd, log, port, "the Java broker").await
+    }
+
+    /// Apache RocketMQ's NameServer with the properties file `conf` (its `listenPort`).
+    pub async fn java_namesrv(conf: &Path, home: &Path, port: u16) -> Server {
+        let log = home.join("stdout.log");
+        std::fs::create_dir_all(home).unwrap();
+        let mut cmd = Command::new(java_broker_dir().join("run.sh"));
+        cmd.arg("namesrv").arg(home).arg("-c").arg(conf);
+        Self::spawn(cmd, log, port, "the Java NameServer").await
+    }
+
+    /// Spawns `cmd` (stdin closed, stdout and stderr appended to `log`) and waits until
+    /// it listens on `port`; panics with its log if it exits first or never listens.
+    pub async fn spawn(mut cmd: Command, log: PathBuf, port: u16, what: &str) -> Server {
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let mut server = Server {
+            child: Some(child),
+            log,
+        };
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..1200 {
+            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
+                return server;
+            }
+            if let Some(status) = server
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "{what} exited ({status}) before listening:\n{}",
+                    server.home_log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "{what} did not listen on {addr}:\n{}",
+            server.home_log_tail()
+        );
+    }
+
+    /// The stdout log and, for the Java broker, its server log under `user.home`.
+    fn home_log_tail(&self) -> String {
+        let server_log = self
+            .log
+            .parent()
+            .map(|h| h.join("logs/rocketmqlogs/server.log"))
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        let start = server_log.len().saturating_sub(6000);
+        format!(
+            "{}\n--- server.log ---\n{}",
+            self.log_tail(),
+            server_log.get(start..).unwrap_or_default()
+        )
+    }
+
+    /// SIGTERM, then waits for the process to exit: both brokers flush and persist their
+    /// state on SIGTERM.
+    pub async fn stop(mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            tokio::task::spawn_blocking(move || c.wait())
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    }
+
+    /// Sends `sig` (`STOP`, `CONT`, …) to the process.
+    pub fn signal(&self, sig: &str) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(c.id().to_string())
+                .status();
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill9(mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let start = text.len().saturating_sub(4000);
+        text.get(start..).unwrap_or_default().to_string()
+    }
+}
