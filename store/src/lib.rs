@@ -13,6 +13,7 @@
 //!   published/immutable prefix and a single writer.
 //! - `segment`, `segment_list`: fixed-size files named by offset, and their sequence.
 //! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread;
+//!   `durability`: the one place an append waits for the fsync and for a slave;
 //!   `prealloc`: the next CommitLog file, prepared in the background.
 //! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
 //! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`.
@@ -25,6 +26,7 @@ mod commit_log;
 pub mod config;
 pub mod consume_queue;
 mod dispatch;
+mod durability;
 pub mod error;
 mod flush;
 pub mod ha;

@@ -15,6 +15,7 @@ use crate::checkpoint::Checkpoint;
 use crate::clock::{Clock, DiskUsage};
 use crate::commit_log::CommitLog;
 use crate::config::StoreConfig;
+use crate::durability::Durability;
 use crate::flush::FlushService;
 use crate::index::Index;
 use crate::queues::Queues;
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) index: Option<Index>,
     pub(crate) checkpoint: Checkpoint,
     pub(crate) flush: FlushService,
+    /// What waiting appends wait on besides the flush: a SYNC_MASTER's slaves.
+    pub(crate) durability: Durability,
     /// Wakes the dispatcher after appends.
     pub(crate) dispatch_signal: Signal,
     /// Wakes the retention thread (only to stop it).
