@@ -319,7 +319,7 @@ mod tests {
         };
         let r = adjust_pull_on_slave(&c, moved(), 9);
         assert_eq!(r.code, response::PULL_RETRY_IMMEDIATELY);
-        assert_eq!(&r.ext_fields["nextBeginOffset"], "9");
+        assert_eq!(r.ext_fields.get("nextBeginOffset"), Some("9"));
         c.offset_check_in_slave = true;
         assert_eq!(
             adjust_pull_on_slave(&c, moved(), 9).code,
