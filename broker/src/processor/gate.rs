@@ -115,13 +115,10 @@ mod tests {
                 Ok(RemotingCommand::success())
             },
         );
-        let server = RemotingServer::bind(
-            "127.0.0.1:0",
-            TransportConfig::default(),
-            Arc::new(router),
-        )
-        .await
-        .unwrap();
+        let server =
+            RemotingServer::bind("127.0.0.1:0", TransportConfig::default(), Arc::new(router))
+                .await
+                .unwrap();
         let addr = server.local_addr().to_string();
         let client = RemotingClient::new(TransportConfig::default());
         let send = |remark: Option<&str>| {
