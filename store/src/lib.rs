@@ -36,7 +36,6 @@ mod mmap;
 mod prealloc;
 mod queues;
 mod read;
-mod record;
 mod recovery;
 pub mod retention;
 mod run_guard;

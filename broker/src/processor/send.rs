@@ -16,7 +16,7 @@ use cometmq_remoting::header::{
 use cometmq_remoting::message::write_offset_msg_id;
 use cometmq_remoting::message::{
     decode_batch, decode_record, encode_record, property, sysflag, DecodeOptions, MessageError,
-    Properties, RecordParts, UniqKeyGenerator,
+    Properties, PropertiesView, RecordParts, UniqKeyGenerator,
 };
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::{ExtFields, RemotingCommand};
@@ -32,7 +32,7 @@ use crate::topic_names::{
 };
 use crate::topics::Upsert;
 
-use super::send_props::{self, PlainProps};
+use super::send_props::PlainProps;
 
 /// Where a message goes after validation and retry/DLQ routing.
 struct Target<'a> {
@@ -119,9 +119,10 @@ pub async fn send_message(
                 ..parts
             };
             let buf = append::encode(&parts).map_err(illegal)?;
-            let wait = send_props::get(&text, property::WAIT) != Some("false");
+            let view = PropertiesView::new(text.as_bytes());
+            let wait = view.get(property::WAIT) != Some("false");
             let result = append::put(&state, buf, PutOptions { batch: false, wait }).await;
-            let uniq = send_props::get(&text, property::UNIQ_KEY);
+            let uniq = view.get(property::UNIQ_KEY);
             send_response(&state, &cfg, result, target.queue_id, &[], uniq)
         }
         None => {

@@ -8,7 +8,7 @@
 //! anything else (delay levels, transactions, a non-canonical string) takes that general path.
 
 use cometmq_remoting::message::property;
-use cometmq_remoting::message::UniqKeyGenerator;
+use cometmq_remoting::message::{PropertiesView, UniqKeyGenerator};
 
 const NAME_VALUE: char = '\u{1}';
 const ENTRY: char = '\u{2}';
@@ -60,7 +60,10 @@ impl<'a> PlainProps<'a> {
         let mut out = String::with_capacity(self.text.len() + cluster.len() + 48);
         out.push_str(self.text);
         push_entry(&mut out, property::CLUSTER, cluster);
-        if get(self.text, property::UNIQ_KEY).is_none() {
+        if PropertiesView::new(self.text.as_bytes())
+            .get(property::UNIQ_KEY)
+            .is_none()
+        {
             push_entry(
                 &mut out,
                 property::UNIQ_KEY,
@@ -78,19 +81,15 @@ fn push_entry(out: &mut String, name: &str, value: &str) {
     out.push(ENTRY);
 }
 
-/// The value of `name` in a canonical properties string.
-pub(super) fn get<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.split(ENTRY)
-        .filter_map(|e| e.split_once(NAME_VALUE))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
-
 #[cfg(test)]
 mod tests {
     use cometmq_remoting::message::Properties;
 
     use super::*;
+
+    fn get<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+        PropertiesView::new(text.as_bytes()).get(name)
+    }
 
     /// The general path: parse, insert, re-encode.
     fn general(text: &str, cluster: &str) -> String {

@@ -9,6 +9,7 @@
 mod decode;
 mod encode;
 pub mod layout;
+mod view;
 
 use std::net::SocketAddr;
 
@@ -20,6 +21,7 @@ pub use layout::{
     body_crc, encode_blank, is_blank, peek_header, record_len, RecordHeader, RecordKind,
     BLANK_MAGIC, MAGIC_V1, MAGIC_V2,
 };
+pub use view::RecordView;
 
 use super::compression::{self, CompressionType};
 use super::properties::Properties;
