@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use cometmq_remoting::message::record::layout::{self, RecordKind};
-use cometmq_remoting::message::RecordView;
+use cometmq_remoting::message::RecordParts;
 use tracing::{info, warn};
 
 use crate::checkpoint::CheckpointValues;
@@ -61,7 +61,7 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
     let Some(bytes) = writer.peek(pos, total) else {
         return Check::Invalid(format!("record of {total} bytes overruns the file"));
     };
-    let rec = match RecordView::parse(bytes) {
+    let rec = match RecordParts::parse(bytes) {
         Ok(r) => r,
         Err(e) => return Check::Invalid(e.to_string()),
     };
@@ -72,7 +72,7 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
             base + pos as i64
         ));
     }
-    if crc && rec.body_crc != layout::body_crc(rec.body) {
+    if crc && rec.body_crc != Some(layout::body_crc(rec.body)) {
         return Check::Invalid("BODYCRC mismatch".into());
     }
     Check::Record(total)
@@ -82,7 +82,7 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
 fn first_store_time(writer: &RegionWriter) -> Option<i64> {
     let head = writer.peek(0, 8)?;
     let total = usize::try_from(layout::peek_header(head).ok()?.total_size).ok()?;
-    RecordView::parse(writer.peek(0, total)?)
+    RecordParts::parse(writer.peek(0, total)?)
         .ok()
         .map(|r| r.store_timestamp)
 }

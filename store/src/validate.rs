@@ -1,6 +1,6 @@
 //! Validation of records handed to an append, before the CommitLog lock is taken.
 
-use cometmq_remoting::message::{sysflag, MessageError, RecordView};
+use cometmq_remoting::message::{sysflag, MessageError, RecordParts};
 
 use crate::status::PutStatus;
 
@@ -29,7 +29,7 @@ pub(crate) fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked,
     let mut first: Option<(std::ops::Range<usize>, i32, i32)> = None;
     let mut pos = 0;
     while pos < buf.len() {
-        let rec = RecordView::parse(&buf[pos..]).map_err(|e| match e {
+        let rec = RecordParts::parse(&buf[pos..]).map_err(|e| match e {
             MessageError::BadLength {
                 field: "PROPERTIESLENGTH",
                 ..
@@ -56,7 +56,7 @@ pub(crate) fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked,
         if batch {
             starts.push(pos);
         }
-        pos += rec.total;
+        pos += rec.encoded_len();
         if !batch && pos != buf.len() {
             return Err(PutStatus::MessageIllegal);
         }

@@ -34,7 +34,7 @@ pub use msg_id::{create_offset_msg_id, parse_offset_msg_id, write_offset_msg_id,
 pub use properties::{Properties, PropertiesView};
 pub use record::{
     decode_record, decode_records, encode_record, record_len, DecodeOptions, MessageExt,
-    MessageVersion, RecordIter, RecordParts, RecordView,
+    MessageVersion, RecordIter, RecordParts,
 };
 pub use tags::{java_string_hash, tags_code};
 pub use uniq_key::{create_uniq_key, parse_uniq_key, UniqKeyGenerator, UniqKeyInfo};

@@ -1,11 +1,11 @@
 //! Decoding stored records into [`MessageExt`] (Java `MessageDecoder.decode` /
-//! `decodes`): the fields as [`RecordView`] reads them, the topic copied, the properties
+//! `decodes`): the fields as [`RecordParts::parse`] reads them, the topic copied, the properties
 //! parsed, the body a zero-copy slice.
 
 use bytes::Bytes;
 
-use super::layout::body_crc;
-use super::{MessageExt, RecordView};
+use super::layout;
+use super::{MessageExt, RecordParts};
 use crate::message::properties::Properties;
 use crate::message::MessageError;
 
@@ -115,39 +115,41 @@ fn decode_at(
     opts: DecodeOptions,
 ) -> Result<(MessageExt, usize), MessageError> {
     let input = buf.get(start..).unwrap_or_default();
-    let view = RecordView::parse(input)?;
+    let parts = RecordParts::parse(input)?;
+    let body_crc = parts.body_crc.unwrap_or_default();
     if opts.verify_crc {
-        let computed = body_crc(view.body);
-        if computed != view.body_crc {
+        let computed = layout::body_crc(parts.body);
+        if computed != body_crc {
             return Err(MessageError::BodyCrcMismatch {
-                stored: view.body_crc,
+                stored: body_crc,
                 computed,
             });
         }
     }
     let body = if opts.read_body {
-        buf.slice_ref(view.body)
+        buf.slice_ref(parts.body)
     } else {
         Bytes::new()
     };
+    let total = parts.encoded_len();
     let msg = MessageExt {
-        store_size: i32::try_from(view.total).unwrap_or(i32::MAX),
-        version: view.version,
-        body_crc: view.body_crc,
-        queue_id: view.queue_id,
-        flag: view.flag,
-        queue_offset: view.queue_offset,
-        commit_log_offset: view.physical_offset,
-        sys_flag: view.sys_flag,
-        born_timestamp: view.born_timestamp,
-        born_host: view.born_host,
-        store_timestamp: view.store_timestamp,
-        store_host: view.store_host,
-        reconsume_times: view.reconsume_times,
-        prepared_transaction_offset: view.prepared_transaction_offset,
+        store_size: i32::try_from(total).unwrap_or(i32::MAX),
+        version: parts.version(),
+        body_crc,
+        queue_id: parts.queue_id,
+        flag: parts.flag,
+        queue_offset: parts.queue_offset,
+        commit_log_offset: parts.physical_offset,
+        sys_flag: parts.sys_flag,
+        born_timestamp: parts.born_timestamp,
+        born_host: parts.born_host,
+        store_timestamp: parts.store_timestamp,
+        store_host: parts.store_host,
+        reconsume_times: parts.reconsume_times,
+        prepared_transaction_offset: parts.prepared_transaction_offset,
         body,
-        topic: view.topic.to_owned(),
-        properties: Properties::parse(view.properties.as_bytes())?,
+        topic: parts.topic.to_owned(),
+        properties: Properties::parse(parts.properties)?,
     };
-    Ok((msg, view.total))
+    Ok((msg, total))
 }

@@ -9,7 +9,7 @@
 mod decode;
 mod encode;
 pub mod layout;
-mod view;
+mod parse;
 
 use std::net::SocketAddr;
 
@@ -21,7 +21,6 @@ pub use layout::{
     body_crc, encode_blank, is_blank, peek_header, record_len, RecordHeader, RecordKind,
     BLANK_MAGIC, MAGIC_V1, MAGIC_V2,
 };
-pub use view::RecordView;
 
 use super::compression::{self, CompressionType};
 use super::properties::Properties;

@@ -1,5 +1,6 @@
-//! [`RecordView`]: the one reading of a stored record's fields (reference §5.1), borrowed
-//! from its bytes without allocating.
+//! Reading a stored record (reference §5.1): [`RecordParts::parse`] borrows every field
+//! from the record's bytes without allocating, so the one borrowed form of a record is
+//! the one the encoder takes.
 //!
 //! Everything that reads records goes through it: [`super::decode_record`] (which then
 //! copies the topic and parses the properties into a [`MessageExt`](super::MessageExt)),
@@ -9,59 +10,19 @@
 //! the field lengths, and negative lengths are errors. Lenient where harmless: a v1
 //! topic length is read unsigned (Java's signed byte would fail above 127).
 
-use std::net::SocketAddr;
-
 use super::layout::{BLANK_MAGIC, MIN_RECORD_LEN};
-use super::MessageVersion;
+use super::{MessageVersion, RecordParts};
 use crate::message::cursor::{utf8, Cursor};
 use crate::message::properties::PropertiesView;
 use crate::message::sysflag::{self, BORNHOST_V6, STOREHOST_V6};
 use crate::message::MessageError;
 
-/// Every field of one encoded record, borrowed from its bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecordView<'a> {
-    /// TOTALSIZE, checked against the fields: the record's length in bytes.
-    pub total: usize,
-    /// The version MAGICCODE names.
-    pub version: MessageVersion,
-    /// BODYCRC as stored (not checked here).
-    pub body_crc: i32,
-    /// QUEUEID.
-    pub queue_id: i32,
-    /// FLAG.
-    pub flag: i32,
-    /// QUEUEOFFSET.
-    pub queue_offset: i64,
-    /// PHYSICALOFFSET.
-    pub physical_offset: i64,
-    /// SYSFLAG.
-    pub sys_flag: i32,
-    /// BORNTIMESTAMP.
-    pub born_timestamp: i64,
-    /// BORNHOST.
-    pub born_host: SocketAddr,
-    /// STORETIMESTAMP.
-    pub store_timestamp: i64,
-    /// STOREHOSTADDRESS.
-    pub store_host: SocketAddr,
-    /// RECONSUMETIMES.
-    pub reconsume_times: i32,
-    /// PREPARED TRANSACTION OFFSET.
-    pub prepared_transaction_offset: i64,
-    /// BODY, as stored (compressed if the sysFlag says so).
-    pub body: &'a [u8],
-    /// TOPIC.
-    pub topic: &'a str,
-    /// PROPERTIES, unparsed.
-    pub properties: PropertiesView<'a>,
-}
-
-impl<'a> RecordView<'a> {
-    /// Reads the record at the start of `buf` (bytes after it are ignored). Fails on the
-    /// BLANK filler ([`MessageError::Blank`]), a bad magic, a field past the end, a topic
-    /// that is not UTF-8, or fields that do not add up to TOTALSIZE. Does not check the
-    /// CRC.
+impl<'a> RecordParts<'a> {
+    /// Reads the record at the start of `buf` (bytes after it are ignored): every field,
+    /// BODYCRC and the version as stored; its length is [`RecordParts::encoded_len`].
+    /// Fails on the BLANK filler ([`MessageError::Blank`]), a bad magic, a field past
+    /// the end, a topic that is not UTF-8, or fields that do not add up to TOTALSIZE.
+    /// Does not check the CRC.
     pub fn parse(buf: &'a [u8]) -> Result<Self, MessageError> {
         let mut head = Cursor::new(buf);
         let store_size = head.i32("TOTALSIZE")?;
@@ -110,17 +71,14 @@ impl<'a> RecordView<'a> {
         };
         let topic = utf8(c.take(topic_len, "TOPIC")?, "topic")?;
         let props_len = length(c.i16("PROPERTIESLENGTH")?.into(), "PROPERTIESLENGTH")?;
-        let properties = PropertiesView::new(c.take(props_len, "PROPERTIES")?);
+        let properties = c.take(props_len, "PROPERTIES")?;
         if c.pos() != total {
             return Err(MessageError::SizeMismatch {
                 declared: store_size,
                 actual: c.pos(),
             });
         }
-        Ok(RecordView {
-            total,
-            version,
-            body_crc,
+        Ok(RecordParts {
             queue_id,
             flag,
             queue_offset,
@@ -133,9 +91,17 @@ impl<'a> RecordView<'a> {
             reconsume_times,
             prepared_transaction_offset,
             body,
+            body_crc: Some(body_crc),
             topic,
             properties,
+            version: Some(version),
         })
+    }
+
+    /// The value of property `name` ([`PropertiesView::get`]: the last value of a repeated
+    /// name).
+    pub fn property(&self, name: &str) -> Option<&'a str> {
+        PropertiesView::new(self.properties).get(name)
     }
 }
 
@@ -150,8 +116,8 @@ mod tests {
 
     use bytes::BytesMut;
 
+    use super::super::encode_record;
     use super::super::layout;
-    use super::super::{encode_record, RecordParts};
     use super::*;
 
     /// Encodes a test record.
@@ -168,34 +134,35 @@ mod tests {
     #[test]
     fn parses_what_the_codec_writes() {
         let rec = encode("TopicA", 3, b"hello", "TAGS\u{1}a\u{2}");
-        let v = RecordView::parse(&rec).unwrap();
-        assert_eq!(v.total, rec.len());
+        let v = RecordParts::parse(&rec).unwrap();
+        assert_eq!(v.encoded_len(), rec.len());
         assert_eq!((v.topic, v.queue_id, v.body.len()), ("TopicA", 3, 5));
-        assert_eq!(v.properties.as_bytes(), b"TAGS\x01a\x02");
+        assert_eq!(v.properties, b"TAGS\x01a\x02");
+        assert_eq!(v.property("TAGS"), Some("a"));
         assert_eq!(v.store_timestamp, 77);
         assert_eq!(v.body, b"hello");
         let long = "t".repeat(200);
         let rec = encode(&long, 0, b"", "");
-        assert_eq!(RecordView::parse(&rec).unwrap().topic, long);
+        assert_eq!(RecordParts::parse(&rec).unwrap().topic, long);
     }
 
     #[test]
     fn rejects_garbage() {
         let rec = encode("T", 0, b"hello", "");
-        assert!(RecordView::parse(&rec[..rec.len() - 1]).is_err());
+        assert!(RecordParts::parse(&rec[..rec.len() - 1]).is_err());
         let mut bad = rec.clone();
         bad[0..4].copy_from_slice(&((rec.len() + 1) as i32).to_be_bytes());
         let mut longer = bad.to_vec();
         longer.push(0);
-        assert!(RecordView::parse(&longer).is_err(), "size mismatch");
+        assert!(RecordParts::parse(&longer).is_err(), "size mismatch");
         assert!(matches!(
-            RecordView::parse(&[0u8; 8]),
+            RecordParts::parse(&[0u8; 8]),
             Err(MessageError::BadMagic(0))
         ));
         let mut blank = BytesMut::new();
         layout::encode_blank(&mut blank, 100);
         assert!(matches!(
-            RecordView::parse(&blank),
+            RecordParts::parse(&blank),
             Err(MessageError::Blank { total_size: 100 })
         ));
     }
