@@ -18,7 +18,8 @@
 //! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
 //! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`.
 //! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
-//! - [`ha`]: master/slave replication (the HA stream, SYNC_MASTER waits).
+//! - [`ha`]: master/slave replication (the HA stream, and the slaves' acknowledgements
+//!   that `durability` waits for under SYNC_MASTER).
 
 pub mod checkpoint;
 pub mod clock;

@@ -44,7 +44,7 @@ pub struct PutOptions {
     pub batch: bool,
     /// Java's `waitStoreMsgOK` (the message's `WAIT` property, default true): wait for
     /// the fsync under SYNC_FLUSH and for a slave under SYNC_MASTER
-    /// ([`crate::durability`]); nothing to wait for under ASYNC_FLUSH and ASYNC_MASTER.
+    /// (`store/src/durability.rs`); nothing to wait for under ASYNC_FLUSH and ASYNC_MASTER.
     pub wait: bool,
 }
 
@@ -241,7 +241,7 @@ impl MessageStore {
     }
 
     /// Appends with explicit options; with `opts.wait`, resolves once the records are as
-    /// durable as the store's settings ask ([`crate::durability`]).
+    /// durable as the store's settings ask (`store/src/durability.rs`).
     pub async fn put(&self, mut records: BytesMut, opts: PutOptions) -> PutResult {
         let appended = match self.put_now(&mut records, opts.batch) {
             Ok(a) => a,

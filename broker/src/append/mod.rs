@@ -16,7 +16,7 @@
 //!    writes (retries, commits, op records, check copies, delay re-puts) do not, as in
 //!    Java.
 //!
-//! [`write`] does all four for one message; the batch send and the writers that have
+//! [`write()`] does all four for one message; the batch send and the writers that have
 //! nothing to redirect build their records with [`encode`] and call [`put`].
 
 pub mod redirect;

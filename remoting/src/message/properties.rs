@@ -347,8 +347,8 @@ fn spans(bytes: &[u8]) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '
 /// A properties string read in place, without allocating: a record's PROPERTIES, a send
 /// header's `properties`. The one reading of the grammar, as Java's
 /// `MessageDecoder.string2messageProperties` reads it ([`Properties::parse`] uses it too):
-/// entries as [`spans`] keeps them, and **when a name repeats, the last value wins**
-/// (Java fills a `HashMap`).
+/// split on `\u{2}`, an entry kept only if its first `\u{1}` has a byte before and after
+/// it, and **when a name repeats, the last value wins** (Java fills a `HashMap`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PropertiesView<'a>(&'a [u8]);
 
