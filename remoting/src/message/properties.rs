@@ -374,6 +374,38 @@ impl<'a> PropertiesView<'a> {
         })
     }
 
+    /// Whether the string is exactly what [`Properties::encode`] writes for its entries:
+    /// each entry a non-empty name, `\u{1}`, a non-empty value without `\u{1}`, then
+    /// `\u{2}`; no name twice. Such a string parses back to itself, so it can be extended
+    /// by appending entries instead of being parsed and re-encoded.
+    pub fn is_canonical(&self) -> bool {
+        let Some(body) = self.0.strip_suffix(&[PROPERTY_SEPARATOR]) else {
+            return self.0.is_empty();
+        };
+        let mut n = 0;
+        for raw in body.split(|&b| b == PROPERTY_SEPARATOR) {
+            let Some(sep) = raw.iter().position(|&b| b == NAME_VALUE_SEPARATOR) else {
+                return false;
+            };
+            let name = raw.get(..sep).unwrap_or_default();
+            let value = raw.get(sep + 1..).unwrap_or_default();
+            if name.is_empty() || value.is_empty() || value.contains(&NAME_VALUE_SEPARATOR) {
+                return false;
+            }
+            n += 1;
+        }
+        // Every raw entry is an entry: look for a repeated name.
+        let names = || self.entries().map(|(name, _)| name);
+        if n <= SMALL {
+            names()
+                .enumerate()
+                .all(|(i, name)| !names().take(i).any(|earlier| earlier == name))
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(n);
+            names().all(|name| seen.insert(name))
+        }
+    }
+
     /// The value of `name` (the last one when repeated); `None` when absent or not UTF-8.
     pub fn get(&self, name: &str) -> Option<&'a str> {
         let value = self
@@ -439,6 +471,34 @@ mod tests {
             None,
             "not UTF-8"
         );
+    }
+
+    #[test]
+    fn canonical_strings_are_what_encode_writes() {
+        for text in ["", "A\u{1}1\u{2}", "A\u{1}1\u{2}B\u{1}x y\u{2}"] {
+            let view = PropertiesView::new(text.as_bytes());
+            assert!(view.is_canonical(), "{text:?}");
+            assert_eq!(Properties::parse_str(text).encode(), text);
+        }
+        for text in [
+            "A\u{1}1",
+            "A\u{1}1\u{2}A\u{1}2\u{2}",
+            "A\u{1}\u{2}",
+            "\u{1}a\u{2}",
+            "A\u{2}",
+            "A\u{1}a\u{1}b\u{2}",
+            "\u{2}",
+        ] {
+            assert!(
+                !PropertiesView::new(text.as_bytes()).is_canonical(),
+                "{text:?}"
+            );
+        }
+        // Many entries: a repeat is still found.
+        let mut many: String = (0..40).map(|i| format!("k{i}\u{1}v\u{2}")).collect();
+        assert!(PropertiesView::new(many.as_bytes()).is_canonical());
+        many.push_str("k7\u{1}again\u{2}");
+        assert!(!PropertiesView::new(many.as_bytes()).is_canonical());
     }
 
     #[test]
