@@ -5,12 +5,13 @@
 //!   [`clients`], [`locks`]: the broker's tables, each with one owner.
 //! - [`processor`]: request handlers by area, and the router.
 //! - [`stats`]: throughput rates sampled in the background for the admin reads.
-//! - [`schedule`], [`transaction`], [`redirect`]: delay levels and transactional
-//!   (half) messages.
+//! - [`append`]: the one way a message is written (build, redirect, put, wait).
+//! - [`schedule`], [`transaction`]: delay levels and transactional (half) messages.
 //! - [`broker`]: start-up, the servers, registration with NameServers, shutdown.
 //! - [`replication`], [`slave_sync`]: master/slave roles over the store's HA stream, and a
 //!   slave's metadata sync.
 
+pub mod append;
 pub mod broker;
 pub mod clients;
 pub mod config;
@@ -20,7 +21,6 @@ pub mod locks;
 pub mod offsets;
 pub mod persist;
 pub mod processor;
-pub mod redirect;
 pub mod register;
 pub mod replication;
 pub mod schedule;

@@ -1,10 +1,11 @@
 //! Broker roles over the store's HA stream (reference §10): what SYNC_MASTER,
 //! ASYNC_MASTER and SLAVE change in the broker.
 //!
-//! - Masters run an [`HaMaster`] on `haListenPort`; SYNC_MASTER sends with `WAIT` ≠ false
-//!   then wait up to `syncFlushTimeout` for a slave's acknowledgement ([`put`]), answering
-//!   SLAVE_NOT_AVAILABLE (no slave, or one more than `haSlaveFallbehindMax` behind) or
-//!   FLUSH_SLAVE_TIMEOUT — both stored-but-flagged results.
+//! - Masters run an [`HaMaster`] on `haListenPort`; on a SYNC_MASTER, sends with `WAIT` ≠
+//!   false then wait up to `syncFlushTimeout` for a slave's acknowledgement in the store's
+//!   durability wait (see [`crate::append`]), answering SLAVE_NOT_AVAILABLE (no slave, or
+//!   one more than `haSlaveFallbehindMax` behind) or FLUSH_SLAVE_TIMEOUT — both
+//!   stored-but-flagged results.
 //! - Slaves run an [`HaSlave`] towards `haMasterAddress`, or towards the HA address the
 //!   NameServer reports at each registration ([`on_registered`]); they refuse sends and
 //!   END_TRANSACTION before any processor runs ([`gate`]), serve pulls with Java's slave
@@ -19,13 +20,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::settings::SettingError;
 use cometmq_remoting::transport::{Connection, ProcessFuture, RequestProcessor, Router};
 use cometmq_remoting::RemotingCommand;
-use cometmq_store::ha::{HaConfig, HaMaster, HaSlave, ReplicaWait};
-use cometmq_store::{PutOptions, PutResult, PutStatus};
+use cometmq_store::ha::{HaConfig, HaMaster, HaSlave};
 
 use crate::config::{BrokerConfig, BrokerRole, ConfigError};
 use crate::register::MasterInfo;
@@ -159,44 +158,6 @@ pub fn on_registered(state: &BrokerState, info: &MasterInfo) {
             slave.set_master(info.ha_server_addr.as_deref());
         }
     }
-}
-
-/// Stores records as the broker's role requires: refused on a slave; on a SYNC_MASTER,
-/// when `opts.wait_flush` (the message's `WAIT` ≠ false), waits for a slave to hold them.
-pub async fn put(state: &BrokerState, records: BytesMut, opts: PutOptions) -> PutResult {
-    let cfg = state.config();
-    if cfg.broker_role == BrokerRole::Slave {
-        return PutResult {
-            status: PutStatus::ServiceNotAvailable,
-            appended: None,
-        };
-    }
-    let mut result = state.store.put(records, opts).await;
-    if cfg.broker_role != BrokerRole::SyncMaster || !opts.wait_flush || !result.status.is_stored() {
-        return result;
-    }
-    let Some(appended) = result.appended else {
-        return result;
-    };
-    let wait = match state.ha.master() {
-        Some(m) => {
-            let timeout = Duration::from_millis(cfg.sync_flush_timeout);
-            m.wait_replicated(appended.end_offset(), timeout).await
-        }
-        None => ReplicaWait::NoSlave,
-    };
-    match wait {
-        ReplicaWait::Ok => {}
-        ReplicaWait::NoSlave => result.status = PutStatus::SlaveNotAvailable,
-        ReplicaWait::Timeout => {
-            tracing::warn!(
-                end = appended.end_offset(),
-                "do sync transfer other node, wait return, but failed"
-            );
-            result.status = PutStatus::FlushSlaveTimeout;
-        }
-    }
-    result
 }
 
 /// Wraps the router so a slave refuses writes before any processor runs: sends with
@@ -358,7 +319,7 @@ mod tests {
         };
         let r = adjust_pull_on_slave(&c, moved(), 9);
         assert_eq!(r.code, response::PULL_RETRY_IMMEDIATELY);
-        assert_eq!(&r.ext_fields["nextBeginOffset"], "9");
+        assert_eq!(r.ext_fields.get("nextBeginOffset"), Some("9"));
         c.offset_check_in_slave = true;
         assert_eq!(
             adjust_pull_on_slave(&c, moved(), 9).code,

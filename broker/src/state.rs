@@ -184,6 +184,7 @@ pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
         FlushDiskType::AsyncFlush => cometmq_store::FlushDiskType::AsyncFlush,
     };
     s.sync_flush_timeout = Duration::from_millis(c.sync_flush_timeout);
+    s.sync_master = c.broker_role == crate::config::BrokerRole::SyncMaster;
     s.flush_interval_commit_log = Duration::from_millis(c.flush_interval_commit_log);
     s.flush_commit_log_least_pages = c.flush_commit_log_least_pages as usize;
     s.flush_commit_log_thorough_interval =

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{IoContext, Result};
-use crate::record::be_i64;
+use cometmq_remoting::message::record::layout::be_i64;
 
 /// Size of the file.
 pub const CHECKPOINT_SIZE: usize = 4096;

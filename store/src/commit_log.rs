@@ -21,7 +21,6 @@ use cometmq_remoting::message::sysflag;
 use crate::error::{Result, StoreError};
 use crate::mmap::RegionWriter;
 use crate::prealloc::Preallocator;
-use crate::record;
 use crate::segment::Segment;
 use crate::segment_list::SegmentList;
 use crate::status::{Appended, PutStatus};
@@ -378,9 +377,9 @@ impl CommitLog {
         let seg = self.segments.find(offset)?;
         let pos = (offset - seg.base()) as usize;
         let head = seg.read(pos, layout::SYSFLAG_POS + 4)?;
-        let sys_flag = record::be_i32(head, layout::SYSFLAG_POS)?;
+        let sys_flag = layout::be_i32(head, layout::SYSFLAG_POS)?;
         let ts_pos = layout::store_timestamp_pos(sys_flag);
         let ts = seg.read(pos + ts_pos, 8)?;
-        record::be_i64(ts, 0)
+        layout::be_i64(ts, 0)
     }
 }

@@ -31,9 +31,12 @@ pub struct StoreConfig {
     pub mapped_file_size_consume_queue: usize,
     /// `flushDiskType` (ASYNC_FLUSH).
     pub flush_disk_type: FlushDiskType,
-    /// `syncFlushTimeout` (5 s): longest a SYNC_FLUSH append waits before answering
-    /// FLUSH_DISK_TIMEOUT.
+    /// `syncFlushTimeout` (5 s): longest a waiting append waits for its fsync
+    /// (FLUSH_DISK_TIMEOUT) or, on a SYNC_MASTER, for a slave (FLUSH_SLAVE_TIMEOUT).
     pub sync_flush_timeout: Duration,
+    /// `brokerRole` = SYNC_MASTER (false): a waiting append also waits for a slave to hold
+    /// it ([`crate::ha::HaMaster`] reports the slaves' acknowledgements).
+    pub sync_master: bool,
     /// `flushIntervalCommitLog` (500 ms): ASYNC_FLUSH flush period.
     pub flush_interval_commit_log: Duration,
     /// `flushCommitLogLeastPages` (4): ASYNC_FLUSH flushes once this many 4 KiB pages
@@ -159,6 +162,7 @@ impl Default for StoreConfig {
             mapped_file_size_consume_queue: 300_000 * crate::consume_queue::ENTRY_SIZE,
             flush_disk_type: FlushDiskType::AsyncFlush,
             sync_flush_timeout: Duration::from_millis(5000),
+            sync_master: false,
             flush_interval_commit_log: Duration::from_millis(500),
             flush_commit_log_least_pages: 4,
             flush_commit_log_thorough_interval: Duration::from_secs(10),

@@ -14,9 +14,9 @@ use tokio::sync::watch;
 
 use crate::error::{Result, StoreError};
 use crate::mmap::RegionWriter;
-use crate::record::{be_i32, be_i64};
 use crate::segment::Segment;
 use crate::segment_list::SegmentList;
+use cometmq_remoting::message::record::layout::{be_i32, be_i64};
 
 /// Bytes per entry.
 pub const ENTRY_SIZE: usize = 20;

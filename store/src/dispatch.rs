@@ -12,13 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::message::record::layout::{self, RecordKind};
-use cometmq_remoting::message::{property, sysflag, tags_code};
+use cometmq_remoting::message::{property, sysflag, tags_code, RecordParts};
 use tracing::{error, warn};
 
 use crate::config::{StoreConfig, SCHEDULE_TOPIC};
 use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::error::Result;
-use crate::record;
 use crate::shared::Shared;
 use crate::topic_delete;
 
@@ -27,8 +26,8 @@ const POLL: Duration = Duration::from_micros(200);
 
 /// The ConsumeQueue tags code of a record: the Java hash of its tag, or, for a delayed
 /// message waiting in [`SCHEDULE_TOPIC`], its delivery time (reference §7).
-fn entry_tags_code(config: &StoreConfig, rec: &record::RecordView<'_>) -> i64 {
-    let prop = |name| record::property(rec.properties, name);
+fn entry_tags_code(config: &StoreConfig, rec: &RecordParts<'_>) -> i64 {
+    let prop = |name| rec.property(name);
     if rec.topic == SCHEDULE_TOPIC {
         let level = prop(property::DELAY).and_then(|l| l.trim().parse::<i32>().ok());
         if let Some(t) = level.and_then(|l| config.deliver_timestamp(l, rec.store_timestamp)) {
@@ -152,7 +151,7 @@ impl Dispatcher {
         let Some(bytes) = seg.read(pos, total) else {
             return Ok(Step::Wait);
         };
-        let rec = match record::parse(bytes) {
+        let rec = match RecordParts::parse(bytes) {
             Ok(r) => r,
             Err(e) => {
                 warn!(offset = self.next, error = %e, "bad record; skipping to the next file");
@@ -160,14 +159,14 @@ impl Dispatcher {
             }
         };
         let tran = sysflag::transaction_value(rec.sys_flag);
-        let prop = |name| record::property(rec.properties, name);
+        let prop = |name| rec.property(name);
         let queued =
             tran == sysflag::TRANSACTION_NOT_TYPE || tran == sysflag::TRANSACTION_COMMIT_TYPE;
         if queued && !shared.tombstones.covers(rec.topic, self.next) {
             let q = shared.queues.get_or_create(rec.topic, rec.queue_id);
             let entry = CqEntry {
                 phys_offset: self.next,
-                size: rec.total as i32,
+                size: rec.encoded_len() as i32,
                 tags_code: entry_tags_code(&shared.config, &rec),
             };
             if q.put(rec.queue_offset, entry)? && !self.touched.iter().any(|t| Arc::ptr_eq(t, &q)) {

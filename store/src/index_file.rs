@@ -11,7 +11,7 @@ use cometmq_remoting::message::java_string_hash;
 
 use crate::error::{IoContext, Result, StoreError};
 use crate::mmap::{Region, RegionWriter};
-use crate::record::{be_i32, be_i64};
+use cometmq_remoting::message::record::layout::{be_i32, be_i64};
 
 /// Header size.
 pub const HEADER_SIZE: usize = 40;

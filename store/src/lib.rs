@@ -13,13 +13,15 @@
 //!   published/immutable prefix and a single writer.
 //! - `segment`, `segment_list`: fixed-size files named by offset, and their sequence.
 //! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread;
+//!   `durability`: the one place an append waits for the fsync and for a slave;
 //!   `prealloc`: the next CommitLog file, prepared in the background.
 //! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
 //! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`,
 //!   `disk_space` (the disk-full mark), [`forced_loss`] (what a forced deletion
 //!   destroyed); [`log_throttle`] for warnings that repeat.
 //! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
-//! - [`ha`]: master/slave replication (the HA stream, SYNC_MASTER waits).
+//! - [`ha`]: master/slave replication (the HA stream, and the slaves' acknowledgements
+//!   that `durability` waits for under SYNC_MASTER).
 
 pub mod checkpoint;
 pub mod clock;
@@ -28,6 +30,7 @@ pub mod config;
 pub mod consume_queue;
 mod disk_space;
 mod dispatch;
+mod durability;
 pub mod error;
 mod flush;
 pub mod forced_loss;
@@ -39,7 +42,6 @@ mod mmap;
 mod prealloc;
 mod queues;
 mod read;
-mod record;
 mod recovery;
 pub mod retention;
 mod run_guard;

@@ -10,14 +10,14 @@
 
 use std::sync::Arc;
 
-use cometmq_remoting::message::record::layout::{self, RecordKind, BODY_CRC_POS};
+use cometmq_remoting::message::record::layout::{self, RecordKind};
+use cometmq_remoting::message::RecordParts;
 use tracing::{info, warn};
 
 use crate::checkpoint::CheckpointValues;
 use crate::consume_queue::zero_tail;
 use crate::error::{IoContext, Result, StoreError};
 use crate::mmap::RegionWriter;
-use crate::record::{self, be_i32};
 use crate::segment::Segment;
 use crate::segment_list::SegmentList;
 
@@ -61,7 +61,7 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
     let Some(bytes) = writer.peek(pos, total) else {
         return Check::Invalid(format!("record of {total} bytes overruns the file"));
     };
-    let rec = match record::parse(bytes) {
+    let rec = match RecordParts::parse(bytes) {
         Ok(r) => r,
         Err(e) => return Check::Invalid(e.to_string()),
     };
@@ -72,12 +72,8 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
             base + pos as i64
         ));
     }
-    if crc {
-        let stored = be_i32(bytes, BODY_CRC_POS);
-        let computed = record::body(bytes, &rec).map(layout::body_crc);
-        if stored != computed {
-            return Check::Invalid("BODYCRC mismatch".into());
-        }
+    if crc && rec.body_crc != Some(layout::body_crc(rec.body)) {
+        return Check::Invalid("BODYCRC mismatch".into());
     }
     Check::Record(total)
 }
@@ -86,7 +82,7 @@ fn check(writer: &RegionWriter, base: i64, pos: usize, crc: bool) -> Check {
 fn first_store_time(writer: &RegionWriter) -> Option<i64> {
     let head = writer.peek(0, 8)?;
     let total = usize::try_from(layout::peek_header(head).ok()?.total_size).ok()?;
-    record::parse(writer.peek(0, total)?)
+    RecordParts::parse(writer.peek(0, total)?)
         .ok()
         .map(|r| r.store_timestamp)
 }

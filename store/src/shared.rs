@@ -15,6 +15,7 @@ use crate::checkpoint::Checkpoint;
 use crate::clock::{Clock, DiskUsage};
 use crate::commit_log::CommitLog;
 use crate::config::{RetentionSettings, StoreConfig};
+use crate::durability::Durability;
 use crate::flush::FlushService;
 use crate::forced_loss::{ConsumerProgress, ForcedDeletionCounters};
 use crate::index::Index;
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) index: Option<Index>,
     pub(crate) checkpoint: Checkpoint,
     pub(crate) flush: FlushService,
+    /// What waiting appends wait on besides the flush: a SYNC_MASTER's slaves.
+    pub(crate) durability: Durability,
     /// Wakes the dispatcher after appends.
     pub(crate) dispatch_signal: Signal,
     /// Wakes the retention thread (only to stop it).

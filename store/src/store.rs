@@ -4,7 +4,8 @@
 //! (ConsumeQueues, index, checkpoint), one retention thread, one preparing the next
 //! CommitLog file. Appends run on the caller's
 //! task: validation and encoding outside any lock, then a short copy under the
-//! CommitLog appender mutex; SYNC_FLUSH appends then await the group commit.
+//! CommitLog appender mutex; waiting appends then await their durability
+//! ([`crate::durability`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +21,7 @@ use crate::clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
 use crate::commit_log::{AppendRequest, Appender, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
 use crate::dispatch::Dispatcher;
+use crate::durability::{self, Durability};
 use crate::error::{IoContext, Result, StoreError};
 use crate::flush::FlushService;
 use crate::index::Index;
@@ -40,16 +42,17 @@ use crate::validate::check;
 pub struct PutOptions {
     /// The buffer holds several records for one queue (consecutive queue offsets).
     pub batch: bool,
-    /// Under SYNC_FLUSH, wait for the fsync (the message's `WAIT` property, default
-    /// true). Ignored under ASYNC_FLUSH.
-    pub wait_flush: bool,
+    /// Java's `waitStoreMsgOK` (the message's `WAIT` property, default true): wait for
+    /// the fsync under SYNC_FLUSH and for a slave under SYNC_MASTER
+    /// (`store/src/durability.rs`); nothing to wait for under ASYNC_FLUSH and ASYNC_MASTER.
+    pub wait: bool,
 }
 
 impl Default for PutOptions {
     fn default() -> Self {
         PutOptions {
             batch: false,
-            wait_flush: true,
+            wait: true,
         }
     }
 }
@@ -148,6 +151,7 @@ impl MessageStore {
             index,
             checkpoint,
             flush: FlushService::default(),
+            durability: Durability::default(),
             dispatch_signal: Signal::default(),
             retention_signal: Signal::default(),
             dispatched: watch::Sender::new(dispatch_from),
@@ -208,8 +212,7 @@ impl MessageStore {
         })
     }
 
-    /// The shared state (unit tests of other modules).
-    #[cfg(test)]
+    /// The shared state (the HA server's tracker attachment; unit tests of other modules).
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
@@ -241,32 +244,18 @@ impl MessageStore {
         self.put(records, opts).await
     }
 
-    /// Appends with explicit options.
+    /// Appends with explicit options; with `opts.wait`, resolves once the records are as
+    /// durable as the store's settings ask (`store/src/durability.rs`).
     pub async fn put(&self, mut records: BytesMut, opts: PutOptions) -> PutResult {
         let appended = match self.put_now(&mut records, opts.batch) {
             Ok(a) => a,
             Err(status) => return PutResult::failed(status),
         };
-        let status =
-            if self.shared.config.flush_disk_type == FlushDiskType::SyncFlush && opts.wait_flush {
-                let mut rx = self.shared.flush.wait_for(appended.end_offset());
-                let limit = self.shared.config.sync_flush_timeout;
-                if limit.is_zero() {
-                    // No wait at all (a zero timer would still wait for the timer's next
-                    // tick): flushed already, or a timeout.
-                    match rx.try_recv() {
-                        Ok(()) => PutStatus::PutOk,
-                        Err(_) => PutStatus::FlushDiskTimeout,
-                    }
-                } else {
-                    match tokio::time::timeout(limit, rx).await {
-                        Ok(Ok(())) => PutStatus::PutOk,
-                        _ => PutStatus::FlushDiskTimeout,
-                    }
-                }
-            } else {
-                PutStatus::PutOk
-            };
+        let status = if opts.wait {
+            durability::wait(&self.shared, appended.end_offset()).await
+        } else {
+            PutStatus::PutOk
+        };
         PutResult {
             status,
             appended: Some(appended),

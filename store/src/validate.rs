@@ -1,8 +1,7 @@
 //! Validation of records handed to an append, before the CommitLog lock is taken.
 
-use cometmq_remoting::message::{sysflag, MessageError};
+use cometmq_remoting::message::{sysflag, MessageError, RecordParts};
 
-use crate::record;
 use crate::status::PutStatus;
 
 /// A validated append.
@@ -30,14 +29,14 @@ pub(crate) fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked,
     let mut first: Option<(std::ops::Range<usize>, i32, i32)> = None;
     let mut pos = 0;
     while pos < buf.len() {
-        let rec = record::parse(&buf[pos..]).map_err(|e| match e {
+        let rec = RecordParts::parse(&buf[pos..]).map_err(|e| match e {
             MessageError::BadLength {
                 field: "PROPERTIESLENGTH",
                 ..
             } => PutStatus::PropertiesSizeExceeded,
             _ => PutStatus::MessageIllegal,
         })?;
-        if rec.body_len > max_body || rec.queue_id < 0 || !valid_topic(rec.topic) {
+        if rec.body.len() > max_body || rec.queue_id < 0 || !valid_topic(rec.topic) {
             return Err(PutStatus::MessageIllegal);
         }
         let tran = sysflag::transaction_value(rec.sys_flag);
@@ -57,7 +56,7 @@ pub(crate) fn check(buf: &[u8], batch: bool, max_body: usize) -> Result<Checked,
         if batch {
             starts.push(pos);
         }
-        pos += rec.total;
+        pos += rec.encoded_len();
         if !batch && pos != buf.len() {
             return Err(PutStatus::MessageIllegal);
         }

@@ -408,7 +408,7 @@ async fn sync_flush_group_commit() {
     // WAIT=false does not wait for the flush.
     let opts = PutOptions {
         batch: false,
-        wait_flush: false,
+        wait: false,
     };
     assert_eq!(
         store.put(record("S", 0, b"nowait", ""), opts).await.status,

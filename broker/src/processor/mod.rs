@@ -7,6 +7,7 @@ mod admin_clients;
 mod admin_groups;
 mod admin_topics;
 mod client;
+mod gate;
 mod offset;
 mod pull;
 mod query;
@@ -15,15 +16,15 @@ mod send_props;
 mod transaction;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use cometmq_remoting::code::request as code;
 use cometmq_remoting::transport::{fn_processor, Connection, Router};
 use cometmq_remoting::RemotingCommand;
 
-use crate::error::{BrokerError, Reply};
+use crate::error::Reply;
 use crate::state::BrokerState;
+use gate::add_gated;
 
 /// Adds a route for `codes` to `handler`, mapping its errors to responses.
 fn add<F, Fut>(router: Router, state: &Arc<BrokerState>, codes: &[i32], handler: F) -> Router
@@ -46,40 +47,6 @@ where
             }
         }),
     )
-}
-
-/// Like [`add`], but refuses with SYSTEM_BUSY when `limit(config)` requests of this kind
-/// are already being processed: under overload the broker answers at once instead of
-/// queueing without bound (RocketMQ's "[OVERLOAD]" answer).
-fn add_gated<F, Fut>(
-    router: Router,
-    state: &Arc<BrokerState>,
-    codes: &[i32],
-    limit: fn(&crate::config::BrokerConfig) -> usize,
-    handler: F,
-) -> Router
-where
-    F: Fn(Arc<BrokerState>, Connection, RemotingCommand) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Reply> + Send + 'static,
-{
-    let inflight = Arc::new(AtomicUsize::new(0));
-    let handler = Arc::new(handler);
-    add(router, state, codes, move |state, conn, req| {
-        let inflight = inflight.clone();
-        let handler = handler.clone();
-        async move {
-            let cap = limit(&state.config());
-            if inflight.fetch_add(1, Ordering::AcqRel) >= cap {
-                inflight.fetch_sub(1, Ordering::AcqRel);
-                return Err(BrokerError::SystemBusy(format!(
-                    "[OVERLOAD]system busy, start flow control for a while (more than {cap} requests in progress)"
-                )));
-            }
-            let out = handler(state, conn, req).await;
-            inflight.fetch_sub(1, Ordering::AcqRel);
-            out
-        }
-    })
 }
 
 /// Every request code the broker serves.

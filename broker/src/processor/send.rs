@@ -15,14 +15,15 @@ use cometmq_remoting::header::{
 };
 use cometmq_remoting::message::write_offset_msg_id;
 use cometmq_remoting::message::{
-    decode_batch, decode_record, encode_record, property, sysflag, DecodeOptions, Properties,
-    RecordParts, UniqKeyGenerator,
+    decode_batch, decode_record, encode_record, property, sysflag, DecodeOptions, MessageError,
+    Properties, PropertiesView, RecordParts, UniqKeyGenerator,
 };
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::{ExtFields, RemotingCommand};
 use cometmq_store::{PutOptions, PutResult, PutStatus};
 use rand::Rng;
 
+use crate::append::{self, Redirect};
 use crate::config::BrokerConfig;
 use crate::error::{BrokerError, Reply};
 use crate::state::BrokerState;
@@ -31,7 +32,7 @@ use crate::topic_names::{
 };
 use crate::topics::Upsert;
 
-use super::send_props::{self, PlainProps};
+use super::send_props::PlainProps;
 
 /// Where a message goes after validation and retry/DLQ routing.
 struct Target<'a> {
@@ -95,49 +96,48 @@ pub async fn send_message(
     if target.filter_type == TopicFilterType::MultiTag {
         sys_flag |= sysflag::MULTI_TAGS;
     }
-    let (store_topic, store_queue, props_text) = match plain {
-        // Neither delayed nor transactional: stored where it was sent.
-        Some(plain) => (
-            Cow::Borrowed(&*target.topic),
-            target.queue_id,
-            plain.with_broker_properties(&cfg.broker_cluster_name),
-        ),
-        None => {
-            add_broker_properties(&mut props, &cfg);
-            // Delayed and transactional messages are stored in a system topic first.
-            let (topic, queue) = crate::redirect::for_send(
-                &state,
-                &target.topic,
-                target.queue_id,
-                target.reconsume_times,
-                &mut props,
-                &mut sys_flag,
-            )
-            .await;
-            (Cow::Owned(topic), queue, props.encode())
-        }
-    };
     let mut parts = RecordParts::new(
-        &store_topic,
+        &target.topic,
         &body,
-        props_text.as_bytes(),
+        &[],
         conn.peer_addr(),
         state.store_host,
     );
-    parts.queue_id = store_queue;
+    parts.queue_id = target.queue_id;
     parts.flag = h.flag;
     parts.sys_flag = sys_flag;
     parts.born_timestamp = h.born_timestamp;
     parts.reconsume_times = target.reconsume_times;
-    let mut buf = BytesMut::with_capacity(256 + body.len() + props_text.len() + target.topic.len());
-    encode_record(&parts, &mut buf).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
-    let opts = PutOptions {
-        batch: false,
-        wait_flush: send_props::get(&props_text, property::WAIT) != Some("false"),
-    };
-    let result = crate::replication::put(&state, buf, opts).await;
-    let uniq = send_props::get(&props_text, property::UNIQ_KEY);
-    send_response(&state, &cfg, result, target.queue_id, &[], uniq)
+    let illegal = |e: MessageError| BrokerError::MessageIllegal(e.to_string());
+    match plain {
+        // Neither delayed nor transactional: stored where it was sent, its properties
+        // never parsed.
+        Some(plain) => {
+            let text = plain.with_broker_properties(&cfg.broker_cluster_name);
+            let parts = RecordParts {
+                properties: text.as_bytes(),
+                ..parts
+            };
+            let buf = append::encode(&parts).map_err(illegal)?;
+            let view = PropertiesView::new(text.as_bytes());
+            let wait = view.get(property::WAIT) != Some("false");
+            let result = append::put(&state, buf, PutOptions { batch: false, wait }).await;
+            let uniq = view.get(property::UNIQ_KEY);
+            send_response(&state, &cfg, result, target.queue_id, &[], uniq)
+        }
+        None => {
+            add_broker_properties(&mut props, &cfg);
+            let wait = props.get(property::WAIT) != Some("false");
+            let redirect = Redirect::Send {
+                reconsume_times: target.reconsume_times,
+            };
+            let result = append::write(&state, parts, &mut props, redirect, wait)
+                .await
+                .map_err(illegal)?;
+            let uniq = props.get(property::UNIQ_KEY);
+            send_response(&state, &cfg, result, target.queue_id, &[], uniq)
+        }
+    }
 }
 
 /// SEND_BATCH_MESSAGE: every message of the batch body becomes one record, with
@@ -203,11 +203,8 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     if record_starts.is_empty() {
         return Err(BrokerError::MessageIllegal("the batch is empty".into()));
     }
-    let opts = PutOptions {
-        batch: true,
-        wait_flush: wait,
-    };
-    let result = crate::replication::put(&state, buf, opts).await;
+    let opts = PutOptions { batch: true, wait };
+    let result = append::put(&state, buf, opts).await;
     send_response(&state, &cfg, result, target.queue_id, &record_starts, None)
 }
 
@@ -272,25 +269,18 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
         let origin = h.origin_msg_id.clone().unwrap_or_else(|| msg.msg_id());
         props.insert(property::ORIGIN_MESSAGE_ID, origin);
     }
-    // A retry waits in its delay level's schedule queue first.
-    let (topic, queue_id) =
-        crate::redirect::for_delay(&state, &topic, queue_id, &mut props, msg.sys_flag);
-    let props_text = props.encode();
-    let mut parts = RecordParts::new(
-        &topic,
-        &msg.body,
-        props_text.as_bytes(),
-        msg.born_host,
-        state.store_host,
-    );
-    parts.queue_id = queue_id;
-    parts.flag = msg.flag;
-    parts.sys_flag = msg.sys_flag;
-    parts.born_timestamp = msg.born_timestamp;
-    parts.reconsume_times = msg.reconsume_times + 1;
-    let mut buf = BytesMut::with_capacity(record.len() + 64);
-    encode_record(&parts, &mut buf).map_err(|e| BrokerError::System(e.to_string()))?;
-    let result = state.store.put(buf, PutOptions::default()).await;
+    // A retry waits in its delay level's schedule queue first. `WAIT=false`: like Java's
+    // (`msgExt.setWaitStoreMsgOK(false)`), the write waits for neither disk nor slave.
+    let parts = RecordParts {
+        topic: &topic,
+        queue_id,
+        reconsume_times: msg.reconsume_times + 1,
+        prepared_transaction_offset: 0,
+        ..RecordParts::from_stored(&msg, &[], state.store_host)
+    };
+    let result = append::write(&state, parts, &mut props, Redirect::Delay, false)
+        .await
+        .map_err(|e| BrokerError::System(e.to_string()))?;
     if result.status.is_stored() {
         state.count_put(1);
         Ok(RemotingCommand::success())

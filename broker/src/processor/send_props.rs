@@ -7,13 +7,12 @@
 //! [`Properties`](cometmq_remoting::message::Properties), inserting and re-encoding produces;
 //! anything else (delay levels, transactions, a non-canonical string) takes that general path.
 
+use cometmq_remoting::message::properties::{NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR};
 use cometmq_remoting::message::property;
-use cometmq_remoting::message::UniqKeyGenerator;
+use cometmq_remoting::message::{PropertiesView, UniqKeyGenerator};
 
-const NAME_VALUE: char = '\u{1}';
-const ENTRY: char = '\u{2}';
-/// More entries than this take the general path (the duplicate check is quadratic).
-const MAX_ENTRIES: usize = 64;
+const NAME_VALUE: char = NAME_VALUE_SEPARATOR as char;
+const ENTRY: char = PROPERTY_SEPARATOR as char;
 
 /// A canonical properties string that needs no redirection.
 #[derive(Debug, Clone, Copy)]
@@ -22,36 +21,16 @@ pub(super) struct PlainProps<'a> {
 }
 
 impl<'a> PlainProps<'a> {
-    /// `Some` when `text` is canonical (every entry has a non-empty name and value, no
-    /// separator inside a value, no name twice, a separator after the last entry) and the
-    /// message is neither delayed, transactional, nor already stamped with a cluster.
+    /// `Some` when `text` is canonical ([`PropertiesView::is_canonical`]) and the message
+    /// is neither delayed, transactional, nor already stamped with a cluster.
     pub(super) fn check(text: &'a str) -> Option<Self> {
-        if !text.is_empty() && !text.ends_with(ENTRY) {
-            return None;
-        }
-        let props = PlainProps { text };
-        for (i, entry) in props.raw_entries().enumerate() {
-            let (name, value) = entry.split_once(NAME_VALUE)?;
-            if name.is_empty() || value.is_empty() || value.contains(NAME_VALUE) {
-                return None;
-            }
-            if i >= MAX_ENTRIES || props.entries().take(i).any(|(n, _)| n == name) {
-                return None;
-            }
-            if [property::DELAY, property::TRAN_MSG, property::CLUSTER].contains(&name) {
-                return None;
-            }
-        }
-        Some(props)
-    }
-
-    fn raw_entries(&self) -> impl Iterator<Item = &'a str> {
-        let body = self.text.strip_suffix(ENTRY).unwrap_or(self.text);
-        body.split(ENTRY).filter(|_| !self.text.is_empty())
-    }
-
-    fn entries(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.raw_entries().filter_map(|e| e.split_once(NAME_VALUE))
+        let view = PropertiesView::new(text.as_bytes());
+        let redirected = [property::DELAY, property::TRAN_MSG, property::CLUSTER];
+        let plain = view.is_canonical()
+            && !view
+                .entries()
+                .any(|(name, _)| redirected.iter().any(|r| r.as_bytes() == name));
+        plain.then_some(PlainProps { text })
     }
 
     /// The stored properties: the client's entries, then `CLUSTER`, then a generated
@@ -60,7 +39,10 @@ impl<'a> PlainProps<'a> {
         let mut out = String::with_capacity(self.text.len() + cluster.len() + 48);
         out.push_str(self.text);
         push_entry(&mut out, property::CLUSTER, cluster);
-        if get(self.text, property::UNIQ_KEY).is_none() {
+        if PropertiesView::new(self.text.as_bytes())
+            .get(property::UNIQ_KEY)
+            .is_none()
+        {
             push_entry(
                 &mut out,
                 property::UNIQ_KEY,
@@ -78,19 +60,15 @@ fn push_entry(out: &mut String, name: &str, value: &str) {
     out.push(ENTRY);
 }
 
-/// The value of `name` in a canonical properties string.
-pub(super) fn get<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.split(ENTRY)
-        .filter_map(|e| e.split_once(NAME_VALUE))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
-
 #[cfg(test)]
 mod tests {
     use cometmq_remoting::message::Properties;
 
     use super::*;
+
+    fn get<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+        PropertiesView::new(text.as_bytes()).get(name)
+    }
 
     /// The general path: parse, insert, re-encode.
     fn general(text: &str, cluster: &str) -> String {

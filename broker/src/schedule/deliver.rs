@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use cometmq_remoting::message::{
-    decode_record, encode_record, property, DecodeOptions, MessageExt, RecordParts,
-};
+use cometmq_remoting::message::{decode_record, property, DecodeOptions, MessageExt, RecordParts};
 use cometmq_store::{PutOptions, PutStatus};
 use tokio_util::sync::CancellationToken;
 
@@ -159,15 +157,11 @@ async fn step(state: &BrokerState, level: i32) -> Next {
     // `WAIT=false` as Java's `messageTimeup` (`waitStoreMsgOK = false`): the re-put waits
     // for neither the flush nor, under SYNC_MASTER, a slave (the producer's send of the
     // delayed message did), so a slow slave does not hold up the level's deliveries.
-    let result = store
-        .put(
-            buf,
-            PutOptions {
-                batch: false,
-                wait_flush: false,
-            },
-        )
-        .await;
+    let opts = PutOptions {
+        batch: false,
+        wait: false,
+    };
+    let result = crate::append::put(state, buf, opts).await;
     match result.status {
         s if s.is_stored() => {
             state.count_put(1);
@@ -238,27 +232,20 @@ fn real_message(
     }
     props.insert(property::WAIT, "false");
     let text = props.encode();
-    let mut parts = RecordParts::new(
-        &topic,
-        &msg.body,
-        text.as_bytes(),
-        msg.born_host,
-        store_host,
-    );
-    parts.queue_id = queue_id;
-    parts.flag = msg.flag;
-    parts.sys_flag = msg.sys_flag;
-    parts.born_timestamp = msg.born_timestamp;
-    parts.reconsume_times = msg.reconsume_times;
-    parts.prepared_transaction_offset = msg.prepared_transaction_offset;
-    let mut buf = BytesMut::with_capacity(parts.encoded_len());
-    encode_record(&parts, &mut buf).map_err(|e| e.to_string())?;
-    Ok(Some(buf))
+    let parts = RecordParts {
+        topic: &topic,
+        queue_id,
+        ..RecordParts::from_stored(msg, text.as_bytes(), store_host)
+    };
+    crate::append::encode(&parts)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cometmq_remoting::message::encode_record;
 
     #[test]
     fn deliver_time_correction() {

@@ -25,12 +25,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::CheckTransactionStateRequestHeader;
-use cometmq_remoting::message::{
-    decode_record, encode_record, property, DecodeOptions, MessageExt, RecordParts,
-};
+use cometmq_remoting::message::{decode_record, property, DecodeOptions, MessageExt, RecordParts};
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::{Appended, MessageStore, PutOptions};
 use rand::seq::SliceRandom;
@@ -273,40 +270,28 @@ fn mark(handled: &mut HashSet<String>, msg: &MessageExt) {
     }
 }
 
-/// Encodes `msg` anew into `topic`/`queue_id` with its body, flag, properties, sysFlag
-/// and born data.
-fn copy_record(
+/// Appends a copy of `msg` in `topic`/`queue_id` with `props`, waiting for nothing (as
+/// Java's `renewHalfMessageInner`, `waitStoreMsgOK = false`); the placement if stored.
+async fn append_copy(
     state: &BrokerState,
     msg: &MessageExt,
     topic: &str,
     queue_id: i32,
     props: &cometmq_remoting::message::Properties,
-) -> Result<BytesMut, String> {
+) -> Result<Appended, String> {
     let text = props.encode();
-    let mut parts = RecordParts::new(
+    let parts = RecordParts {
         topic,
-        &msg.body,
-        text.as_bytes(),
-        msg.born_host,
-        state.store_host,
-    );
-    parts.queue_id = queue_id;
-    parts.flag = msg.flag;
-    parts.sys_flag = msg.sys_flag;
-    parts.born_timestamp = msg.born_timestamp;
-    parts.reconsume_times = msg.reconsume_times;
-    let mut buf = BytesMut::with_capacity(parts.encoded_len());
-    encode_record(&parts, &mut buf).map_err(|e| e.to_string())?;
-    Ok(buf)
-}
-
-/// Appends, waiting for nothing (`WAIT=false` semantics); the placement if stored.
-async fn append(state: &BrokerState, buf: BytesMut) -> Result<Appended, String> {
+        queue_id,
+        prepared_transaction_offset: 0,
+        ..RecordParts::from_stored(msg, text.as_bytes(), state.store_host)
+    };
+    let buf = crate::append::encode(&parts).map_err(|e| e.to_string())?;
     let opts = PutOptions {
         batch: false,
-        wait_flush: false,
+        wait: false,
     };
-    let r = state.store.put(buf, opts).await;
+    let r = crate::append::put(state, buf, opts).await;
     match r.appended {
         Some(a) if r.status.is_stored() => Ok(a),
         _ => Err(format!("store refused: {}", r.status.java_name())),
@@ -322,8 +307,7 @@ async fn put_back(
 ) -> Result<MessageExt, String> {
     let mut props = msg.properties.clone();
     props.insert(property::TRANSACTION_CHECK_TIMES, checks.to_string());
-    let buf = copy_record(state, msg, TRANS_HALF_TOPIC, HALF_QUEUE_ID, &props)?;
-    let a = append(state, buf).await?;
+    let a = append_copy(state, msg, TRANS_HALF_TOPIC, HALF_QUEUE_ID, &props).await?;
     let mut copy = msg.clone();
     copy.properties = props;
     copy.commit_log_offset = a.phys_offset;
@@ -338,8 +322,9 @@ async fn move_aside(state: &BrokerState, msg: &MessageExt) -> Result<(), String>
     super::ensure_topic(state, TRANS_CHECK_MAX_TIME_TOPIC).await;
     let mut props = msg.properties.clone();
     props.insert(property::WAIT, "false");
-    let buf = copy_record(state, msg, TRANS_CHECK_MAX_TIME_TOPIC, 0, &props)?;
-    append(state, buf).await.map(|_| ())
+    append_copy(state, msg, TRANS_CHECK_MAX_TIME_TOPIC, 0, &props)
+        .await
+        .map(|_| ())
 }
 
 /// Sends CHECK_TRANSACTION_STATE about `half` (one-way) to a random live producer

@@ -6,11 +6,12 @@ use std::net::SocketAddr;
 use bytes::BytesMut;
 use cometmq_remoting::header::EndTransactionRequestHeader;
 use cometmq_remoting::message::{
-    decode_record, encode_record, property, sysflag, DecodeOptions, MessageExt, RecordParts,
+    decode_record, property, sysflag, DecodeOptions, MessageExt, RecordParts,
 };
 use cometmq_store::{PutOptions, PutResult, PutStatus};
 
 use super::op;
+use crate::append::{self, Redirect};
 use crate::error::BrokerError;
 use crate::state::BrokerState;
 use crate::topic_names::TRANS_HALF_TOPIC;
@@ -82,41 +83,32 @@ pub fn rejected_by_immunity(
 /// message already did.
 pub async fn commit(state: &BrokerState, half: &MessageExt) -> Result<(), BrokerError> {
     let (topic, queue_id, mut props) = real_target(half)?;
-    let sys_flag =
-        sysflag::reset_transaction_value(half.sys_flag, sysflag::TRANSACTION_COMMIT_TYPE);
-    let (topic, queue_id) =
-        crate::redirect::for_delay(state, &topic, queue_id, &mut props, sys_flag);
-    let text = props.encode();
-    let mut parts = RecordParts::new(
-        &topic,
-        &half.body,
-        text.as_bytes(),
-        half.born_host,
-        state.store_host,
-    );
-    parts.queue_id = queue_id;
-    parts.flag = half.flag;
-    parts.sys_flag = sys_flag;
-    parts.born_timestamp = half.born_timestamp;
-    parts.reconsume_times = half.reconsume_times;
-    parts.prepared_transaction_offset = half.commit_log_offset;
-    let mut buf = BytesMut::with_capacity(parts.encoded_len());
-    encode_record(&parts, &mut buf).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
-    let opts = PutOptions {
-        batch: false,
-        wait_flush: false,
+    let parts = RecordParts {
+        topic: &topic,
+        queue_id,
+        sys_flag: sysflag::reset_transaction_value(half.sys_flag, sysflag::TRANSACTION_COMMIT_TYPE),
+        prepared_transaction_offset: half.commit_log_offset,
+        ..RecordParts::from_stored(half, &[], state.store_host)
     };
-    stored(state.store.put(buf, opts).await)?;
+    let result = append::write(state, parts, &mut props, Redirect::Delay, false)
+        .await
+        .map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+    stored(result)?;
     state.count_put(1);
     Ok(())
 }
 
-/// Writes the op record that marks `half` as decided.
+/// Writes the op record that marks `half` as decided. Like Java's (`makeOpMessageInner`
+/// sets `waitStoreMsgOK = false`), it waits for neither the flush nor a slave.
 pub async fn write_op(state: &BrokerState, half: &MessageExt) -> Result<(), BrokerError> {
     super::ensure_op_topic(state).await;
     let buf = op::record(half.queue_offset, state.store_host)
         .map_err(|e| BrokerError::System(e.to_string()))?;
-    stored(state.store.put(buf, PutOptions::default()).await)
+    let opts = PutOptions {
+        batch: false,
+        wait: false,
+    };
+    stored(append::put(state, buf, opts).await)
 }
 
 /// The real topic, queue and properties of a half message (`REAL_TOPIC`, `REAL_QID`,
@@ -180,6 +172,7 @@ pub fn offset_msg_id(store_host: SocketAddr, phys: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cometmq_remoting::message::encode_record;
 
     fn half_message() -> MessageExt {
         let host: SocketAddr = "10.0.0.2:10911".parse().unwrap();

@@ -3,7 +3,7 @@
 //! them comma-terminated (`"42,43,47,"`); [`parse_body`] reads both.
 
 use bytes::BytesMut;
-use cometmq_remoting::message::{encode_record, property, Properties, RecordParts};
+use cometmq_remoting::message::{property, Properties, RecordParts};
 
 use super::{HALF_QUEUE_ID, REMOVE_TAG};
 use crate::state::now_ms;
@@ -28,9 +28,7 @@ pub fn record(
     );
     parts.queue_id = HALF_QUEUE_ID;
     parts.born_timestamp = now_ms();
-    let mut buf = BytesMut::with_capacity(parts.encoded_len());
-    encode_record(&parts, &mut buf)?;
-    Ok(buf)
+    crate::append::encode(&parts)
 }
 
 /// The half queue offsets an op record body names; unparsable pieces are skipped.

@@ -364,15 +364,17 @@ pub async fn route_addrs(c: &RemotingClient, namesrv: &str, topic: &str) -> BTre
         .collect()
 }
 
-/// The CommitLog files of a store, by name.
+/// The CommitLog files of a store, by name. A file being prepared (`*.tmp`, renamed into
+/// place by the running broker, never holding data) is not one of them.
 pub fn commit_log(store: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     for e in std::fs::read_dir(store.join("commitlog")).unwrap() {
         let e = e.unwrap();
-        files.insert(
-            e.file_name().to_string_lossy().to_string(),
-            std::fs::read(e.path()).unwrap(),
-        );
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".tmp") {
+            continue;
+        }
+        files.insert(name, std::fs::read(e.path()).unwrap());
     }
     files
 }

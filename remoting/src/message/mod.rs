@@ -31,7 +31,7 @@ pub mod uniq_key;
 pub use batch::{decode_batch, encode_batch, encode_batch_message, BatchEntry, BatchIter};
 pub use compression::{zlib_compress, zlib_decompress, CompressionType};
 pub use msg_id::{create_offset_msg_id, parse_offset_msg_id, write_offset_msg_id, MessageId};
-pub use properties::Properties;
+pub use properties::{Properties, PropertiesView};
 pub use record::{
     decode_record, decode_records, encode_record, record_len, DecodeOptions, MessageExt,
     MessageVersion, RecordIter, RecordParts,

@@ -249,10 +249,11 @@ impl Properties {
 
     /// Parses a properties string; fails if it is not UTF-8.
     ///
-    /// Follows Java's parser exactly: split on `\u{2}`; an entry is kept only if its
-    /// first `\u{1}` has at least one byte before it and one after it (so entries under 3
-    /// bytes are skipped; the value may itself contain `\u{1}`); a repeated name keeps
-    /// its first position and takes the last value.
+    /// Follows Java's parser exactly, as [`PropertiesView`] reads the grammar: split on
+    /// `\u{2}`; an entry is kept only if its first `\u{1}` has at least one byte before it
+    /// and one after it (so entries under 3 bytes are skipped; the value may itself
+    /// contain `\u{1}`); a repeated name keeps its first position and takes the last
+    /// value.
     pub fn parse(bytes: &[u8]) -> Result<Self, MessageError> {
         let s = std::str::from_utf8(bytes).map_err(|_| MessageError::Utf8 {
             field: "properties",
@@ -280,25 +281,11 @@ impl Properties {
         };
         // (name, value) of each entry Java keeps; the separators are ASCII, so every cut
         // is on a char boundary.
-        let mut rest = s;
-        let mut pairs = std::iter::from_fn(move || loop {
-            if rest.is_empty() {
-                return None;
-            }
-            let end = rest
-                .bytes()
-                .position(|b| b == PROPERTY_SEPARATOR)
-                .unwrap_or(rest.len());
-            let entry = rest.get(..end).unwrap_or_default();
-            rest = rest.get(end + 1..).unwrap_or_default();
-            let Some(sep) = entry.bytes().position(|b| b == NAME_VALUE_SEPARATOR) else {
-                continue;
-            };
-            let name = entry.get(..sep).unwrap_or_default();
-            let value = entry.get(sep + 1..).unwrap_or_default();
-            if !name.is_empty() && !value.is_empty() {
-                return Some((name, value));
-            }
+        let mut pairs = spans(bytes).map(|(name, value)| {
+            (
+                s.get(name).unwrap_or_default(),
+                s.get(value).unwrap_or_default(),
+            )
         });
         if n <= SMALL {
             for (k, v) in pairs {
@@ -326,6 +313,107 @@ impl Properties {
             }
         }
         props
+    }
+}
+
+/// The name and value spans of the entries Java keeps in a properties string, in order,
+/// repeats included: split on `\u{2}`; an entry counts only if its first `\u{1}` has at
+/// least one byte before it and one after it (so the value may itself contain `\u{1}`).
+fn spans(bytes: &[u8]) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || loop {
+        if start >= bytes.len() {
+            return None;
+        }
+        let rest = bytes.get(start..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| b == PROPERTY_SEPARATOR)
+            .unwrap_or(rest.len());
+        let entry = start..start + len;
+        start = entry.end + 1;
+        let entry_bytes = rest.get(..len).unwrap_or_default();
+        let Some(sep) = entry_bytes.iter().position(|&b| b == NAME_VALUE_SEPARATOR) else {
+            continue;
+        };
+        let name = entry.start..entry.start + sep;
+        let value = name.end + 1..entry.end;
+        if !name.is_empty() && !value.is_empty() {
+            return Some((name, value));
+        }
+    })
+}
+
+/// A properties string read in place, without allocating: a record's PROPERTIES, a send
+/// header's `properties`. The one reading of the grammar, as Java's
+/// `MessageDecoder.string2messageProperties` reads it ([`Properties::parse`] uses it too):
+/// split on `\u{2}`, an entry kept only if its first `\u{1}` has a byte before and after
+/// it, and **when a name repeats, the last value wins** (Java fills a `HashMap`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PropertiesView<'a>(&'a [u8]);
+
+impl<'a> PropertiesView<'a> {
+    /// Views an encoded properties string.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        PropertiesView(bytes)
+    }
+
+    /// The encoded string.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The entries Java keeps, in order, repeats included.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        let bytes = self.0;
+        spans(bytes).map(move |(n, v)| {
+            (
+                bytes.get(n).unwrap_or_default(),
+                bytes.get(v).unwrap_or_default(),
+            )
+        })
+    }
+
+    /// Whether the string is exactly what [`Properties::encode`] writes for its entries:
+    /// each entry a non-empty name, `\u{1}`, a non-empty value without `\u{1}`, then
+    /// `\u{2}`; no name twice. Such a string parses back to itself, so it can be extended
+    /// by appending entries instead of being parsed and re-encoded.
+    pub fn is_canonical(&self) -> bool {
+        let Some(body) = self.0.strip_suffix(&[PROPERTY_SEPARATOR]) else {
+            return self.0.is_empty();
+        };
+        let mut n = 0;
+        for raw in body.split(|&b| b == PROPERTY_SEPARATOR) {
+            let Some(sep) = raw.iter().position(|&b| b == NAME_VALUE_SEPARATOR) else {
+                return false;
+            };
+            let name = raw.get(..sep).unwrap_or_default();
+            let value = raw.get(sep + 1..).unwrap_or_default();
+            if name.is_empty() || value.is_empty() || value.contains(&NAME_VALUE_SEPARATOR) {
+                return false;
+            }
+            n += 1;
+        }
+        // Every raw entry is an entry: look for a repeated name.
+        let names = || self.entries().map(|(name, _)| name);
+        if n <= SMALL {
+            names()
+                .enumerate()
+                .all(|(i, name)| !names().take(i).any(|earlier| earlier == name))
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(n);
+            names().all(|name| seen.insert(name))
+        }
+    }
+
+    /// The value of `name` (the last one when repeated); `None` when absent or not UTF-8.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        let value = self
+            .entries()
+            .filter(|(n, _)| *n == name.as_bytes())
+            .last()?
+            .1;
+        std::str::from_utf8(value).ok()
     }
 }
 
@@ -359,6 +447,58 @@ mod tests {
             p.iter().collect::<Vec<_>>(),
             vec![("A", "C"), ("K", "v\u{1}w")]
         );
+    }
+
+    /// The view reads what the parser keeps: the same entries, the last value of a
+    /// repeated name.
+    #[test]
+    fn the_view_reads_as_the_parser_does() {
+        let raw = b"TAGS\x01a\x02KEYS\x01k1 k2\x02x\x02\x01v\x02TAGS\x01b\x02E\x01\x02";
+        let parsed = Properties::parse_lossy(raw);
+        let view = PropertiesView::new(raw);
+        for name in ["TAGS", "KEYS", "E", "x", "nope"] {
+            assert_eq!(view.get(name), parsed.get(name), "{name}");
+        }
+        assert_eq!(
+            view.get("TAGS"),
+            Some("b"),
+            "the last value wins, as in Java"
+        );
+        assert_eq!(view.entries().count(), 3);
+        assert_eq!(view.as_bytes(), raw);
+        assert_eq!(
+            PropertiesView::new(b"A\x01\xff\x02").get("A"),
+            None,
+            "not UTF-8"
+        );
+    }
+
+    #[test]
+    fn canonical_strings_are_what_encode_writes() {
+        for text in ["", "A\u{1}1\u{2}", "A\u{1}1\u{2}B\u{1}x y\u{2}"] {
+            let view = PropertiesView::new(text.as_bytes());
+            assert!(view.is_canonical(), "{text:?}");
+            assert_eq!(Properties::parse_str(text).encode(), text);
+        }
+        for text in [
+            "A\u{1}1",
+            "A\u{1}1\u{2}A\u{1}2\u{2}",
+            "A\u{1}\u{2}",
+            "\u{1}a\u{2}",
+            "A\u{2}",
+            "A\u{1}a\u{1}b\u{2}",
+            "\u{2}",
+        ] {
+            assert!(
+                !PropertiesView::new(text.as_bytes()).is_canonical(),
+                "{text:?}"
+            );
+        }
+        // Many entries: a repeat is still found.
+        let mut many: String = (0..40).map(|i| format!("k{i}\u{1}v\u{2}")).collect();
+        assert!(PropertiesView::new(many.as_bytes()).is_canonical());
+        many.push_str("k7\u{1}again\u{2}");
+        assert!(!PropertiesView::new(many.as_bytes()).is_canonical());
     }
 
     #[test]

@@ -58,7 +58,8 @@ pub struct HaMaster {
 }
 
 impl HaMaster {
-    /// Binds `addr` (port 0 picks one) and starts accepting slaves.
+    /// Binds `addr` (port 0 picks one) and starts accepting slaves. Their
+    /// acknowledgements are what the store's SYNC_MASTER appends wait for.
     pub async fn start(
         store: Arc<MessageStore>,
         addr: SocketAddr,
@@ -66,10 +67,15 @@ impl HaMaster {
     ) -> io::Result<HaMaster> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
+        let tracker = Arc::new(Tracker::default());
+        store
+            .shared()
+            .durability
+            .attach_replicas(tracker.clone(), config.slave_fallbehind_max);
         let ctx = Arc::new(Ctx {
             store,
             config,
-            tracker: Arc::new(Tracker::default()),
+            tracker,
         });
         let (stop, signal) = StopSignal::new();
         let task = tokio::spawn(accept_loop(listener, ctx.clone(), signal));

@@ -4,8 +4,8 @@
 //! master's HA port, reports its CommitLog max offset, and the master streams raw
 //! CommitLog bytes from there; the slave appends them verbatim
 //! ([`MessageStore::append_raw`](crate::MessageStore::append_raw)) and its own dispatcher builds its ConsumeQueues and
-//! IndexFile. SYNC_MASTER sends wait for a slave's acknowledgement
-//! ([`HaMaster::wait_replicated`]).
+//! IndexFile. SYNC_MASTER appends wait for a slave's acknowledgement in the store's
+//! durability wait (`crate::durability`), on the tracker [`HaMaster::start`] attaches.
 //!
 //! - `protocol`: the wire format (12-byte frame header, 8-byte reports).
 //! - `tracker`: connected slaves, acknowledged offsets, the wait-for-slave primitive.
@@ -20,7 +20,7 @@
 mod master;
 mod protocol;
 mod slave;
-mod tracker;
+pub(crate) mod tracker;
 
 #[cfg(test)]
 mod tests;

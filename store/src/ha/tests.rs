@@ -465,3 +465,70 @@ async fn the_slave_reconnects_and_catches_up_after_a_cut_and_a_silent_network() 
     client.shutdown().await;
     ha.shutdown().await;
 }
+
+/// A SYNC_MASTER store's waiting appends wait for a slave in the store's own durability
+/// wait; appends that do not wait are never held up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_master_appends_wait_for_a_slave() {
+    let md = tempfile::tempdir().unwrap();
+    let mut c = config(md.path());
+    c.sync_master = true;
+    // Long enough for the acknowledgement below, even on a loaded machine.
+    c.sync_flush_timeout = Duration::from_secs(2);
+    let master = Arc::new(MessageStore::open(c).unwrap());
+    let wait = crate::PutOptions {
+        batch: false,
+        wait: true,
+    };
+    let no_wait = crate::PutOptions {
+        batch: false,
+        wait: false,
+    };
+    let put = |body: &'static [u8], opts| {
+        let master = master.clone();
+        async move { master.put(record("T", 0, body), opts).await }
+    };
+    // No HA server yet, then one without slaves: SLAVE_NOT_AVAILABLE, stored all the same.
+    let r = put(b"a", wait).await;
+    assert_eq!(r.status, crate::PutStatus::SlaveNotAvailable);
+    assert!(r.appended.is_some());
+    assert_eq!(put(b"b", no_wait).await.status, crate::PutStatus::PutOk);
+    let ha = HaMaster::start(master.clone(), "127.0.0.1:0".parse().unwrap(), ha_config())
+        .await
+        .unwrap();
+    let r = put(b"c", wait).await;
+    assert_eq!(r.status, crate::PutStatus::SlaveNotAvailable);
+    // A slave that holds everything so far, then stalls: the next record times out.
+    let mut stalled = TcpStream::connect(ha.local_addr()).await.unwrap();
+    stalled
+        .write_all(&encode_report(master.max_phys_offset()))
+        .await
+        .unwrap();
+    for _ in 0..500 {
+        if ha.slave_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(ha.slave_ok());
+    let r = put(b"d", wait).await;
+    assert_eq!(r.status, crate::PutStatus::FlushSlaveTimeout);
+    assert!(r.appended.is_some());
+    assert_eq!(put(b"e", no_wait).await.status, crate::PutStatus::PutOk);
+    // A waiting append succeeds once the slave reports holding it.
+    let before = master.max_phys_offset();
+    let waiting = tokio::spawn(put(b"f", wait));
+    for _ in 0..500 {
+        if master.max_phys_offset() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    stalled
+        .write_all(&encode_report(master.max_phys_offset()))
+        .await
+        .unwrap();
+    assert_eq!(waiting.await.unwrap().status, crate::PutStatus::PutOk);
+    drop(stalled);
+    ha.shutdown().await;
+}

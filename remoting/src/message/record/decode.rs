@@ -1,16 +1,12 @@
-//! Decoding stored records (Java `MessageDecoder.decode` / `decodes`).
-//!
-//! Stricter than Java where Java would silently misread: TOTALSIZE must equal the sum of
-//! the field lengths, and negative lengths are errors. Lenient where harmless: a v1
-//! topic length is read unsigned (Java's signed byte would fail above 127).
+//! Decoding stored records into [`MessageExt`] (Java `MessageDecoder.decode` /
+//! `decodes`): the fields as [`RecordParts::parse`] reads them, the topic copied, the properties
+//! parsed, the body a zero-copy slice.
 
 use bytes::Bytes;
 
-use super::layout::{body_crc, BLANK_MAGIC, MIN_RECORD_LEN};
-use super::{MessageExt, MessageVersion};
-use crate::message::cursor::{utf8, Cursor};
+use super::layout;
+use super::{MessageExt, RecordParts};
 use crate::message::properties::Properties;
-use crate::message::sysflag::{self, BORNHOST_V6, STOREHOST_V6};
 use crate::message::MessageError;
 
 /// How much of a record to decode and check.
@@ -119,110 +115,41 @@ fn decode_at(
     opts: DecodeOptions,
 ) -> Result<(MessageExt, usize), MessageError> {
     let input = buf.get(start..).unwrap_or_default();
-    let mut head = Cursor::new(input);
-    let store_size = head.i32("TOTALSIZE")?;
-    let magic = head.i32("MAGICCODE")?;
-    let version = match MessageVersion::from_magic(magic) {
-        Some(v) => v,
-        None if magic == BLANK_MAGIC => {
-            return Err(MessageError::Blank {
-                total_size: store_size,
-            })
-        }
-        None => return Err(MessageError::BadMagic(magic)),
-    };
-    let total = usize::try_from(store_size)
-        .ok()
-        .filter(|&t| t >= MIN_RECORD_LEN)
-        .ok_or(MessageError::BadLength {
-            field: "TOTALSIZE",
-            len: i64::from(store_size),
-        })?;
-    let record = input.get(..total).ok_or(MessageError::Truncated {
-        field: "record",
-        need: total,
-        have: input.len(),
-    })?;
-
-    let mut c = Cursor::new(record);
-    c.take(8, "TOTALSIZE")?;
-    let body_crc_stored = c.i32("BODYCRC")?;
-    let queue_id = c.i32("QUEUEID")?;
-    let flag = c.i32("FLAG")?;
-    let queue_offset = c.i64("QUEUEOFFSET")?;
-    let commit_log_offset = c.i64("PHYSICALOFFSET")?;
-    let sys_flag = c.i32("SYSFLAG")?;
-    let born_timestamp = c.i64("BORNTIMESTAMP")?;
-    let born_host = c.host(sysflag::check(sys_flag, BORNHOST_V6), "BORNHOST")?;
-    let store_timestamp = c.i64("STORETIMESTAMP")?;
-    let store_host = c.host(sysflag::check(sys_flag, STOREHOST_V6), "STOREHOSTADDRESS")?;
-    let reconsume_times = c.i32("RECONSUMETIMES")?;
-    let prepared_transaction_offset = c.i64("PREPAREDTRANSACTIONOFFSET")?;
-
-    let body_len = c.i32("BODYLENGTH")?;
-    let body_len = usize::try_from(body_len).map_err(|_| MessageError::BadLength {
-        field: "BODYLENGTH",
-        len: i64::from(body_len),
-    })?;
-    let body = c.take(body_len, "BODY")?;
+    let parts = RecordParts::parse(input)?;
+    let body_crc = parts.body_crc.unwrap_or_default();
     if opts.verify_crc {
-        let computed = body_crc(body);
-        if computed != body_crc_stored {
+        let computed = layout::body_crc(parts.body);
+        if computed != body_crc {
             return Err(MessageError::BodyCrcMismatch {
-                stored: body_crc_stored,
+                stored: body_crc,
                 computed,
             });
         }
     }
     let body = if opts.read_body {
-        buf.slice_ref(body)
+        buf.slice_ref(parts.body)
     } else {
         Bytes::new()
     };
-
-    let topic_len = match version {
-        MessageVersion::V1 => usize::from(c.u8("TOPICLENGTH")?),
-        MessageVersion::V2 => {
-            let len = c.i16("TOPICLENGTH")?;
-            usize::try_from(len).map_err(|_| MessageError::BadLength {
-                field: "TOPICLENGTH",
-                len: i64::from(len),
-            })?
-        }
-    };
-    let topic = utf8(c.take(topic_len, "TOPIC")?, "topic")?.to_owned();
-
-    let props_len = c.i16("PROPERTIESLENGTH")?;
-    let props_len = usize::try_from(props_len).map_err(|_| MessageError::BadLength {
-        field: "PROPERTIESLENGTH",
-        len: i64::from(props_len),
-    })?;
-    let properties = Properties::parse(c.take(props_len, "PROPERTIES")?)?;
-
-    if c.pos() != total {
-        return Err(MessageError::SizeMismatch {
-            declared: store_size,
-            actual: c.pos(),
-        });
-    }
+    let total = parts.encoded_len();
     let msg = MessageExt {
-        store_size,
-        version,
-        body_crc: body_crc_stored,
-        queue_id,
-        flag,
-        queue_offset,
-        commit_log_offset,
-        sys_flag,
-        born_timestamp,
-        born_host,
-        store_timestamp,
-        store_host,
-        reconsume_times,
-        prepared_transaction_offset,
+        store_size: i32::try_from(total).unwrap_or(i32::MAX),
+        version: parts.version(),
+        body_crc,
+        queue_id: parts.queue_id,
+        flag: parts.flag,
+        queue_offset: parts.queue_offset,
+        commit_log_offset: parts.physical_offset,
+        sys_flag: parts.sys_flag,
+        born_timestamp: parts.born_timestamp,
+        born_host: parts.born_host,
+        store_timestamp: parts.store_timestamp,
+        store_host: parts.store_host,
+        reconsume_times: parts.reconsume_times,
+        prepared_transaction_offset: parts.prepared_transaction_offset,
         body,
-        topic,
-        properties,
+        topic: parts.topic.to_owned(),
+        properties: Properties::parse(parts.properties)?,
     };
     Ok((msg, total))
 }

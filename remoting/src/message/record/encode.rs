@@ -81,6 +81,24 @@ impl<'a> RecordParts<'a> {
         }
     }
 
+    /// Parts for writing a stored message again as a new record (a delay re-put, a
+    /// committed transaction, a retry, a check copy): its topic, queue, body, flag,
+    /// sysFlag, born time and host, reconsume times and prepared-transaction offset, with
+    /// `properties` (usually its properties, rewritten) and `store_host`. What the store
+    /// assigns (offsets, store time), the BODYCRC and the version are left to the append.
+    /// Callers change what their path changes (topic, queue, sysFlag, …) afterwards.
+    pub fn from_stored(msg: &'a MessageExt, properties: &'a [u8], store_host: SocketAddr) -> Self {
+        RecordParts {
+            queue_id: msg.queue_id,
+            flag: msg.flag,
+            sys_flag: msg.sys_flag,
+            born_timestamp: msg.born_timestamp,
+            reconsume_times: msg.reconsume_times,
+            prepared_transaction_offset: msg.prepared_transaction_offset,
+            ..RecordParts::new(&msg.topic, &msg.body, properties, msg.born_host, store_host)
+        }
+    }
+
     /// The version that will be written.
     pub fn version(&self) -> MessageVersion {
         self.version
@@ -180,23 +198,65 @@ impl MessageExt {
     pub fn encode(&self, dst: &mut BytesMut) -> Result<usize, MessageError> {
         let properties = self.properties.encode();
         let parts = RecordParts {
-            queue_id: self.queue_id,
-            flag: self.flag,
             queue_offset: self.queue_offset,
             physical_offset: self.commit_log_offset,
-            sys_flag: self.sys_flag,
-            born_timestamp: self.born_timestamp,
-            born_host: self.born_host,
             store_timestamp: self.store_timestamp,
-            store_host: self.store_host,
-            reconsume_times: self.reconsume_times,
-            prepared_transaction_offset: self.prepared_transaction_offset,
-            body: &self.body,
             body_crc: Some(self.body_crc),
-            topic: &self.topic,
-            properties: properties.as_bytes(),
             version: Some(self.version),
+            ..RecordParts::from_stored(self, properties.as_bytes(), self.store_host)
         };
         encode_record(&parts, dst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::message::{decode_record, DecodeOptions};
+
+    #[test]
+    fn from_stored_keeps_the_message_and_leaves_the_store_fields() {
+        let born: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let host: SocketAddr = "10.0.0.2:10911".parse().unwrap();
+        let mut parts = RecordParts::new("T", b"body", b"A\x01b\x02", born, host);
+        parts.queue_id = 3;
+        parts.flag = 7;
+        parts.sys_flag = sysflag::COMPRESSED;
+        parts.born_timestamp = 42;
+        parts.reconsume_times = 2;
+        parts.prepared_transaction_offset = 99;
+        parts.queue_offset = 5;
+        parts.physical_offset = 1234;
+        parts.store_timestamp = 77;
+        let mut buf = BytesMut::new();
+        encode_record(&parts, &mut buf).unwrap();
+        let msg = decode_record(&buf.freeze(), DecodeOptions::DEFAULT).unwrap();
+
+        let other: SocketAddr = "10.0.0.3:10911".parse().unwrap();
+        let copy = RecordParts::from_stored(&msg, b"C\x01d\x02", other);
+        assert_eq!(
+            (copy.topic, copy.queue_id, copy.body),
+            ("T", 3, &b"body"[..])
+        );
+        assert_eq!((copy.flag, copy.sys_flag), (7, sysflag::COMPRESSED));
+        assert_eq!((copy.born_timestamp, copy.born_host), (42, born));
+        assert_eq!(
+            (copy.reconsume_times, copy.prepared_transaction_offset),
+            (2, 99)
+        );
+        assert_eq!(
+            (copy.properties, copy.store_host),
+            (&b"C\x01d\x02"[..], other)
+        );
+        assert_eq!((copy.queue_offset, copy.physical_offset), (0, 0));
+        assert_eq!((copy.store_timestamp, copy.body_crc), (0, None));
+
+        // `MessageExt::encode` writes the stored record back byte for byte.
+        let mut again = BytesMut::new();
+        msg.encode(&mut again).unwrap();
+        let mut original = BytesMut::new();
+        encode_record(&parts, &mut original).unwrap();
+        assert_eq!(again, original);
     }
 }

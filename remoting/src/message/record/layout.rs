@@ -176,6 +176,20 @@ fn stamp<const N: usize>(
     }
 }
 
+/// The big-endian `i32` at `pos` of `buf`, if `buf` holds it. With [`be_i64`], how the
+/// store reads fixed-position fields: of records, ConsumeQueue entries, the IndexFile and
+/// the checkpoint.
+pub fn be_i32(buf: &[u8], pos: usize) -> Option<i32> {
+    let b = buf.get(pos..pos.checked_add(4)?)?;
+    Some(i32::from_be_bytes(b.try_into().ok()?))
+}
+
+/// The big-endian `i64` at `pos` of `buf`, if `buf` holds it.
+pub fn be_i64(buf: &[u8], pos: usize) -> Option<i64> {
+    let b = buf.get(pos..pos.checked_add(8)?)?;
+    Some(i64::from_be_bytes(b.try_into().ok()?))
+}
+
 /// Reads SYSFLAG from an encoded record.
 pub fn read_sys_flag(record: &[u8]) -> Result<i32, MessageError> {
     let mut c = Cursor::new(record.get(SYSFLAG_POS..).unwrap_or_default());

@@ -1,14 +1,16 @@
 //! The stored message record (reference §5.1): the CommitLog format, which is also what
 //! PULL, QUERY_MESSAGE and VIEW_MESSAGE_BY_ID responses carry back-to-back (§5.8).
 //!
-//! - [`decode_record`] / [`decode_records`] read records into [`MessageExt`], with the body
-//!   as a zero-copy slice of the input.
+//! - [`RecordParts::parse`] reads every field of a record, borrowed (what the store
+//!   reads); [`decode_record`] / [`decode_records`] build [`MessageExt`]s from it, with
+//!   the body as a zero-copy slice of the input.
 //! - [`encode_record`] writes one from [`RecordParts`]; [`layout`] has the field positions
 //!   the store uses to stamp offsets and timestamps in place, and the BLANK filler.
 
 mod decode;
 mod encode;
 pub mod layout;
+mod parse;
 
 use std::net::SocketAddr;
 

@@ -1,7 +1,7 @@
 //! Where a message is really stored: delayed messages wait in `SCHEDULE_TOPIC_XXXX`
 //! ([`crate::schedule`]) and transactional ones in the half topic
-//! ([`crate::transaction`]) before reaching their topic. The send paths call these
-//! just before encoding the record; send responses keep the queue the producer chose.
+//! ([`crate::transaction`]) before reaching their topic. Step 2 of the append pipeline
+//! ([`crate::append::write`]); send responses keep the queue the producer chose.
 
 use cometmq_remoting::message::{property, Properties};
 
