@@ -62,7 +62,7 @@ impl Broker {
         drop(listener);
         config.listen_port = port;
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
-        crate::replication::start(&state).await?;
+        crate::replication::start(&state, bind_ip).await?;
         let router = crate::replication::gate(&state, processor::router(&state));
         let server = match RemotingServer::bind(
             SocketAddr::new(bind_ip, port),
