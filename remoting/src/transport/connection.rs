@@ -22,6 +22,7 @@ use crate::code::response;
 use crate::command::RemotingCommand;
 use crate::error::{RemotingError, Result};
 use crate::protocol::frame::FrameCodec;
+use crate::transport::write_buffer::{Account, Marks, OverLimit, Queued};
 use crate::transport::{lock, RequestProcessor, TransportConfig};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -39,9 +40,14 @@ struct Inner {
     peer: SocketAddr,
     local: SocketAddr,
     peer_name: String,
-    out: mpsc::Sender<RemotingCommand>,
+    out: mpsc::Sender<Queued>,
+    /// The bytes queued for writing, and their limits.
+    account: Arc<Account>,
     pending: Pending,
     closed: CancellationToken,
+    /// Closed for passing a write-buffer limit or idleness while stuck: the writer drops
+    /// its queue instead of writing it.
+    aborted: CancellationToken,
     /// Stops the reader from taking new requests (graceful shutdown).
     draining: CancellationToken,
     inflight: Arc<Semaphore>,
@@ -72,6 +78,12 @@ impl Connection {
         let _ = stream.set_nodelay(true);
         let (read_half, write_half) = stream.into_split();
         let (out, queue) = mpsc::channel(config.write_queue_frames.max(1));
+        let high = config.write_buffer_high_water_mark.max(1);
+        let marks = Marks {
+            high,
+            low: config.write_buffer_low_water_mark.min(high),
+            limit: config.write_buffer_limit_per_connection.max(high),
+        };
         let max_inflight = config
             .max_inflight_requests
             .clamp(1, Semaphore::MAX_PERMITS) as u32;
@@ -82,8 +94,10 @@ impl Connection {
                 local,
                 peer_name: peer.to_string(),
                 out,
+                account: Account::new(marks, config.write_budget.clone()),
                 pending: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
+                aborted: CancellationToken::new(),
                 draining: CancellationToken::new(),
                 inflight: Arc::new(Semaphore::new(max_inflight as usize)),
                 max_inflight,
@@ -96,6 +110,7 @@ impl Connection {
             write_half,
             queue,
             conn.inner.closed.clone(),
+            conn.inner.aborted.clone(),
             conn.inner.peer_name.clone(),
             move || writer_conn.touch(),
         ));
@@ -144,6 +159,18 @@ impl Connection {
         self.inner.closed.cancel();
         let pending = std::mem::take(&mut *lock(&self.inner.pending));
         drop(pending);
+    }
+
+    /// Closes the connection and drops its queued frames unwritten (their memory is freed
+    /// at once): for a peer that does not read them.
+    fn abort(&self) {
+        self.inner.aborted.cancel();
+        self.close();
+    }
+
+    /// Bytes queued for writing on this connection now.
+    pub fn queued_bytes(&self) -> usize {
+        self.inner.account.queued()
     }
 
     /// Stops taking requests, waits up to `grace` for the in-flight ones to be answered,
@@ -198,9 +225,64 @@ impl Connection {
                 self.inner.peer_name.clone(),
             ));
         }
+        let queued = match self.inner.account.admit(cmd) {
+            Ok(q) => q,
+            Err(over) => {
+                self.close_over_limit(over);
+                return Err(RemotingError::ConnectionClosed(
+                    self.inner.peer_name.clone(),
+                ));
+            }
+        };
         tokio::select! {
-            r = self.inner.out.send(cmd) => r.map_err(|_| RemotingError::ConnectionClosed(self.inner.peer_name.clone())),
+            r = self.inner.out.send(queued) => r.map_err(|_| RemotingError::ConnectionClosed(self.inner.peer_name.clone())),
             _ = self.inner.closed.cancelled() => Err(RemotingError::ConnectionClosed(self.inner.peer_name.clone())),
+        }
+    }
+
+    /// Closes a connection whose queue passed a limit: its peer does not read.
+    fn close_over_limit(&self, over: OverLimit) {
+        if self.inner.aborted.is_cancelled() {
+            return;
+        }
+        let peer = &self.inner.peer_name;
+        match over {
+            OverLimit::Connection { queued, limit } => tracing::warn!(
+                %peer, queued, limit,
+                "closing connection: its peer does not read its responses (writeBufferLimitPerConnection)"
+            ),
+            OverLimit::Total { total, limit } => tracing::warn!(
+                %peer, total, limit,
+                "closing connection: bytes queued for all connections passed writeBufferLimitTotal"
+            ),
+        }
+        self.inner.account.count_closed();
+        self.abort();
+    }
+
+    /// Waits until the connection is below its high-water mark (or drained to its low one);
+    /// false when it closed meanwhile or went idle (no byte written or read for `idle`),
+    /// which aborts it.
+    async fn wait_writable(&self, idle: Duration) -> bool {
+        if self.inner.account.below_high_water() {
+            return true;
+        }
+        loop {
+            let wait = idle.saturating_sub(self.idle_for());
+            tokio::select! {
+                _ = self.inner.closed.cancelled() => return false,
+                _ = self.inner.account.writable() => return true,
+                _ = tokio::time::sleep(wait) => {
+                    if self.idle_for() >= idle {
+                        if self.inner.aborted.is_cancelled() {
+                            return false;
+                        }
+                        tracing::info!(peer = %self.inner.peer_name, idle_secs = idle.as_secs(), "closing idle connection (its peer reads nothing)");
+                        self.abort();
+                        return false;
+                    }
+                }
+            }
         }
     }
 
@@ -225,6 +307,11 @@ impl Connection {
     {
         let peer = &self.inner.peer_name;
         loop {
+            // Above the high-water mark, stop reading until the queue drains (Netty's
+            // auto-read off, as RocketMQ 5.x does when a channel turns unwritable).
+            if !self.wait_writable(idle).await {
+                return;
+            }
             let wait = idle.saturating_sub(self.idle_for());
             let next = tokio::select! {
                 _ = self.inner.closed.cancelled() => return,
@@ -235,6 +322,8 @@ impl Connection {
                 Err(_) => {
                     if self.idle_for() >= idle {
                         tracing::info!(%peer, idle_secs = idle.as_secs(), "closing idle connection");
+                        // Nothing was written for as long: what is queued never will be.
+                        self.abort();
                         return;
                     }
                     continue;
@@ -270,7 +359,10 @@ impl Connection {
             let conn = self.clone();
             let handler = handler.clone();
             let mut serve = Box::pin(async move {
-                conn.serve_request(handler, frame).await;
+                // A request read before the queue filled waits until it drains.
+                if conn.wait_writable(idle).await {
+                    conn.serve_request(handler, frame).await;
+                }
                 drop(permit);
             });
             // Most requests (a send under ASYNC_FLUSH, an offset update, a heartbeat)
