@@ -82,7 +82,7 @@ impl Connection {
         let marks = Marks {
             high,
             low: config.write_buffer_low_water_mark.min(high),
-            limit: config.write_buffer_limit_per_connection.max(high),
+            limit: config.write_buffer_limit_per_connection.max(1),
         };
         let max_inflight = config
             .max_inflight_requests
