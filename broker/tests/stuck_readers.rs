@@ -17,7 +17,7 @@ use cometmq_remoting::transport::WriteBufferStats;
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::request::pull_header;
 use common::{eventually, Cluster};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 const BACKLOG: i64 = 1024;
@@ -84,6 +84,42 @@ async fn queue_empties(c: &Cluster) {
         (stats(c).queued_bytes == 0).then_some(())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_pauses_then_reads_gets_every_answer_without_a_burst() {
+    let c = Cluster::start(|_| {}).await;
+    fill_backlog(&c).await;
+    let mut paused = stuck_reader(&c).await;
+    eventually(
+        LIMIT,
+        "the paused connection to pass its high-water mark",
+        || async { (stats(&c).queued_bytes > 64 * 1024).then_some(()) },
+    )
+    .await;
+    // It reads now: the requests that waited are served in turn as it drains, not all at
+    // once (800 answers at once would pass the 16 MiB limit and close it).
+    let mut answers = 0;
+    let mut buf = BytesMut::with_capacity(1 << 20);
+    while answers < PULLS {
+        let n = tokio::time::timeout(LIMIT, paused.read_buf(&mut buf))
+            .await
+            .expect("answers keep coming")
+            .unwrap();
+        assert!(n > 0, "closed after {answers} answers: {:?}", stats(&c));
+        while buf.len() >= 4 {
+            let len = u32::from_be_bytes(buf[..4].try_into().unwrap()) as usize;
+            if buf.len() < 4 + len {
+                break;
+            }
+            let _ = buf.split_to(4 + len);
+            answers += 1;
+        }
+    }
+    let s = stats(&c);
+    assert_eq!(s.closed_connections, 0, "{s:?}");
+    assert!(s.peak_connection_bytes <= 16 * MIB, "{s:?}");
+    c.stop().await;
 }
 
 /// Marks so high that only the hard limits act.

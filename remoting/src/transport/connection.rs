@@ -22,7 +22,7 @@ use crate::code::response;
 use crate::command::RemotingCommand;
 use crate::error::{RemotingError, Result};
 use crate::protocol::frame::FrameCodec;
-use crate::transport::write_buffer::{Account, Marks, OverLimit, Queued};
+use crate::transport::write_buffer::{with_turn, Account, Marks, OverLimit, Queued, Reservation};
 use crate::transport::{lock, RequestProcessor, TransportConfig};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -260,29 +260,41 @@ impl Connection {
         self.abort();
     }
 
-    /// Waits until the connection is below its high-water mark (or drained to its low one);
-    /// false when it closed meanwhile or went idle (no byte written or read for `idle`),
-    /// which aborts it.
+    /// Waits until the connection may be read again (see [`Account::writable`]); false
+    /// when it closed meanwhile or went idle, which aborts it.
     async fn wait_writable(&self, idle: Duration) -> bool {
-        if self.inner.account.below_high_water() {
+        if self.inner.account.open() {
             return true;
         }
-        loop {
-            let wait = idle.saturating_sub(self.idle_for());
-            tokio::select! {
-                _ = self.inner.closed.cancelled() => return false,
-                _ = self.inner.account.writable() => return true,
-                _ = tokio::time::sleep(wait) => {
-                    if self.idle_for() >= idle {
-                        if self.inner.aborted.is_cancelled() {
-                            return false;
-                        }
-                        tracing::info!(peer = %self.inner.peer_name, idle_secs = idle.as_secs(), "closing idle connection (its peer reads nothing)");
-                        self.abort();
-                        return false;
-                    }
-                }
-            }
+        tokio::select! {
+            _ = self.inner.account.writable() => true,
+            _ = self.closed() => false,
+            _ = self.abort_when_idle(idle) => false,
+        }
+    }
+
+    /// Admits a request read from the peer (see [`Account::admit_request`]): `None` when
+    /// the connection closed or went idle meanwhile; `Some(None)` for at once.
+    async fn admission(&self, idle: Duration) -> Option<Option<Reservation>> {
+        if self.inner.account.open() {
+            return Some(None);
+        }
+        tokio::select! {
+            r = self.inner.account.admit_request() => Some(r),
+            _ = self.closed() => None,
+            _ = self.abort_when_idle(idle) => None,
+        }
+    }
+
+    /// Aborts the connection once nothing was read or written for `idle` (a peer that
+    /// reads nothing for as long never will), and returns.
+    async fn abort_when_idle(&self, idle: Duration) {
+        while self.idle_for() < idle {
+            tokio::time::sleep(idle.saturating_sub(self.idle_for())).await;
+        }
+        if !self.inner.aborted.is_cancelled() {
+            tracing::info!(peer = %self.inner.peer_name, idle_secs = idle.as_secs(), "closing idle connection (its peer reads nothing)");
+            self.abort();
         }
     }
 
@@ -359,9 +371,9 @@ impl Connection {
             let conn = self.clone();
             let handler = handler.clone();
             let mut serve = Box::pin(async move {
-                // A request read before the queue filled waits until it drains.
-                if conn.wait_writable(idle).await {
-                    conn.serve_request(handler, frame).await;
+                // A request read before the queue filled waits, and is then served in turn.
+                if let Some(turn) = conn.admission(idle).await {
+                    with_turn(turn, conn.serve_request(handler, frame)).await;
                 }
                 drop(permit);
             });

@@ -28,7 +28,7 @@ pub use config::{
 pub use connection::Connection;
 pub use processor::{fn_processor, FnProcessor, ProcessFuture, RequestProcessor, Router};
 pub use server::RemotingServer;
-pub use write_buffer::{WriteBudget, WriteBufferStats};
+pub use write_buffer::{holding_request, WriteBudget, WriteBufferStats};
 
 /// Locks a std mutex, recovering from poisoning: the guarded data are plain tables that
 /// stay consistent even if a holder panicked.

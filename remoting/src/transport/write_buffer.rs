@@ -3,9 +3,11 @@
 //! Every outgoing frame is counted from the moment it is queued until it is written or
 //! dropped ([`Queued`] releases its bytes when dropped, whatever the path). The counts
 //! drive three limits:
-//! - a connection above its high-water mark stops being read, and requests already read
-//!   wait before being processed, until it drains below its low-water mark (RocketMQ 5.x's
-//!   `writeBufferHighWaterMark` / `writeBufferLowWaterMark` with Netty's auto-read);
+//! - a connection above its high-water mark stops being read, until it drains below its
+//!   low-water mark (RocketMQ 5.x's `writeBufferHighWaterMark` / `writeBufferLowWaterMark`
+//!   with Netty's auto-read). Requests it sent before wait, and are then served one at a
+//!   time: each reserves a high-water mark's worth of bytes until its answer is queued, so a
+//!   peer that drains slowly gets a trickle of answers, not all of them at once;
 //! - a frame that would take one connection past its hard limit closes that connection
 //!   and drops what it has queued;
 //! - a frame that would take the total of all connections sharing a [`WriteBudget`] past
@@ -15,7 +17,7 @@
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::command::RemotingCommand;
 
@@ -102,19 +104,29 @@ pub(crate) enum OverLimit {
 #[derive(Debug)]
 pub(crate) struct Account {
     queued: AtomicUsize,
+    /// Bytes reserved by requests admitted one at a time, until their answer is queued.
+    reserved: AtomicUsize,
+    /// Requests waiting for their turn.
+    waiting: AtomicUsize,
     marks: Marks,
     budget: Arc<WriteBudget>,
-    /// Signalled when the queue drains to the low-water mark.
+    /// Signalled when the queue drains to the low-water mark, or a reservation or a
+    /// waiting request goes.
     drained: Notify,
+    /// Waiting requests take turns here, in order, so one at a time watches `drained`.
+    turn: Semaphore,
 }
 
 impl Account {
     pub(crate) fn new(marks: Marks, budget: Arc<WriteBudget>) -> Arc<Account> {
         Arc::new(Account {
             queued: AtomicUsize::new(0),
+            reserved: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
             marks,
             budget,
             drained: Notify::new(),
+            turn: Semaphore::new(1),
         })
     }
 
@@ -164,24 +176,59 @@ impl Account {
             .fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Whether the connection is at or below its high-water mark.
-    pub(crate) fn below_high_water(&self) -> bool {
-        self.queued() <= self.marks.high
+    /// Whether a request may be read and served at once: nothing waits for its turn and
+    /// the queue (with reservations) is at or below the high-water mark.
+    pub(crate) fn open(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) == 0
+            && self.queued() + self.reserved.load(Ordering::Acquire) <= self.marks.high
     }
 
-    /// Waits until the connection may take more requests: at once when it is at or below
-    /// its high-water mark; otherwise until it drains to its low-water mark.
+    /// Waits until the connection may be read again: at once when [`Self::open`];
+    /// otherwise until no request waits its turn and the queue has drained to the
+    /// low-water mark.
     pub(crate) async fn writable(&self) {
-        if self.below_high_water() {
+        if self.open() {
             return;
         }
         loop {
             let drained = self.drained.notified();
-            if self.queued() <= self.marks.low {
+            if self.waiting.load(Ordering::Acquire) == 0
+                && self.queued() + self.reserved.load(Ordering::Acquire) <= self.marks.low
+            {
                 return;
             }
             drained.await;
         }
+    }
+
+    /// Admits a request read from the peer: at once when [`Self::open`] (no reservation);
+    /// otherwise in turn, once the queue leaves room for a high-water mark's worth of
+    /// answer, which the returned reservation holds until it is dropped.
+    pub(crate) async fn admit_request(self: &Arc<Self>) -> Option<Reservation> {
+        if self.open() {
+            return None;
+        }
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(self);
+        // The semaphore is never closed; a failure would only mean no turn-taking.
+        let _turn = self.turn.acquire().await.ok();
+        loop {
+            let drained = self.drained.notified();
+            if self.try_reserve() {
+                return Some(Reservation(self.clone()));
+            }
+            drained.await;
+        }
+    }
+
+    /// One admitted-in-turn request at a time, and only while the queue is at or below the
+    /// high-water mark.
+    fn try_reserve(&self) -> bool {
+        self.queued() <= self.marks.high
+            && self
+                .reserved
+                .compare_exchange(0, self.marks.high, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
     }
 
     fn release(&self, cost: usize) {
@@ -189,6 +236,51 @@ impl Account {
         self.budget.total.fetch_sub(cost, Ordering::AcqRel);
         if left <= self.marks.low {
             self.drained.notify_waiters();
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The turn of the request a task is serving, if it was admitted in turn.
+    static TURN: std::cell::RefCell<Option<Reservation>>;
+}
+
+/// Runs `serve` (a request being served) holding `turn`, which [`holding_request`] can
+/// give up early; the turn is released when `serve` ends.
+pub(crate) async fn with_turn<F: std::future::Future>(
+    turn: Option<Reservation>,
+    serve: F,
+) -> F::Output {
+    TURN.scope(std::cell::RefCell::new(turn), serve).await
+}
+
+/// Tells the transport that the request being served will now wait for an outside event
+/// (a long-polling pull waiting for messages). If the request was admitted in turn on a
+/// connection whose answers were backing up, its turn passes on at once, so the peer's
+/// other requests do not wait behind a hold of many seconds. Does nothing elsewhere.
+pub fn holding_request() {
+    let _ = TURN.try_with(|t| t.borrow_mut().take());
+}
+
+/// A request's reservation (see [`Account::admit_request`]); dropping it frees the room.
+#[derive(Debug)]
+pub(crate) struct Reservation(Arc<Account>);
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let a = &self.0;
+        a.reserved.fetch_sub(a.marks.high, Ordering::AcqRel);
+        a.drained.notify_waiters();
+    }
+}
+
+/// Counts a request waiting for its turn while it lives.
+struct Waiting<'a>(&'a Account);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if self.0.waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.drained.notify_waiters();
         }
     }
 }
@@ -283,5 +375,55 @@ mod tests {
         assert!(!waiter.is_finished());
         drop(big); // 0 <= low
         waiter.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn backed_up_requests_are_served_one_at_a_time_as_the_queue_drains() {
+        let a = Account::new(marks(), WriteBudget::new(0));
+        let backlog = a.admit(frame(5000)).unwrap(); // above high
+        let first = {
+            let a = a.clone();
+            tokio::spawn(async move { a.admit_request().await })
+        };
+        tokio::task::yield_now().await;
+        let second = {
+            let a = a.clone();
+            tokio::spawn(async move { a.admit_request().await.is_some() })
+        };
+        tokio::task::yield_now().await;
+        assert!(!first.is_finished() && !second.is_finished());
+        drop(backlog); // drained: the first gets its turn, the second waits for it
+        let turn = first.await.unwrap();
+        assert!(turn.is_some());
+        tokio::task::yield_now().await;
+        assert!(!second.is_finished());
+        drop(turn); // the first was served: the second's turn
+        assert!(second.await.unwrap());
+        assert!(a.open());
+    }
+
+    #[tokio::test]
+    async fn a_held_request_gives_its_turn_up() {
+        let a = Account::new(marks(), WriteBudget::new(0));
+        let backlog = a.admit(frame(5000)).unwrap();
+        let a2 = a.clone();
+        let held = tokio::spawn(async move {
+            let turn = a2.admit_request().await;
+            assert!(turn.is_some());
+            with_turn(turn, async {
+                holding_request();
+                std::future::pending::<()>().await
+            })
+            .await
+        });
+        drop(backlog);
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        // The held request keeps no reservation: the next request is admitted.
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), a.admit_request())
+            .await
+            .unwrap();
+        drop(next);
+        held.abort();
     }
 }
