@@ -191,36 +191,18 @@ impl Broker {
 /// are set, as Java's `NettyRemotingServer` does; a low mark above the high one is refused
 /// (Netty refuses it too). Both ports share one total budget.
 fn transport_config(config: &BrokerConfig) -> Result<TransportConfig, crate::config::ConfigError> {
-    let defaults = TransportConfig::default();
-    let (high, low) = match (
-        config.write_buffer_high_water_mark,
-        config.write_buffer_low_water_mark,
-    ) {
-        (high, low) if high > 0 && low > 0 => (high, low),
-        _ => (
-            defaults.write_buffer_high_water_mark,
-            defaults.write_buffer_low_water_mark,
-        ),
-    };
-    if low > high {
-        return Err(crate::config::ConfigError::Invalid(
-            cometmq_remoting::settings::SettingError {
-                key: "writeBufferLowWaterMark".into(),
-                value: low.to_string(),
-                expected: "a value not above writeBufferHighWaterMark",
-            },
-        ));
-    }
     Ok(TransportConfig {
         idle_timeout: Duration::from_secs(config.server_channel_max_idle_time_seconds),
         // Held pulls wait as in-flight requests: allow many per connection.
         max_inflight_requests: 16 * 1024,
-        write_buffer_high_water_mark: high,
-        write_buffer_low_water_mark: low,
         write_buffer_limit_per_connection: config.write_buffer_limit_per_connection,
         write_budget: WriteBudget::new(config.write_buffer_limit_total),
-        ..defaults
-    })
+        ..TransportConfig::default()
+    }
+    .with_water_marks(
+        config.write_buffer_high_water_mark,
+        config.write_buffer_low_water_mark,
+    )?)
 }
 
 /// Saves consumer offsets every `flushConsumerOffsetInterval`, and the topic and group

@@ -122,6 +122,19 @@ async fn a_peer_that_pauses_then_reads_gets_every_answer_without_a_burst() {
     c.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_low_water_mark_above_the_high_one_stops_the_broker_naming_the_key() {
+    let store = tempfile::tempdir().unwrap();
+    let mut cfg = common::test_config(store.path(), "127.0.0.1:1");
+    cfg.write_buffer_high_water_mark = 1000;
+    cfg.write_buffer_low_water_mark = 2000;
+    let err = match cometmq_broker::broker::Broker::start(cfg).await {
+        Ok(_) => panic!("started with a low-water mark above the high one"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("writeBufferLowWaterMark"), "{err}");
+}
+
 /// Marks so high that only the hard limits act.
 fn no_backpressure(b: &mut cometmq_broker::config::BrokerConfig) {
     b.write_buffer_high_water_mark = 64 * MIB;

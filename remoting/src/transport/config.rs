@@ -62,3 +62,61 @@ impl Default for TransportConfig {
         }
     }
 }
+
+impl TransportConfig {
+    /// Applies RocketMQ's `writeBufferHighWaterMark` / `writeBufferLowWaterMark` as Java's
+    /// `NettyRemotingServer` does: only when both are positive (otherwise Netty's 64 KiB /
+    /// 32 KiB stay). A low mark above the high one is refused naming the key, as Netty
+    /// refuses it.
+    pub fn with_water_marks(
+        mut self,
+        high: usize,
+        low: usize,
+    ) -> Result<TransportConfig, crate::settings::SettingError> {
+        if high == 0 || low == 0 {
+            return Ok(self);
+        }
+        if low > high {
+            return Err(crate::settings::SettingError {
+                key: "writeBufferLowWaterMark".into(),
+                value: low.to_string(),
+                expected: "a value not above writeBufferHighWaterMark",
+            });
+        }
+        self.write_buffer_high_water_mark = high;
+        self.write_buffer_low_water_mark = low;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn water_marks_apply_as_in_java() {
+        let d = TransportConfig::default();
+        assert_eq!(d.write_buffer_high_water_mark, 64 * 1024);
+        assert_eq!(d.write_buffer_low_water_mark, 32 * 1024);
+        // Only when both are set.
+        let c = TransportConfig::default()
+            .with_water_marks(1 << 20, 0)
+            .unwrap();
+        assert_eq!(c.write_buffer_high_water_mark, 64 * 1024);
+        let c = TransportConfig::default()
+            .with_water_marks(1 << 20, 1 << 19)
+            .unwrap();
+        assert_eq!(
+            (
+                c.write_buffer_high_water_mark,
+                c.write_buffer_low_water_mark
+            ),
+            (1 << 20, 1 << 19)
+        );
+        let e = TransportConfig::default()
+            .with_water_marks(1000, 2000)
+            .unwrap_err();
+        assert_eq!(e.key, "writeBufferLowWaterMark");
+    }
+}

@@ -174,12 +174,18 @@ impl Connection {
     }
 
     /// Stops taking requests, waits up to `grace` for the in-flight ones to be answered,
-    /// then closes.
+    /// then closes; what is still unwritten another `grace` later (a peer that does not
+    /// read) is dropped.
     pub async fn shutdown(&self, grace: Duration) {
         self.inner.draining.cancel();
         let all = self.inner.inflight.acquire_many(self.inner.max_inflight);
         let _ = tokio::time::timeout(grace, all).await;
         self.close();
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            inner.aborted.cancel();
+        });
     }
 
     /// Sends a request and waits up to `timeout` for its response. Cancel-safe: dropping the
@@ -274,15 +280,15 @@ impl Connection {
     }
 
     /// Admits a request read from the peer (see [`Account::admit_request`]): `None` when
-    /// the connection closed or went idle meanwhile; `Some(None)` for at once.
-    async fn admission(&self, idle: Duration) -> Option<Option<Reservation>> {
+    /// the connection closed meanwhile (the reader closes it when idle); `Some(None)` for
+    /// at once.
+    async fn admission(&self) -> Option<Option<Reservation>> {
         if self.inner.account.open() {
             return Some(None);
         }
         tokio::select! {
             r = self.inner.account.admit_request() => Some(r),
             _ = self.closed() => None,
-            _ = self.abort_when_idle(idle) => None,
         }
     }
 
@@ -372,7 +378,7 @@ impl Connection {
             let handler = handler.clone();
             let mut serve = Box::pin(async move {
                 // A request read before the queue filled waits, and is then served in turn.
-                if let Some(turn) = conn.admission(idle).await {
+                if let Some(turn) = conn.admission().await {
                     with_turn(turn, conn.serve_request(handler, frame)).await;
                 }
                 drop(permit);
