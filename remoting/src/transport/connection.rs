@@ -168,11 +168,6 @@ impl Connection {
         self.close();
     }
 
-    /// Bytes queued for writing on this connection now.
-    pub fn queued_bytes(&self) -> usize {
-        self.inner.account.queued()
-    }
-
     /// Stops taking requests, waits up to `grace` for the in-flight ones to be answered,
     /// then closes; what is still unwritten another `grace` later (a peer that does not
     /// read) is dropped.
