@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_remoting::transport::{RemotingClient, RemotingServer, TransportConfig};
+use cometmq_remoting::transport::{RemotingClient, RemotingServer, TransportConfig, WriteBudget};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -22,6 +22,7 @@ pub struct Broker {
     client: Arc<RemotingClient>,
     stop: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    write_budget: Arc<WriteBudget>,
 }
 
 impl Broker {
@@ -46,12 +47,8 @@ impl Broker {
         } else {
             ip
         };
-        let transport = TransportConfig {
-            idle_timeout: Duration::from_secs(config.server_channel_max_idle_time_seconds),
-            // Held pulls wait as in-flight requests: allow many per connection.
-            max_inflight_requests: 16 * 1024,
-            ..TransportConfig::default()
-        };
+        let transport = transport_config(&config)?;
+        let write_budget = transport.write_budget.clone();
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, config.listen_port))
             .await
             .map_err(cometmq_remoting::RemotingError::Io)?;
@@ -62,7 +59,7 @@ impl Broker {
         drop(listener);
         config.listen_port = port;
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
-        crate::replication::start(&state).await?;
+        crate::replication::start(&state, bind_ip).await?;
         let router = crate::replication::gate(&state, processor::router(&state));
         let server = match RemotingServer::bind(
             SocketAddr::new(bind_ip, port),
@@ -133,7 +130,14 @@ impl Broker {
             client,
             stop,
             tasks,
+            write_budget,
         })
+    }
+
+    /// The bytes queued for writing on the client and fast ports, together, and their
+    /// peaks and limit closures.
+    pub fn write_buffer_stats(&self) -> cometmq_remoting::transport::WriteBufferStats {
+        self.write_budget.stats()
     }
 
     /// The client port's address.
@@ -181,6 +185,24 @@ impl Broker {
         }
         tracing::info!("broker stopped");
     }
+}
+
+/// The client ports' transport settings. The write-buffer marks are used only when both
+/// are set, as Java's `NettyRemotingServer` does; a low mark above the high one is refused
+/// (Netty refuses it too). Both ports share one total budget.
+fn transport_config(config: &BrokerConfig) -> Result<TransportConfig, crate::config::ConfigError> {
+    Ok(TransportConfig {
+        idle_timeout: Duration::from_secs(config.server_channel_max_idle_time_seconds),
+        // Held pulls wait as in-flight requests: allow many per connection.
+        max_inflight_requests: 16 * 1024,
+        write_buffer_limit_per_connection: config.write_buffer_limit_per_connection,
+        write_budget: WriteBudget::new(config.write_buffer_limit_total),
+        ..TransportConfig::default()
+    }
+    .with_water_marks(
+        config.write_buffer_high_water_mark,
+        config.write_buffer_low_water_mark,
+    )?)
 }
 
 /// Saves consumer offsets every `flushConsumerOffsetInterval`, and the topic and group

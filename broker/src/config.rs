@@ -198,6 +198,18 @@ settings! {
         server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
         /// A client channel without a heartbeat for this long is dropped (ms).
         channel_expired_timeout: u64 = "channelExpiredTimeout", 120_000;
+        /// Bytes queued for writing on one connection above which it stops being read
+        /// until it drains to `writeBufferLowWaterMark` (NettyServerConfig's key; 0, as in
+        /// Java, means Netty's 64 KiB; used only when both marks are set, as in Java).
+        write_buffer_high_water_mark: usize = "writeBufferHighWaterMark", 0;
+        /// See `writeBufferHighWaterMark` (0 means Netty's 32 KiB).
+        write_buffer_low_water_mark: usize = "writeBufferLowWaterMark", 0;
+        /// Bytes queued on one connection past which it is closed and its queue dropped
+        /// (CometMQ's key: a peer that pipelines requests and never reads).
+        write_buffer_limit_per_connection: usize = "writeBufferLimitPerConnection", 16 * 1024 * 1024;
+        /// Bytes queued on all client connections together past which a connection with
+        /// a backlog is closed when it queues more (CometMQ's key; 0 means no limit).
+        write_buffer_limit_total: usize = "writeBufferLimitTotal", 256 * 1024 * 1024;
     }
 }
 

@@ -13,10 +13,8 @@ use crate::persist;
 
 /// The group table. Cheap to share behind an `Arc`.
 pub struct GroupTable {
-    /// The last save failed (a full disk): the periodic flush saves again.
-    unsaved: std::sync::atomic::AtomicBool,
     state: RwLock<SubscriptionGroupWrapper>,
-    path: PathBuf,
+    file: Arc<persist::ConfigFile>,
     auto_create: bool,
 }
 
@@ -45,11 +43,13 @@ impl GroupTable {
     /// Loads `config/subscriptionGroup.json` (or its `.bak`) and adds the system groups.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<GroupTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/subscriptionGroup.json");
+        let file = persist::ConfigFile::new(path, "subscriptionGroup.json");
         let mut state: SubscriptionGroupWrapper =
-            persist::load_json(&path)?.unwrap_or_else(|| SubscriptionGroupWrapper {
-                data_version: DataVersion::new(now_ms()),
-                ..Default::default()
-            });
+            file.load_json()?
+                .unwrap_or_else(|| SubscriptionGroupWrapper {
+                    data_version: DataVersion::new(now_ms()),
+                    ..Default::default()
+                });
         for g in SYSTEM_GROUPS {
             state
                 .subscription_group_table
@@ -57,9 +57,8 @@ impl GroupTable {
                 .or_insert_with(|| SubscriptionGroupConfig::new(*g));
         }
         Ok(Arc::new(GroupTable {
-            unsaved: Default::default(),
             state: RwLock::new(state),
-            path,
+            file,
             auto_create: config.auto_create_subscription_group,
         }))
     }
@@ -128,21 +127,22 @@ impl GroupTable {
 
     /// Writes `subscriptionGroup.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
-        let r = persist::save_json(&self.path, &self.snapshot());
-        self.unsaved
-            .store(r.is_err(), std::sync::atomic::Ordering::Release);
-        r
+        self.file
+            .save_blocking(|| persist::encode_json(&self.snapshot()))
     }
 
-    /// Whether the last save failed.
+    /// Whether the last save failed (a full disk): the periodic flush saves again.
     pub fn is_unsaved(&self) -> bool {
-        self.unsaved.load(std::sync::atomic::Ordering::Acquire)
+        self.file.is_unsaved()
     }
 
-    /// Saves on a blocking thread, logging a failure.
+    /// Saves through the file's one writer (coalescing a burst), logging a failure.
     pub async fn persist(self: &Arc<Self>) {
         let me = self.clone();
-        persist::save_in_background("subscriptionGroup.json", move || me.save()).await;
+        let _ = self
+            .file
+            .save(move || persist::encode_json(&me.snapshot()))
+            .await;
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, SubscriptionGroupWrapper> {

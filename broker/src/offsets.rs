@@ -17,7 +17,7 @@ use crate::persist;
 #[derive(Debug)]
 pub struct OffsetTable {
     state: RwLock<BTreeMap<String, BTreeMap<i32, i64>>>,
-    path: PathBuf,
+    file: Arc<persist::ConfigFile>,
 }
 
 fn key(topic: &str, group: &str) -> String {
@@ -33,10 +33,11 @@ impl OffsetTable {
     /// Loads `config/consumerOffset.json` (either JSON form, or its `.bak`).
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<OffsetTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/consumerOffset.json");
-        let loaded: Option<ConsumerOffsetWrapper> = persist::load_json(&path)?;
+        let file = persist::ConfigFile::new(path, "consumerOffset.json");
+        let loaded: Option<ConsumerOffsetWrapper> = file.load_json()?;
         Ok(Arc::new(OffsetTable {
             state: RwLock::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
-            path,
+            file,
         }))
     }
 
@@ -116,13 +117,17 @@ impl OffsetTable {
 
     /// Writes `consumerOffset.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
-        persist::save_json(&self.path, &self.snapshot())
+        self.file
+            .save_blocking(|| persist::encode_json(&self.snapshot()))
     }
 
-    /// Saves on a blocking thread, logging a failure.
+    /// Saves through the file's one writer (coalescing a burst), logging a failure.
     pub async fn persist(self: &Arc<Self>) {
         let me = self.clone();
-        persist::save_in_background("consumerOffset.json", move || me.save()).await;
+        let _ = self
+            .file
+            .save(move || persist::encode_json(&me.snapshot()))
+            .await;
     }
 
     /// Every committed offset as (group, topic, queue id, offset).

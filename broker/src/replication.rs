@@ -101,31 +101,43 @@ pub fn ha_server_addr(state: &BrokerState) -> String {
     SocketAddr::new(ip, port).to_string()
 }
 
-/// Starts the role's HA side: a master's HA server on `haListenPort` (all interfaces), or
-/// a slave's replication client (towards `haMasterAddress` if set; otherwise it waits for
-/// the NameServer's answer).
-pub async fn start(state: &Arc<BrokerState>) -> Result<(), BrokerStartError> {
+/// Starts the role's HA side: a master's HA server on `haListenPort`, or a slave's
+/// replication client (towards `haMasterAddress` if set; otherwise it waits for the
+/// NameServer's answer).
+///
+/// The HA server binds where slaves are told to connect: `brokerIP2` when set, else
+/// `bind_ip`, the address the broker's other listeners bind (`brokerIP1`, or all
+/// interfaces when that is unset). A `brokerIP2` that is not an address of this host (a
+/// NAT address) falls back to `bind_ip`.
+pub async fn start(state: &Arc<BrokerState>, bind_ip: IpAddr) -> Result<(), BrokerStartError> {
     let cfg = state.config();
     if cfg.broker_role == BrokerRole::Slave {
         let fixed = Some(cfg.ha_master_address.clone()).filter(|a| !a.is_empty());
         let slave = HaSlave::start(state.store.clone(), ha_config(&cfg), fixed);
         let _ = state.ha.slave.set(slave);
     } else {
-        let any = IpAddr::from([0, 0, 0, 0]);
-        let addr = SocketAddr::new(any, cfg.ha_port());
+        let ip = match cfg.broker_ip2.parse::<IpAddr>() {
+            Ok(ip2) if ip2 != bind_ip && !bind_ip.is_unspecified() => {
+                match std::net::TcpListener::bind(SocketAddr::new(ip2, 0)) {
+                    Ok(_) => ip2,
+                    Err(e) => {
+                        tracing::warn!(brokerIP2 = %ip2, error = %e, "brokerIP2 is not a local address; the HA service binds brokerIP1");
+                        bind_ip
+                    }
+                }
+            }
+            _ => bind_ip,
+        };
+        let addr = SocketAddr::new(ip, cfg.ha_port());
         let master = match HaMaster::start(state.store.clone(), addr, ha_config(&cfg)).await {
             Ok(m) => m,
             // listenPort + 1 is taken and no haListenPort was asked for: any free port
             // will do, since registration reports the real one.
             Err(e) if cfg.ha_listen_port == 0 => {
                 tracing::warn!(port = cfg.ha_port(), error = %e, "cannot bind listenPort + 1 for HA; using a free port");
-                HaMaster::start(
-                    state.store.clone(),
-                    SocketAddr::new(any, 0),
-                    ha_config(&cfg),
-                )
-                .await
-                .map_err(cometmq_remoting::RemotingError::Io)?
+                HaMaster::start(state.store.clone(), SocketAddr::new(ip, 0), ha_config(&cfg))
+                    .await
+                    .map_err(cometmq_remoting::RemotingError::Io)?
             }
             Err(e) => return Err(cometmq_remoting::RemotingError::Io(e).into()),
         };

@@ -13,7 +13,6 @@
 //! Concurrency: one task; each table is updated under its own short lock and saved on a
 //! blocking thread when it changed.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +26,6 @@ use cometmq_remoting::RemotingCommand;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BrokerRole;
-use crate::persist;
 use crate::state::BrokerState;
 
 /// How long one metadata request may take.
@@ -73,7 +71,11 @@ pub async fn run(state: Arc<BrokerState>, client: Arc<RemotingClient>, stop: Can
 }
 
 /// One pass over the four tables. Failures are logged and leave that table as it was.
-pub async fn sync_all(state: &BrokerState, client: &RemotingClient, master: &str) -> SyncReport {
+pub async fn sync_all(
+    state: &Arc<BrokerState>,
+    client: &RemotingClient,
+    master: &str,
+) -> SyncReport {
     let mut report = SyncReport::default();
     match fetch(client, master, request::GET_ALL_TOPIC_CONFIG).await {
         Ok(Some(body)) => match fastjson::from_slice::<TopicConfigSerializeWrapper>(&body) {
@@ -163,7 +165,7 @@ fn merge_offsets(state: &BrokerState, from_master: ConsumerOffsetWrapper) -> usi
 
 /// Takes the master's delay progress (GET_ALL_DELAY_OFFSET) into the slave's table and
 /// saves `delayOffset.json` when it changed, so a promoted slave resumes delivery there.
-async fn write_delay_offsets(state: &BrokerState, text: Bytes) -> std::io::Result<bool> {
+async fn write_delay_offsets(state: &Arc<BrokerState>, text: Bytes) -> std::io::Result<bool> {
     let wrapper: crate::schedule::offsets::DelayOffsetSerializeWrapper =
         fastjson::from_slice(&text).map_err(|e| std::io::Error::other(e.to_string()))?;
     let offsets = state.schedule.offsets();
@@ -171,11 +173,9 @@ async fn write_delay_offsets(state: &BrokerState, text: Bytes) -> std::io::Resul
         return Ok(false);
     }
     offsets.replace(wrapper.offset_table);
-    let encoded = offsets.encode();
-    let path = PathBuf::from(&state.config().store_path_root_dir).join("config/delayOffset.json");
-    tokio::task::spawn_blocking(move || {
-        persist::write_atomic(&path, encoded.as_bytes()).map(|()| true)
-    })
-    .await
-    .map_err(std::io::Error::other)?
+    // Through the file's one writer, which the delivery task's periodic save shares.
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.schedule.save().map(|()| true))
+        .await
+        .map_err(std::io::Error::other)?
 }

@@ -15,10 +15,8 @@ use crate::topic_names::*;
 
 /// The topic table. Cheap to share behind an `Arc`.
 pub struct TopicTable {
-    /// The last save failed (a full disk): the periodic flush saves again.
-    unsaved: std::sync::atomic::AtomicBool,
     state: RwLock<TopicConfigSerializeWrapper>,
-    path: PathBuf,
+    file: Arc<persist::ConfigFile>,
 }
 
 /// What a change did, so the caller knows whether to persist and re-register.
@@ -41,7 +39,8 @@ impl TopicTable {
     /// system topics RocketMQ's broker creates at start.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<TopicTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/topics.json");
-        let loaded: Option<TopicConfigSerializeWrapper> = persist::load_json(&path)?;
+        let file = persist::ConfigFile::new(path, "topics.json");
+        let loaded: Option<TopicConfigSerializeWrapper> = file.load_json()?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
             data_version: DataVersion::new(now_ms()),
             ..Default::default()
@@ -61,9 +60,8 @@ impl TopicTable {
             };
         }
         Ok(Arc::new(TopicTable {
-            unsaved: Default::default(),
             state: RwLock::new(state),
-            path,
+            file,
         }))
     }
 
@@ -178,21 +176,22 @@ impl TopicTable {
 
     /// Writes `topics.json` (blocking: call from a blocking thread).
     pub fn save(&self) -> std::io::Result<()> {
-        let r = persist::save_json(&self.path, &self.snapshot());
-        self.unsaved
-            .store(r.is_err(), std::sync::atomic::Ordering::Release);
-        r
+        self.file
+            .save_blocking(|| persist::encode_json(&self.snapshot()))
     }
 
-    /// Whether the last save failed.
+    /// Whether the last save failed (a full disk): the periodic flush saves again.
     pub fn is_unsaved(&self) -> bool {
-        self.unsaved.load(std::sync::atomic::Ordering::Acquire)
+        self.file.is_unsaved()
     }
 
-    /// Saves on a blocking thread, logging a failure.
+    /// Saves through the file's one writer (coalescing a burst), logging a failure.
     pub async fn persist(self: &Arc<Self>) {
         let me = self.clone();
-        persist::save_in_background("topics.json", move || me.save()).await;
+        let _ = self
+            .file
+            .save(move || persist::encode_json(&me.snapshot()))
+            .await;
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, TopicConfigSerializeWrapper> {

@@ -48,6 +48,12 @@ cometmq_remoting::settings! {
         listen_port: u16 = "listenPort", 9876;
         /// `serverChannelMaxIdleTimeSeconds`: close a connection silent this long.
         server_channel_max_idle_time_seconds: u64 = "serverChannelMaxIdleTimeSeconds", 120;
+        /// `writeBufferHighWaterMark`: bytes queued for writing on a connection above which it
+        /// stops being read until it drains to `writeBufferLowWaterMark`; 0, as in Java, means
+        /// Netty's 64 KiB (both marks must be set to apply).
+        write_buffer_high_water_mark: usize = "writeBufferHighWaterMark", 0;
+        /// `writeBufferLowWaterMark`: see `writeBufferHighWaterMark` (0: Netty's 32 KiB).
+        write_buffer_low_water_mark: usize = "writeBufferLowWaterMark", 0;
     }
 }
 
@@ -71,8 +77,6 @@ const IGNORED_KEYS: &[&str] = &[
     "serverAsyncSemaphoreValue",
     "serverSocketSndBufSize",
     "serverSocketRcvBufSize",
-    "writeBufferHighWaterMark",
-    "writeBufferLowWaterMark",
     "serverSocketBacklog",
     "serverPooledByteBufAllocatorEnable",
     "useEpollNativeSelector",

@@ -37,7 +37,11 @@ impl NameServer {
         let transport = TransportConfig {
             idle_timeout: idle,
             ..TransportConfig::default()
-        };
+        }
+        .with_water_marks(
+            config.write_buffer_high_water_mark,
+            config.write_buffer_low_water_mark,
+        )?;
         let bind = (config.bind_address.clone(), config.listen_port);
         let shared = SharedConfig::new(config);
         let processor = Arc::new(NamesrvProcessor::new(

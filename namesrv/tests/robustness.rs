@@ -102,3 +102,16 @@ async fn bad_requests_get_errors_and_the_server_keeps_serving() {
     );
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_low_water_mark_above_the_high_one_stops_the_nameserver_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = cometmq_testkit::namesrv::config(dir.path());
+    config.write_buffer_high_water_mark = 1000;
+    config.write_buffer_low_water_mark = 2000;
+    let err = match cometmq_namesrv::NameServer::start(config).await {
+        Ok(_) => panic!("started with a low-water mark above the high one"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("writeBufferLowWaterMark"), "{err}");
+}

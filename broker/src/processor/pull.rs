@@ -140,6 +140,8 @@ pub async fn pull_message(
         };
         let mut growth = state.store.subscribe_growth(&h.topic, h.queue_id);
         let deadline = tokio::time::Instant::now() + hold;
+        // Held: the connection's other requests must not wait behind this one.
+        cometmq_remoting::transport::holding_request();
         loop {
             if *growth.borrow_and_update() > h.queue_offset {
                 result = read().await?;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -28,18 +28,19 @@ pub struct DelayOffsetSerializeWrapper {
 pub struct DelayOffsetTable {
     offsets: Mutex<BTreeMap<i32, i64>>,
     changed: AtomicBool,
-    path: PathBuf,
+    file: Arc<persist::ConfigFile>,
 }
 
 impl DelayOffsetTable {
     /// Loads `<root>/config/delayOffset.json` (or its `.bak`); empty when absent.
     pub fn load(store_root: &str) -> std::io::Result<DelayOffsetTable> {
         let path = PathBuf::from(store_root).join("config/delayOffset.json");
-        let loaded: Option<DelayOffsetSerializeWrapper> = persist::load_json(&path)?;
+        let file = persist::ConfigFile::new(path, "delayOffset.json");
+        let loaded: Option<DelayOffsetSerializeWrapper> = file.load_json()?;
         Ok(DelayOffsetTable {
             offsets: Mutex::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
             changed: AtomicBool::new(false),
-            path,
+            file,
         })
     }
 
@@ -83,7 +84,7 @@ impl DelayOffsetTable {
     /// Writes `delayOffset.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
         self.changed.store(false, Ordering::Release);
-        let r = persist::save_json(&self.path, &self.snapshot());
+        let r = self.file.save_blocking(|| Ok(self.encode().into_bytes()));
         if r.is_err() {
             self.changed.store(true, Ordering::Release);
         }

@@ -64,17 +64,21 @@ impl NamesrvProcessor {
             expected: "UTF-8 properties text",
         })?;
         let pairs = java_properties::parse(text);
-        let (unknown, path, snapshot) = self.config.update(|c| {
+        let unknown = self.config.update(|c| {
             if !c.blacklisted(&pairs).is_empty() {
                 return Err(NamesrvError::Blacklisted);
             }
-            let unknown = c.apply(&pairs)?;
-            Ok((unknown, c.config_store_path.clone(), c.to_properties()))
+            c.apply(&pairs)
         })?;
         for key in unknown {
             tracing::warn!(%key, "UPDATE_NAMESRV_CONFIG: unknown config key ignored");
         }
         tracing::info!(update = %text.trim(), "NameServer config updated");
+        // One writer; the snapshot is taken under it, so the last write is the newest.
+        let _writer = self.config_writer.lock().await;
+        let (path, snapshot) = self
+            .config
+            .read(|c| (c.config_store_path.clone(), c.to_properties()));
         let write = tokio::task::spawn_blocking({
             let path = path.clone();
             move || write_atomically(&path, snapshot.as_bytes())

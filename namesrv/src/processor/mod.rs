@@ -30,6 +30,10 @@ pub struct NamesrvProcessor {
     kv: Arc<KvConfig>,
     channels: Arc<BrokerChannels>,
     config: SharedConfig,
+    /// The config file's one writer: held across snapshot, write and rename, so
+    /// concurrent UPDATE_NAMESRV_CONFIG saves neither share the temp file nor write an
+    /// older snapshot over a newer one.
+    config_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Shorthand for handler results.
@@ -73,6 +77,7 @@ impl NamesrvProcessor {
             kv,
             channels,
             config,
+            config_writer: Arc::default(),
         }
     }
 

@@ -1,8 +1,12 @@
 //! Transport settings shared by server and client.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::protocol::frame::DEFAULT_MAX_FRAME;
+use crate::transport::write_buffer::{
+    WriteBudget, DEFAULT_HIGH_WATER_MARK, DEFAULT_LOW_WATER_MARK,
+};
 
 /// Limits and timeouts of a connection. The defaults follow RocketMQ's.
 #[derive(Debug, Clone)]
@@ -22,7 +26,24 @@ pub struct TransportConfig {
     pub connections_per_addr: usize,
     /// How long a graceful shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
+    /// Bytes queued for writing on one connection above which it stops being read, and
+    /// its requests already read wait, until it drains to `write_buffer_low_water_mark`
+    /// (RocketMQ's `writeBufferHighWaterMark`; Netty's 64 KiB by default).
+    pub write_buffer_high_water_mark: usize,
+    /// See `write_buffer_high_water_mark` (`writeBufferLowWaterMark`; 32 KiB).
+    pub write_buffer_low_water_mark: usize,
+    /// Bytes queued on one connection past which it is closed and its queue dropped:
+    /// a peer that never reads, after pipelining requests (16 MiB).
+    pub write_buffer_limit_per_connection: usize,
+    /// The total limit of queued bytes, shared by every connection made with a clone of
+    /// this config (256 MiB by default; see [`WriteBudget`]).
+    pub write_budget: Arc<WriteBudget>,
 }
+
+/// The total queued-bytes limit of [`TransportConfig::default`].
+pub const DEFAULT_WRITE_BUFFER_LIMIT_TOTAL: usize = 256 * 1024 * 1024;
+/// The per-connection queued-bytes limit of [`TransportConfig::default`].
+pub const DEFAULT_WRITE_BUFFER_LIMIT_PER_CONNECTION: usize = 16 * 1024 * 1024;
 
 impl Default for TransportConfig {
     fn default() -> Self {
@@ -34,6 +55,68 @@ impl Default for TransportConfig {
             connect_timeout: Duration::from_secs(3),
             connections_per_addr: 1,
             shutdown_grace: Duration::from_secs(5),
+            write_buffer_high_water_mark: DEFAULT_HIGH_WATER_MARK,
+            write_buffer_low_water_mark: DEFAULT_LOW_WATER_MARK,
+            write_buffer_limit_per_connection: DEFAULT_WRITE_BUFFER_LIMIT_PER_CONNECTION,
+            write_budget: WriteBudget::new(DEFAULT_WRITE_BUFFER_LIMIT_TOTAL),
         }
+    }
+}
+
+impl TransportConfig {
+    /// Applies RocketMQ's `writeBufferHighWaterMark` / `writeBufferLowWaterMark` as Java's
+    /// `NettyRemotingServer` does: only when both are positive (otherwise Netty's 64 KiB /
+    /// 32 KiB stay). A low mark above the high one is refused naming the key, as Netty
+    /// refuses it.
+    pub fn with_water_marks(
+        mut self,
+        high: usize,
+        low: usize,
+    ) -> Result<TransportConfig, crate::settings::SettingError> {
+        if high == 0 || low == 0 {
+            return Ok(self);
+        }
+        if low > high {
+            return Err(crate::settings::SettingError {
+                key: "writeBufferLowWaterMark".into(),
+                value: low.to_string(),
+                expected: "a value not above writeBufferHighWaterMark",
+            });
+        }
+        self.write_buffer_high_water_mark = high;
+        self.write_buffer_low_water_mark = low;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn water_marks_apply_as_in_java() {
+        let d = TransportConfig::default();
+        assert_eq!(d.write_buffer_high_water_mark, 64 * 1024);
+        assert_eq!(d.write_buffer_low_water_mark, 32 * 1024);
+        // Only when both are set.
+        let c = TransportConfig::default()
+            .with_water_marks(1 << 20, 0)
+            .unwrap();
+        assert_eq!(c.write_buffer_high_water_mark, 64 * 1024);
+        let c = TransportConfig::default()
+            .with_water_marks(1 << 20, 1 << 19)
+            .unwrap();
+        assert_eq!(
+            (
+                c.write_buffer_high_water_mark,
+                c.write_buffer_low_water_mark
+            ),
+            (1 << 20, 1 << 19)
+        );
+        let e = TransportConfig::default()
+            .with_water_marks(1000, 2000)
+            .unwrap_err();
+        assert_eq!(e.key, "writeBufferLowWaterMark");
     }
 }

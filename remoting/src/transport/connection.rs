@@ -22,6 +22,7 @@ use crate::code::response;
 use crate::command::RemotingCommand;
 use crate::error::{RemotingError, Result};
 use crate::protocol::frame::FrameCodec;
+use crate::transport::write_buffer::{with_turn, Account, Marks, OverLimit, Queued, Reservation};
 use crate::transport::{lock, RequestProcessor, TransportConfig};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -39,9 +40,14 @@ struct Inner {
     peer: SocketAddr,
     local: SocketAddr,
     peer_name: String,
-    out: mpsc::Sender<RemotingCommand>,
+    out: mpsc::Sender<Queued>,
+    /// The bytes queued for writing, and their limits.
+    account: Arc<Account>,
     pending: Pending,
     closed: CancellationToken,
+    /// Closed for passing a write-buffer limit or idleness while stuck: the writer drops
+    /// its queue instead of writing it.
+    aborted: CancellationToken,
     /// Stops the reader from taking new requests (graceful shutdown).
     draining: CancellationToken,
     inflight: Arc<Semaphore>,
@@ -72,6 +78,12 @@ impl Connection {
         let _ = stream.set_nodelay(true);
         let (read_half, write_half) = stream.into_split();
         let (out, queue) = mpsc::channel(config.write_queue_frames.max(1));
+        let high = config.write_buffer_high_water_mark.max(1);
+        let marks = Marks {
+            high,
+            low: config.write_buffer_low_water_mark.min(high),
+            limit: config.write_buffer_limit_per_connection.max(1),
+        };
         let max_inflight = config
             .max_inflight_requests
             .clamp(1, Semaphore::MAX_PERMITS) as u32;
@@ -82,8 +94,10 @@ impl Connection {
                 local,
                 peer_name: peer.to_string(),
                 out,
+                account: Account::new(marks, config.write_budget.clone()),
                 pending: Mutex::new(HashMap::new()),
                 closed: CancellationToken::new(),
+                aborted: CancellationToken::new(),
                 draining: CancellationToken::new(),
                 inflight: Arc::new(Semaphore::new(max_inflight as usize)),
                 max_inflight,
@@ -96,6 +110,7 @@ impl Connection {
             write_half,
             queue,
             conn.inner.closed.clone(),
+            conn.inner.aborted.clone(),
             conn.inner.peer_name.clone(),
             move || writer_conn.touch(),
         ));
@@ -146,13 +161,26 @@ impl Connection {
         drop(pending);
     }
 
+    /// Closes the connection and drops its queued frames unwritten (their memory is freed
+    /// at once): for a peer that does not read them.
+    fn abort(&self) {
+        self.inner.aborted.cancel();
+        self.close();
+    }
+
     /// Stops taking requests, waits up to `grace` for the in-flight ones to be answered,
-    /// then closes.
+    /// then closes; what is still unwritten another `grace` later (a peer that does not
+    /// read) is dropped.
     pub async fn shutdown(&self, grace: Duration) {
         self.inner.draining.cancel();
         let all = self.inner.inflight.acquire_many(self.inner.max_inflight);
         let _ = tokio::time::timeout(grace, all).await;
         self.close();
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            inner.aborted.cancel();
+        });
     }
 
     /// Sends a request and waits up to `timeout` for its response. Cancel-safe: dropping the
@@ -198,9 +226,76 @@ impl Connection {
                 self.inner.peer_name.clone(),
             ));
         }
+        let queued = match self.inner.account.admit(cmd) {
+            Ok(q) => q,
+            Err(over) => {
+                self.close_over_limit(over);
+                return Err(RemotingError::ConnectionClosed(
+                    self.inner.peer_name.clone(),
+                ));
+            }
+        };
         tokio::select! {
-            r = self.inner.out.send(cmd) => r.map_err(|_| RemotingError::ConnectionClosed(self.inner.peer_name.clone())),
+            r = self.inner.out.send(queued) => r.map_err(|_| RemotingError::ConnectionClosed(self.inner.peer_name.clone())),
             _ = self.inner.closed.cancelled() => Err(RemotingError::ConnectionClosed(self.inner.peer_name.clone())),
+        }
+    }
+
+    /// Closes a connection whose queue passed a limit: its peer does not read.
+    fn close_over_limit(&self, over: OverLimit) {
+        if self.inner.aborted.is_cancelled() {
+            return;
+        }
+        let peer = &self.inner.peer_name;
+        match over {
+            OverLimit::Connection { queued, limit } => tracing::warn!(
+                %peer, queued, limit,
+                "closing connection: its peer does not read its responses (writeBufferLimitPerConnection)"
+            ),
+            OverLimit::Total { total, limit } => tracing::warn!(
+                %peer, total, limit,
+                "closing connection: bytes queued for all connections passed writeBufferLimitTotal"
+            ),
+        }
+        self.inner.account.count_closed();
+        self.abort();
+    }
+
+    /// Waits until the connection may be read again (see [`Account::writable`]); false
+    /// when it closed meanwhile or went idle, which aborts it.
+    async fn wait_writable(&self, idle: Duration) -> bool {
+        if self.inner.account.open() {
+            return true;
+        }
+        tokio::select! {
+            _ = self.inner.account.writable() => true,
+            _ = self.closed() => false,
+            _ = self.abort_when_idle(idle) => false,
+        }
+    }
+
+    /// Admits a request read from the peer (see [`Account::admit_request`]): `None` when
+    /// the connection closed meanwhile (the reader closes it when idle); `Some(None)` for
+    /// at once.
+    async fn admission(&self) -> Option<Option<Reservation>> {
+        if self.inner.account.open() {
+            return Some(None);
+        }
+        tokio::select! {
+            r = self.inner.account.admit_request() => Some(r),
+            _ = self.closed() => None,
+        }
+    }
+
+    /// Aborts the connection once nothing was read or written for `idle` (a peer that
+    /// reads nothing for as long never will), and returns.
+    async fn abort_when_idle(&self, idle: Duration) {
+        while self.idle_for() < idle {
+            tokio::time::sleep(idle.saturating_sub(self.idle_for())).await;
+        }
+        if !self.inner.aborted.is_cancelled() {
+            tracing::info!(peer = %self.inner.peer_name, idle_secs = idle.as_secs(), "closing idle connection (its peer reads nothing)");
+            self.abort();
         }
     }
 
@@ -225,6 +320,11 @@ impl Connection {
     {
         let peer = &self.inner.peer_name;
         loop {
+            // Above the high-water mark, stop reading until the queue drains (Netty's
+            // auto-read off, as RocketMQ 5.x does when a channel turns unwritable).
+            if !self.wait_writable(idle).await {
+                return;
+            }
             let wait = idle.saturating_sub(self.idle_for());
             let next = tokio::select! {
                 _ = self.inner.closed.cancelled() => return,
@@ -235,6 +335,8 @@ impl Connection {
                 Err(_) => {
                     if self.idle_for() >= idle {
                         tracing::info!(%peer, idle_secs = idle.as_secs(), "closing idle connection");
+                        // Nothing was written for as long: what is queued never will be.
+                        self.abort();
                         return;
                     }
                     continue;
@@ -270,7 +372,10 @@ impl Connection {
             let conn = self.clone();
             let handler = handler.clone();
             let mut serve = Box::pin(async move {
-                conn.serve_request(handler, frame).await;
+                // A request read before the queue filled waits, and is then served in turn.
+                if let Some(turn) = conn.admission().await {
+                    with_turn(turn, conn.serve_request(handler, frame)).await;
+                }
                 drop(permit);
             });
             // Most requests (a send under ASYNC_FLUSH, an offset update, a heartbeat)

@@ -1,6 +1,8 @@
 //! The writer task of a connection: drains the outgoing queue and writes frames in batches
 //! with vectored writes. Bodies larger than [`COPY_LIMIT`] are written from their own `Bytes`
-//! (for a pull, views of the mapped CommitLog) and never copied.
+//! (for a pull, views of the mapped CommitLog) and never copied. Frames stay counted as
+//! queued ([`Queued`]) until their batch is written; an aborted connection drops its queue
+//! at once instead of writing it.
 
 use std::io::IoSlice;
 
@@ -11,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::command::RemotingCommand;
 use crate::protocol::frame::encode_head;
+use crate::transport::write_buffer::Queued;
 
 /// Bodies up to this size are copied next to their header; larger ones are written in place.
 const COPY_LIMIT: usize = 4096;
@@ -21,11 +24,30 @@ const MAX_BATCH_BYTES: usize = 1 << 20;
 /// `IoSlice`s passed to one `write_vectored` call.
 const MAX_IOVECS: usize = 64;
 
-/// Runs until the queue closes or `closed` fires (then drains what is queued), or a write
-/// fails. Returns the peer's name for logging only.
+/// Runs until the queue closes or `closed` fires (then drains what is queued), a write
+/// fails, or `aborted` fires (then what is queued is dropped unwritten).
 pub(crate) async fn run<W>(
+    socket: W,
+    queue: mpsc::Receiver<Queued>,
+    closed: CancellationToken,
+    aborted: CancellationToken,
+    peer: String,
+    on_write: impl Fn(),
+) where
+    W: AsyncWrite + Unpin,
+{
+    let stop = aborted.clone();
+    tokio::select! {
+        biased;
+        _ = stop.cancelled() => {}
+        _ = write_loop(socket, queue, closed, peer, on_write) => {}
+    }
+    // Dropping the queue (and the batch in flight) releases their bytes.
+}
+
+async fn write_loop<W>(
     mut socket: W,
-    mut queue: mpsc::Receiver<RemotingCommand>,
+    mut queue: mpsc::Receiver<Queued>,
     closed: CancellationToken,
     peer: String,
     on_write: impl Fn(),
@@ -34,6 +56,7 @@ pub(crate) async fn run<W>(
 {
     let mut head = BytesMut::with_capacity(64 * 1024);
     let mut segments: Vec<Bytes> = Vec::with_capacity(MAX_BATCH_FRAMES * 2);
+    let mut batch: Vec<Queued> = Vec::with_capacity(MAX_BATCH_FRAMES);
     loop {
         let first = tokio::select! {
             biased;
@@ -45,13 +68,19 @@ pub(crate) async fn run<W>(
         };
         let Some(first) = first else { break };
         let mut batch_bytes = 0;
-        push_frame(&first, &mut head, &mut segments, &mut batch_bytes, &peer);
-        let mut frames = 1;
-        while frames < MAX_BATCH_FRAMES && batch_bytes < MAX_BATCH_BYTES {
+        push_frame(
+            &first.cmd,
+            &mut head,
+            &mut segments,
+            &mut batch_bytes,
+            &peer,
+        );
+        batch.push(first);
+        while batch.len() < MAX_BATCH_FRAMES && batch_bytes < MAX_BATCH_BYTES {
             match queue.try_recv() {
-                Ok(cmd) => {
-                    push_frame(&cmd, &mut head, &mut segments, &mut batch_bytes, &peer);
-                    frames += 1;
+                Ok(q) => {
+                    push_frame(&q.cmd, &mut head, &mut segments, &mut batch_bytes, &peer);
+                    batch.push(q);
                 }
                 Err(_) => break,
             }
@@ -64,7 +93,12 @@ pub(crate) async fn run<W>(
             closed.cancel();
             return;
         }
+        batch.clear();
         on_write();
+        // A batch that grew the copy buffer past its usual size gives the memory back.
+        if head.capacity() > MAX_BATCH_BYTES {
+            head = BytesMut::with_capacity(64 * 1024);
+        }
     }
     let _ = socket.flush().await;
     let _ = socket.shutdown().await;
