@@ -96,7 +96,15 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         send::send_batch,
     );
     let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
-    let r = add(r, state, &[code::PULL_MESSAGE], pull::pull_message);
+    // LITE_PULL_MESSAGE (361): RocketMQ 5's DefaultLitePullConsumer (any pull with the
+    // lite-pull sysFlag). Java's broker serves it with the PULL_MESSAGE processor on its
+    // own thread pool; here it is the same handler.
+    let r = add(
+        r,
+        state,
+        &[code::PULL_MESSAGE, code::LITE_PULL_MESSAGE],
+        pull::pull_message,
+    );
     // Transactions and delay levels (issue 7).
     let r = add(
         r,

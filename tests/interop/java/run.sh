@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The Java interop suite: Apache RocketMQ's Java client and tools (4.9.8 and the newest 5.x,
+# pinned in pom.xml) against CometMQ's mqnamesrv and mqbroker.
+#
+#   tests/interop/java/run.sh [BIN_DIR]
+#
+# BIN_DIR holds mqnamesrv and mqbroker (default: $CARGO_TARGET_DIR/debug, else target/debug).
+# Builds the scenario program once per client version (Maven fetches its pinned
+# dependencies into ~/.m2), runs the scenario matrix with each, writes the client x scenario
+# table into docs/COMPATIBILITY.md and ends with one "java interop: N passed, N failed" line.
+# Exit status 0 only when every scenario of every client passed.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+bin=${1:-${CARGO_TARGET_DIR:-$root/target}/debug}
+bin=$(cd "$bin" && pwd)
+versions=("4.9.8:" "5.5.0:-Prmq5")
+results=$(mktemp)
+home=$(mktemp -d)
+trap 'rm -rf "$results" "$home"' EXIT
+
+build_failed=0
+for entry in "${versions[@]}"; do
+  version=${entry%%:*}
+  profile=${entry#*:}
+  echo "java interop: building the scenario program with rocketmq-client $version"
+  if ! (cd "$here" && mvn -B -q $profile package >"$home/mvn-$version.log" 2>&1); then
+    cat "$home/mvn-$version.log" >&2
+    echo "FAIL java-$version build (mvn package)"
+    printf 'java-%s\tbuild\tFAIL: mvn package\n' "$version" >>"$results"
+    build_failed=$((build_failed + 1))
+    continue
+  fi
+  cp="$here/target/$version/classes:$here/target/$version/lib/*"
+  # Small JVMs; user.home isolates the clients' own log files.
+  java -Xmx256m -XX:+UseSerialGC -Xss512k -Duser.home="$home" \
+    -Dcometmq.bin="$bin" -Dinterop.results="$results" \
+    -cp "$cp" org.cometmq.interop.Interop 2>"$home/java-$version.err"
+  echo "java interop: rocketmq-client $version done (client warnings: $(grep -c WARN "$home/java-$version.err") lines)"
+done
+
+passed=$(grep -c $'\tpass$' "$results")
+failed=$(grep -vc $'\tpass$' "$results")
+
+# The client x scenario table, between markers in docs/COMPATIBILITY.md.
+doc="$root/docs/COMPATIBILITY.md"
+if [ -f "$doc" ] && grep -q '<!-- interop-java:begin -->' "$doc"; then
+  table=$(awk -F'\t' '
+    { if (!($1 in seenc)) { seenc[$1] = 1; clients[++nc] = $1 }
+      if (!($2 in seens)) { seens[$2] = 1; scen[++ns] = $2 }
+      r = $3; if (r == "pass") r = "pass"; else { sub(/^FAIL: /, "", r); gsub(/\|/, "/", r); r = "**FAIL**: " r }
+      res[$1 SUBSEP $2] = r }
+    END {
+      printf "| scenario |"; for (i = 1; i <= nc; i++) printf " %s |", clients[i]; printf "\n"
+      printf "| --- |"; for (i = 1; i <= nc; i++) printf " --- |"; printf "\n"
+      for (j = 1; j <= ns; j++) {
+        printf "| %s |", scen[j]
+        for (i = 1; i <= nc; i++) { k = clients[i] SUBSEP scen[j]; printf " %s |", (k in res) ? res[k] : "not run" }
+        printf "\n"
+      }
+    }' "$results")
+  stamp="Written by \`tests/interop/java/run.sh\` on $(date -u +%Y-%m-%d) against CometMQ $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'): $passed passed, $failed failed."
+  awk -v table="$table" -v stamp="$stamp" '
+    /<!-- interop-java:begin -->/ { print; print stamp; print ""; print table; skip = 1; next }
+    /<!-- interop-java:end -->/ { skip = 0 }
+    !skip { print }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
+fi
+
+echo "java interop: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$build_failed" -eq 0 ]
