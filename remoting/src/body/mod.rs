@@ -31,6 +31,7 @@
 pub mod client;
 pub mod fastjson;
 
+mod admin_lists;
 mod admin_stats;
 mod cluster_info;
 mod connection;
@@ -42,6 +43,11 @@ mod route;
 mod subscription_group;
 mod topic_config;
 
+pub use admin_lists::{
+    ConsumeQueueData, ConsumeStatsList, CreateTopicListRequestBody, ProducerInfo,
+    ProducerTableInfo, QueryConsumeQueueResponseBody, QueryCorrectionOffsetBody,
+    QuerySubscriptionResponseBody, SubscriptionGroupList,
+};
 pub use admin_stats::{
     ConsumeStats, OffsetWrapper, QueryConsumeTimeSpanBody, QueueTimeSpan, TopicOffset,
     TopicStatsTable,
