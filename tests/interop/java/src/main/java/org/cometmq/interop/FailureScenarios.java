@@ -28,6 +28,14 @@ final class FailureScenarios {
         Sink sink = new Sink();
         DefaultMQPushConsumer c = env.pushConsumer(group, topic, "*", false, sink);
         Check.sameMessages(before, sink.await(before.size(), 60));
+        // The listener sees a message before its offset advances: wait until the broker
+        // holds the group's offsets for all of them (the client commits every 5 s), so the
+        // shutdown has nothing in flight that it might leave uncommitted.
+        long committed = System.currentTimeMillis() + 30_000;
+        while (env.admin.examineConsumeStats(group).computeTotalDiff() != 0) {
+            Check.that(System.currentTimeMillis() < committed, "the group's offsets never reached the broker");
+            Thread.sleep(200);
+        }
         c.shutdown();
         env.cluster.brokers[0].stop();
         env.cluster.brokers[0].start();
