@@ -59,7 +59,10 @@ pub use data_version::DataVersion;
 pub use fastjson::JsonStyle;
 pub use lists::{KvTable, TopicList};
 pub use register_broker::RegisterBrokerBody;
-pub use route::{BrokerData, QueueData, TopicRouteData, MASTER_ID};
+pub use route::{
+    BrokerData, BrokerMemberGroup, GetBrokerMemberGroupResponseBody, QueueData, TopicRouteData,
+    MASTER_ID,
+};
 pub use subscription_group::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 pub use topic_config::{perm, topic_sys_flag, TopicConfig, TopicConfigSerializeWrapper};
 
