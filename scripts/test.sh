@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every CometMQ test. Installs what the tests need (the ali-ons interop client) first,
-# so a fresh machine with the Rust toolchain and Node.js needs nothing else.
+# Runs every CometMQ test. Installs what the tests need (the ali-ons interop client, the Java
+# interop suite's Maven dependencies) itself, so a fresh machine with the Rust toolchain,
+# Node.js, a JDK and Maven needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,28 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --locked --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 
-# One closing line for the whole run: cargo prints a summary per test binary.
+# The Java interop suite (tests/interop/java): Apache RocketMQ's own Java client, 4.9.8 and
+# 5.x, against the mqnamesrv and mqbroker just built. Maven fetches its pinned dependencies
+# into ~/.m2. With CI=true a missing JDK or Maven is a failure; otherwise the suite is
+# skipped with one loud line.
+if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
+  target_dir=${CARGO_TARGET_DIR:-target}
+  if cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv 2>&1 | tail -n 1; then
+    tests/interop/java/run.sh "$target_dir/debug" 2>&1 | tee -a "$log" || status=1
+  else
+    echo "java interop: 0 passed, 1 failed (cargo build --bins failed)" | tee -a "$log"
+    status=1
+  fi
+elif [ "${CI:-}" = "true" ]; then
+  echo "java interop: 0 passed, 1 failed (CI=true but java or mvn is not on PATH)" | tee -a "$log"
+  status=1
+else
+  echo "########## SKIPPED: the Java interop suite (tests/interop/java) needs java and mvn on PATH ##########" >&2
+fi
+
+# One closing line for the whole run: cargo prints a summary per test binary, each interop
+# suite one "<suite> interop: N passed, N failed" line.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^[a-z]+ interop: [0-9]+ passed, [0-9]+ failed/ { p += $3; f += $5 }
      END { printf "cometmq: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

@@ -17,7 +17,7 @@ bin=$(cd "$bin" && pwd)
 versions=("4.9.8:" "5.5.0:-Prmq5")
 results=$(mktemp)
 home=$(mktemp -d)
-trap 'rm -rf "$results" "$home"' EXIT
+trap 'rm -f "$results"' EXIT
 
 build_failed=0
 for entry in "${versions[@]}"; do
@@ -66,5 +66,10 @@ if [ -f "$doc" ] && grep -q '<!-- interop-java:begin -->' "$doc"; then
     !skip { print }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
 fi
 
+if [ "$failed" -eq 0 ] && [ "$build_failed" -eq 0 ]; then
+  rm -rf "$home"
+else
+  echo "java interop: the clients' logs are kept in $home/logs"
+fi
 echo "java interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$build_failed" -eq 0 ]

@@ -98,7 +98,12 @@ final class Cluster implements AutoCloseable {
                     "namesrvAddr=" + namesrvAddr(),
                     "storePathRootDir=" + store,
                     "storePathCommitLog=" + store.resolve("commitlog"),
+                    // Small files: the defaults (1 GiB CommitLog, 6 MB per ConsumeQueue file, a
+                    // 420 MB IndexFile) would cost gigabytes per run.
                     "mapedFileSizeCommitLog=67108864",
+                    "mapedFileSizeConsumeQueue=60000",
+                    "maxHashSlotNum=5000",
+                    "maxIndexNum=20000",
                     "diskMaxUsedSpaceRatio=99",
                     "autoCreateTopicEnable=true",
                     "autoCreateSubscriptionGroup=true",
