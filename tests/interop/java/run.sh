@@ -33,7 +33,10 @@ for entry in "${versions[@]}"; do
   fi
   cp="$here/target/$version/classes:$here/target/$version/lib/*"
   # Small JVMs; user.home isolates the clients' own log files.
-  java -Xmx256m -XX:+UseSerialGC -Xss512k -Duser.home="$home" \
+  # One user.home per client version: a broadcasting consumer's offsets live in
+  # ~/.rocketmq_offsets, keyed by client id and group.
+  mkdir -p "$home/$version"
+  java -Xmx256m -XX:+UseSerialGC -Xss512k -Duser.home="$home/$version" \
     -Dcometmq.bin="$bin" -Dinterop.results="$results" \
     -cp "$cp" org.cometmq.interop.Interop 2>"$home/java-$version.err"
   echo "java interop: rocketmq-client $version done (client warnings: $(grep -c WARN "$home/java-$version.err") lines)"
@@ -69,7 +72,7 @@ fi
 if [ "$failed" -eq 0 ] && [ "$build_failed" -eq 0 ]; then
   rm -rf "$home"
 else
-  echo "java interop: the clients' logs are kept in $home/logs"
+  echo "java interop: the clients' logs are kept in $home/<version>/logs"
 fi
 echo "java interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$build_failed" -eq 0 ]

@@ -30,9 +30,16 @@ final class Env {
         admin.start();
     }
 
-    /** A name unique in this run. */
+    /**
+     * Tells this run's names from an earlier run's: a broadcasting consumer keeps its
+     * offsets in a local file named after its client id and group, so a name reused with
+     * a fresh broker would resume from the old run's offsets.
+     */
+    private final String run = Long.toString(System.currentTimeMillis() % 46_656L, 36);
+
+    /** A name unique in this run and across runs. */
     String name(String prefix) {
-        return prefix + "_" + seq.incrementAndGet();
+        return prefix + "_" + run + "_" + seq.incrementAndGet();
     }
 
     /** Creates {@code topic} with 4 queues on the given brokers and waits for its route. */
