@@ -49,6 +49,11 @@ public final class Interop {
         s.put("delay-levels", ReliabilityScenarios::delayLevels);
         s.put("transactions", ReliabilityScenarios::transactions);
         s.put("query-key-msgid-offsetid", ReliabilityScenarios::queries);
+        AdminScenarios.Fixture[] fixture = new AdminScenarios.Fixture[1];
+        for (String command : AdminScenarios.names()) {
+            s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
+        }
+        s.put("mqadmin (clients stopped)", env -> AdminScenarios.tearDown(fixture));
         s.put("offsets-across-restart", FailureScenarios::offsetsAcrossRestart);
         s.put("two-groups-one-stopped", FailureScenarios::oneBrokerGroupStopped);
         s.put("namesrv-lost", FailureScenarios::namesrvLost);
@@ -61,6 +66,13 @@ public final class Interop {
         String only = System.getProperty("interop.only", "");
         String results = System.getProperty("interop.results", "");
         Path dir = Files.createTempDirectory("cometmq-interop-java-");
+        // mqadmin 4.9.x reads $ROCKETMQ_HOME/conf/logback_tools.xml (it ships only in the
+        // distribution zip) and does nothing without it.
+        Path conf = Files.createDirectories(dir.resolve("rocketmq-home").resolve("conf"));
+        Files.writeString(conf.resolve("logback_tools.xml"),
+                "<configuration><root level=\"OFF\"/></configuration>\n");
+        System.setProperty("rocketmq.home.dir", dir.resolve("rocketmq-home").toString());
+        AdminScenarios.refuseExit();
         int passed = 0;
         int failed = 0;
         ExecutorService exec = Executors.newCachedThreadPool(r -> {
