@@ -26,7 +26,8 @@ use common::Cluster;
 use serde::Serialize;
 
 fn with_body<B: Serialize>(code: i32, body: &B) -> RemotingCommand {
-    RemotingCommand::request(code).with_body(fastjson::to_vec(body, fastjson::JsonStyle::Legacy).unwrap())
+    RemotingCommand::request(code)
+        .with_body(fastjson::to_vec(body, fastjson::JsonStyle::Legacy).unwrap())
 }
 
 fn body<T: serde::de::DeserializeOwned>(resp: &RemotingCommand) -> T {
@@ -52,7 +53,10 @@ async fn commit(c: &Cluster, group: &str, topic: &str, offset: i64) {
         commit_offset: offset,
     };
     let resp = c
-        .call(RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h))
+        .call(RemotingCommand::request_with_header(
+            request::UPDATE_CONSUMER_OFFSET,
+            &h,
+        ))
         .await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
 }
@@ -64,7 +68,9 @@ async fn batch_creates_and_group_lookups() {
     let bad = CreateTopicListRequestBody {
         topic_config_list: vec![topic("ListA", 2), topic("TBW102", 2)],
     };
-    let resp = c.call(with_body(request::UPDATE_AND_CREATE_TOPIC_LIST, &bad)).await;
+    let resp = c
+        .call(with_body(request::UPDATE_AND_CREATE_TOPIC_LIST, &bad))
+        .await;
     assert_eq!(resp.code, response::SYSTEM_ERROR, "{:?}", resp.remark);
     let get_topic = |t: &str| {
         RemotingCommand::request_with_header(
@@ -72,11 +78,16 @@ async fn batch_creates_and_group_lookups() {
             &GetTopicConfigRequestHeader { topic: t.into() },
         )
     };
-    assert_eq!(c.call(get_topic("ListA")).await.code, response::TOPIC_NOT_EXIST);
+    assert_eq!(
+        c.call(get_topic("ListA")).await.code,
+        response::TOPIC_NOT_EXIST
+    );
     let good = CreateTopicListRequestBody {
         topic_config_list: vec![topic("ListA", 2), topic("ListB", 3)],
     };
-    let resp = c.call(with_body(request::UPDATE_AND_CREATE_TOPIC_LIST, &good)).await;
+    let resp = c
+        .call(with_body(request::UPDATE_AND_CREATE_TOPIC_LIST, &good))
+        .await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
     let b: TopicConfig = body(&c.call(get_topic("ListB")).await);
     assert_eq!(b.write_queue_nums, 3);
@@ -96,7 +107,10 @@ async fn batch_creates_and_group_lookups() {
         ],
     };
     let resp = c
-        .call(with_body(request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST, &groups))
+        .call(with_body(
+            request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST,
+            &groups,
+        ))
         .await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
     let get_group = |g: &str| {
@@ -111,7 +125,10 @@ async fn batch_creates_and_group_lookups() {
     assert_eq!(resp.code, response::SUBSCRIPTION_GROUP_NOT_EXIST);
 
     // An online group's subscription.
-    assert_eq!(c.heartbeat("GA", "ListA", "TagX || TagY").await.code, response::SUCCESS);
+    assert_eq!(
+        c.heartbeat("GA", "ListA", "TagX || TagY").await.code,
+        response::SUCCESS
+    );
     let q = |g: &str| {
         RemotingCommand::request_with_header(
             request::QUERY_SUBSCRIPTION_BY_CONSUMER,
@@ -149,15 +166,27 @@ async fn batch_creates_and_group_lookups() {
         }],
         ..Default::default()
     };
-    assert_eq!(c.call(with_body(request::HEART_BEAT, &hb)).await.code, response::SUCCESS);
-    let p: ProducerTableInfo = body(&c.call(RemotingCommand::request(request::GET_ALL_PRODUCER_INFO)).await);
+    assert_eq!(
+        c.call(with_body(request::HEART_BEAT, &hb)).await.code,
+        response::SUCCESS
+    );
+    let p: ProducerTableInfo = body(
+        &c.call(RemotingCommand::request(request::GET_ALL_PRODUCER_INFO))
+            .await,
+    );
     let infos = &p.data["PG-lookup"];
     assert_eq!(infos.len(), 1);
     assert_eq!(infos[0].client_id, "10.1.1.2@8");
-    assert!(infos[0].remote_ip.starts_with("/127.0.0.1:"), "{}", infos[0].remote_ip);
+    assert!(
+        infos[0].remote_ip.starts_with("/127.0.0.1:"),
+        "{}",
+        infos[0].remote_ip
+    );
     let t: TopicList = body(
-        &c.call(RemotingCommand::request(request::GET_SYSTEM_TOPIC_LIST_FROM_BROKER))
-            .await,
+        &c.call(RemotingCommand::request(
+            request::GET_SYSTEM_TOPIC_LIST_FROM_BROKER,
+        ))
+        .await,
     );
     assert!(t.topic_list.contains("TBW102") && t.topic_list.contains("SCHEDULE_TOPIC_XXXX"));
     c.stop().await;
@@ -167,7 +196,9 @@ async fn batch_creates_and_group_lookups() {
 async fn consume_stats_queue_view_and_correction_offsets() {
     let c = Cluster::start(|_| {}).await;
     for i in 0..3 {
-        let resp = c.send("StatT", 0, Some("TagA"), None, format!("m{i}").as_bytes()).await;
+        let resp = c
+            .send("StatT", 0, Some("TagA"), None, format!("m{i}").as_bytes())
+            .await;
         assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
     }
     c.wait_max_offset("StatT", 0, 3).await;
@@ -181,8 +212,11 @@ async fn consume_stats_queue_view_and_correction_offsets() {
     // GET_BROKER_CONSUME_STATS: G1 is 2 behind, G2 1 behind.
     let h = GetConsumeStatsInBrokerHeader { is_order: false };
     let list: ConsumeStatsList = body(
-        &c.call(RemotingCommand::request_with_header(request::GET_BROKER_CONSUME_STATS, &h))
-            .await,
+        &c.call(RemotingCommand::request_with_header(
+            request::GET_BROKER_CONSUME_STATS,
+            &h,
+        ))
+        .await,
     );
     assert_eq!(list.broker_addr, c.broker_addr);
     let g1 = list
@@ -195,8 +229,11 @@ async fn consume_stats_queue_view_and_correction_offsets() {
     assert!(list.total_diff >= 3, "{}", list.total_diff);
     let h = GetConsumeStatsInBrokerHeader { is_order: true };
     let ordered: ConsumeStatsList = body(
-        &c.call(RemotingCommand::request_with_header(request::GET_BROKER_CONSUME_STATS, &h))
-            .await,
+        &c.call(RemotingCommand::request_with_header(
+            request::GET_BROKER_CONSUME_STATS,
+            &h,
+        ))
+        .await,
     );
     assert_eq!(ordered.total_diff, 0, "StatT is not ordered");
 
@@ -224,7 +261,10 @@ async fn consume_stats_queue_view_and_correction_offsets() {
     assert_eq!(v.filter_data.as_deref(), Some("G9@StatT is not online!"));
     let resp = c.call(cq(0, 7, None)).await;
     assert_eq!(resp.code, response::SUCCESS);
-    assert_eq!(resp.remark.as_deref(), Some("Index 7 of 0@StatT is not exist!"));
+    assert_eq!(
+        resp.remark.as_deref(),
+        Some("Index 7 of 0@StatT is not exist!")
+    );
     let resp = c.call(cq(9, 0, None)).await;
     assert_eq!(resp.code, response::SYSTEM_ERROR);
 
@@ -243,6 +283,10 @@ async fn consume_stats_queue_view_and_correction_offsets() {
     let b: QueryCorrectionOffsetBody = body(&c.call(corr("G2", "")).await);
     assert_eq!(b.correction_offsets[&0], 1);
     let b: QueryCorrectionOffsetBody = body(&c.call(corr("G1", "G1")).await);
-    assert_eq!(b.correction_offsets[&0], i64::MAX, "G1 (1) is behind G2 (2)");
+    assert_eq!(
+        b.correction_offsets[&0],
+        i64::MAX,
+        "G1 (1) is behind G2 (2)"
+    );
     c.stop().await;
 }

@@ -5,7 +5,9 @@
 
 mod common;
 
-use cometmq_remoting::body::{fastjson, GetBrokerMemberGroupResponseBody, JsonStyle, QueueData, TopicRouteData};
+use cometmq_remoting::body::{
+    fastjson, GetBrokerMemberGroupResponseBody, JsonStyle, QueueData, TopicRouteData,
+};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{GetBrokerMemberGroupRequestHeader, RegisterTopicRequestHeader};
 use cometmq_remoting::RemotingCommand;
@@ -13,8 +15,8 @@ use common::{body, Broker, TestServer};
 
 /// The reference's NameServer table (§2.1).
 const NAMESRV_CODES: &[i32] = &[
-    100, 101, 102, 103, 104, 105, 106, 205, 206, 216, 217, 219, 224, 304, 311, 312, 313, 318,
-    319, 322, 327, 901, 904,
+    100, 101, 102, 103, 104, 105, 106, 205, 206, 216, 217, 219, 224, 304, 311, 312, 313, 318, 319,
+    322, 327, 901, 904,
 ];
 
 #[tokio::test]
@@ -55,7 +57,10 @@ async fn register_topic_and_member_group() {
     };
     let g: GetBrokerMemberGroupResponseBody = body(&s.call(member("broker-a")).await);
     let g = g.broker_member_group;
-    assert_eq!((g.cluster.as_str(), g.broker_name.as_str()), ("DefaultCluster", "broker-a"));
+    assert_eq!(
+        (g.cluster.as_str(), g.broker_name.as_str()),
+        ("DefaultCluster", "broker-a")
+    );
     assert_eq!(g.broker_addrs.len(), 2);
     assert_eq!(g.broker_addrs[&0], "127.0.0.1:10911");
     let g: GetBrokerMemberGroupResponseBody = body(&s.call(member("nobody")).await);

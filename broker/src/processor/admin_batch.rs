@@ -13,10 +13,15 @@ use crate::processor::admin_topics::{check_admin_topic, check_queue_nums};
 use crate::state::BrokerState;
 use crate::topics::Upsert;
 
-fn body<T: serde::de::DeserializeOwned>(req: &RemotingCommand, what: &str) -> Result<T, BrokerError> {
+fn body<T: serde::de::DeserializeOwned>(
+    req: &RemotingCommand,
+    what: &str,
+) -> Result<T, BrokerError> {
     let bytes = req.body.to_bytes();
     if bytes.is_empty() {
-        return Err(BrokerError::BadBody(format!("missing body: a {what} is required")));
+        return Err(BrokerError::BadBody(format!(
+            "missing body: a {what} is required"
+        )));
     }
     fastjson::from_slice(&bytes).map_err(|e| BrokerError::BadBody(format!("bad {what} body: {e}")))
 }

@@ -32,9 +32,10 @@ pub async fn group_config(
     req: RemotingCommand,
 ) -> Reply {
     let h: GetSubscriptionGroupConfigRequestHeader = req.decode_header()?;
-    let config = state.groups.get(&h.group).ok_or_else(|| {
-        BrokerError::SubscriptionGroupNotExist("No group in this broker".into())
-    })?;
+    let config = state
+        .groups
+        .get(&h.group)
+        .ok_or_else(|| BrokerError::SubscriptionGroupNotExist("No group in this broker".into()))?;
     json_response(&config)
 }
 

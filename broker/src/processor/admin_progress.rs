@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use cometmq_remoting::body::client::MessageQueue;
 use cometmq_remoting::body::{
-    ConsumeQueueData, ConsumeStats, ConsumeStatsList, OffsetWrapper,
-    QueryConsumeQueueResponseBody,
+    ConsumeQueueData, ConsumeStats, ConsumeStatsList, OffsetWrapper, QueryConsumeQueueResponseBody,
 };
 use cometmq_remoting::header::{GetConsumeStatsInBrokerHeader, QueryConsumeQueueRequestHeader};
 use cometmq_remoting::transport::Connection;
@@ -45,7 +44,8 @@ pub async fn broker_consume_stats(
             let Some(config) = state.topics.get(&topic) else {
                 continue;
             };
-            if (h.is_order && !config.order) || (!online.is_empty() && !online.contains_key(&topic)) {
+            if (h.is_order && !config.order) || (!online.is_empty() && !online.contains_key(&topic))
+            {
                 continue;
             }
             let mut stats = ConsumeStats::default();
@@ -70,7 +70,8 @@ pub async fn broker_consume_stats(
             body.total_diff += stats.total_diff();
             list.push(stats);
         }
-        body.consume_stats_list.push(BTreeMap::from([(group, list)]));
+        body.consume_stats_list
+            .push(BTreeMap::from([(group, list)]));
     }
     mq_json_response(&body)
 }
@@ -92,7 +93,9 @@ pub async fn query_consume_queue(
         .iter()
         .any(|(t, q)| *t == topic && *q == queue_id);
     if !known {
-        return Err(BrokerError::System(format!("{queue_id}@{topic} is not exist!")));
+        return Err(BrokerError::System(format!(
+            "{queue_id}@{topic} is not exist!"
+        )));
     }
     let min = state.store.min_offset(&topic, queue_id).max(0);
     let max = state.store.max_offset(&topic, queue_id).max(0);

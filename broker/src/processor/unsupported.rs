@@ -76,7 +76,10 @@ pub const FEATURES: &[(&str, &[i32])] = &[
         "broker statistics by minute, hour and day (VIEW_BROKER_STATS_DATA)",
         &[code::VIEW_BROKER_STATS_DATA],
     ),
-    ("group forbidden lists", &[code::UPDATE_AND_GET_GROUP_FORBIDDEN]),
+    (
+        "group forbidden lists",
+        &[code::UPDATE_AND_GET_GROUP_FORBIDDEN],
+    ),
     (
         "resuming the check of a half message",
         &[code::RESUME_CHECK_HALF_MESSAGE],

@@ -8,9 +8,8 @@ use cometmq_remoting::code::version;
 use cometmq_remoting::header::{
     AddWritePermOfBrokerRequestHeader, AddWritePermOfBrokerResponseHeader,
     DeleteTopicFromNamesrvRequestHeader, GetBrokerMemberGroupRequestHeader,
-    GetRouteInfoRequestHeader, RegisterTopicRequestHeader,
-    GetTopicsByClusterRequestHeader, WipeWritePermOfBrokerRequestHeader,
-    WipeWritePermOfBrokerResponseHeader,
+    GetRouteInfoRequestHeader, GetTopicsByClusterRequestHeader, RegisterTopicRequestHeader,
+    WipeWritePermOfBrokerRequestHeader, WipeWritePermOfBrokerResponseHeader,
 };
 use cometmq_remoting::RemotingCommand;
 
@@ -53,8 +52,8 @@ impl NamesrvProcessor {
         let h: RegisterTopicRequestHeader = req.decode_header()?;
         let bytes = req.body.to_bytes();
         if !bytes.is_empty() {
-            let route: TopicRouteData = fastjson::from_slice(&bytes)
-                .map_err(|source| NamesrvError::Body {
+            let route: TopicRouteData =
+                fastjson::from_slice(&bytes).map_err(|source| NamesrvError::Body {
                     what: "TopicRouteData",
                     source,
                 })?;

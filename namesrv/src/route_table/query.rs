@@ -133,7 +133,11 @@ impl RouteTable {
     /// `registerTopic`). Returns whether the queues were registered.
     pub fn register_topic(&self, topic: &str, queues: &[QueueData]) -> bool {
         let mut t = self.write();
-        if queues.is_empty() || queues.iter().any(|q| !t.brokers.contains_key(&q.broker_name)) {
+        if queues.is_empty()
+            || queues
+                .iter()
+                .any(|q| !t.brokers.contains_key(&q.broker_name))
+        {
             return false;
         }
         let entry = t.topics.entry(topic.to_string()).or_default();

@@ -159,10 +159,7 @@ mod tests {
             correction_offsets: [(0, 5), (1, i64::MAX)].into(),
         };
         let text = to_string(&c, JsonStyle::Legacy).unwrap();
-        assert_eq!(
-            text,
-            r#"{"correctionOffsets":{0:5,1:9223372036854775807}}"#
-        );
+        assert_eq!(text, r#"{"correctionOffsets":{0:5,1:9223372036854775807}}"#);
         let p = ProducerTableInfo {
             data: [(
                 "PG".to_string(),
