@@ -50,9 +50,15 @@ func (e *env) topic(prefix string, brokers ...int) (string, error) {
 			return "", fmt.Errorf("create topic %s: %w", topic, err)
 		}
 	}
+	// The Go admin caches the first route it fetched: ask through a fresh one each time.
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		mqs, err := e.admin.FetchPublishMessageQueues(context.Background(), topic)
+		fresh, err := admin.NewAdmin(admin.WithResolver(e.ns()))
+		if err != nil {
+			return "", err
+		}
+		mqs, err := fresh.FetchPublishMessageQueues(context.Background(), topic)
+		_ = fresh.Close()
 		if err == nil && len(mqs) == 4*len(brokers) {
 			return topic, nil
 		}
