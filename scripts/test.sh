@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every CometMQ test. Installs what the tests need (the ali-ons interop client, the Java
-# interop suite's Maven dependencies) itself, so a fresh machine with the Rust toolchain,
-# Node.js, a JDK and Maven needs nothing else.
+# suite's Maven dependencies, the Go suite's module) itself, so a fresh machine with the Rust
+# toolchain, Node.js, a JDK, Maven and Go needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,17 @@ elif [ "${CI:-}" = "true" ]; then
   status=1
 else
   echo "########## SKIPPED: the Java interop suite (tests/interop/java) needs java and mvn on PATH ##########" >&2
+fi
+
+# The Go interop suite (tests/interop/go): Apache RocketMQ's Go client, module pinned in
+# go.mod. Same rules: CI=true makes a missing Go toolchain a failure.
+if command -v go >/dev/null 2>&1; then
+  tests/interop/go/run.sh "${CARGO_TARGET_DIR:-target}/debug" 2>&1 | tee -a "$log" || status=1
+elif [ "${CI:-}" = "true" ]; then
+  echo "go interop: 0 passed, 1 failed (CI=true but go is not on PATH)" | tee -a "$log"
+  status=1
+else
+  echo "########## SKIPPED: the Go interop suite (tests/interop/go) needs go on PATH ##########" >&2
 fi
 
 # One closing line for the whole run: cargo prints a summary per test binary, each interop

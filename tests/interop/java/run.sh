@@ -45,29 +45,8 @@ done
 passed=$(grep -c $'\tpass$' "$results")
 failed=$(grep -vc $'\tpass$' "$results")
 
-# The client x scenario table, between markers in docs/COMPATIBILITY.md.
-doc="$root/docs/COMPATIBILITY.md"
-if [ -f "$doc" ] && grep -q '<!-- interop-java:begin -->' "$doc"; then
-  table=$(awk -F'\t' '
-    { if (!($1 in seenc)) { seenc[$1] = 1; clients[++nc] = $1 }
-      if (!($2 in seens)) { seens[$2] = 1; scen[++ns] = $2 }
-      r = $3; if (r == "pass") r = "pass"; else { sub(/^FAIL: /, "", r); gsub(/\|/, "/", r); r = "**FAIL**: " r }
-      res[$1 SUBSEP $2] = r }
-    END {
-      printf "| scenario |"; for (i = 1; i <= nc; i++) printf " %s |", clients[i]; printf "\n"
-      printf "| --- |"; for (i = 1; i <= nc; i++) printf " --- |"; printf "\n"
-      for (j = 1; j <= ns; j++) {
-        printf "| %s |", scen[j]
-        for (i = 1; i <= nc; i++) { k = clients[i] SUBSEP scen[j]; printf " %s |", (k in res) ? res[k] : "not run" }
-        printf "\n"
-      }
-    }' "$results")
-  stamp="Written by \`tests/interop/java/run.sh\` on $(date -u +%Y-%m-%d) against CometMQ $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'): $passed passed, $failed failed."
-  awk -v table="$table" -v stamp="$stamp" '
-    /<!-- interop-java:begin -->/ { print; print stamp; print ""; print table; skip = 1; next }
-    /<!-- interop-java:end -->/ { skip = 0 }
-    !skip { print }' "$doc" >"$doc.tmp" && mv "$doc.tmp" "$doc"
-fi
+# The client x scenario table in docs/COMPATIBILITY.md.
+"$here/../table.sh" java "$results" tests/interop/java/run.sh
 
 if [ "$failed" -eq 0 ] && [ "$build_failed" -eq 0 ]; then
   rm -rf "$home"
