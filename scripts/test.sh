@@ -18,35 +18,36 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --locked --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 
-# The Java interop suite (tests/interop/java): Apache RocketMQ's own Java client, 4.9.8 and
-# 5.x, against the mqnamesrv and mqbroker just built. Maven fetches its pinned dependencies
-# into ~/.m2. With CI=true a missing JDK or Maven is a failure; otherwise the suite is
+# The interop suites judge the mqnamesrv and mqbroker built here by Apache RocketMQ's own
+# clients: tests/interop/java (Java client 4.9.8 and 5.x and mqadmin; Maven fetches the
+# pinned artifacts into ~/.m2) and tests/interop/go (Go client; module pinned in go.mod).
+# Each needs its toolchain: with CI=true a missing one is a failure, otherwise the suite is
 # skipped with one loud line.
-if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
-  target_dir=${CARGO_TARGET_DIR:-target}
-  if cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv 2>&1 | tail -n 1; then
-    tests/interop/java/run.sh "$target_dir/debug" 2>&1 | tee -a "$log" || status=1
-  else
-    echo "java interop: 0 passed, 1 failed (cargo build --bins failed)" | tee -a "$log"
-    status=1
+bins_built=
+interop() { # interop SUITE "COMMANDS"
+  local suite=$1 missing=
+  for cmd in $2; do command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"; done
+  if [ -n "$missing" ]; then
+    if [ "${CI:-}" = "true" ]; then
+      echo "$suite interop: 0 passed, 1 failed (CI=true but$missing not on PATH)" | tee -a "$log"
+      status=1
+    else
+      echo "########## SKIPPED: the $suite interop suite (tests/interop/$suite) needs$missing on PATH ##########" >&2
+    fi
+    return
   fi
-elif [ "${CI:-}" = "true" ]; then
-  echo "java interop: 0 passed, 1 failed (CI=true but java or mvn is not on PATH)" | tee -a "$log"
-  status=1
-else
-  echo "########## SKIPPED: the Java interop suite (tests/interop/java) needs java and mvn on PATH ##########" >&2
-fi
-
-# The Go interop suite (tests/interop/go): Apache RocketMQ's Go client, module pinned in
-# go.mod. Same rules: CI=true makes a missing Go toolchain a failure.
-if command -v go >/dev/null 2>&1; then
-  tests/interop/go/run.sh "${CARGO_TARGET_DIR:-target}/debug" 2>&1 | tee -a "$log" || status=1
-elif [ "${CI:-}" = "true" ]; then
-  echo "go interop: 0 passed, 1 failed (CI=true but go is not on PATH)" | tee -a "$log"
-  status=1
-else
-  echo "########## SKIPPED: the Go interop suite (tests/interop/go) needs go on PATH ##########" >&2
-fi
+  if [ -z "$bins_built" ]; then
+    if ! cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv; then
+      echo "$suite interop: 0 passed, 1 failed (cargo build --bins failed)" | tee -a "$log"
+      status=1
+      return
+    fi
+    bins_built=yes
+  fi
+  "tests/interop/$suite/run.sh" "${CARGO_TARGET_DIR:-target}/debug" 2>&1 | tee -a "$log" || status=1
+}
+interop java "java mvn"
+interop go "go"
 
 # One closing line for the whole run: cargo prints a summary per test binary, each interop
 # suite one "<suite> interop: N passed, N failed" line.
