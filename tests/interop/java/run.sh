@@ -35,10 +35,13 @@ for entry in "${versions[@]}"; do
   # Small JVMs; user.home isolates the clients' own log files.
   # One user.home per client version: a broadcasting consumer's offsets live in
   # ~/.rocketmq_offsets, keyed by client id and group.
+  # mqadmin's consumeMessage keeps offsets in its working directory: run from the temp home.
   mkdir -p "$home/$version"
+  cd "$home/$version" || exit 1
   java -Xmx256m -XX:+UseSerialGC -Xss512k -Duser.home="$home/$version" \
     -Dcometmq.bin="$bin" -Dinterop.results="$results" \
     -cp "$cp" org.cometmq.interop.Interop 2>"$home/java-$version.err"
+  cd "$here" || exit 1
   echo "java interop: rocketmq-client $version done (client warnings: $(grep -c WARN "$home/java-$version.err") lines)"
 done
 
