@@ -11,7 +11,6 @@ use cometmq_remoting::body::{
     fastjson, ProducerInfo, ProducerTableInfo, QueryCorrectionOffsetBody,
     QuerySubscriptionResponseBody, TopicList,
 };
-use cometmq_remoting::code::response;
 use cometmq_remoting::header::{
     GetSubscriptionGroupConfigRequestHeader, QueryCorrectionOffsetRequestHeader,
     QuerySubscriptionByConsumerRequestHeader,
@@ -163,12 +162,9 @@ pub async fn check_client_config(
     if let Some(sub) = body.subscription_data {
         let t = sub.expression_type.trim();
         if !(t.is_empty() || t.eq_ignore_ascii_case("TAG")) {
-            return Ok(RemotingCommand::response(
-                response::SYSTEM_ERROR,
-                Some(format!(
-                    "The broker does not support consumer to filter message by {t}"
-                )),
-            ));
+            return Err(BrokerError::System(format!(
+                "The broker does not support consumer to filter message by {t}"
+            )));
         }
     }
     Ok(RemotingCommand::success())

@@ -184,7 +184,6 @@ final class AdminScenarios {
         return env -> {
             if (shared[0] == null) {
                 shared[0] = setUp(env);
-                env.onCleanup(() -> { });
             }
             String[][] spec = commands(env, shared[0]).get(name);
             String out = mqadmin(env, spec[0]);
