@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every CometMQ test. Installs what the tests need (the ali-ons interop client) first,
-# so a fresh machine with the Rust toolchain and Node.js needs nothing else.
+# Runs every CometMQ test. Installs what the tests need (the ali-ons interop client, the Java
+# suite's Maven dependencies, the Go suite's module) itself, so a fresh machine with the Rust
+# toolchain, Node.js, a JDK, Maven and Go needs nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +42,40 @@ if [ "$java_ok" = 1 ]; then
     2>&1 | tee -a "$log" || status=$?
 fi
 
-# One closing line for the whole run: cargo prints a summary per test binary.
+# The interop suites judge the mqnamesrv and mqbroker built here by Apache RocketMQ's own
+# clients: tests/interop/java (Java client 4.9.8 and 5.x and mqadmin; Maven fetches the
+# pinned artifacts into ~/.m2) and tests/interop/go (Go client; module pinned in go.mod).
+# Each needs its toolchain: with CI=true a missing one is a failure, otherwise the suite is
+# skipped with one loud line.
+bins_built=
+interop() { # interop SUITE "COMMANDS"
+  local suite=$1 missing=
+  for cmd in $2; do command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"; done
+  if [ -n "$missing" ]; then
+    if [ "${CI:-}" = "true" ]; then
+      echo "$suite interop: 0 passed, 1 failed (CI=true but$missing not on PATH)" | tee -a "$log"
+      status=1
+    else
+      echo "########## SKIPPED: the $suite interop suite (tests/interop/$suite) needs$missing on PATH ##########" >&2
+    fi
+    return
+  fi
+  if [ -z "$bins_built" ]; then
+    if ! cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv; then
+      echo "$suite interop: 0 passed, 1 failed (cargo build --bins failed)" | tee -a "$log"
+      status=1
+      return
+    fi
+    bins_built=yes
+  fi
+  "tests/interop/$suite/run.sh" "${CARGO_TARGET_DIR:-target}/debug" 2>&1 | tee -a "$log" || status=1
+}
+interop java "java mvn"
+interop go "go"
+
+# One closing line for the whole run: cargo prints a summary per test binary, each interop
+# suite one "<suite> interop: N passed, N failed" line.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     /^[a-z]+ interop: [0-9]+ passed, [0-9]+ failed/ { p += $3; f += $5 }
      END { printf "cometmq: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

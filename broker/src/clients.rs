@@ -218,6 +218,14 @@ impl ClientRegistry {
             .unwrap_or_default()
     }
 
+    /// Every producer group with its connections (GET_ALL_PRODUCER_INFO).
+    pub fn producer_table(&self) -> Vec<(String, Vec<ClientChannel>)> {
+        read(&self.producers)
+            .iter()
+            .map(|(group, chans)| (group.clone(), chans.values().cloned().collect()))
+            .collect()
+    }
+
     /// Consumer groups subscribed to `topic`.
     pub fn groups_subscribed_to(&self, topic: &str) -> Vec<String> {
         read(&self.consumers)

@@ -30,7 +30,7 @@ use crate::topics::Upsert;
 const MAX_QUEUE_NUMS: i32 = 65_535;
 
 /// Topics an admin may not create, change or delete (Java `TopicValidator.isSystemTopic`).
-const SYSTEM_TOPICS: &[&str] = &[
+pub(crate) const SYSTEM_TOPICS: &[&str] = &[
     AUTO_CREATE_TOPIC,
     SCHEDULE_TOPIC,
     BENCHMARK_TOPIC,
@@ -44,7 +44,7 @@ const SYSTEM_TOPICS: &[&str] = &[
 
 /// Checks a topic an admin names: valid, and not one the broker owns. Errors are
 /// SYSTEM_ERROR, as Java answers.
-fn check_admin_topic(topic: &str, config: &BrokerConfig) -> Result<(), BrokerError> {
+pub(crate) fn check_admin_topic(topic: &str, config: &BrokerConfig) -> Result<(), BrokerError> {
     topic_names::validate(topic).map_err(BrokerError::System)?;
     if SYSTEM_TOPICS.contains(&topic) || topic.starts_with("rmq_sys_") {
         return Err(BrokerError::System(format!(
@@ -88,7 +88,7 @@ fn apply_attributes(
     Ok(())
 }
 
-fn check_queue_nums(field: &str, n: i32) -> Result<(), BrokerError> {
+pub(crate) fn check_queue_nums(field: &str, n: i32) -> Result<(), BrokerError> {
     if (1..=MAX_QUEUE_NUMS).contains(&n) {
         Ok(())
     } else {

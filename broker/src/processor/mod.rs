@@ -2,9 +2,12 @@
 //! -> Reply` handlers. [`router`] maps request codes to them; errors become responses here,
 //! in one place ([`BrokerError::into_response`](crate::error::BrokerError::into_response)).
 
+mod admin_batch;
 mod admin_broker;
 mod admin_clients;
 mod admin_groups;
+mod admin_lookup;
+mod admin_progress;
 mod admin_topics;
 mod client;
 mod gate;
@@ -14,6 +17,7 @@ mod query;
 mod send;
 mod send_props;
 mod transaction;
+pub mod unsupported;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -63,7 +67,15 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         send::send_batch,
     );
     let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
-    let r = add(r, state, &[code::PULL_MESSAGE], pull::pull_message);
+    // LITE_PULL_MESSAGE (361): RocketMQ 5's DefaultLitePullConsumer (any pull with the
+    // lite-pull sysFlag). Java's broker serves it with the PULL_MESSAGE processor on its
+    // own thread pool; here it is the same handler.
+    let r = add(
+        r,
+        state,
+        &[code::PULL_MESSAGE, code::LITE_PULL_MESSAGE],
+        pull::pull_message,
+    );
     // Transactions and delay levels (issue 7).
     let r = add(
         r,
@@ -89,6 +101,12 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         state,
         &[code::GET_CONSUMER_LIST_BY_GROUP],
         client::consumer_list,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::CHECK_CLIENT_CONFIG],
+        admin_lookup::check_client_config,
     );
     let r = add(r, state, &[code::LOCK_BATCH_MQ], client::lock_batch);
     let r = add(r, state, &[code::UNLOCK_BATCH_MQ], client::unlock_batch);
@@ -125,7 +143,67 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         &[code::VIEW_MESSAGE_BY_ID],
         query::view_message_by_id,
     );
+    let r = add(r, state, &unsupported::codes(), unsupported::not_supported);
+    let r = lookup_routes(r, state);
     admin_routes(r, state)
+}
+
+/// RocketMQ 5's batch creates and the lookups its clients and mqadmin send.
+fn lookup_routes(r: Router, state: &Arc<BrokerState>) -> Router {
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_AND_CREATE_TOPIC_LIST],
+        admin_batch::create_topics,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP_LIST],
+        admin_batch::create_groups,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_SUBSCRIPTIONGROUP_CONFIG],
+        admin_lookup::group_config,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_SUBSCRIPTION_BY_CONSUMER],
+        admin_lookup::subscription_by_consumer,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_SYSTEM_TOPIC_LIST_FROM_BROKER],
+        admin_lookup::system_topics,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_PRODUCER_INFO],
+        admin_lookup::producer_table,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_CORRECTION_OFFSET],
+        admin_lookup::correction_offset,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_BROKER_CONSUME_STATS],
+        admin_progress::broker_consume_stats,
+    );
+    add(
+        r,
+        state,
+        &[code::QUERY_CONSUME_QUEUE],
+        admin_progress::query_consume_queue,
+    )
 }
 
 /// The admin requests (mqadmin, dashboards).
@@ -247,7 +325,8 @@ fn admin_routes(r: Router, state: &Arc<BrokerState>) -> Router {
     let r = add(
         r,
         state,
-        &[code::TRIGGER_DELETE_FILES],
+        // DELETE_EXPIRED_COMMITLOG: Java runs the same manual deletion for both.
+        &[code::TRIGGER_DELETE_FILES, code::DELETE_EXPIRED_COMMITLOG],
         admin_broker::trigger_delete_files,
     );
     let r = add(

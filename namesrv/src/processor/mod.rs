@@ -63,6 +63,8 @@ impl NamesrvProcessor {
         request::ADD_WRITE_PERM_OF_BROKER,
         request::UPDATE_NAMESRV_CONFIG,
         request::GET_NAMESRV_CONFIG,
+        request::REGISTER_TOPIC_IN_NAMESRV,
+        request::GET_BROKER_MEMBER_GROUP,
     ];
 
     /// A processor over shared state.
@@ -106,6 +108,8 @@ impl NamesrvProcessor {
             request::GET_KVLIST_BY_NAMESPACE => self.kv_list(req),
             request::UPDATE_NAMESRV_CONFIG => self.update_config(req).await,
             request::GET_NAMESRV_CONFIG => Ok(self.get_config()),
+            request::REGISTER_TOPIC_IN_NAMESRV => self.register_topic(req),
+            request::GET_BROKER_MEMBER_GROUP => self.member_group(req),
             code => Ok(RemotingCommand::response(
                 response::REQUEST_CODE_NOT_SUPPORTED,
                 Some(format!(" request type {code} not supported")),

@@ -1,13 +1,15 @@
 //! Routes and listings: GET_ROUTEINFO_BY_TOPIC, the topic lists, and the topic admin calls
 //! (DELETE_TOPIC_IN_NAMESRV, WIPE/ADD_WRITE_PERM_OF_BROKER).
 
-use cometmq_remoting::body::{fastjson, JsonStyle};
+use cometmq_remoting::body::{
+    fastjson, GetBrokerMemberGroupResponseBody, JsonStyle, TopicRouteData,
+};
 use cometmq_remoting::code::version;
 use cometmq_remoting::header::{
     AddWritePermOfBrokerRequestHeader, AddWritePermOfBrokerResponseHeader,
-    DeleteTopicFromNamesrvRequestHeader, GetRouteInfoRequestHeader,
-    GetTopicsByClusterRequestHeader, WipeWritePermOfBrokerRequestHeader,
-    WipeWritePermOfBrokerResponseHeader,
+    DeleteTopicFromNamesrvRequestHeader, GetBrokerMemberGroupRequestHeader,
+    GetRouteInfoRequestHeader, GetTopicsByClusterRequestHeader, RegisterTopicRequestHeader,
+    WipeWritePermOfBrokerRequestHeader, WipeWritePermOfBrokerResponseHeader,
 };
 use cometmq_remoting::RemotingCommand;
 
@@ -34,6 +36,32 @@ impl NamesrvProcessor {
         };
         let body = fastjson::to_vec(&route, style).map_err(NamesrvError::Encode)?;
         Ok(RemotingCommand::success().with_body(body))
+    }
+
+    /// GET_BROKER_MEMBER_GROUP (5.x brokers ask it about their own group).
+    pub(super) fn member_group(&self, req: &RemotingCommand) -> Reply {
+        let h: GetBrokerMemberGroupRequestHeader = req.decode_header()?;
+        json(&GetBrokerMemberGroupResponseBody {
+            broker_member_group: self.routes.member_group(&h.cluster_name, &h.broker_name),
+        })
+    }
+
+    /// REGISTER_TOPIC_IN_NAMESRV: registers the body's queue data for the topic. SUCCESS
+    /// even when nothing is registered (no body, or an unknown broker group), as in Java.
+    pub(super) fn register_topic(&self, req: &RemotingCommand) -> Reply {
+        let h: RegisterTopicRequestHeader = req.decode_header()?;
+        let bytes = req.body.to_bytes();
+        if !bytes.is_empty() {
+            let route: TopicRouteData =
+                fastjson::from_slice(&bytes).map_err(|source| NamesrvError::Body {
+                    what: "TopicRouteData",
+                    source,
+                })?;
+            if !self.routes.register_topic(&h.topic, &route.queue_datas) {
+                tracing::warn!(topic = %h.topic, "register topic: no queues, or a broker group that is not registered");
+            }
+        }
+        Ok(RemotingCommand::success())
     }
 
     pub(super) fn all_topics(&self) -> Reply {

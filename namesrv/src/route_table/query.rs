@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use cometmq_remoting::body::{
-    perm, topic_sys_flag, BrokerData, ClusterInfo, QueueData, TopicList, TopicRouteData,
+    perm, topic_sys_flag, BrokerData, BrokerMemberGroup, ClusterInfo, QueueData, TopicList,
+    TopicRouteData,
 };
 
 use super::RouteTable;
@@ -111,6 +112,39 @@ impl RouteTable {
             .values()
             .find_map(|b| b.broker_addrs.values().next().cloned());
         list
+    }
+
+    /// GET_BROKER_MEMBER_GROUP: the registered brokers of one group (none when unknown).
+    pub fn member_group(&self, cluster: &str, broker_name: &str) -> BrokerMemberGroup {
+        BrokerMemberGroup {
+            broker_addrs: self
+                .read()
+                .brokers
+                .get(broker_name)
+                .map(|b| b.broker_addrs.clone())
+                .unwrap_or_default(),
+            broker_name: broker_name.to_string(),
+            cluster: cluster.to_string(),
+        }
+    }
+
+    /// REGISTER_TOPIC_IN_NAMESRV: adds (or replaces) the topic's queues on the named broker
+    /// groups. Nothing changes when one names a group that is not registered (Java's
+    /// `registerTopic`). Returns whether the queues were registered.
+    pub fn register_topic(&self, topic: &str, queues: &[QueueData]) -> bool {
+        let mut t = self.write();
+        if queues.is_empty()
+            || queues
+                .iter()
+                .any(|q| !t.brokers.contains_key(&q.broker_name))
+        {
+            return false;
+        }
+        let entry = t.topics.entry(topic.to_string()).or_default();
+        for q in queues {
+            entry.insert(q.broker_name.clone(), q.clone());
+        }
+        true
     }
 
     /// The unit-topic listings.

@@ -26,11 +26,11 @@ pub struct Connection {
     pub version: i32,
 }
 
-fn write_language<S: Serializer>(l: &LanguageCode, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn write_language<S: Serializer>(l: &LanguageCode, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(l.as_str())
 }
 
-fn read_language<'de, D: Deserializer<'de>>(d: D) -> Result<LanguageCode, D::Error> {
+pub(super) fn read_language<'de, D: Deserializer<'de>>(d: D) -> Result<LanguageCode, D::Error> {
     let name: Option<String> = Option::deserialize(d)?;
     Ok(name.map_or(LanguageCode::default(), |n| LanguageCode::from_name(&n)))
 }

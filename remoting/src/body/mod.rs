@@ -31,6 +31,7 @@
 pub mod client;
 pub mod fastjson;
 
+mod admin_lists;
 mod admin_stats;
 mod cluster_info;
 mod connection;
@@ -42,6 +43,11 @@ mod route;
 mod subscription_group;
 mod topic_config;
 
+pub use admin_lists::{
+    ConsumeQueueData, ConsumeStatsList, CreateTopicListRequestBody, ProducerInfo,
+    ProducerTableInfo, QueryConsumeQueueResponseBody, QueryCorrectionOffsetBody,
+    QuerySubscriptionResponseBody, SubscriptionGroupList,
+};
 pub use admin_stats::{
     ConsumeStats, OffsetWrapper, QueryConsumeTimeSpanBody, QueueTimeSpan, TopicOffset,
     TopicStatsTable,
@@ -53,7 +59,10 @@ pub use data_version::DataVersion;
 pub use fastjson::JsonStyle;
 pub use lists::{KvTable, TopicList};
 pub use register_broker::RegisterBrokerBody;
-pub use route::{BrokerData, QueueData, TopicRouteData, MASTER_ID};
+pub use route::{
+    BrokerData, BrokerMemberGroup, GetBrokerMemberGroupResponseBody, QueueData, TopicRouteData,
+    MASTER_ID,
+};
 pub use subscription_group::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
 pub use topic_config::{perm, topic_sys_flag, TopicConfig, TopicConfigSerializeWrapper};
 

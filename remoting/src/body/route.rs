@@ -67,6 +67,27 @@ pub struct TopicRouteData {
     pub topic_queue_mapping_by_broker: Option<serde_json::Value>,
 }
 
+/// A broker group's members (Java `BrokerMemberGroup`), in the GET_BROKER_MEMBER_GROUP
+/// (901) response.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BrokerMemberGroup {
+    /// Broker id → `ip:port` of the group's registered brokers.
+    pub broker_addrs: BTreeMap<i64, String>,
+    /// The group's name.
+    pub broker_name: String,
+    /// The cluster asked about.
+    pub cluster: String,
+}
+
+/// GET_BROKER_MEMBER_GROUP (901) response: `{"brokerMemberGroup":{...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GetBrokerMemberGroupResponseBody {
+    /// The group.
+    pub broker_member_group: BrokerMemberGroup,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,6 +165,48 @@ command_header! {
     }
 }
 
+command_header! {
+    /// GET_BROKER_CONSUME_STATS (317) request (`GetConsumeStatsInBrokerHeader` in Java).
+    pub struct GetConsumeStatsInBrokerHeader {
+        /// Only ordered topics.
+        req is_order: bool = "isOrder",
+    }
+}
+
+command_header! {
+    /// QUERY_CONSUME_QUEUE (321) request.
+    pub struct QueryConsumeQueueRequestHeader {
+        /// Topic.
+        req topic: String = "topic",
+        /// Queue.
+        req queue_id: i32 = "queueId",
+        /// First queue offset to list.
+        req index: i64 = "index",
+        /// How many entries.
+        req count: i32 = "count",
+        /// A group whose subscription to show.
+        opt consumer_group: String = "consumerGroup",
+    }
+}
+
+command_header! {
+    /// QUERY_SUBSCRIPTION_BY_CONSUMER (345) request.
+    pub struct QuerySubscriptionByConsumerRequestHeader {
+        /// Consumer group.
+        req group: String = "group",
+        /// Topic.
+        req topic: String = "topic",
+    }
+}
+
+command_header! {
+    /// GET_SUBSCRIPTIONGROUP_CONFIG (352) request.
+    pub struct GetSubscriptionGroupConfigRequestHeader {
+        /// Consumer group.
+        req group: String = "group",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

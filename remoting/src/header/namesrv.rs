@@ -123,6 +123,25 @@ command_header! {
 }
 
 command_header! {
+    /// REGISTER_TOPIC_IN_NAMESRV (217) request; the body is a TopicRouteData whose
+    /// `queueDatas` are registered.
+    pub struct RegisterTopicRequestHeader {
+        /// Topic.
+        req topic: String = "topic",
+    }
+}
+
+command_header! {
+    /// GET_BROKER_MEMBER_GROUP (901) request.
+    pub struct GetBrokerMemberGroupRequestHeader {
+        /// Cluster.
+        req cluster_name: String = "clusterName",
+        /// Broker group.
+        req broker_name: String = "brokerName",
+    }
+}
+
+command_header! {
     /// DELETE_TOPIC_IN_NAMESRV (216) request.
     pub struct DeleteTopicFromNamesrvRequestHeader {
         /// Topic.

@@ -99,6 +99,27 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A `codeSet` whose items are JSON numbers or numeric strings (null: empty).
+fn code_set<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeSet<i32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Code {
+        Number(i32),
+        Text(String),
+    }
+    let items: Option<Vec<Code>> = Option::deserialize(d)?;
+    items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| match c {
+            Code::Number(n) => Ok(n),
+            Code::Text(t) => t.trim().parse().map_err(|_| {
+                serde::de::Error::custom(format!("codeSet item {t:?} is not a 32-bit integer"))
+            }),
+        })
+        .collect()
+}
+
 /// Expression type of tag subscriptions.
 pub const EXPRESSION_TAG: &str = "TAG";
 /// Expression type of SQL92 subscriptions.
@@ -113,7 +134,9 @@ pub struct SubscriptionData {
     /// Obsolete class-filter mode.
     pub class_filter_mode: bool,
     /// Java hash codes of the tags (the broker compares them with ConsumeQueue tags codes).
-    #[serde(deserialize_with = "nullable")]
+    /// Read as numbers or numeric strings: the Go client writes `"codeSet":["2598919"]`,
+    /// which fastjson coerces.
+    #[serde(deserialize_with = "code_set")]
     pub code_set: BTreeSet<i32>,
     /// `TAG` or `SQL92`.
     #[serde(deserialize_with = "nullable")]
@@ -254,6 +277,19 @@ pub struct HeartbeatData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_set_as_the_go_client_writes_it() {
+        let go = r#"{"topic":"T","subString":"Tag0 || Tag2","tagsSet":["Tag0","Tag2"],"codeSet":["2598151","-12"],"expType":"TAG","subVersion":1}"#;
+        let s: SubscriptionData = serde_json::from_str(go).unwrap();
+        assert_eq!(s.code_set, BTreeSet::from([2598151, -12]));
+        let java = r#"{"topic":"T","codeSet":[2598151],"tagsSet":["Tag0"]}"#;
+        let s: SubscriptionData = serde_json::from_str(java).unwrap();
+        assert_eq!(s.code_set, BTreeSet::from([2598151]));
+        let null: SubscriptionData = serde_json::from_str(r#"{"codeSet":null}"#).unwrap();
+        assert!(null.code_set.is_empty());
+        assert!(serde_json::from_str::<SubscriptionData>(r#"{"codeSet":["x"]}"#).is_err());
+    }
 
     #[test]
     fn enums_parse_leniently() {
