@@ -25,8 +25,9 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
     }
 }
 
-/// The lenient serde path of [`decode`].
-pub(super) fn decode_serde(text: &str) -> Result<RemotingCommand, RemotingError> {
+/// The lenient serde path of [`decode`] alone (what [`decode`] falls back to when the fast
+/// scanner gives up). Public so that the fuzz targets can drive each path on its own.
+pub fn decode_serde(text: &str) -> Result<RemotingCommand, RemotingError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let cmd = de
         .deserialize_map(HeaderVisitor(text.len()))
