@@ -13,6 +13,7 @@ use bytes::{BufMut, BytesMut};
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
 use crate::error::RemotingError;
+use crate::ext_fields::MAX_DECODED_FIELDS;
 
 /// Size of the fixed fields before the remark: code, language, version, opaque, flag.
 pub const FIXED_LEN: usize = 2 + 1 + 2 + 4 + 4;
@@ -139,6 +140,11 @@ fn decode_ext(section: &[u8]) -> Result<ExtFields, RemotingError> {
             ext.remove(key);
         } else {
             ext.set(key, utf8_str(val, "ext value")?);
+            if ext.len() > MAX_DECODED_FIELDS {
+                return Err(RemotingError::Malformed(format!(
+                    "binary header has more than {MAX_DECODED_FIELDS} extFields"
+                )));
+            }
         }
     }
     Ok(ext)
@@ -236,6 +242,24 @@ mod tests {
         assert_eq!(cmd.remark.as_deref(), Some("é"));
         assert_eq!(cmd.ext_fields.len(), 1);
         assert_eq!(&cmd.ext_fields["a"], "2");
+    }
+
+    #[test]
+    fn too_many_ext_fields_is_an_error() {
+        let fields = |n: usize| {
+            let mut ext = Vec::new();
+            for i in 0..n {
+                entry(&mut ext, format!("k{i}").as_bytes(), b"v");
+                entry(&mut ext, b"k0", b"again"); // repeats do not count
+            }
+            header(b"", &ext)
+        };
+        assert_eq!(
+            decode(&fields(MAX_DECODED_FIELDS)).unwrap().ext_fields.len(),
+            MAX_DECODED_FIELDS
+        );
+        let err = decode(&fields(MAX_DECODED_FIELDS + 1)).unwrap_err().to_string();
+        assert!(err.contains("more than 128 extFields"), "{err}");
     }
 
     #[test]

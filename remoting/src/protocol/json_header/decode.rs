@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
 use crate::error::RemotingError;
+use crate::ext_fields::MAX_DECODED_FIELDS;
 
 /// Parses a JSON header into a command (body empty, serialize type JSON).
 ///
@@ -229,6 +230,11 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
             })?;
             // A null value means "absent" (fastjson would store null); last key wins.
             ext.push_spans(key, value);
+            if ext.len() > MAX_DECODED_FIELDS {
+                return Err(de::Error::custom(format!(
+                    "extFields has more than {MAX_DECODED_FIELDS} fields"
+                )));
+            }
         }
         Ok(ext)
     }
@@ -401,6 +407,24 @@ mod tests {
         assert_eq!(cmd.code, 2);
         assert_eq!(&cmd.ext_fields["k"], "b");
         assert!(!cmd.ext_fields.contains_key("z"));
+    }
+
+    #[test]
+    fn too_many_ext_fields_is_an_error() {
+        let header = |n: usize| {
+            let ext: Vec<String> = (0..n).map(|i| format!("\"k{i}\":\"v\",\"k0\":1")).collect();
+            format!("{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}", ext.join(","))
+        };
+        let ok = header(MAX_DECODED_FIELDS);
+        assert_eq!(decode(ok.as_bytes()).unwrap().ext_fields.len(), MAX_DECODED_FIELDS);
+        assert_eq!(decode_serde(&ok).unwrap().ext_fields.len(), MAX_DECODED_FIELDS);
+        // Both paths refuse one more (the fast one hands it to serde, which says why).
+        let bad = header(MAX_DECODED_FIELDS + 1);
+        assert!(super::super::decode_fast(&bad).is_none());
+        let Err(RemotingError::Malformed(msg)) = decode(bad.as_bytes()) else {
+            panic!("accepted {} fields", MAX_DECODED_FIELDS + 1)
+        };
+        assert!(msg.contains("extFields has more than 128 fields"), "{msg}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
+use crate::ext_fields::MAX_DECODED_FIELDS;
 
 /// Decodes `text` if it stays within the fast subset.
 pub(super) fn decode(text: &str) -> Option<RemotingCommand> {
@@ -271,6 +272,9 @@ impl<'a> Parser<'a> {
                 return None;
             }
             ext.push_spans(key, value);
+            if ext.len() > MAX_DECODED_FIELDS {
+                return None; // the serde path gives the error
+            }
             if self.eat(b',') {
                 continue;
             }
