@@ -4,6 +4,8 @@
 #
 #   fuzz/run.sh                    every target, 1,000,000 executions each
 #   RUNS=100000 fuzz/run.sh frame  chosen targets, fewer executions
+#   FUZZ_ARGS=-len_control=0 fuzz/run.sh   extra libFuzzer flags (here: inputs up to
+#                                  -max_len, 4096, from the start instead of growing slowly)
 #
 # Needs nightly and cargo-fuzz. Logs go to $LOGS (default /tmp/cometmq-fuzz-logs).
 set -u
@@ -23,12 +25,14 @@ for t in "${targets[@]}"; do
   # -jobs=1 -workers=1: one process at a time (its output goes to $dir/fuzz-0.log).
   (cd "$dir" && cargo +nightly fuzz run --fuzz-dir "$OLDPWD" -s none "$t" -- \
       -runs="$RUNS" -rss_limit_mb=1024 -timeout=1 -jobs=1 -workers=1 \
-      -print_final_stats=1 -artifact_prefix="$dir/" >"$dir/run.log" 2>&1)
+      -print_final_stats=1 -artifact_prefix="$dir/" ${FUZZ_ARGS:-} >"$dir/run.log" 2>&1)
   rc=$?
   end=$(date +%s.%N)
   log="$dir/fuzz-0.log"
   [ -f "$log" ] || log="$dir/run.log"
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  fuzz_secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*')
   found=$(ls "$dir" | grep -E '^(crash|timeout|oom|slow-unit|leak)-' | tr '\n' ' ')
-  printf '%s\texecs=%s\tsecs=%.0f\trc=%s\t%s\n' "$t" "${execs:-?}" "$(echo "$end - $start" | bc)" "$rc" "${found:-none}"
+  printf '%s\texecs=%s\tfuzz_secs=%s\twall_secs=%.0f\trc=%s\t%s\n' "$t" "${execs:-?}" \
+    "${fuzz_secs:-?}" "$(echo "$end - $start" | bc)" "$rc" "${found:-none}"
 done

@@ -33,6 +33,7 @@ fn main() -> std::io::Result<()> {
         ("properties", properties()),
         ("record", records()),
         ("record_stream", vec![records().concat()]),
+        ("store_record", records()),
         ("batch", batches()),
         ("message_id", texts(&MESSAGE_IDS)),
         ("ha_transfer", ha_transfer()),

@@ -17,6 +17,10 @@
 //! - [`ha`]: the HA stream (transfer frames, slave reports).
 //! - [`config`]: `.properties` text and the broker and NameServer config loaders.
 
+// A broken invariant must stop the fuzzer with the input that broke it: panicking is how
+// a libFuzzer target reports a finding.
+#![allow(clippy::panic)]
+
 pub mod body;
 pub mod config;
 pub mod ha;
@@ -72,6 +76,7 @@ targets! {
     "properties" => message::properties,
     "record" => message::record,
     "record_stream" => message::record_stream,
+    "store_record" => message::store_record,
     "batch" => message::batch,
     "message_id" => message::message_id,
     "ha_transfer" => ha::transfer,

@@ -3,6 +3,8 @@
 //! libFuzzer or nightly. Also checks that the targets, their files under
 //! `fuzz/fuzz_targets/` and the corpus directories name each other.
 
+#![allow(clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,8 @@
 //! error or a value) without panicking. The fuzzer's own inputs stay under 4 KiB; these
 //! are 100 KiB to 1 MiB.
 
+#![allow(clippy::panic)]
+
 use cometmq_fuzzkit::TARGETS;
 
 fn hostile() -> Vec<(String, Vec<u8>)> {

@@ -34,7 +34,7 @@ mod mmap;
 mod prealloc;
 mod queues;
 mod read;
-mod record;
+pub mod record;
 mod recovery;
 pub mod retention;
 mod run_guard;

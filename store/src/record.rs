@@ -3,6 +3,8 @@
 //!
 //! Full decoding ([`cometmq_remoting::message::decode_record`]) allocates the topic and
 //! the properties; the append path only needs to validate and route a record.
+//! Public so that the fuzz targets (`fuzz/`) can drive it: recovery and dispatch read
+//! every record on disk through [`parse`].
 
 use cometmq_remoting::message::record::layout::{
     self, body_len_pos, store_timestamp_pos, MIN_RECORD_LEN, PHYSICAL_OFFSET_POS, QUEUE_ID_POS,
@@ -13,7 +15,7 @@ use cometmq_remoting::message::{MessageError, MessageVersion};
 
 /// Fields of one encoded record, borrowed from its bytes.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RecordView<'a> {
+pub struct RecordView<'a> {
     /// TOTALSIZE.
     pub total: usize,
     /// SYSFLAG.
@@ -53,7 +55,7 @@ fn truncated(field: &'static str, need: usize, have: usize) -> MessageError {
 /// Reads the record at the start of `buf` (bytes after it are ignored). Fails on the
 /// BLANK filler ([`MessageError::Blank`]), a bad magic, or fields that do not add up to
 /// TOTALSIZE. Does not check the CRC.
-pub(crate) fn parse(buf: &[u8]) -> Result<RecordView<'_>, MessageError> {
+pub fn parse(buf: &[u8]) -> Result<RecordView<'_>, MessageError> {
     let header = layout::peek_header(buf)?;
     let version = match header.kind {
         RecordKind::Blank => {
@@ -148,7 +150,7 @@ pub(crate) fn parse(buf: &[u8]) -> Result<RecordView<'_>, MessageError> {
 /// The value of property `name` in an encoded properties string, without allocating
 /// (same rules as `Properties::parse`: pairs `name\u{1}value\u{2}`, the last duplicate
 /// wins, malformed entries are skipped).
-pub(crate) fn property<'a>(properties: &'a [u8], name: &str) -> Option<&'a str> {
+pub fn property<'a>(properties: &'a [u8], name: &str) -> Option<&'a str> {
     let mut found = None;
     for entry in properties.split(|&b| b == 2) {
         if entry.len() < 3 {
