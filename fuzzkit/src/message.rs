@@ -32,7 +32,7 @@ pub fn record(data: &[u8]) {
     let _ = msg.msg_id();
     let mut out = BytesMut::new();
     if msg.encode(&mut out).is_ok() {
-        match decode_record(&out.freeze(), DecodeOptions::VERIFY) {
+        match decode_record(&out.freeze(), DecodeOptions::DEFAULT) {
             Ok(mut back) => {
                 // Properties are written back with Java's trailing separator, which the
                 // input may lack: only the size may change.
