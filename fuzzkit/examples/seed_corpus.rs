@@ -107,7 +107,9 @@ fn binary_headers(commands: &[RemotingCommand]) -> Seeds {
         .iter()
         .filter_map(|cmd| {
             let mut buf = BytesMut::new();
-            binary_header::encode(cmd, &mut buf).ok().map(|()| buf.to_vec())
+            binary_header::encode(cmd, &mut buf)
+                .ok()
+                .map(|()| buf.to_vec())
         })
         .collect()
 }
@@ -134,10 +136,28 @@ fn records() -> Seeds {
     let zbody = cometmq_remoting::message::zlib_compress(&[b'z'; 300], 6).unwrap_or_default();
     let long_topic = "T".repeat(200);
     let cases: Vec<RecordParts<'_>> = vec![
-        RecordParts::new("TopicTest", b"Hello", props, addr("10.0.0.9:50122"), addr("10.0.0.1:10911")),
+        RecordParts::new(
+            "TopicTest",
+            b"Hello",
+            props,
+            addr("10.0.0.9:50122"),
+            addr("10.0.0.1:10911"),
+        ),
         RecordParts::new("T", b"", b"", addr("[::1]:50122"), addr("10.0.0.1:10911")),
-        RecordParts::new("T6", b"v6", props, addr("[fe80::1]:1"), addr("[2001:db8::1]:10911")),
-        RecordParts::new(&long_topic, b"v2 record", props, addr("10.0.0.9:1"), addr("10.0.0.1:2")),
+        RecordParts::new(
+            "T6",
+            b"v6",
+            props,
+            addr("[fe80::1]:1"),
+            addr("[2001:db8::1]:10911"),
+        ),
+        RecordParts::new(
+            &long_topic,
+            b"v2 record",
+            props,
+            addr("10.0.0.9:1"),
+            addr("10.0.0.1:2"),
+        ),
         RecordParts {
             sys_flag: 1, // COMPRESSED (zlib)
             ..RecordParts::new("Z", &zbody, props, addr("10.0.0.9:1"), addr("10.0.0.1:2"))
@@ -231,76 +251,135 @@ fn register_broker(compressed: bool) -> Seeds {
 }
 
 const BODIES: [(&str, &[&str]); 21] = [
-    ("body_topic_route_data", &[
-        r#"{"brokerDatas":[{"brokerAddrs":{0:"10.0.0.1:10911",1:"10.0.0.2:10911"},"brokerName":"broker-a","cluster":"DefaultCluster","enableActingMaster":false}],"filterServerTable":{},"queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}]}"#,
-        r#"{"brokerDatas":[{"brokerAddrs":{"0":"10.0.0.1:10911"},"brokerName":"b","cluster":"C"}],"orderTopicConf":"b:4","queueDatas":[]}"#,
-    ]),
-    ("body_cluster_info", &[
-        r#"{"brokerAddrTable":{"broker-a":{"brokerAddrs":{0:"10.0.0.1:10911"},"brokerName":"broker-a","cluster":"DefaultCluster"}},"clusterAddrTable":{"DefaultCluster":["broker-a"]}}"#,
-    ]),
-    ("body_topic_config_wrapper", &[
-        r#"{"dataVersion":{"counter":3,"stateVersion":0,"timestamp":1700000000000},"topicConfigTable":{"TBW102":{"attributes":{},"order":false,"perm":7,"readQueueNums":8,"topicFilterType":"SINGLE_TAG","topicName":"TBW102","topicSysFlag":0,"writeQueueNums":8}}}"#,
-    ]),
-    ("body_subscription_group_config", &[
-        r#"{"brokerId":0,"consumeBroadcastEnable":true,"consumeEnable":true,"consumeFromMinEnable":true,"groupName":"g","notifyConsumerIdsChangedEnable":true,"retryMaxTimes":16,"retryQueueNums":1,"whichBrokerWhenConsumeSlowly":1}"#,
-    ]),
-    ("body_subscription_group_wrapper", &[
-        r#"{"subscriptionGroupTable":{"g":{"brokerId":0,"consumeBroadcastEnable":true,"consumeEnable":true,"consumeFromMinEnable":true,"groupName":"g","notifyConsumerIdsChangedEnable":true,"retryMaxTimes":3,"retryQueueNums":1,"whichBrokerWhenConsumeSlowly":1}},"dataVersion":{"counter":1,"timestamp":5}}"#,
-    ]),
-    ("body_consumer_offsets", &[
-        r#"{"offsetTable":{"T@g":{0:12,1:7}},"groupTopicMap":{"x":1}}"#,
-        r#"{"offsetTable":{"T@g":{"0":12,"1":7}}}"#,
-    ]),
-    ("body_delay_offsets", &[
-        r#"{"offsetTable":{1:12,2:0,18:7}}"#,
-        r#"{"dataVersion":{"counter":1,"timestamp":5},"offsetTable":{"3":1}}"#,
-    ]),
-    ("body_data_version", &[
-        r#"{"counter":1,"stateVersion":0,"timestamp":1700000000001}"#,
-    ]),
-    ("body_heartbeat", &[
-        r#"{"clientID":"10.0.0.9@1234","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"G","messageModel":"CLUSTERING","subscriptionDataSet":[{"classFilterMode":false,"codeSet":[2598919],"expressionType":"TAG","subString":"TagA || TagB","subVersion":1700000000000,"tagsSet":["TagA","TagB"],"topic":"T"}],"unitMode":false}],"producerDataSet":[{"groupName":"PG"},{"groupName":"CLIENT_INNER_PRODUCER"}]}"#,
-        r#"{"clientID":"g","consumerDataSet":[{"groupName":"G","consumeType":"CONSUME_PASSIVELY","messageModel":"BROADCASTING","consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","subscriptionDataSet":null,"unitMode":false}],"producerDataSet":null}"#,
-    ]),
-    ("body_lock_batch_request", &[
-        r#"{"clientId":"c","consumerGroup":"g","mqSet":[{"brokerName":"b","queueId":1,"topic":"T"},{"brokerName":"b","queueId":2,"topic":"T"}],"onlyThisBroker":false}"#,
-    ]),
-    ("body_lock_batch_response", &[
-        r#"{"lockOKMQSet":[{"brokerName":"b","queueId":1,"topic":"T"}]}"#,
-    ]),
-    ("body_consumer_running_info", &[
-        r#"{"jstack":"","mqTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"cachedMsgCount":0,"cachedMsgMaxOffset":0,"cachedMsgMinOffset":0,"cachedMsgSizeInMiB":0,"commitOffset":12,"droped":false,"lastConsumeTimestamp":1700000000000,"lastLockTimestamp":0,"lastPullTimestamp":1700000000000,"locked":false,"transactionMsgCount":0,"transactionMsgMaxOffset":0,"transactionMsgMinOffset":0,"tryUnlockTimes":0}},"properties":{"consumeOrderly":"false","consumeType":"CONSUME_PASSIVELY"},"statusTable":{"T":{"consumeFailedMsgs":0,"consumeFailedTPS":0.0,"consumeOKTPS":1.5,"consumeRT":0.25,"pullRT":1.0,"pullTPS":2.0}},"subscriptionSet":[{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"T"}]}"#,
-    ]),
-    ("body_consume_message_directly_result", &[
-        r#"{"autoCommit":false,"consumeResult":"CR_THROW_EXCEPTION","order":false,"remark":"boom","spentTimeMills":0}"#,
-    ]),
-    ("body_reset_offset", &[
-        r#"{"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:12}}"#,
-        r#"{"offsetTable":{"MessageQueue [topic=T, brokerName=b, queueId=3]":9}}"#,
-    ]),
-    ("body_get_consumer_status", &[
-        r#"{"consumerTable":{"10.0.0.9@1":{{"brokerName":"b","queueId":0,"topic":"T"}:4}},"messageQueueTable":{{"brokerName":"b","queueId":0,"topic":"T"}:4}}"#,
-    ]),
-    ("body_query_consume_time_span", &[
-        r#"{"consumeTimeSpanSet":[{"consumeTimeStamp":0,"delayTime":0,"maxTimeStamp":0,"messageQueue":{"brokerName":"b","queueId":0,"topic":"T"},"minTimeStamp":0}]}"#,
-    ]),
-    ("body_consume_stats", &[
-        r#"{"consumeTps":1.5,"offsetTable":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"brokerOffset":10,"consumerOffset":4,"lastTimestamp":1700000000000,"pullOffset":4}}}"#,
-    ]),
-    ("body_topic_stats_table", &[
-        r#"{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"lastUpdateTimestamp":5,"maxOffset":3,"minOffset":0}},"topicPutTps":0.0}"#,
-    ]),
-    ("body_connections", &[
-        r#"{"connectionSet":[{"clientAddr":"10.0.0.9:50122","clientId":"10.0.0.9@123","language":"JAVA","version":479}],"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","subscriptionTable":{"T":{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"T"}}}"#,
-        r#"{"connectionSet":[{"clientAddr":null,"clientId":"x","language":"NODE_JS","version":1}]}"#,
-    ]),
-    ("body_lists", &[
-        r#"{"topicList":["T","%RETRY%G"],"brokerAddr":"10.0.0.1:10911"}"#,
-        r#"{"groupList":["g2","g1"]}"#,
-        r#"{"consumerIdList":["a@1","b@2"]}"#,
-    ]),
-    ("body_kv_table", &[
-        r#"{"table":{"T":"broker-a:4;broker-b:4"}}"#,
-        r#"{"configTable":{"ORDER_TOPIC_CONFIG":{"T":"broker-a:4"}}}"#,
-    ]),
+    (
+        "body_topic_route_data",
+        &[
+            r#"{"brokerDatas":[{"brokerAddrs":{0:"10.0.0.1:10911",1:"10.0.0.2:10911"},"brokerName":"broker-a","cluster":"DefaultCluster","enableActingMaster":false}],"filterServerTable":{},"queueDatas":[{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}]}"#,
+            r#"{"brokerDatas":[{"brokerAddrs":{"0":"10.0.0.1:10911"},"brokerName":"b","cluster":"C"}],"orderTopicConf":"b:4","queueDatas":[]}"#,
+        ],
+    ),
+    (
+        "body_cluster_info",
+        &[
+            r#"{"brokerAddrTable":{"broker-a":{"brokerAddrs":{0:"10.0.0.1:10911"},"brokerName":"broker-a","cluster":"DefaultCluster"}},"clusterAddrTable":{"DefaultCluster":["broker-a"]}}"#,
+        ],
+    ),
+    (
+        "body_topic_config_wrapper",
+        &[
+            r#"{"dataVersion":{"counter":3,"stateVersion":0,"timestamp":1700000000000},"topicConfigTable":{"TBW102":{"attributes":{},"order":false,"perm":7,"readQueueNums":8,"topicFilterType":"SINGLE_TAG","topicName":"TBW102","topicSysFlag":0,"writeQueueNums":8}}}"#,
+        ],
+    ),
+    (
+        "body_subscription_group_config",
+        &[
+            r#"{"brokerId":0,"consumeBroadcastEnable":true,"consumeEnable":true,"consumeFromMinEnable":true,"groupName":"g","notifyConsumerIdsChangedEnable":true,"retryMaxTimes":16,"retryQueueNums":1,"whichBrokerWhenConsumeSlowly":1}"#,
+        ],
+    ),
+    (
+        "body_subscription_group_wrapper",
+        &[
+            r#"{"subscriptionGroupTable":{"g":{"brokerId":0,"consumeBroadcastEnable":true,"consumeEnable":true,"consumeFromMinEnable":true,"groupName":"g","notifyConsumerIdsChangedEnable":true,"retryMaxTimes":3,"retryQueueNums":1,"whichBrokerWhenConsumeSlowly":1}},"dataVersion":{"counter":1,"timestamp":5}}"#,
+        ],
+    ),
+    (
+        "body_consumer_offsets",
+        &[
+            r#"{"offsetTable":{"T@g":{0:12,1:7}},"groupTopicMap":{"x":1}}"#,
+            r#"{"offsetTable":{"T@g":{"0":12,"1":7}}}"#,
+        ],
+    ),
+    (
+        "body_delay_offsets",
+        &[
+            r#"{"offsetTable":{1:12,2:0,18:7}}"#,
+            r#"{"dataVersion":{"counter":1,"timestamp":5},"offsetTable":{"3":1}}"#,
+        ],
+    ),
+    (
+        "body_data_version",
+        &[r#"{"counter":1,"stateVersion":0,"timestamp":1700000000001}"#],
+    ),
+    (
+        "body_heartbeat",
+        &[
+            r#"{"clientID":"10.0.0.9@1234","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"G","messageModel":"CLUSTERING","subscriptionDataSet":[{"classFilterMode":false,"codeSet":[2598919],"expressionType":"TAG","subString":"TagA || TagB","subVersion":1700000000000,"tagsSet":["TagA","TagB"],"topic":"T"}],"unitMode":false}],"producerDataSet":[{"groupName":"PG"},{"groupName":"CLIENT_INNER_PRODUCER"}]}"#,
+            r#"{"clientID":"g","consumerDataSet":[{"groupName":"G","consumeType":"CONSUME_PASSIVELY","messageModel":"BROADCASTING","consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","subscriptionDataSet":null,"unitMode":false}],"producerDataSet":null}"#,
+        ],
+    ),
+    (
+        "body_lock_batch_request",
+        &[
+            r#"{"clientId":"c","consumerGroup":"g","mqSet":[{"brokerName":"b","queueId":1,"topic":"T"},{"brokerName":"b","queueId":2,"topic":"T"}],"onlyThisBroker":false}"#,
+        ],
+    ),
+    (
+        "body_lock_batch_response",
+        &[r#"{"lockOKMQSet":[{"brokerName":"b","queueId":1,"topic":"T"}]}"#],
+    ),
+    (
+        "body_consumer_running_info",
+        &[
+            r#"{"jstack":"","mqTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"cachedMsgCount":0,"cachedMsgMaxOffset":0,"cachedMsgMinOffset":0,"cachedMsgSizeInMiB":0,"commitOffset":12,"droped":false,"lastConsumeTimestamp":1700000000000,"lastLockTimestamp":0,"lastPullTimestamp":1700000000000,"locked":false,"transactionMsgCount":0,"transactionMsgMaxOffset":0,"transactionMsgMinOffset":0,"tryUnlockTimes":0}},"properties":{"consumeOrderly":"false","consumeType":"CONSUME_PASSIVELY"},"statusTable":{"T":{"consumeFailedMsgs":0,"consumeFailedTPS":0.0,"consumeOKTPS":1.5,"consumeRT":0.25,"pullRT":1.0,"pullTPS":2.0}},"subscriptionSet":[{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"T"}]}"#,
+        ],
+    ),
+    (
+        "body_consume_message_directly_result",
+        &[
+            r#"{"autoCommit":false,"consumeResult":"CR_THROW_EXCEPTION","order":false,"remark":"boom","spentTimeMills":0}"#,
+        ],
+    ),
+    (
+        "body_reset_offset",
+        &[
+            r#"{"offsetTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:12}}"#,
+            r#"{"offsetTable":{"MessageQueue [topic=T, brokerName=b, queueId=3]":9}}"#,
+        ],
+    ),
+    (
+        "body_get_consumer_status",
+        &[
+            r#"{"consumerTable":{"10.0.0.9@1":{{"brokerName":"b","queueId":0,"topic":"T"}:4}},"messageQueueTable":{{"brokerName":"b","queueId":0,"topic":"T"}:4}}"#,
+        ],
+    ),
+    (
+        "body_query_consume_time_span",
+        &[
+            r#"{"consumeTimeSpanSet":[{"consumeTimeStamp":0,"delayTime":0,"maxTimeStamp":0,"messageQueue":{"brokerName":"b","queueId":0,"topic":"T"},"minTimeStamp":0}]}"#,
+        ],
+    ),
+    (
+        "body_consume_stats",
+        &[
+            r#"{"consumeTps":1.5,"offsetTable":{{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"brokerOffset":10,"consumerOffset":4,"lastTimestamp":1700000000000,"pullOffset":4}}}"#,
+        ],
+    ),
+    (
+        "body_topic_stats_table",
+        &[
+            r#"{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:{"lastUpdateTimestamp":5,"maxOffset":3,"minOffset":0}},"topicPutTps":0.0}"#,
+        ],
+    ),
+    (
+        "body_connections",
+        &[
+            r#"{"connectionSet":[{"clientAddr":"10.0.0.9:50122","clientId":"10.0.0.9@123","language":"JAVA","version":479}],"consumeFromWhere":"CONSUME_FROM_LAST_OFFSET","consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","subscriptionTable":{"T":{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"T"}}}"#,
+            r#"{"connectionSet":[{"clientAddr":null,"clientId":"x","language":"NODE_JS","version":1}]}"#,
+        ],
+    ),
+    (
+        "body_lists",
+        &[
+            r#"{"topicList":["T","%RETRY%G"],"brokerAddr":"10.0.0.1:10911"}"#,
+            r#"{"groupList":["g2","g1"]}"#,
+            r#"{"consumerIdList":["a@1","b@2"]}"#,
+        ],
+    ),
+    (
+        "body_kv_table",
+        &[
+            r#"{"table":{"T":"broker-a:4;broker-b:4"}}"#,
+            r#"{"configTable":{"ORDER_TOPIC_CONFIG":{"T":"broker-a:4"}}}"#,
+        ],
+    ),
 ];

@@ -122,8 +122,7 @@ pub fn lists(data: &[u8]) {
 fn split_version(data: &[u8]) -> (i32, &[u8]) {
     match data.split_first() {
         Some((v, rest)) => {
-            let v = [version::V3_0_11 - 1, version::V4_9_4, version::V5_0_0]
-                [usize::from(*v) % 3];
+            let v = [version::V3_0_11 - 1, version::V4_9_4, version::V5_0_0][usize::from(*v) % 3];
             (v, rest)
         }
         None => (version::V4_9_4, data),

@@ -24,7 +24,11 @@ pub fn broker_config(data: &[u8]) {
     if config.apply(&text).is_ok() {
         let _ = config.delay_levels_ms();
         let _ = config.namesrv_addrs();
-        let _ = (config.ha_port(), config.fast_port(), config.commit_log_dir());
+        let _ = (
+            config.ha_port(),
+            config.fast_port(),
+            config.commit_log_dir(),
+        );
         let _ = config.important_entries();
     }
 }

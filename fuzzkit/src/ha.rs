@@ -40,7 +40,10 @@ pub fn transfer(data: &[u8]) {
             }
         }
     }
-    assert!(taken <= stream.len(), "frames took more bytes than were sent");
+    assert!(
+        taken <= stream.len(),
+        "frames took more bytes than were sent"
+    );
 }
 
 /// A master reading a slave's reports: the first 8 bytes are the master's log end, the

@@ -54,7 +54,10 @@ pub fn record_stream(data: &[u8]) {
             break;
         }
     }
-    assert!(it.position() <= buf.len(), "the record iterator ran past its input");
+    assert!(
+        it.position() <= buf.len(),
+        "the record iterator ran past its input"
+    );
     for r in decode_records(buf).with_options(DecodeOptions::VERIFY) {
         if r.is_err() {
             break;
@@ -73,7 +76,10 @@ pub fn batch(data: &[u8]) {
             Err(_) => break,
         }
     }
-    assert!(it.position() <= data.len(), "the batch iterator ran past its input");
+    assert!(
+        it.position() <= data.len(),
+        "the batch iterator ran past its input"
+    );
 }
 
 /// Offset message ids (VIEW_MESSAGE_BY_ID) and client UNIQ_KEYs; an id that parses
@@ -97,7 +103,10 @@ pub fn store_record(data: &[u8]) {
     let Ok(view) = cometmq_store::record::parse(data) else {
         return;
     };
-    assert!(view.total <= data.len(), "a record view longer than its input");
+    assert!(
+        view.total <= data.len(),
+        "a record view longer than its input"
+    );
     let names = ["TAGS", "KEYS", "UNIQ_KEY", "DELAY", "REAL_TOPIC"];
     for name in names {
         let _ = cometmq_store::record::property(view.properties, name);
@@ -106,8 +115,18 @@ pub fn store_record(data: &[u8]) {
         return;
     };
     assert_eq!(
-        (view.sys_flag, view.queue_id, view.queue_offset, view.physical_offset),
-        (full.sys_flag, full.queue_id, full.queue_offset, full.commit_log_offset),
+        (
+            view.sys_flag,
+            view.queue_id,
+            view.queue_offset,
+            view.physical_offset
+        ),
+        (
+            full.sys_flag,
+            full.queue_id,
+            full.queue_offset,
+            full.commit_log_offset
+        ),
         "the store's record reader and the decoder disagree"
     );
     assert_eq!(view.topic, full.topic, "the readers disagree on the topic");

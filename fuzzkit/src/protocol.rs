@@ -120,6 +120,9 @@ pub fn custom_headers(data: &[u8]) {
     }
     if let Ok(h) = cmd.decode_header::<header::SendMessageRequestHeaderV2>() {
         let back = header::SendMessageRequestHeaderV2::read_from(&h.to_ext_fields());
-        assert!(back.is_ok(), "a send header v2 does not read back: {back:?}");
+        assert!(
+            back.is_ok(),
+            "a send header v2 does not read back: {back:?}"
+        );
     }
 }

@@ -29,9 +29,15 @@ fn every_target_has_a_fuzz_target_file_and_a_corpus() {
     let registered: BTreeSet<String> = TARGETS.iter().map(|t| t.name.to_owned()).collect();
     assert_eq!(registered.len(), TARGETS.len(), "a target name is repeated");
     let files = names_in(&fuzz_dir().join("fuzz_targets"), ".rs");
-    assert_eq!(files, registered, "fuzz/fuzz_targets/*.rs against fuzzkit::TARGETS");
+    assert_eq!(
+        files, registered,
+        "fuzz/fuzz_targets/*.rs against fuzzkit::TARGETS"
+    );
     let corpora = names_in(&fuzz_dir().join("corpus"), "");
-    assert_eq!(corpora, registered, "fuzz/corpus/* against fuzzkit::TARGETS");
+    assert_eq!(
+        corpora, registered,
+        "fuzz/corpus/* against fuzzkit::TARGETS"
+    );
 }
 
 /// The files of `dir`, sorted; none when it does not exist.
@@ -52,7 +58,10 @@ fn inputs_in(dir: &Path) -> Vec<PathBuf> {
 fn regressions_belong_to_targets() {
     let registered: BTreeSet<String> = TARGETS.iter().map(|t| t.name.to_owned()).collect();
     let dirs = names_in(&fuzz_dir().join("regressions"), "");
-    assert!(dirs.is_subset(&registered), "fuzz/regressions/* names no target: {dirs:?}");
+    assert!(
+        dirs.is_subset(&registered),
+        "fuzz/regressions/* names no target: {dirs:?}"
+    );
 }
 
 #[test]

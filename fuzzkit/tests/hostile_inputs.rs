@@ -12,7 +12,10 @@ fn hostile() -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = vec![
         ("{ x n".into(), "{".repeat(n).into_bytes()),
         ("[ x n".into(), "[".repeat(n).into_bytes()),
-        ("{{ x n".into(), format!("{}1{}", "{{".repeat(n), "}:1}".repeat(n)).into_bytes()),
+        (
+            "{{ x n".into(),
+            format!("{}1{}", "{{".repeat(n), "}:1}".repeat(n)).into_bytes(),
+        ),
         (
             "nested valid objects".into(),
             format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)).into_bytes(),
@@ -21,14 +24,29 @@ fn hostile() -> Vec<(String, Vec<u8>)> {
             "nested bare keys".into(),
             format!("{}1{}", "{0:".repeat(n), "}".repeat(n)).into_bytes(),
         ),
-        ("bare keys without colons".into(), "{a,".repeat(n).into_bytes()),
-        ("unterminated string".into(), format!("{{\"{}", "\\\"".repeat(n)).into_bytes()),
+        (
+            "bare keys without colons".into(),
+            "{a,".repeat(n).into_bytes(),
+        ),
+        (
+            "unterminated string".into(),
+            format!("{{\"{}", "\\\"".repeat(n)).into_bytes(),
+        ),
         ("backslashes".into(), "\\".repeat(n).into_bytes()),
         ("continuation lines".into(), "a=\\\n".repeat(n).into_bytes()),
         ("unicode escapes".into(), "k=\\u".repeat(n).into_bytes()),
-        ("property separators".into(), "\u{1}\u{2}".repeat(n).into_bytes()),
-        ("one long property".into(), format!("a\u{1}{}", "b".repeat(n * 10)).into_bytes()),
-        ("many equal properties".into(), "a\u{1}b\u{2}".repeat(n).into_bytes()),
+        (
+            "property separators".into(),
+            "\u{1}\u{2}".repeat(n).into_bytes(),
+        ),
+        (
+            "one long property".into(),
+            format!("a\u{1}{}", "b".repeat(n * 10)).into_bytes(),
+        ),
+        (
+            "many equal properties".into(),
+            "a\u{1}b\u{2}".repeat(n).into_bytes(),
+        ),
         ("zero bytes".into(), vec![0u8; n * 10]),
         ("0xff bytes".into(), vec![0xffu8; n * 10]),
     ];
@@ -36,10 +54,17 @@ fn hostile() -> Vec<(String, Vec<u8>)> {
     let ext: Vec<String> = (0..n).map(|i| format!("\"k{i}\":\"v\"")).collect();
     v.push((
         "many extFields".into(),
-        format!("{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}", ext.join(",")).into_bytes(),
+        format!(
+            "{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}",
+            ext.join(",")
+        )
+        .into_bytes(),
     ));
     let entries: Vec<String> = (0..n).map(|i| format!("{i}:{{\"a\":{i}}}")).collect();
-    v.push(("many bare-key entries".into(), format!("{{\"offsetTable\":{{{}}}}}", entries.join(",")).into_bytes()));
+    v.push((
+        "many bare-key entries".into(),
+        format!("{{\"offsetTable\":{{{}}}}}", entries.join(",")).into_bytes(),
+    ));
     // A ROCKETMQ binary header with as many distinct extFields.
     let mut section = Vec::new();
     for i in 0..n {

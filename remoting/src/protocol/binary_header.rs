@@ -255,10 +255,15 @@ mod tests {
             header(b"", &ext)
         };
         assert_eq!(
-            decode(&fields(MAX_DECODED_FIELDS)).unwrap().ext_fields.len(),
+            decode(&fields(MAX_DECODED_FIELDS))
+                .unwrap()
+                .ext_fields
+                .len(),
             MAX_DECODED_FIELDS
         );
-        let err = decode(&fields(MAX_DECODED_FIELDS + 1)).unwrap_err().to_string();
+        let err = decode(&fields(MAX_DECODED_FIELDS + 1))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("more than 128 extFields"), "{err}");
     }
 

@@ -413,11 +413,20 @@ mod tests {
     fn too_many_ext_fields_is_an_error() {
         let header = |n: usize| {
             let ext: Vec<String> = (0..n).map(|i| format!("\"k{i}\":\"v\",\"k0\":1")).collect();
-            format!("{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}", ext.join(","))
+            format!(
+                "{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}",
+                ext.join(",")
+            )
         };
         let ok = header(MAX_DECODED_FIELDS);
-        assert_eq!(decode(ok.as_bytes()).unwrap().ext_fields.len(), MAX_DECODED_FIELDS);
-        assert_eq!(decode_serde(&ok).unwrap().ext_fields.len(), MAX_DECODED_FIELDS);
+        assert_eq!(
+            decode(ok.as_bytes()).unwrap().ext_fields.len(),
+            MAX_DECODED_FIELDS
+        );
+        assert_eq!(
+            decode_serde(&ok).unwrap().ext_fields.len(),
+            MAX_DECODED_FIELDS
+        );
         // Both paths refuse one more (the fast one hands it to serde, which says why).
         let bad = header(MAX_DECODED_FIELDS + 1);
         assert!(super::super::decode_fast(&bad).is_none());
