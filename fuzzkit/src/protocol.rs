@@ -1,6 +1,7 @@
 //! The remoting frame and its headers (reference §1, §3).
 
 use bytes::{Bytes, BytesMut};
+use cometmq_remoting::body::client::SubscriptionData;
 use cometmq_remoting::header::{self, CommandHeader};
 use cometmq_remoting::protocol::{binary_header, decode_frame, json_header, FrameCodec};
 use cometmq_remoting::{RemotingCommand, SerializeType};
@@ -113,6 +114,13 @@ pub fn custom_headers(data: &[u8]) {
         ViewMessageRequestHeader, SendMessageResponseHeader, EndTransactionRequestHeader,
         CheckTransactionStateRequestHeader, ConsumerSendMsgBackRequestHeader,
     );
+    // A pull's own tag expression (sysFlag bit 2) becomes a subscription.
+    if let Ok(h) = cmd.decode_header::<header::PullMessageRequestHeader>() {
+        if let Some(expr) = &h.subscription {
+            let s = SubscriptionData::for_tags(&h.topic, expr, 0);
+            assert!(s.tags_set.len() <= expr.len(), "more tags than characters");
+        }
+    }
     // The send headers, the busiest, also write back.
     if let Ok(h) = cmd.decode_header::<header::SendMessageRequestHeader>() {
         let back = header::SendMessageRequestHeader::read_from(&h.to_ext_fields());
