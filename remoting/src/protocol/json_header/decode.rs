@@ -213,6 +213,7 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
         let mut ext = ExtFields::with_text_capacity(16, self.0);
+        let mut entries = 0usize;
         loop {
             let mut key = None;
             let more = map.next_key_seed(KeyInto {
@@ -230,9 +231,10 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
             })?;
             // A null value means "absent" (fastjson would store null); last key wins.
             ext.push_spans(key, value);
-            if ext.len() > MAX_DECODED_FIELDS {
+            entries += 1;
+            if entries > MAX_DECODED_FIELDS {
                 return Err(de::Error::custom(format!(
-                    "extFields has more than {MAX_DECODED_FIELDS} fields"
+                    "extFields has more than {MAX_DECODED_FIELDS} entries"
                 )));
             }
         }
@@ -412,7 +414,7 @@ mod tests {
     #[test]
     fn too_many_ext_fields_is_an_error() {
         let header = |n: usize| {
-            let ext: Vec<String> = (0..n).map(|i| format!("\"k{i}\":\"v\",\"k0\":1")).collect();
+            let ext: Vec<String> = (0..n).map(|i| format!("\"k{i}\":\"v\"")).collect();
             format!(
                 "{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}",
                 ext.join(",")
@@ -433,7 +435,13 @@ mod tests {
         let Err(RemotingError::Malformed(msg)) = decode(bad.as_bytes()) else {
             panic!("accepted {} fields", MAX_DECODED_FIELDS + 1)
         };
-        assert!(msg.contains("extFields has more than 128 fields"), "{msg}");
+        assert!(msg.contains("extFields has more than 128 entries"), "{msg}");
+        // Repeats count: one key 129 times is refused too.
+        let repeats = format!(
+            "{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}",
+            vec!["\"k\":1"; MAX_DECODED_FIELDS + 1].join(",")
+        );
+        assert!(decode(repeats.as_bytes()).is_err());
     }
 
     #[test]

@@ -243,6 +243,7 @@ impl<'a> Parser<'a> {
             return Some(ExtFields::new());
         }
         let mut ext = ExtFields::with_text_capacity(16, text_len);
+        let mut entries = 0usize;
         self.expect(b'{')?;
         if self.eat(b'}') {
             return Some(ext);
@@ -272,7 +273,8 @@ impl<'a> Parser<'a> {
                 return None;
             }
             ext.push_spans(key, value);
-            if ext.len() > MAX_DECODED_FIELDS {
+            entries += 1;
+            if entries > MAX_DECODED_FIELDS {
                 return None; // the serde path gives the error
             }
             if self.eat(b',') {
