@@ -12,6 +12,14 @@
 use std::fmt;
 use std::ops::Range;
 
+/// The most entries a decoded header's `extFields` may hold, repeated keys and nulls
+/// included. A lookup scans the fields, which is the fastest for real headers (RocketMQ's
+/// largest carry about 20), but decoding a header of many thousand distinct keys would
+/// then take time quadratic in its length (100,000 keys, 1.3 MB, took minutes: issue 14),
+/// and one of a key repeated a million times 128 scans per entry. The header decoders
+/// refuse more entries than this.
+pub const MAX_DECODED_FIELDS: usize = 128;
+
 /// One entry: the spans of its key and value in the text buffer, and the key's tag.
 #[derive(Debug, Clone)]
 struct Entry {

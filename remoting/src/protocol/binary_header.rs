@@ -13,6 +13,7 @@ use bytes::{BufMut, BytesMut};
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
 use crate::error::RemotingError;
+use crate::ext_fields::MAX_DECODED_FIELDS;
 
 /// Size of the fixed fields before the remark: code, language, version, opaque, flag.
 pub const FIXED_LEN: usize = 2 + 1 + 2 + 4 + 4;
@@ -119,7 +120,14 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
 fn decode_ext(section: &[u8]) -> Result<ExtFields, RemotingError> {
     let mut ext = ExtFields::with_text_capacity(16, section.len());
     let mut r = Reader { buf: section };
+    let mut entries = 0usize;
     while !r.buf.is_empty() {
+        entries += 1;
+        if entries > MAX_DECODED_FIELDS {
+            return Err(RemotingError::Malformed(format!(
+                "binary header has more than {MAX_DECODED_FIELDS} extFields entries"
+            )));
+        }
         let key_len = r.i16("ext key length")?;
         let key_len = usize::try_from(key_len).map_err(|_| {
             RemotingError::Malformed(format!(
@@ -236,6 +244,29 @@ mod tests {
         assert_eq!(cmd.remark.as_deref(), Some("é"));
         assert_eq!(cmd.ext_fields.len(), 1);
         assert_eq!(&cmd.ext_fields["a"], "2");
+    }
+
+    #[test]
+    fn too_many_ext_fields_is_an_error() {
+        let fields = |n: usize| {
+            let mut ext = Vec::new();
+            for i in 0..n {
+                entry(&mut ext, format!("k{}", i % 100).as_bytes(), b"v"); // repeats count
+            }
+            header(b"", &ext)
+        };
+        // 128 entries of 100 distinct keys.
+        assert_eq!(
+            decode(&fields(MAX_DECODED_FIELDS))
+                .unwrap()
+                .ext_fields
+                .len(),
+            100
+        );
+        let err = decode(&fields(MAX_DECODED_FIELDS + 1))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("more than 128 extFields entries"), "{err}");
     }
 
     #[test]

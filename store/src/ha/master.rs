@@ -27,7 +27,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use super::protocol::{encode_header, ReportReader};
+use super::protocol::{check_report, encode_header, ReportReader};
 use super::tracker::{ReplicaWait, SlaveInfo, Tracker};
 use super::{HaConfig, StopSignal};
 use crate::MessageStore;
@@ -202,26 +202,8 @@ async fn read_reports(
             return Ok("closed by the slave");
         }
         if let Some(offset) = reports.feed(buf.get(..n).unwrap_or_default()) {
-            if offset < 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("negative slave offset {offset}"),
-                ));
-            }
-            // A slave can only hold bytes this master wrote: a report beyond our log end
-            // comes from another master's slave (say, one left pointing at a reused
-            // address) or a diverged log. Counting it would acknowledge SYNC_MASTER sends
-            // that no slave holds.
-            let end = ctx.store.max_phys_offset();
-            if offset > end {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "the slave reports offset {offset}, beyond this master's log end {end}: \
-                         it is not replicating this master (or its log diverged)"
-                    ),
-                ));
-            }
+            let offset = check_report(offset, ctx.store.max_phys_offset())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             ctx.tracker.report(id, offset);
             first.send_if_modified(|v| {
                 let was_none = v.is_none();

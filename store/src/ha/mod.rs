@@ -7,7 +7,7 @@
 //! IndexFile. SYNC_MASTER appends wait for a slave's acknowledgement in the store's
 //! durability wait (`crate::durability`), on the tracker [`HaMaster::start`] attaches.
 //!
-//! - `protocol`: the wire format (12-byte frame header, 8-byte reports).
+//! - [`protocol`]: the wire format (12-byte frame header, 8-byte reports).
 //! - `tracker`: connected slaves, acknowledged offsets, the wait-for-slave primitive.
 //! - [`HaMaster`] (`master`): the listener, one task per slave connection.
 //! - [`HaSlave`] (`slave`): one task that connects, applies and reports, reconnecting
@@ -18,7 +18,7 @@
 //! CommitLog pages the master sends to a slave catching up from far behind.
 
 mod master;
-mod protocol;
+pub mod protocol;
 mod slave;
 pub(crate) mod tracker;
 

@@ -5,42 +5,54 @@
 //! - master → slave: frames of `phyOffset i64 | bodySize i32 | bodySize bytes` of raw
 //!   CommitLog starting at `phyOffset`; a frame with `bodySize = 0` is a heartbeat.
 //!
-//! Pure functions over buffers, no I/O.
+//! Pure functions over buffers, no I/O. Public so that the fuzz targets (`fuzz/`) can
+//! drive them; the master and slave tasks are their only other users.
 
 use bytes::{Buf, Bytes, BytesMut};
 
 /// Length of a frame header.
-pub(crate) const HEADER_LEN: usize = 12;
+pub const HEADER_LEN: usize = 12;
 
 /// Length of a slave report.
-pub(crate) const REPORT_LEN: usize = 8;
+pub const REPORT_LEN: usize = 8;
 
 /// Largest frame body a slave accepts. Masters send at most `haTransferBatchSize`
 /// (32 KiB by default); anything near this is a corrupt stream, not a big batch.
-pub(crate) const MAX_FRAME_BODY: usize = 64 * 1024 * 1024;
+pub const MAX_FRAME_BODY: usize = 64 * 1024 * 1024;
 
 /// One master → slave frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Frame {
+pub struct Frame {
     /// CommitLog offset of the first body byte.
-    pub(crate) phys_offset: i64,
+    pub phys_offset: i64,
     /// Raw CommitLog bytes (empty for a heartbeat).
-    pub(crate) body: Bytes,
+    pub body: Bytes,
 }
 
 /// A stream that cannot be a valid HA stream.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(crate) enum ProtocolError {
+pub enum ProtocolError {
     /// A frame header with a negative or absurd body size.
     #[error("bad HA frame body size {0}")]
     BadBodySize(i32),
     /// A negative offset.
     #[error("bad HA offset {0}")]
     BadOffset(i64),
+    /// A slave reports an offset beyond the master's log end.
+    #[error(
+        "the slave reports offset {offset}, beyond this master's log end {end}: \
+         it is not replicating this master (or its log diverged)"
+    )]
+    BeyondLogEnd {
+        /// The offset reported.
+        offset: i64,
+        /// The master's CommitLog end.
+        end: i64,
+    },
 }
 
 /// The 12-byte header of a frame.
-pub(crate) fn encode_header(phys_offset: i64, body_len: usize) -> [u8; HEADER_LEN] {
+pub fn encode_header(phys_offset: i64, body_len: usize) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     h[..8].copy_from_slice(&phys_offset.to_be_bytes());
     let len = i32::try_from(body_len).unwrap_or(i32::MAX);
@@ -50,7 +62,7 @@ pub(crate) fn encode_header(phys_offset: i64, body_len: usize) -> [u8; HEADER_LE
 
 /// Takes every complete frame off the front of `buf` (leaving a partial one in place).
 /// Bodies are zero-copy splits of the buffer.
-pub(crate) fn take_frames(buf: &mut BytesMut) -> Result<Vec<Frame>, ProtocolError> {
+pub fn take_frames(buf: &mut BytesMut) -> Result<Vec<Frame>, ProtocolError> {
     let mut frames = Vec::new();
     while let Some(mut head) = buf.get(..HEADER_LEN) {
         let phys_offset = head.get_i64();
@@ -62,6 +74,10 @@ pub(crate) fn take_frames(buf: &mut BytesMut) -> Result<Vec<Frame>, ProtocolErro
             .ok()
             .filter(|l| *l <= MAX_FRAME_BODY)
             .ok_or(ProtocolError::BadBodySize(size))?;
+        // The frame's end must be an offset too (a slave adds the body length to it).
+        if phys_offset.checked_add(i64::from(size)).is_none() {
+            return Err(ProtocolError::BadOffset(phys_offset));
+        }
         if buf.len() < HEADER_LEN + len {
             // Make room for the rest of this frame in one go.
             buf.reserve(HEADER_LEN + len - buf.len());
@@ -75,13 +91,27 @@ pub(crate) fn take_frames(buf: &mut BytesMut) -> Result<Vec<Frame>, ProtocolErro
 }
 
 /// An 8-byte report.
-pub(crate) fn encode_report(offset: i64) -> [u8; REPORT_LEN] {
+pub fn encode_report(offset: i64) -> [u8; REPORT_LEN] {
     offset.to_be_bytes()
+}
+
+/// Checks a slave's report against the master's log end `end`: a slave can only hold bytes
+/// this master wrote, so a negative offset or one beyond `end` (a slave of another master
+/// left pointing at a reused address, or a diverged log) is refused. Counting it would
+/// acknowledge SYNC_MASTER sends that no slave holds.
+pub fn check_report(offset: i64, end: i64) -> Result<i64, ProtocolError> {
+    if offset < 0 {
+        return Err(ProtocolError::BadOffset(offset));
+    }
+    if offset > end {
+        return Err(ProtocolError::BeyondLogEnd { offset, end });
+    }
+    Ok(offset)
 }
 
 /// Accumulates report bytes; keeps the last whole 8-byte value.
 #[derive(Debug, Default)]
-pub(crate) struct ReportReader {
+pub struct ReportReader {
     partial: [u8; REPORT_LEN],
     have: usize,
 }
@@ -89,7 +119,7 @@ pub(crate) struct ReportReader {
 impl ReportReader {
     /// Feeds bytes read from the slave; returns the last complete report among them, if
     /// any.
-    pub(crate) fn feed(&mut self, mut data: &[u8]) -> Option<i64> {
+    pub fn feed(&mut self, mut data: &[u8]) -> Option<i64> {
         let mut last = None;
         while !data.is_empty() {
             let n = (REPORT_LEN - self.have).min(data.len());

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
 use crate::error::RemotingError;
+use crate::ext_fields::MAX_DECODED_FIELDS;
 
 /// Parses a JSON header into a command (body empty, serialize type JSON).
 ///
@@ -25,8 +26,9 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
     }
 }
 
-/// The lenient serde path of [`decode`].
-pub(super) fn decode_serde(text: &str) -> Result<RemotingCommand, RemotingError> {
+/// The lenient serde path of [`decode`] alone (what [`decode`] falls back to when the fast
+/// scanner gives up). Public so that the fuzz targets can drive each path on its own.
+pub fn decode_serde(text: &str) -> Result<RemotingCommand, RemotingError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let cmd = de
         .deserialize_map(HeaderVisitor(text.len()))
@@ -211,6 +213,7 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExtFields, A::Error> {
         let mut ext = ExtFields::with_text_capacity(16, self.0);
+        let mut entries = 0usize;
         loop {
             let mut key = None;
             let more = map.next_key_seed(KeyInto {
@@ -228,6 +231,12 @@ impl<'de> Visitor<'de> for ExtFieldsSeed {
             })?;
             // A null value means "absent" (fastjson would store null); last key wins.
             ext.push_spans(key, value);
+            entries += 1;
+            if entries > MAX_DECODED_FIELDS {
+                return Err(de::Error::custom(format!(
+                    "extFields has more than {MAX_DECODED_FIELDS} entries"
+                )));
+            }
         }
         Ok(ext)
     }
@@ -400,6 +409,39 @@ mod tests {
         assert_eq!(cmd.code, 2);
         assert_eq!(&cmd.ext_fields["k"], "b");
         assert!(!cmd.ext_fields.contains_key("z"));
+    }
+
+    #[test]
+    fn too_many_ext_fields_is_an_error() {
+        let header = |n: usize| {
+            let ext: Vec<String> = (0..n).map(|i| format!("\"k{i}\":\"v\"")).collect();
+            format!(
+                "{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}",
+                ext.join(",")
+            )
+        };
+        let ok = header(MAX_DECODED_FIELDS);
+        assert_eq!(
+            decode(ok.as_bytes()).unwrap().ext_fields.len(),
+            MAX_DECODED_FIELDS
+        );
+        assert_eq!(
+            decode_serde(&ok).unwrap().ext_fields.len(),
+            MAX_DECODED_FIELDS
+        );
+        // Both paths refuse one more (the fast one hands it to serde, which says why).
+        let bad = header(MAX_DECODED_FIELDS + 1);
+        assert!(super::super::decode_fast(&bad).is_none());
+        let Err(RemotingError::Malformed(msg)) = decode(bad.as_bytes()) else {
+            panic!("accepted {} fields", MAX_DECODED_FIELDS + 1)
+        };
+        assert!(msg.contains("extFields has more than 128 entries"), "{msg}");
+        // Repeats count: one key 129 times is refused too.
+        let repeats = format!(
+            "{{\"code\":1,\"opaque\":1,\"extFields\":{{{}}}}}",
+            vec!["\"k\":1"; MAX_DECODED_FIELDS + 1].join(",")
+        );
+        assert!(decode(repeats.as_bytes()).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use crate::code::LanguageCode;
 use crate::command::{ExtFields, RemotingCommand};
+use crate::ext_fields::MAX_DECODED_FIELDS;
 
 /// Decodes `text` if it stays within the fast subset.
 pub(super) fn decode(text: &str) -> Option<RemotingCommand> {
@@ -242,6 +243,7 @@ impl<'a> Parser<'a> {
             return Some(ExtFields::new());
         }
         let mut ext = ExtFields::with_text_capacity(16, text_len);
+        let mut entries = 0usize;
         self.expect(b'{')?;
         if self.eat(b'}') {
             return Some(ext);
@@ -271,6 +273,10 @@ impl<'a> Parser<'a> {
                 return None;
             }
             ext.push_spans(key, value);
+            entries += 1;
+            if entries > MAX_DECODED_FIELDS {
+                return None; // the serde path gives the error
+            }
             if self.eat(b',') {
                 continue;
             }
