@@ -13,33 +13,16 @@ use cometmq_remoting::body::{
 };
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
-    CreateTopicRequestHeader, QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
-    TopicFilterType, UpdateConsumerOffsetRequestHeader,
+    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
+    UpdateConsumerOffsetRequestHeader,
 };
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::create_topic;
 use common::{Cluster, T};
 
 const TOPICS: usize = 500;
 const GROUPS: usize = 300;
-
-fn create_topic(topic: &str, queues: i32) -> RemotingCommand {
-    RemotingCommand::request_with_header(
-        request::UPDATE_AND_CREATE_TOPIC,
-        &CreateTopicRequestHeader {
-            topic: topic.into(),
-            default_topic: "TBW102".into(),
-            read_queue_nums: queues,
-            write_queue_nums: queues,
-            perm: 6,
-            topic_filter_type: TopicFilterType::SingleTag,
-            topic_sys_flag: Some(0),
-            order: false,
-            attributes: None,
-            force: None,
-        },
-    )
-}
 
 fn create_group(group: &str) -> RemotingCommand {
     let g = SubscriptionGroupConfig::new(group);
