@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use cometmq_remoting::body::BodyError;
 use cometmq_remoting::code::response;
 use cometmq_remoting::header::HeaderError;
-use cometmq_remoting::settings::SettingError;
+use cometmq_remoting::settings::{ApplyError, LoadError, SettingError};
 use cometmq_remoting::{RemotingCommand, RemotingError};
 
 /// A NameServer error.
@@ -59,14 +59,12 @@ pub enum NamesrvError {
         /// What a valid value looks like.
         expected: &'static str,
     },
-    /// The config file cannot be read.
-    #[error("cannot read config file {}: {source}", path.display())]
-    ReadConfig {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// The config file cannot be used; the message names the file (and the key).
+    #[error(transparent)]
+    ConfigFile(#[from] LoadError),
+    /// A config key turns on a feature CometMQ does not have.
+    #[error("{0}")]
+    UnsupportedConfig(ApplyError),
     /// A state file cannot be read or parsed.
     #[error("cannot load {}: {reason}", path.display())]
     Load {
@@ -91,6 +89,15 @@ pub enum NamesrvError {
         /// The cause.
         source: RemotingError,
     },
+}
+
+impl From<ApplyError> for NamesrvError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Invalid(e) => e.into(),
+            other => NamesrvError::UnsupportedConfig(other),
+        }
+    }
 }
 
 impl From<SettingError> for NamesrvError {

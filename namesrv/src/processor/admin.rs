@@ -63,7 +63,11 @@ impl NamesrvProcessor {
             value: String::from_utf8_lossy(&body).into_owned(),
             expected: "UTF-8 properties text",
         })?;
-        let pairs = java_properties::parse(text);
+        let pairs = java_properties::parse(text).map_err(|e| NamesrvError::InvalidConfig {
+            key: "(body)".into(),
+            value: e.found.clone(),
+            expected: "properties text (a \\u escape takes four hex digits)",
+        })?;
         let unknown = self.config.update(|c| {
             if !c.blacklisted(&pairs).is_empty() {
                 return Err(NamesrvError::Blacklisted);
