@@ -160,7 +160,6 @@ pub const RULES: KeyRules = KeyRules {
         "serverSocketSndBufSize",
         "serverSocketRcvBufSize",
         "serverPooledByteBufAllocatorEnable",
-        "autoMessageVersionOnTopicLen",
     ],
     refused: &[
         Refused {
@@ -185,6 +184,12 @@ pub const RULES: KeyRules = KeyRules {
             key: "enableSlaveActingMaster",
             allowed: "false",
             feature: "slave acting master (RocketMQ 5) is not implemented",
+        },
+        Refused {
+            key: "autoMessageVersionOnTopicLen",
+            allowed: "true",
+            feature: "CometMQ always picks the stored-record version by topic length \
+                      (v2 past 127 bytes), Java's default; it cannot be switched off",
         },
         Refused {
             key: "fetchNamesrvAddrByAddressServer",

@@ -196,6 +196,13 @@ async fn runtime_updates_are_written_back_and_survive_a_restart() {
         );
         assert!(remark(&resp).contains(key), "{text}: {:?}", resp.remark);
     }
+    // Text Java's Properties.load refuses is refused (SYSTEM_ERROR, as Java answers).
+    let resp = client
+        .invoke(&addr, update("maxMessageSize=\\u12\n"), T)
+        .await
+        .unwrap();
+    assert_eq!(resp.code, response::SYSTEM_ERROR);
+    assert!(remark(&resp).contains("malformed"), "{:?}", resp.remark);
     // The same value as now is no change, and is accepted.
     let resp = client
         .invoke(&addr, update("flushDiskType=ASYNC_FLUSH\n"), T)

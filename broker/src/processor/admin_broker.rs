@@ -206,7 +206,8 @@ pub async fn update_broker_config(
     let text = std::str::from_utf8(&body)
         .map_err(|_| BrokerError::BadBody("the config body is not UTF-8 text".into()))?;
     let props = cometmq_remoting::java_properties::parse(text)
-        .map_err(|e| BrokerError::InvalidParameter(format!("config body, {e}")))?;
+        // Java's `string2Properties` fails on this too, and the answer is SYSTEM_ERROR.
+        .map_err(|e| BrokerError::BadBody(format!("the config body, {e}")))?;
     if let Some((k, _)) = props
         .iter()
         .find(|(k, _)| NOT_UPDATABLE.contains(&k.as_str()))
