@@ -1,6 +1,6 @@
 //! Config structs keyed by RocketMQ's names, and the one loader of every config file.
 //!
-//! [`settings!`](crate::settings) declares a plain struct whose fields each carry their
+//! [`settings!`](crate::settings!) declares a plain struct whose fields each carry their
 //! RocketMQ key and default, and implements [`Settings`] for it: set a field by key with
 //! a typed parse (an invalid value is an error naming the key), and list every key with
 //! its current value (for `-p`, GET_BROKER_CONFIG and the file UPDATE_BROKER_CONFIG
@@ -106,7 +106,7 @@ number_setting!(i32 => "an integer", i64 => "an integer", u16 => "a port number 
     usize => "a non-negative integer", f64 => "a number");
 
 /// How a field's value is written in a config file: [`Plain`] for its own
-/// [`SettingValue`] form, or a [`unit`] for a [`Duration`] in Java's unit for that key.
+/// [`SettingValue`] form, or a [`unit`](mod@unit) for a [`Duration`] in Java's unit for that key.
 pub trait SettingCodec<T> {
     /// What the text must look like, for error messages.
     const EXPECTED: &'static str;
@@ -174,7 +174,7 @@ pub fn parse_value<T: SettingValue>(key: &str, value: &str) -> Result<T, Setting
     parse_with::<T, Plain>(key, value)
 }
 
-/// A struct of settings keyed by RocketMQ names; implemented by [`settings!`](crate::settings).
+/// A struct of settings keyed by RocketMQ names; implemented by [`settings!`](crate::settings!).
 pub trait Settings: Default {
     /// Sets the field named `key` from text. `Ok(false)` when no field has that key.
     fn set(&mut self, key: &str, value: &str) -> Result<bool, SettingError>;
@@ -439,7 +439,7 @@ macro_rules! settings {
     };
 }
 
-/// The codec of a field: [`Plain`] or a [`unit`]. Used by [`settings!`](crate::settings).
+/// The codec of a field: [`Plain`] or a [`unit`](mod@unit). Used by [`settings!`](crate::settings!).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __setting_codec {
