@@ -60,9 +60,11 @@ settings! {
         region_id: String = "regionId", "DefaultRegion".to_string();
         /// Trace flag reported in send responses (`TRACE_ON`).
         trace_on: bool = "traceOn", true;
-        /// Send requests queued before SYSTEM_BUSY.
+        /// Send requests in progress past which a send is answered SYSTEM_BUSY at once
+        /// (Java: the send pool's queue length; there is no queue here).
         send_thread_pool_queue_capacity: usize = "sendThreadPoolQueueCapacity", 10000;
-        /// Pull requests queued before SYSTEM_BUSY.
+        /// Reported by GET_BROKER_RUNTIME_INFO only: pulls have no cap here (Java: the
+        /// pull pool's queue length).
         pull_thread_pool_queue_capacity: usize = "pullThreadPoolQueueCapacity", 100000;
         /// Period of re-registration with the NameServers (clamped to 10–60 s).
         register_name_server_period: u64 = "registerNameServerPeriod", 30000;
