@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use cometmq_remoting::settings::{KeyRules, LoadError, Refused, SettingError, Settings};
+use cometmq_remoting::settings::{
+    KeyRules, LoadError, Refused, SettingError, Settings, NETTY_SERVER_KEYS,
+};
 use cometmq_remoting::{setting_enum, settings};
 pub use cometmq_store::{FlushDiskType, StoreConfig};
 
@@ -146,22 +148,16 @@ pub const RULES: KeyRules = KeyRules {
         ("warmMapedFileEnable", "warmMappedFileEnable"),
     ],
     ignored: &[
-        "rocketmqHome",
-        "useEpollNativeSelector",
-        "transientStorePoolEnable",
-        "transientStorePoolSize",
-        "brokerFastFailureEnable",
-        "sendMessageThreadPoolNums",
-        "pullMessageThreadPoolNums",
-        "waitTimeMillsInSendQueue",
-        "serverWorkerThreads",
-        "serverCallbackExecutorThreads",
-        "serverSelectorThreads",
-        "serverOnewaySemaphoreValue",
-        "serverAsyncSemaphoreValue",
-        "serverSocketSndBufSize",
-        "serverSocketRcvBufSize",
-        "serverPooledByteBufAllocatorEnable",
+        NETTY_SERVER_KEYS,
+        &[
+            "rocketmqHome",
+            "transientStorePoolEnable",
+            "transientStorePoolSize",
+            "brokerFastFailureEnable",
+            "sendMessageThreadPoolNums",
+            "pullMessageThreadPoolNums",
+            "waitTimeMillsInSendQueue",
+        ],
     ],
     refused: &[
         Refused {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use cometmq_remoting::settings::{KeyRules, Refused};
+use cometmq_remoting::settings::{KeyRules, Refused, NETTY_SERVER_KEYS};
 
 use crate::error::NamesrvError;
 
@@ -63,25 +63,18 @@ cometmq_remoting::settings! {
 pub const RULES: KeyRules = KeyRules {
     aliases: &[],
     ignored: &[
-        "clientRequestThreadPoolNums",
-        "defaultThreadPoolNums",
-        "clientRequestThreadPoolQueueCapacity",
-        "defaultThreadPoolQueueCapacity",
-        "unRegisterBrokerQueueCapacity",
-        "needWaitForService",
-        "waitSecondsForService",
-        "serverWorkerThreads",
-        "serverCallbackExecutorThreads",
-        "serverSelectorThreads",
-        "serverOnewaySemaphoreValue",
-        "serverAsyncSemaphoreValue",
-        "serverSocketSndBufSize",
-        "serverSocketRcvBufSize",
-        "serverSocketBacklog",
-        "serverPooledByteBufAllocatorEnable",
-        "useEpollNativeSelector",
-        "enableShutdownGracefully",
-        "shutdownWaitTimeSeconds",
+        NETTY_SERVER_KEYS,
+        &[
+            "clientRequestThreadPoolNums",
+            "defaultThreadPoolNums",
+            "clientRequestThreadPoolQueueCapacity",
+            "defaultThreadPoolQueueCapacity",
+            "unRegisterBrokerQueueCapacity",
+            "needWaitForService",
+            "waitSecondsForService",
+            "enableShutdownGracefully",
+            "shutdownWaitTimeSeconds",
+        ],
     ],
     refused: &[
         Refused {

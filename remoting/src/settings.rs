@@ -190,6 +190,22 @@ pub trait Settings: Default {
     }
 }
 
+/// Java's `NettyServerConfig` keys, which both servers accept and ignore: Netty's event
+/// loops, semaphores and socket buffers have no counterpart in the tokio transport (one
+/// worker thread per core, the kernel's socket defaults).
+pub const NETTY_SERVER_KEYS: &[&str] = &[
+    "serverWorkerThreads",
+    "serverCallbackExecutorThreads",
+    "serverSelectorThreads",
+    "serverOnewaySemaphoreValue",
+    "serverAsyncSemaphoreValue",
+    "serverSocketSndBufSize",
+    "serverSocketRcvBufSize",
+    "serverSocketBacklog",
+    "serverPooledByteBufAllocatorEnable",
+    "useEpollNativeSelector",
+];
+
 /// A key of Apache RocketMQ that turns on a feature CometMQ does not have: accepted only
 /// at the value that leaves the feature off, refused otherwise.
 #[derive(Debug, Clone, Copy)]
@@ -265,9 +281,10 @@ pub enum LoadError {
 pub struct KeyRules {
     /// Other spellings of a key: `(alias, key)`.
     pub aliases: &'static [(&'static str, &'static str)],
-    /// Java keys accepted and ignored because they have no effect on behaviour here
-    /// (JVM and Netty tuning); each is listed in docs/COMPATIBILITY.md with why.
-    pub ignored: &'static [&'static str],
+    /// Lists of Java keys accepted and ignored because they have no effect on behaviour
+    /// here (thread pools, Netty tuning); each is listed in docs/COMPATIBILITY.md with
+    /// why.
+    pub ignored: &'static [&'static [&'static str]],
     /// Java keys refused unless at their harmless value.
     pub refused: &'static [Refused],
 }
@@ -288,9 +305,9 @@ impl KeyRules {
             .map_or(key, |(_, k)| k)
     }
 
-    /// True when `key` is accepted and ignored, or refused at a value accepted as off.
-    pub fn is_known_extra(&self, key: &str) -> bool {
-        self.ignored.contains(&key) || self.refused.iter().any(|r| r.key == key)
+    /// True when `key` is accepted and ignored.
+    pub fn is_ignored(&self, key: &str) -> bool {
+        self.ignored.iter().any(|list| list.contains(&key))
     }
 
     /// Applies `key=value` pairs in order (the last of a key wins). All or nothing: on an
@@ -315,7 +332,7 @@ impl KeyRules {
                 }
                 continue;
             }
-            if !next.set(key, value)? && !self.ignored.contains(&key) {
+            if !next.set(key, value)? && !self.is_ignored(key) {
                 unknown.push(key.to_string());
             }
         }
@@ -520,7 +537,7 @@ mod tests {
 
     const RULES: KeyRules = KeyRules {
         aliases: &[("brokerIdentity", "brokerId")],
-        ignored: &["rocketmqHome"],
+        ignored: &[&["rocketmqHome"]],
         refused: &[Refused {
             key: "aclEnable",
             allowed: "false",
