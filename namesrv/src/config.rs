@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use cometmq_remoting::settings::{KeyRules, Refused, NETTY_SERVER_KEYS};
+use cometmq_remoting::settings::{KeyRules, Refused, Settings, NETTY_SERVER_KEYS};
 
 use crate::error::NamesrvError;
 
@@ -96,6 +96,23 @@ pub const RULES: KeyRules = KeyRules {
     ],
 };
 
+/// The keys UPDATE_NAMESRV_CONFIG changes in the running NameServer: each is read where
+/// it is used. Any other key is read once at start (the listener, the file paths), and an
+/// update that would change it is refused naming it; Java accepts it and it waits for a
+/// restart.
+pub const RUNTIME_KEYS: &[&str] = &[
+    "rocketmqHome",
+    "productEnvName",
+    "clusterTest",
+    "orderMessageEnable",
+    "returnOrderTopicConfigToBroker",
+    "scanNotActiveBrokerInterval",
+    "brokerExpiredMillis",
+    "enableAllTopicList",
+    "enableTopicList",
+    "deleteTopicWithBrokerRegistration",
+];
+
 fn home() -> PathBuf {
     std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
 }
@@ -125,6 +142,15 @@ impl NamesrvConfig {
             .map(|(k, _)| k.as_str())
             .filter(|k| black.contains(k))
             .collect()
+    }
+
+    /// The first key whose value differs in `next` and may not change at run time.
+    pub fn restart_key(&self, next: &NamesrvConfig) -> Option<&'static str> {
+        self.entries()
+            .into_iter()
+            .zip(next.entries())
+            .find(|(a, b)| a.1 != b.1 && !RUNTIME_KEYS.contains(&a.0))
+            .map(|(a, _)| a.0)
     }
 
     /// `brokerExpiredMillis` as a duration.
@@ -168,7 +194,6 @@ mod tests {
     use super::*;
 
     use cometmq_remoting::java_properties;
-    use cometmq_remoting::settings::Settings;
 
     fn pairs(text: &str) -> Vec<(String, String)> {
         java_properties::parse(text).unwrap()

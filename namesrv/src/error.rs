@@ -49,6 +49,9 @@ pub enum NamesrvError {
     /// UPDATE_NAMESRV_CONFIG tried to change a key of `configBlackList`.
     #[error("Can not update config in black list.")]
     Blacklisted,
+    /// UPDATE_NAMESRV_CONFIG tried to change a key read only at start.
+    #[error("{0} is read once at start and cannot change while the NameServer runs: set it in the config file and restart")]
+    NeedsRestart(&'static str),
     /// A config value does not parse.
     #[error("invalid value {value:?} for config key {key}: expected {expected}")]
     InvalidConfig {
@@ -119,7 +122,7 @@ impl NamesrvError {
             NamesrvError::KvNotFound { .. } | NamesrvError::KvNamespaceNotFound(_) => {
                 response::QUERY_NOT_FOUND
             }
-            NamesrvError::Blacklisted => response::NO_PERMISSION,
+            NamesrvError::Blacklisted | NamesrvError::NeedsRestart(_) => response::NO_PERMISSION,
             NamesrvError::Header(e) => e.response_code(),
             _ => response::SYSTEM_ERROR,
         }

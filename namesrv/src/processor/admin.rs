@@ -51,8 +51,9 @@ impl NamesrvProcessor {
         json(&KvTable { table })
     }
 
-    /// The body is properties text. Keys of `configBlackList` are refused; the new settings
-    /// are persisted to `configStorePath`.
+    /// The body is properties text. Keys of `configBlackList` are refused, and so is a
+    /// change of a key read only at start (`RUNTIME_KEYS` lists the others); the new
+    /// settings are persisted to `configStorePath`.
     pub(super) async fn update_config(&self, req: &RemotingCommand) -> Reply {
         let body = req.body.to_bytes();
         if body.is_empty() {
@@ -72,7 +73,13 @@ impl NamesrvProcessor {
             if !c.blacklisted(&pairs).is_empty() {
                 return Err(NamesrvError::Blacklisted);
             }
-            c.apply(&pairs)
+            let mut next = c.clone();
+            let unknown = next.apply(&pairs)?;
+            if let Some(key) = c.restart_key(&next) {
+                return Err(NamesrvError::NeedsRestart(key));
+            }
+            *c = next;
+            Ok(unknown)
         })?;
         for key in unknown {
             tracing::warn!(%key, "UPDATE_NAMESRV_CONFIG: unknown config key ignored");
