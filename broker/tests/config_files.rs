@@ -121,6 +121,17 @@ fn old_spellings_load_and_print_under_javas_names() {
         !stderr.contains("unknown config key"),
         "accepted keys are not unknown: {stderr}"
     );
+    // An ignored key is not silent: the log says it has no effect.
+    let out = Command::new(env!("CARGO_BIN_EXE_mqbroker"))
+        .args(["-c", conf.to_str().unwrap(), "-p"])
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("accepted and ignored") && stderr.contains("sendMessageThreadPoolNums"),
+        "{stderr}"
+    );
 }
 
 fn update(text: &str) -> RemotingCommand {

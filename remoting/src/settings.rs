@@ -311,8 +311,9 @@ impl KeyRules {
     }
 
     /// Applies `key=value` pairs in order (the last of a key wins). All or nothing: on an
-    /// error `settings` is unchanged. Returns the keys nobody knows (warned about by the
-    /// caller, as Java silently ignores them).
+    /// error `settings` is unchanged. An ignored key is logged (INFO) as having no effect.
+    /// Returns the keys nobody knows (warned about by the caller; Java ignores them
+    /// silently).
     pub fn apply<S: Settings + Clone>(
         &self,
         settings: &mut S,
@@ -332,8 +333,16 @@ impl KeyRules {
                 }
                 continue;
             }
-            if !next.set(key, value)? && !self.is_ignored(key) {
-                unknown.push(key.to_string());
+            if !next.set(key, value)? {
+                if self.is_ignored(key) {
+                    tracing::info!(
+                        key,
+                        value = value.as_str(),
+                        "accepted and ignored: no effect in CometMQ (see docs/COMPATIBILITY.md)"
+                    );
+                } else {
+                    unknown.push(key.to_string());
+                }
             }
         }
         *settings = next;
