@@ -5,6 +5,8 @@
 #   run.sh namesrv HOME [-c namesrv.properties]     (listenPort in the file; default 9876)
 #   run.sh broker  HOME -c broker.conf
 #   run.sh fetch                                    (only fetch the jars)
+#   run.sh benchmark CLASS [args]                   (rocketmq-example 5.5.0's benchmark tools,
+#                                                    e.g. org.apache.rocketmq.example.benchmark.Producer)
 #
 # ROCKETMQ_VERSION picks the release (default 4.9.7, the newest 4.x that resolves here;
 # 5.5.0 for the 5.x side-by-side runs).
@@ -20,6 +22,16 @@ if [ ! -d "$lib" ]; then
 fi
 role="$1"
 [ "$role" = fetch ] && exit 0
+if [ "$role" = benchmark ]; then
+  # The tools' own release: rocketmq-example resolves here only at 5.5.0.
+  example="$here/target/example-5.5.0"
+  if [ ! -d "$example" ]; then
+    (cd "$here" && mvn -q -B -Pexample dependency:copy-dependencies -Drocketmq.version=5.5.0 \
+      -DoutputDirectory="target/example-5.5.0.part") && mv "$example.part" "$example"
+  fi
+  shift
+  exec java -Xms1g -Xmx1g -XX:+UseG1GC -Duser.home="${TMPDIR:-/tmp}" -cp "$example/*" "$@"
+fi
 home="$2"; shift 2
 mkdir -p "$home"
 case "$role" in
