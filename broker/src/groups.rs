@@ -3,8 +3,9 @@
 //! Concurrency: one `RwLock`, held only for in-memory work; saves write a snapshot on a
 //! blocking thread.
 
+use parking_lot::RwLock;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
 
@@ -145,12 +146,12 @@ impl GroupTable {
             .await;
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, SubscriptionGroupWrapper> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+    fn read(&self) -> parking_lot::RwLockReadGuard<'_, SubscriptionGroupWrapper> {
+        self.state.read()
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, SubscriptionGroupWrapper> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+    fn write(&self) -> parking_lot::RwLockWriteGuard<'_, SubscriptionGroupWrapper> {
+        self.state.write()
     }
 }
 

@@ -4,9 +4,10 @@
 //! Concurrency: one `RwLock`, held only for map work; saves write a snapshot on a blocking
 //! thread, every `flushConsumerOffsetInterval` and at shutdown.
 
+use parking_lot::RwLock;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use cometmq_remoting::body::ConsumerOffsetWrapper;
 
@@ -144,12 +145,12 @@ impl OffsetTable {
         out
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+    fn read(&self) -> parking_lot::RwLockReadGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
+        self.state.read()
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+    fn write(&self) -> parking_lot::RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
+        self.state.write()
     }
 }
 

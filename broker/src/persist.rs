@@ -9,11 +9,12 @@
 //! coalesced into as few writes as the disk allows (every request is answered by the first
 //! write that started after it).
 
+use parking_lot::Mutex;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// One config file and its single writer.
 ///
@@ -140,8 +141,8 @@ impl ConfigFile {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Written> {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> parking_lot::MutexGuard<'_, Written> {
+        self.writer.lock()
     }
 }
 

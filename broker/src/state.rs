@@ -6,9 +6,10 @@
 //!   orderly-consumption locks.
 //! - The settings are an immutable snapshot swapped whole by UPDATE_BROKER_CONFIG.
 
+use parking_lot::{Mutex, RwLock};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::DataVersion;
@@ -112,27 +113,18 @@ impl BrokerState {
 
     /// The current settings (a cheap snapshot).
     pub fn config(&self) -> Arc<BrokerConfig> {
-        self.config
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.config.read().clone()
     }
 
     /// Replaces the settings (UPDATE_BROKER_CONFIG) and bumps their version.
     pub fn set_config(&self, config: BrokerConfig) {
-        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
-        self.config_version
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .bump(now_ms());
+        *self.config.write() = Arc::new(config);
+        self.config_version.lock().bump(now_ms());
     }
 
     /// The settings' version (GET_BROKER_CONFIG's `version` header).
     pub fn config_version(&self) -> DataVersion {
-        *self
-            .config_version
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        *self.config_version.lock()
     }
 
     /// Counts stored messages.

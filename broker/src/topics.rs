@@ -4,8 +4,9 @@
 //! (never across `.await` or file I/O). Saving takes a snapshot under the lock and writes
 //! it outside, on a blocking thread.
 
+use parking_lot::RwLock;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 
@@ -194,12 +195,12 @@ impl TopicTable {
             .await;
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
+    fn read(&self) -> parking_lot::RwLockReadGuard<'_, TopicConfigSerializeWrapper> {
+        self.state.read()
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
+    fn write(&self) -> parking_lot::RwLockWriteGuard<'_, TopicConfigSerializeWrapper> {
+        self.state.write()
     }
 }
 

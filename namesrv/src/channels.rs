@@ -1,8 +1,9 @@
 //! [`BrokerChannels`]: the connections brokers registered on. When one closes, the brokers
 //! that registered on it are dropped at once; when a broker expires, its connection is closed.
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use cometmq_remoting::transport::Connection;
 
@@ -42,6 +43,6 @@ impl BrokerChannels {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<u64, Connection>> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+        self.conns.lock()
     }
 }

@@ -6,10 +6,10 @@
 //! so the file always ends up with the latest table. Files are replaced atomically: temp
 //! file, fsync, rename, fsync of the directory.
 
+use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 
 use cometmq_remoting::body::{fastjson, JsonStyle};
 use serde::{Deserialize, Serialize};
@@ -102,15 +102,15 @@ impl KvConfig {
         .await
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
-        self.table.read().unwrap_or_else(|e| e.into_inner())
+    fn read(&self) -> parking_lot::RwLockReadGuard<'_, Table> {
+        self.table.read()
     }
 
     /// Applies `edit` (which says whether it changed anything) and writes the file.
     async fn change(&self, edit: impl FnOnce(&mut Table) -> bool) -> Result<(), NamesrvError> {
         let _writer = self.writer.lock().await;
         let json = {
-            let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
+            let mut table = self.table.write();
             if !edit(&mut table) {
                 return Ok(());
             }

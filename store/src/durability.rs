@@ -14,7 +14,8 @@
 //! Concurrency: the slaves' tracker is attached once the HA server starts
 //! ([`crate::ha::HaMaster::start`]) and read under a briefly held lock.
 
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 
 use crate::config::FlushDiskType;
 use crate::ha::tracker::{ReplicaWait, Tracker};
@@ -39,17 +40,14 @@ impl Durability {
     /// Makes waiting appends of a SYNC_MASTER wait on this tracker's acknowledgements
     /// (replacing the tracker of an HA server started before).
     pub(crate) fn attach_replicas(&self, tracker: Arc<Tracker>, fallbehind_max: u64) {
-        *self.replicas.lock().unwrap_or_else(|e| e.into_inner()) = Some(Replicas {
+        *self.replicas.lock() = Some(Replicas {
             tracker,
             fallbehind_max,
         });
     }
 
     fn replicas(&self) -> Option<Replicas> {
-        self.replicas
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.replicas.lock().clone()
     }
 }
 

@@ -11,7 +11,7 @@
 //! The flush thread also records, in the checkpoint's values, the store time of the
 //! last flushed record (the dispatcher persists the checkpoint page).
 
-use std::sync::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -40,7 +40,7 @@ impl FlushService {
     /// flushed past it, or errors if the flush failed or the store stopped.
     pub(crate) fn wait_for(&self, end: i64) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock();
         let idle = st.waiters.is_empty();
         st.waiters.push((end, tx));
         drop(st);
@@ -54,7 +54,7 @@ impl FlushService {
 
     /// Asks the thread to flush everything and exit.
     pub(crate) fn stop(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+        self.state.lock().stop = true;
         self.cv.notify_one();
     }
 
@@ -65,17 +65,14 @@ impl FlushService {
         let mut last_thorough = Instant::now();
         loop {
             let (waiters, stop) = {
-                let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let mut st = self.state.lock();
                 if st.waiters.is_empty() && !st.stop {
                     let timeout = if sync {
                         Duration::from_millis(10).max(config.flush_interval_commit_log)
                     } else {
                         config.flush_interval_commit_log
                     };
-                    st = self
-                        .cv
-                        .wait_timeout(st, timeout)
-                        .map_or_else(|e| e.into_inner().0, |r| r.0);
+                    self.cv.wait_for(&mut st, timeout);
                 }
                 (std::mem::take(&mut st.waiters), st.stop)
             };

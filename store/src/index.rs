@@ -7,9 +7,9 @@
 //! lock per record to add keys, queries take the read lock. Lookups may return stale
 //! offsets after a crash; callers check the record at each offset.
 
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{IoContext, Result};
 use crate::index_file::IndexFile;
@@ -75,11 +75,11 @@ impl Index {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Vec<IndexFile>> {
-        self.files.read().unwrap_or_else(|e| e.into_inner())
+        self.files.read()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Vec<IndexFile>> {
-        self.files.write().unwrap_or_else(|e| e.into_inner())
+        self.files.write()
     }
 
     /// Indexes the record at `phys` (dispatcher only): `topic#uniq_key` and each KEYS

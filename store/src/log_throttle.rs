@@ -10,7 +10,7 @@
 //! cometmq_store::throttled!(warn, error = %e, "creating a CommitLog file failed");
 //! ```
 
-use std::sync::Mutex;
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 /// Logs through a `tracing` level macro (`warn`, `error`, …) at most once per
@@ -62,7 +62,7 @@ impl Throttle {
     }
 
     fn admit_at(&self, now: Instant) -> Option<u64> {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.state.lock();
         let due = s
             .last
             .is_none_or(|last| now.saturating_duration_since(last) >= self.interval);
@@ -78,7 +78,7 @@ impl Throttle {
     /// Forgets the last event: the next one is logged at once (the condition ended, so
     /// its return is news).
     pub fn reset(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.state.lock();
         s.last = None;
         s.suppressed = 0;
     }

@@ -28,8 +28,9 @@
 //!   Once renamed into place the file may still be empty at a crash; recovery ends the
 //!   log at its first byte, as for any empty last file.
 
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use tracing::{debug, warn};
@@ -71,7 +72,7 @@ struct Inner {
 
 impl Inner {
     fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|e| e.into_inner())
+        self.slot.lock()
     }
 
     fn tmp_path(&self, base: i64) -> PathBuf {
@@ -91,7 +92,7 @@ impl Inner {
                         slot.state = State::Preparing(base);
                         break base;
                     }
-                    slot = self.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+                    self.changed.wait(&mut slot);
                 }
             };
             let tmp = self.tmp_path(base);
@@ -197,11 +198,7 @@ impl Preallocator {
                     };
                 }
                 State::Wanted(b) | State::Preparing(b) if *b == base => {
-                    slot = self
-                        .inner
-                        .changed
-                        .wait(slot)
-                        .unwrap_or_else(|e| e.into_inner());
+                    self.inner.changed.wait(&mut slot);
                 }
                 _ => return None,
             }
@@ -217,7 +214,7 @@ impl Preallocator {
             std::mem::replace(&mut slot.state, State::Idle)
         };
         self.inner.changed.notify_all();
-        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let thread = self.thread.lock().take();
         if let Some(t) = thread {
             let _ = t.join();
         }

@@ -3,9 +3,10 @@
 //! Concurrency: a `RwLock` over `topic → queueId → Arc<ConsumeQueue>`, held only for
 //! lookups and inserts; queues are used after the lock is released.
 
+use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::consume_queue::ConsumeQueue;
 use crate::error::{IoContext, Result};
@@ -56,7 +57,7 @@ impl Queues {
 
     /// The queue, if it exists.
     pub(crate) fn get(&self, topic: &str, queue_id: i32) -> Option<Arc<ConsumeQueue>> {
-        let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let t = self.table.read();
         t.get(topic)?.get(&queue_id).cloned()
     }
 
@@ -65,7 +66,7 @@ impl Queues {
         if let Some(q) = self.get(topic, queue_id) {
             return q;
         }
-        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut t = self.table.write();
         let queues = t.entry(topic.to_owned()).or_default();
         Arc::clone(queues.entry(queue_id).or_insert_with(|| {
             Arc::new(ConsumeQueue::new(
@@ -80,7 +81,7 @@ impl Queues {
     /// Removes every queue of `topic` from the table and returns them (their files
     /// stay until [`ConsumeQueue::destroy`]).
     pub(crate) fn remove_topic(&self, topic: &str) -> Vec<Arc<ConsumeQueue>> {
-        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut t = self.table.write();
         t.remove(topic)
             .map(|qs| qs.into_values().collect())
             .unwrap_or_default()
@@ -88,7 +89,7 @@ impl Queues {
 
     /// Every queue.
     pub(crate) fn all(&self) -> Vec<Arc<ConsumeQueue>> {
-        let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let t = self.table.read();
         t.values().flat_map(|q| q.values().cloned()).collect()
     }
 

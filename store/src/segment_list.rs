@@ -5,8 +5,9 @@
 //! `Arc<Segment>`s. Readers clone an `Arc` and release the lock before touching bytes.
 //! Only the owner of the list's writing side (one thread at a time) pushes or removes.
 
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 use crate::error::{IoContext, Result, StoreError};
 use crate::mmap::{Region, RegionWriter};
@@ -81,11 +82,11 @@ impl SegmentList {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<Segment>>> {
-        self.segments.read().unwrap_or_else(|e| e.into_inner())
+        self.segments.read()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<Segment>>> {
-        self.segments.write().unwrap_or_else(|e| e.into_inner())
+        self.segments.write()
     }
 
     /// The directory of the files.

@@ -6,8 +6,9 @@
 //! performed by the dispatcher (see [`crate::topic_delete`]). Readers use the
 //! published parts of everything.
 
+use parking_lot::RwLock;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use tokio::sync::watch;
 
@@ -65,17 +66,11 @@ pub(crate) struct Shared {
 impl Shared {
     /// The retention settings now.
     pub(crate) fn retention(&self) -> RetentionSettings {
-        self.retention_settings
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.retention_settings.read().clone()
     }
 
     /// The consumer progress source, if the broker set one.
     pub(crate) fn progress(&self) -> Option<Arc<dyn ConsumerProgress>> {
-        self.consumer_progress
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.consumer_progress.read().clone()
     }
 }

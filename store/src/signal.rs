@@ -5,8 +5,8 @@
 //! atomic operations. Under load the dispatcher polls, so appends make no system calls to
 //! wake it (one wake per append cost a futex call and a context switch each).
 
+use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// Pending-work flag plus stop flag, with a condition variable to sleep on.
@@ -25,7 +25,7 @@ impl Signal {
     pub(crate) fn raise(&self) {
         // SeqCst pairs with `wait`: either the sleeper sees `pending`, or we see `sleeping`.
         if !self.pending.swap(true, Ordering::SeqCst) && self.sleeping.load(Ordering::SeqCst) {
-            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _g = self.lock.lock();
             self.cv.notify_all();
         }
     }
@@ -33,7 +33,7 @@ impl Signal {
     /// Asks the thread to stop.
     pub(crate) fn stop(&self) {
         self.stop.store(true, Ordering::Release);
-        let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _g = self.lock.lock();
         self.cv.notify_all();
     }
 
@@ -45,10 +45,10 @@ impl Signal {
     /// Sleeps until work is announced, a stop is requested, or `timeout` passes; clears
     /// and returns the pending flag.
     pub(crate) fn wait(&self, timeout: Duration) -> bool {
-        let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.lock.lock();
         self.sleeping.store(true, Ordering::SeqCst);
         if !self.pending.load(Ordering::SeqCst) && !self.is_stopped() {
-            let _ = self.cv.wait_timeout(g, timeout);
+            self.cv.wait_for(&mut g, timeout);
         }
         self.sleeping.store(false, Ordering::SeqCst);
         self.pending.swap(false, Ordering::AcqRel)

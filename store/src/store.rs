@@ -7,9 +7,10 @@
 //! CommitLog appender mutex; waiting appends then await their durability
 //! ([`crate::durability`]).
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use bytes::{Bytes, BytesMut};
@@ -141,7 +142,7 @@ impl MessageStore {
         );
         log.appender()
             .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
-        let retention_settings = std::sync::RwLock::new(config.retention_settings());
+        let retention_settings = parking_lot::RwLock::new(config.retention_settings());
         let shared = Arc::new(Shared {
             config,
             clock,
@@ -160,7 +161,7 @@ impl MessageStore {
             guard,
             deletions: Deletions::default(),
             tombstones,
-            consumer_progress: std::sync::RwLock::new(None),
+            consumer_progress: parking_lot::RwLock::new(None),
             forced_deletions: Default::default(),
             retention_settings,
         });
@@ -506,11 +507,7 @@ impl MessageStore {
     /// Gives the store the broker's committed consumer offsets, so that a forced
     /// deletion can name the unconsumed ranges it destroyed.
     pub fn set_consumer_progress(&self, progress: Arc<dyn crate::ConsumerProgress>) {
-        *self
-            .shared
-            .consumer_progress
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(progress);
+        *self.shared.consumer_progress.write() = Some(progress);
     }
 
     /// The retention settings in use.
@@ -521,11 +518,7 @@ impl MessageStore {
     /// Changes the retention settings from the next pass on (the broker's
     /// UPDATE_BROKER_CONFIG).
     pub fn set_retention_settings(&self, settings: crate::config::RetentionSettings) {
-        *self
-            .shared
-            .retention_settings
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = settings;
+        *self.shared.retention_settings.write() = settings;
     }
 
     /// (CommitLog files, messages) destroyed by forced deletions since the store opened.
@@ -558,7 +551,7 @@ impl MessageStore {
         s.dispatch_signal.stop();
         s.flush.stop();
         s.retention_signal.stop();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let threads = std::mem::take(&mut *self.threads.lock());
         for t in threads {
             let _ = t.join();
         }

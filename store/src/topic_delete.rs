@@ -16,11 +16,11 @@
 //!    or earlier after a crash) are not put back into the topic's queues. Retention
 //!    removes it once the CommitLog no longer reaches below `E`.
 
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Mutex, RwLock};
 
 use tracing::info;
 
@@ -48,8 +48,8 @@ pub(crate) struct Deletions {
 }
 
 impl Deletions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Deletion>> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> parking_lot::MutexGuard<'_, Vec<Deletion>> {
+        self.pending.lock()
     }
 
     /// Queues a deletion.
@@ -120,7 +120,7 @@ impl Tombstones {
         if !self.any.load(Ordering::Acquire) {
             return false;
         }
-        let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let t = self.table.read();
         t.get(topic).is_some_and(|&upto| phys < upto)
     }
 
@@ -135,7 +135,7 @@ impl Tombstones {
             .and_then(|f| f.sync_all())
             .at(&tmp)?;
         std::fs::rename(&tmp, &path).at(&path)?;
-        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut t = self.table.write();
         let e = t.entry(topic.to_owned()).or_insert(upto);
         *e = (*e).max(upto);
         self.any.store(true, Ordering::Release);
@@ -148,7 +148,7 @@ impl Tombstones {
             return Ok(());
         }
         let gone: Vec<String> = {
-            let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+            let t = self.table.read();
             t.iter()
                 .filter(|(_, &upto)| upto <= log_min)
                 .map(|(topic, _)| topic.clone())
@@ -162,7 +162,7 @@ impl Tombstones {
             }
             // The directory goes too when the topic was not re-created.
             let _ = std::fs::remove_dir(self.dir.join(&topic));
-            let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+            let mut t = self.table.write();
             t.remove(&topic);
             self.any.store(!t.is_empty(), Ordering::Release);
         }

@@ -6,10 +6,11 @@
 //! Concurrency: one `Mutex` around the map, held only for map work; saves take a
 //! snapshot and write it on a blocking thread.
 
+use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -96,8 +97,8 @@ impl DelayOffsetTable {
         self.changed.load(Ordering::Acquire)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<i32, i64>> {
-        self.offsets.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> parking_lot::MutexGuard<'_, BTreeMap<i32, i64>> {
+        self.offsets.lock()
     }
 }
 

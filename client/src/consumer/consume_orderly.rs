@@ -7,8 +7,9 @@
 //! queue and is consumed again after `suspend_current_queue_time`; a message that has been
 //! redelivered `max_reconsume_times` times is sent to the dead-letter queue instead.
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -43,7 +44,7 @@ impl OrderlyService {
     }
 
     fn tasks(&self) -> MutexGuard<'_, HashMap<MessageQueue, JoinHandle<()>>> {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner())
+        self.tasks.lock()
     }
 }
 

@@ -5,9 +5,9 @@
 //! inside is what the consumer may commit: everything below it was consumed, so committing
 //! it can never lose a message, whatever order concurrent consumption finishes in.
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use cometmq_remoting::body::client::ProcessQueueInfo;
 use tokio::sync::{watch, Notify};
@@ -81,7 +81,7 @@ impl ProcessQueue {
     }
 
     fn lock(&self) -> MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+        self.cache.lock()
     }
 
     /// Adds pulled messages (an offset already present is not added twice) and wakes an

@@ -6,9 +6,10 @@
 //! it. A polled message counts as consumed: with auto-commit (the default) its offset is
 //! persisted by the periodic task, otherwise at [`commit`](PullConsumer::commit).
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -189,10 +190,7 @@ impl PullConsumer {
     }
 
     fn consumed(&self) -> MutexGuard<'_, HashMap<MessageQueue, i64>> {
-        self.inner
-            .consumed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.consumed.lock()
     }
 
     /// Subscribes to `topic` with a tag expression; the group's queues are rebalanced among
@@ -276,7 +274,7 @@ impl PullConsumer {
         }
         core.heartbeat_now().await;
         let service = tokio::spawn(rebalance::run(core.clone()));
-        *self.inner.service.lock().unwrap_or_else(|e| e.into_inner()) = Some(service);
+        *self.inner.service.lock() = Some(service);
         Ok(())
     }
 

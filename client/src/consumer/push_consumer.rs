@@ -1,8 +1,9 @@
 //! [`PushConsumer`]: pulls the queues assigned to it and calls a listener with the messages
 //! (Java `DefaultMQPushConsumer`).
 
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cometmq_remoting::body::client::{ConsumeType, ConsumerRunningInfo, SubscriptionData, SUB_ALL};
 use tokio::task::JoinHandle;
@@ -213,7 +214,7 @@ impl PushConsumer {
             }
         }
         let service = tokio::spawn(rebalance::run(core.clone()));
-        *self.inner.service.lock().unwrap_or_else(|e| e.into_inner()) = Some(service);
+        *self.inner.service.lock() = Some(service);
         tracing::info!(group = %core.group(), client_id = %instance.client_id(), "push consumer started");
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! Per-topic consumption statistics for GET_CONSUMER_RUNNING_INFO (Java
 //! `ConsumerStatsManager`, simplified: rates are averaged since the previous report).
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
 
 use cometmq_remoting::body::client::ConsumeStatus;
 
@@ -36,7 +36,7 @@ impl Default for Stats {
 
 impl Stats {
     fn lock(&self) -> MutexGuard<'_, (u64, HashMap<String, Counters>)> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.lock()
     }
 
     /// Updates `topic`'s counters; allocates only for a topic not seen before.

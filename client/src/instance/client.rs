@@ -1,9 +1,10 @@
 //! [`ClientInstance`]: the connection to a RocketMQ cluster shared by a process's producers
 //! and consumers (Java `MQClientInstance`).
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -161,7 +162,7 @@ impl ClientInstance {
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
     }
 
     /// Registers a producer group; fails if the group is already registered here.

@@ -3,8 +3,9 @@
 //! slow or failing brokers are isolated for a while, and queue selection steers away from
 //! them.
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::message::MessageQueue;
@@ -208,7 +209,7 @@ impl LatencyFaultTolerance {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, FaultItem>> {
-        self.items.lock().unwrap_or_else(|e| e.into_inner())
+        self.items.lock()
     }
 }
 

@@ -8,8 +8,8 @@
 //! Registration, unregistration, expiry and channel close are in this file; queries and the
 //! admin operations on topics are in `query`.
 
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::{BrokerData, DataVersion, QueueData, TopicConfig, MASTER_ID};
@@ -106,11 +106,11 @@ impl RouteTable {
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Tables> {
-        self.tables.read().unwrap_or_else(|e| e.into_inner())
+        self.tables.read()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Tables> {
-        self.tables.write().unwrap_or_else(|e| e.into_inner())
+        self.tables.write()
     }
 
     /// Registers (or refreshes) a broker. A master's topics are (re)read only on its first

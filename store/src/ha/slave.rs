@@ -7,9 +7,10 @@
 //! NameServer's registration answer); the task reconnects when it changes. Status
 //! fields are atomics/short mutexes readable from anywhere.
 
+use parking_lot::Mutex;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -106,7 +107,7 @@ impl HaSlave {
     /// Closes the connection and waits for the task to end.
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let task = self.task.lock().take();
         if let Some(t) = task {
             let _ = t.await;
         }

@@ -8,9 +8,9 @@
 //!   `push2SlaveMaxOffset`). It only grows. Waiters subscribe and are woken on each
 //!   increase; a report that does not raise the maximum wakes nobody.
 
+use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -61,8 +61,8 @@ impl Default for Tracker {
 }
 
 impl Tracker {
-    fn conns(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Conn>> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
+    fn conns(&self) -> parking_lot::MutexGuard<'_, HashMap<u64, Conn>> {
+        self.conns.lock()
     }
 
     /// A new connection, not yet reporting.

@@ -1,7 +1,7 @@
 //! [`OffsetTable`]: the in-memory offsets both stores keep.
 
+use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 
 use crate::message::MessageQueue;
 
@@ -75,7 +75,7 @@ impl OffsetTable {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<MessageQueue, Entry>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner.lock()
     }
 }
 

@@ -7,8 +7,8 @@
 //! most 1/128 (0.8 %) above the true one. The reporter drains it once a second into a
 //! plain [`Histogram`], which answers percentiles.
 
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Values below `EXACT` get a bucket each.
@@ -221,7 +221,7 @@ impl Side {
     /// first.
     pub fn fail(&self, n: u64, error: &dyn std::fmt::Display) -> bool {
         self.failed.fetch_add(n, Relaxed);
-        let mut first = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
+        let mut first = self.first_error.lock();
         if first.is_none() {
             *first = Some(one_line(&error.to_string()));
             true
@@ -232,10 +232,7 @@ impl Side {
 
     /// The first error, if any.
     pub fn first_error(&self) -> Option<String> {
-        self.first_error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.first_error.lock().clone()
     }
 }
 
