@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
+use cometmq_remoting::clock::now_ms;
 
 use crate::config::BrokerConfig;
 use crate::persist;
@@ -17,12 +18,6 @@ pub struct GroupTable {
     state: RwLock<SubscriptionGroupWrapper>,
     file: Arc<persist::ConfigFile>,
     auto_create: bool,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Groups RocketMQ's broker knows from the start.

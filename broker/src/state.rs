@@ -70,12 +70,8 @@ pub struct BrokerState {
     pub ha: crate::replication::Replication,
 }
 
-/// The current time in ms since the epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+/// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
+pub use cometmq_remoting::clock::now_ms;
 
 impl BrokerState {
     /// Opens the store and loads the config tables under `config.storePathRootDir`.

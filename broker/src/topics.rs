@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
+use cometmq_remoting::clock::now_ms;
 
 use crate::config::BrokerConfig;
 use crate::persist;
@@ -27,12 +28,6 @@ pub enum Upsert {
     Changed(TopicConfig),
     /// It already had this exact config.
     Unchanged(TopicConfig),
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 impl TopicTable {

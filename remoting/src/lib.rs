@@ -7,6 +7,7 @@
 //! - [`code`]: request, response and language code tables.
 //! - [`header`]: typed custom headers, converted to and from `extFields`.
 //! - [`message`]: the stored-record layout, properties, batches and message ids.
+//! - [`clock`]: the one clock (ms since the epoch, injectable for tests).
 //! - [`java_properties`]: the `.properties` text of config files and config bodies.
 //! - [`settings`]: config structs keyed by RocketMQ's names (`settings!`).
 //! - [`transport`]: the tokio server and client with request correlation.
@@ -15,6 +16,7 @@
 
 pub mod body;
 pub mod civil_time;
+pub mod clock;
 pub mod code;
 pub mod command;
 pub mod error;

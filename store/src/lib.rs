@@ -24,11 +24,11 @@
 //!   that `durability` waits for under SYNC_MASTER).
 
 pub mod checkpoint;
-pub mod clock;
 mod commit_log;
 pub mod config;
 pub mod consume_queue;
 mod disk_space;
+pub mod disk_usage;
 mod dispatch;
 mod durability;
 pub mod error;
@@ -55,8 +55,9 @@ mod store;
 mod topic_delete;
 mod validate;
 
-pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
+pub use cometmq_remoting::clock::{Clock, SystemClock};
 pub use config::{FlushDiskType, RetentionSettings, StoreConfig};
+pub use disk_usage::{DiskUsage, StatvfsDiskUsage};
 pub use error::{Result, StoreError};
 pub use forced_loss::{ConsumerProgress, ForcedLoss, LostRange};
 pub use read::{AcceptAll, MessageFilter};

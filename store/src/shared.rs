@@ -13,9 +13,9 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::checkpoint::Checkpoint;
-use crate::clock::{Clock, DiskUsage};
 use crate::commit_log::CommitLog;
 use crate::config::{RetentionSettings, StoreConfig};
+use crate::disk_usage::DiskUsage;
 use crate::durability::Durability;
 use crate::flush::FlushService;
 use crate::forced_loss::{ConsumerProgress, ForcedDeletionCounters};
@@ -24,6 +24,7 @@ use crate::queues::Queues;
 use crate::run_guard::RunGuard;
 use crate::signal::Signal;
 use crate::topic_delete::{Deletions, Tombstones};
+use cometmq_remoting::clock::Clock;
 
 /// Shared store state.
 #[derive(Debug)]

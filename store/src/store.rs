@@ -18,9 +18,9 @@ use tokio::sync::watch;
 use tracing::warn;
 
 use crate::checkpoint::Checkpoint;
-use crate::clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
 use crate::commit_log::{AppendRequest, Appender, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
+use crate::disk_usage::{DiskUsage, StatvfsDiskUsage};
 use crate::dispatch::Dispatcher;
 use crate::durability::{self, Durability};
 use crate::error::{IoContext, Result, StoreError};
@@ -37,6 +37,7 @@ use crate::signal::Signal;
 use crate::status::{Appended, GetResult, PutResult, PutStatus, QueryResult};
 use crate::topic_delete::{Deletion, Deletions, Tombstones};
 use crate::validate::check;
+use cometmq_remoting::clock::{Clock, SystemClock};
 
 /// How an append waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

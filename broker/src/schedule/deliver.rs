@@ -12,8 +12,9 @@ use cometmq_store::{PutOptions, PutStatus};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BrokerRole;
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
 use crate::topic_names::{SCHEDULE_TOPIC, TRANS_HALF_TOPIC};
+use cometmq_remoting::clock::now_ms;
 
 /// Wait after a store refusal (disk full, shutting down) before trying again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);

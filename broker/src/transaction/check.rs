@@ -35,8 +35,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{end, op, CHECK_GROUP, HALF_QUEUE_ID};
 use crate::config::BrokerRole;
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
 use crate::topic_names::{TRANS_CHECK_MAX_TIME_TOPIC, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC};
+use cometmq_remoting::clock::now_ms;
 
 /// Longest wait for a one-way check to be queued on a producer's connection.
 const SEND_TIMEOUT: Duration = Duration::from_secs(3);

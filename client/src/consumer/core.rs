@@ -91,7 +91,7 @@ pub(crate) struct ConsumerCore {
     pub orderly: bool,
     pub dispatch: Arc<dyn Dispatch>,
     pub stats: Stats,
-    pub start_ms: u64,
+    pub start_ms: i64,
     subscriptions: Mutex<BTreeMap<String, SubscriptionData>>,
     topic_queues: Mutex<HashMap<String, Vec<MessageQueue>>>,
     table: Mutex<HashMap<MessageQueue, Arc<ProcessQueue>>>,

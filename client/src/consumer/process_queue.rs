@@ -7,7 +7,7 @@
 
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use cometmq_remoting::body::client::ProcessQueueInfo;
 use tokio::sync::{watch, Notify};
@@ -17,11 +17,11 @@ use crate::message::MessageExt;
 
 /// A lock not renewed for this long is considered lost by the client (30 s, Java
 /// `rocketmq.client.rebalance.lockMaxLiveTime`).
-pub const LOCK_MAX_LIVE_MS: u64 = 30_000;
+pub const LOCK_MAX_LIVE_MS: i64 = 30_000;
 
 /// A queue not pulled for this long is dropped by the rebalance (120 s, Java
 /// `rocketmq.client.pull.pullMaxIdleTime`).
-pub const PULL_MAX_IDLE_MS: u64 = 120_000;
+pub const PULL_MAX_IDLE_MS: i64 = 120_000;
 
 #[derive(Default)]
 struct Cache {
@@ -42,9 +42,9 @@ pub struct ProcessQueue {
     cache: Mutex<Cache>,
     dropped: watch::Sender<bool>,
     locked: AtomicBool,
-    last_lock_ms: AtomicU64,
-    last_pull_ms: AtomicU64,
-    last_consume_ms: AtomicU64,
+    last_lock_ms: AtomicI64,
+    last_pull_ms: AtomicI64,
+    last_consume_ms: AtomicI64,
     /// Orderly: signalled when messages arrive.
     arrived: Notify,
 }
@@ -73,9 +73,9 @@ impl ProcessQueue {
             cache: Mutex::new(Cache::default()),
             dropped: watch::channel(false).0,
             locked: AtomicBool::new(false),
-            last_lock_ms: AtomicU64::new(0),
-            last_pull_ms: AtomicU64::new(now),
-            last_consume_ms: AtomicU64::new(now),
+            last_lock_ms: AtomicI64::new(0),
+            last_pull_ms: AtomicI64::new(now),
+            last_consume_ms: AtomicI64::new(now),
             arrived: Notify::new(),
         }
     }
@@ -258,7 +258,7 @@ impl ProcessQueue {
         let c = self.lock();
         let first = |m: &BTreeMap<i64, MessageExt>| m.first_key_value().map_or(0, |(k, _)| *k);
         let last = |m: &BTreeMap<i64, MessageExt>| m.last_key_value().map_or(0, |(k, _)| *k);
-        let ms = |a: &AtomicU64| i64::try_from(a.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        let ms = |a: &AtomicI64| a.load(Ordering::Relaxed);
         ProcessQueueInfo {
             cached_msg_count: i32::try_from(c.msgs.len()).unwrap_or(i32::MAX),
             cached_msg_max_offset: last(&c.msgs),

@@ -203,7 +203,7 @@ impl PullConsumer {
                 "subscribe and assign are exclusive".into(),
             ));
         }
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         core.subscribe(SubscriptionData::for_tags(topic, expression, version));
         core.command(Command::Rebalance);
         Ok(())
@@ -219,7 +219,7 @@ impl PullConsumer {
         }
         let mqs: BTreeSet<MessageQueue> = mqs.into_iter().collect();
         let topics: BTreeSet<&String> = mqs.iter().map(|q| &q.topic).collect();
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         for t in core.topics() {
             if !topics.contains(&t) {
                 core.unsubscribe(&t);

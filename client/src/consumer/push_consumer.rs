@@ -108,7 +108,7 @@ impl PushConsumer {
             orderly,
             dispatch,
         );
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         for (topic, expression) in subscriptions {
             core.subscribe(SubscriptionData::for_tags(topic, &expression, version));
         }
@@ -158,7 +158,7 @@ impl PushConsumer {
     pub async fn subscribe(&self, topic: &str, expression: &str) -> Result<()> {
         crate::message::validate_topic(topic)?;
         let core = &self.inner.core;
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         core.subscribe(SubscriptionData::for_tags(topic, expression, version));
         if self.inner.started.load(Ordering::SeqCst) {
             if let Err(e) = core.instance.update_topic_route(topic).await {

@@ -23,7 +23,7 @@ struct Counters {
 /// Counters per topic, reset at each report.
 #[derive(Debug)]
 pub(crate) struct Stats {
-    inner: Mutex<(u64, HashMap<String, Counters>)>,
+    inner: Mutex<(i64, HashMap<String, Counters>)>,
 }
 
 impl Default for Stats {
@@ -35,7 +35,7 @@ impl Default for Stats {
 }
 
 impl Stats {
-    fn lock(&self) -> MutexGuard<'_, (u64, HashMap<String, Counters>)> {
+    fn lock(&self) -> MutexGuard<'_, (i64, HashMap<String, Counters>)> {
         self.inner.lock()
     }
 

@@ -67,7 +67,7 @@ pub struct FaultItem {
     /// The latest send latency, ms.
     pub latency_ms: u64,
     /// The broker is isolated until this time (ms since the epoch).
-    pub available_at_ms: u64,
+    pub available_at_ms: i64,
     /// Whether the last send reached the broker at all.
     pub reachable: bool,
 }
@@ -140,7 +140,7 @@ impl LatencyFaultTolerance {
         } else {
             latency_ms
         };
-        let duration = self.table.isolation_ms(effective);
+        let duration = i64::try_from(self.table.isolation_ms(effective)).unwrap_or(i64::MAX);
         let now = self.clock.now_ms();
         let mut items = self.lock();
         let item = items.entry(broker_name.to_owned()).or_insert(FaultItem {
