@@ -13,6 +13,7 @@
 mod deliver;
 pub mod offsets;
 
+use cometmq_remoting::periodic;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,17 +126,14 @@ pub fn spawn(state: &Arc<BrokerState>, stop: &CancellationToken) -> Vec<JoinHand
 
 /// Saves `delayOffset.json` every `flushDelayOffsetInterval` when it changed.
 async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
-    loop {
-        let every = Duration::from_millis(state.config().flush_delay_offset_interval.max(100));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
+    let period = || Duration::from_millis(state.config().flush_delay_offset_interval.max(100));
+    periodic::every(stop.cancelled(), period, || async {
         if state.schedule.offsets().is_changed() {
             let s = state.clone();
             crate::persist::save_in_background("delayOffset.json", move || s.schedule.save()).await;
         }
-    }
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 //! The offsets then move past what the pass handled: the half offset to the first message
 //! left for later, the op offset past op records that only name handled messages.
 
+use cometmq_remoting::periodic;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,17 +45,13 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Runs check passes until `stop`.
 pub(super) async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
-    loop {
-        let every = Duration::from_millis(state.config().transaction_check_interval.max(10));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
+    let period = || Duration::from_millis(state.config().transaction_check_interval.max(10));
+    periodic::every(stop.cancelled(), period, || async {
+        if state.config().broker_role != BrokerRole::Slave {
+            check_pass(&state, &stop).await;
         }
-        if state.config().broker_role == BrokerRole::Slave {
-            continue;
-        }
-        check_pass(&state, &stop).await;
-    }
+    })
+    .await;
 }
 
 /// What happened to one half message in a pass.

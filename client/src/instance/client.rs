@@ -1,6 +1,7 @@
 //! [`ClientInstance`]: the connection to a RocketMQ cluster shared by a process's producers
 //! and consumers (Java `MQClientInstance`).
 
+use cometmq_remoting::periodic;
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -142,16 +143,19 @@ impl ClientInstance {
         let weak = Arc::downgrade(self);
         let mut stop = self.stop.subscribe();
         tokio::spawn(async move {
-            let mut delay = first;
-            loop {
-                tokio::select! {
-                    _ = stop.changed() => return,
-                    _ = tokio::time::sleep(delay) => {}
+            // Shutdown changes the channel; dropping the instance closes it.
+            let stopped = stop.changed();
+            let mut next = first;
+            let period = || std::mem::replace(&mut next, every);
+            periodic::every(stopped, period, move || {
+                let tick = weak.upgrade().map(&tick);
+                async move {
+                    if let Some(tick) = tick {
+                        tick.await;
+                    }
                 }
-                let Some(me) = weak.upgrade() else { return };
-                tick(me).await;
-                delay = every;
-            }
+            })
+            .await;
         });
     }
 
