@@ -105,7 +105,7 @@ impl Broker {
                 client.clone(),
                 stop.clone(),
             )),
-            tokio::spawn(persist_offsets(state.clone(), stop.clone())),
+            tokio::spawn(save_offsets_and_unsaved_tables(state.clone(), stop.clone())),
             tokio::spawn(expire_channels(state.clone(), stop.clone())),
             tokio::spawn(crate::stats::run(state.clone(), stop.clone())),
             tokio::spawn(crate::slave_sync::run(
@@ -208,7 +208,7 @@ fn transport_config(config: &BrokerConfig) -> Result<TransportConfig, crate::con
 
 /// Saves consumer offsets every `flushConsumerOffsetInterval`, and the topic and group
 /// tables whose last save failed (a full disk), so no change waits for the next one.
-async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
+async fn save_offsets_and_unsaved_tables(state: Arc<BrokerState>, stop: CancellationToken) {
     let period = || Duration::from_millis(state.config().flush_consumer_offset_interval.max(100));
     periodic::every(stop.cancelled(), period, || async {
         state.offsets.persist().await;

@@ -120,12 +120,12 @@ pub fn spawn(state: &Arc<BrokerState>, stop: &CancellationToken) -> Vec<JoinHand
     let mut tasks: Vec<JoinHandle<()>> = (1..=state.schedule.max_level())
         .map(|level| tokio::spawn(deliver::run_level(state.clone(), level, stop.clone())))
         .collect();
-    tasks.push(tokio::spawn(persist_offsets(state.clone(), stop.clone())));
+    tasks.push(tokio::spawn(save_delay_offsets(state.clone(), stop.clone())));
     tasks
 }
 
 /// Saves `delayOffset.json` every `flushDelayOffsetInterval` when it changed.
-async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
+async fn save_delay_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
     let period = || Duration::from_millis(state.config().flush_delay_offset_interval.max(100));
     periodic::every(stop.cancelled(), period, || async {
         if state.schedule.offsets().is_changed() {
