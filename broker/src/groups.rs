@@ -11,12 +11,12 @@ use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionG
 use cometmq_remoting::clock::now_ms;
 
 use crate::config::BrokerConfig;
-use crate::persist;
+use crate::config_file;
 
 /// The group table. Cheap to share behind an `Arc`.
 pub struct GroupTable {
     state: RwLock<SubscriptionGroupWrapper>,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
     auto_create: bool,
 }
 
@@ -39,7 +39,7 @@ impl GroupTable {
     /// Loads `config/subscriptionGroup.json` (or its `.bak`) and adds the system groups.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<GroupTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/subscriptionGroup.json");
-        let file = persist::ConfigFile::new(path, "subscriptionGroup.json");
+        let file = config_file::ConfigFile::new(path, "subscriptionGroup.json");
         let mut state: SubscriptionGroupWrapper =
             file.load_json()?
                 .unwrap_or_else(|| SubscriptionGroupWrapper {
@@ -124,7 +124,7 @@ impl GroupTable {
     /// Writes `subscriptionGroup.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
         self.file
-            .save_blocking(|| persist::encode_json(&self.snapshot()))
+            .save_blocking(|| config_file::encode_json(&self.snapshot()))
     }
 
     /// Whether the last save failed (a full disk): the periodic flush saves again.
@@ -137,7 +137,7 @@ impl GroupTable {
         let me = self.clone();
         let _ = self
             .file
-            .save(move || persist::encode_json(&me.snapshot()))
+            .save(move || config_file::encode_json(&me.snapshot()))
             .await;
     }
 

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use cometmq_remoting::body::ConsumerOffsetWrapper;
 
 use crate::config::BrokerConfig;
-use crate::persist;
+use crate::config_file;
 
 /// The offset table. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct OffsetTable {
     state: RwLock<BTreeMap<String, BTreeMap<i32, i64>>>,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
 }
 
 fn key(topic: &str, group: &str) -> String {
@@ -34,7 +34,7 @@ impl OffsetTable {
     /// Loads `config/consumerOffset.json` (either JSON form, or its `.bak`).
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<OffsetTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/consumerOffset.json");
-        let file = persist::ConfigFile::new(path, "consumerOffset.json");
+        let file = config_file::ConfigFile::new(path, "consumerOffset.json");
         let loaded: Option<ConsumerOffsetWrapper> = file.load_json()?;
         Ok(Arc::new(OffsetTable {
             state: RwLock::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
@@ -119,7 +119,7 @@ impl OffsetTable {
     /// Writes `consumerOffset.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
         self.file
-            .save_blocking(|| persist::encode_json(&self.snapshot()))
+            .save_blocking(|| config_file::encode_json(&self.snapshot()))
     }
 
     /// Saves through the file's one writer (coalescing a burst), logging a failure.
@@ -127,7 +127,7 @@ impl OffsetTable {
         let me = self.clone();
         let _ = self
             .file
-            .save(move || persist::encode_json(&me.snapshot()))
+            .save(move || config_file::encode_json(&me.snapshot()))
             .await;
     }
 

@@ -12,13 +12,13 @@ use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializ
 use cometmq_remoting::clock::now_ms;
 
 use crate::config::BrokerConfig;
-use crate::persist;
+use crate::config_file;
 use crate::topic_names::*;
 
 /// The topic table. Cheap to share behind an `Arc`.
 pub struct TopicTable {
     state: RwLock<TopicConfigSerializeWrapper>,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
 }
 
 /// What a change did, so the caller knows whether to persist and re-register.
@@ -35,7 +35,7 @@ impl TopicTable {
     /// system topics RocketMQ's broker creates at start.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<TopicTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/topics.json");
-        let file = persist::ConfigFile::new(path, "topics.json");
+        let file = config_file::ConfigFile::new(path, "topics.json");
         let loaded: Option<TopicConfigSerializeWrapper> = file.load_json()?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
             data_version: DataVersion::new(now_ms()),
@@ -173,7 +173,7 @@ impl TopicTable {
     /// Writes `topics.json` (blocking: call from a blocking thread).
     pub fn save(&self) -> std::io::Result<()> {
         self.file
-            .save_blocking(|| persist::encode_json(&self.snapshot()))
+            .save_blocking(|| config_file::encode_json(&self.snapshot()))
     }
 
     /// Whether the last save failed (a full disk): the periodic flush saves again.
@@ -186,7 +186,7 @@ impl TopicTable {
         let me = self.clone();
         let _ = self
             .file
-            .save(move || persist::encode_json(&me.snapshot()))
+            .save(move || config_file::encode_json(&me.snapshot()))
             .await;
     }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::config::FlushDiskType;
 use crate::ha::tracker::{ReplicaWait, Tracker};
-use crate::shared::Shared;
+use crate::state::StoreState;
 use crate::status::PutStatus;
 
 /// The slaves a SYNC_MASTER waits for.
@@ -53,7 +53,7 @@ impl Durability {
 
 /// Waits until the records ending at `end` are as durable as the store's settings ask
 /// (see the module docs); `PutOk` at once when they ask nothing.
-pub(crate) async fn wait(shared: &Shared, end: i64) -> PutStatus {
+pub(crate) async fn wait(shared: &StoreState, end: i64) -> PutStatus {
     let cfg = &shared.config;
     let sync_flush = cfg.flush_disk_type == FlushDiskType::SyncFlush;
     match (sync_flush, cfg.sync_master) {
@@ -72,7 +72,7 @@ pub(crate) async fn wait(shared: &Shared, end: i64) -> PutStatus {
 }
 
 /// The group-commit fsync past `end`, up to `syncFlushTimeout`.
-async fn flushed(shared: &Shared, end: i64) -> PutStatus {
+async fn flushed(shared: &StoreState, end: i64) -> PutStatus {
     let mut rx = shared.flush.wait_for(end);
     let limit = shared.config.sync_flush_timeout;
     if limit.is_zero() {
@@ -90,7 +90,7 @@ async fn flushed(shared: &Shared, end: i64) -> PutStatus {
 }
 
 /// A slave's acknowledgement past `end`, up to `syncFlushTimeout`.
-async fn replicated(shared: &Shared, end: i64) -> PutStatus {
+async fn replicated(shared: &StoreState, end: i64) -> PutStatus {
     let Some(r) = shared.durability.replicas() else {
         return PutStatus::SlaveNotAvailable;
     };

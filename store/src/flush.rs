@@ -36,7 +36,7 @@ pub(crate) struct FlushService {
 }
 
 impl FlushService {
-    /// Queues a group-commit waiter for `end`; the receiver completes once the log is
+    /// ConsumeQueueTable a group-commit waiter for `end`; the receiver completes once the log is
     /// flushed past it, or errors if the flush failed or the store stopped.
     pub(crate) fn wait_for(&self, end: i64) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();

@@ -124,7 +124,7 @@ impl Inner {
     }
 }
 
-/// The preparing thread and its one-file slot. Shared by the appender (through an
+/// The preparing thread and its one-file slot. StoreState by the appender (through an
 /// `Arc`) and the store's shutdown.
 #[derive(Debug)]
 pub(crate) struct Preallocator {

@@ -20,23 +20,23 @@ use tracing::warn;
 use crate::checkpoint::Checkpoint;
 use crate::commit_log::{AppendRequest, Appender, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
+use crate::consume_queue_table::ConsumeQueueTable;
 use crate::disk_usage::{DiskUsage, StatvfsDiskUsage};
 use crate::dispatch::Dispatcher;
 use crate::durability::{self, Durability};
 use crate::error::{IoContext, Result, StoreError};
 use crate::flush::FlushService;
-use crate::index::Index;
+use crate::message_index::MessageIndex;
 use crate::prealloc::Preallocator;
-use crate::queues::Queues;
 use crate::read::{self, MessageFilter};
 use crate::recovery;
 use crate::retention::{self, RetentionReport};
 use crate::run_guard::RunGuard;
-use crate::shared::Shared;
-use crate::signal::Signal;
+use crate::state::StoreState;
 use crate::status::{Appended, GetResult, PutResult, PutStatus, QueryResult};
 use crate::topic_delete::{Deletion, Deletions, Tombstones};
 use crate::validate::check;
+use crate::wakeup::Wakeup;
 use cometmq_remoting::clock::{Clock, SystemClock};
 
 /// How an append waits.
@@ -62,7 +62,7 @@ impl Default for PutOptions {
 /// An open store directory. Cheap to share behind an `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct MessageStore {
-    shared: Arc<Shared>,
+    shared: Arc<StoreState>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Prepares the next CommitLog file; stopped (and its unused file deleted) at
     /// shutdown.
@@ -102,7 +102,7 @@ impl MessageStore {
             config.message_index_enable,
             config.check_crc_on_recover,
         )?;
-        let queues = Queues::load(
+        let queues = ConsumeQueueTable::load(
             &config.consume_queue_dir(),
             config.mapped_file_size_consume_queue,
             rec.end,
@@ -122,7 +122,7 @@ impl MessageStore {
             cq_end.clamp(log_min, rec.end.max(log_min))
         });
         let index = if config.message_index_enable {
-            Some(Index::load(
+            Some(MessageIndex::load(
                 &config.index_dir(),
                 config.max_hash_slot_num,
                 config.max_index_num,
@@ -144,7 +144,7 @@ impl MessageStore {
         log.appender()
             .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
         let retention_settings = parking_lot::RwLock::new(config.retention_settings());
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(StoreState {
             config,
             clock,
             disk,
@@ -154,8 +154,8 @@ impl MessageStore {
             checkpoint,
             flush: FlushService::default(),
             durability: Durability::default(),
-            dispatch_signal: Signal::default(),
-            retention_signal: Signal::default(),
+            dispatch_wakeup: Wakeup::default(),
+            retention_wakeup: Wakeup::default(),
             dispatched: watch::Sender::new(dispatch_from),
             disk_full: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
@@ -215,7 +215,7 @@ impl MessageStore {
     }
 
     /// The shared state (the HA server's tracker attachment; unit tests of other modules).
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<StoreState> {
         &self.shared
     }
 
@@ -287,7 +287,7 @@ impl MessageStore {
             };
             app.append(shared.log.segments(), req)?
         };
-        shared.dispatch_signal.raise();
+        shared.dispatch_wakeup.raise();
         self.announce_log_end(appended.end_offset());
         Ok(appended)
     }
@@ -305,7 +305,7 @@ impl MessageStore {
                 .log
                 .appender()
                 .append_raw(self.shared.log.segments(), phys_offset, data)?;
-        self.shared.dispatch_signal.raise();
+        self.shared.dispatch_wakeup.raise();
         self.announce_log_end(end);
         Ok(end)
     }
@@ -410,7 +410,7 @@ impl MessageStore {
                 done,
             });
         }
-        self.shared.dispatch_signal.raise();
+        self.shared.dispatch_wakeup.raise();
         rx.recv().map_err(|_| StoreError::Shutdown)?
     }
 
@@ -549,9 +549,9 @@ impl MessageStore {
         s.shutting_down.store(true, Ordering::Release);
         drop(s.log.appender());
         self.prealloc.stop();
-        s.dispatch_signal.stop();
+        s.dispatch_wakeup.stop();
         s.flush.stop();
-        s.retention_signal.stop();
+        s.retention_wakeup.stop();
         let threads = std::mem::take(&mut *self.threads.lock());
         for t in threads {
             let _ = t.join();

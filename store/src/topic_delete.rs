@@ -25,7 +25,7 @@ use std::sync::mpsc::Sender;
 use tracing::info;
 
 use crate::error::{IoContext, Result};
-use crate::shared::Shared;
+use crate::state::StoreState;
 
 /// Name of the tombstone file in a deleted topic's ConsumeQueue directory.
 const TOMBSTONE: &str = "deleted";
@@ -52,7 +52,7 @@ impl Deletions {
         self.pending.lock()
     }
 
-    /// Queues a deletion.
+    /// ConsumeQueueTable a deletion.
     pub(crate) fn push(&self, d: Deletion) {
         self.lock().push(d);
         self.any.store(true, Ordering::Release);
@@ -173,7 +173,7 @@ impl Tombstones {
 /// Performs a deletion (dispatcher only, once everything before `upto` is
 /// dispatched): removes the topic's queues from the table, deletes their files and
 /// directories, and writes the tombstone. Returns how many queues went.
-pub(crate) fn perform(shared: &Shared, topic: &str, upto: i64) -> Result<usize> {
+pub(crate) fn perform(shared: &StoreState, topic: &str, upto: i64) -> Result<usize> {
     let removed = shared.queues.remove_topic(topic);
     for q in &removed {
         q.destroy()?;

@@ -120,7 +120,10 @@ pub fn spawn(state: &Arc<BrokerState>, stop: &CancellationToken) -> Vec<JoinHand
     let mut tasks: Vec<JoinHandle<()>> = (1..=state.schedule.max_level())
         .map(|level| tokio::spawn(deliver::run_level(state.clone(), level, stop.clone())))
         .collect();
-    tasks.push(tokio::spawn(save_delay_offsets(state.clone(), stop.clone())));
+    tasks.push(tokio::spawn(save_delay_offsets(
+        state.clone(),
+        stop.clone(),
+    )));
     tasks
 }
 
@@ -130,7 +133,8 @@ async fn save_delay_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
     periodic::every(stop.cancelled(), period, || async {
         if state.schedule.offsets().is_changed() {
             let s = state.clone();
-            crate::persist::save_in_background("delayOffset.json", move || s.schedule.save()).await;
+            crate::config_file::save_in_background("delayOffset.json", move || s.schedule.save())
+                .await;
         }
     })
     .await;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::persist;
+use crate::config_file;
 
 /// The `delayOffset.json` document (Java `DelayOffsetSerializeWrapper`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -29,14 +29,14 @@ pub struct DelayOffsetSerializeWrapper {
 pub struct DelayOffsetTable {
     offsets: Mutex<BTreeMap<i32, i64>>,
     changed: AtomicBool,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
 }
 
 impl DelayOffsetTable {
     /// Loads `<root>/config/delayOffset.json` (or its `.bak`); empty when absent.
     pub fn load(store_root: &str) -> std::io::Result<DelayOffsetTable> {
         let path = PathBuf::from(store_root).join("config/delayOffset.json");
-        let file = persist::ConfigFile::new(path, "delayOffset.json");
+        let file = config_file::ConfigFile::new(path, "delayOffset.json");
         let loaded: Option<DelayOffsetSerializeWrapper> = file.load_json()?;
         Ok(DelayOffsetTable {
             offsets: Mutex::new(loaded.map(|w| w.offset_table).unwrap_or_default()),

@@ -17,8 +17,8 @@ use cometmq_remoting::body::client::{ConsumeType, SubscriptionData};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::consumer_member::Member;
 use super::core::{Command, ConsumerCore, Dispatch};
-use super::member::Member;
 use super::offset_store::ReadOffsetType;
 use super::process_queue::ProcessQueue;
 use super::push_consumer::offset_store;

@@ -10,9 +10,9 @@ use tokio::task::JoinHandle;
 
 use super::consume_concurrently::ConcurrentService;
 use super::consume_orderly::OrderlyService;
+use super::consumer_member::{running_info, Member};
 use super::core::{ConsumerCore, Dispatch};
 use super::listener::Listener;
-use super::member::{running_info, Member};
 use super::offset_store::{BrokerResolver, LocalFileOffsetStore, OffsetStore, RemoteOffsetStore};
 use super::push_builder::PushConsumerBuilder;
 use super::rebalance;

@@ -21,7 +21,7 @@ use super::process_queue::ProcessQueue;
 use super::pull_task;
 use super::start_offset::compute_pull_from_where;
 use crate::error::Result;
-use crate::java::java_cmp;
+use crate::java_string::java_cmp;
 use crate::message::MessageQueue;
 
 /// Runs the service task until the consumer stops.

@@ -17,7 +17,7 @@ use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
 use tokio::sync::watch;
 
-use super::members::{ConsumerMember, ProducerMember};
+use super::member_traits::{ConsumerMember, ProducerMember};
 use super::route::{merge_broker_addrs, subscribe_queues, BrokerAddrTable};
 use super::{handler, ClientConfig, NameServers};
 use crate::consumer::offset_store::BrokerResolver;

@@ -44,7 +44,7 @@ struct Conn {
     acked: i64,
 }
 
-/// The tracker. Shared by the HA server's connection tasks and by senders.
+/// The tracker. StoreState by the HA server's connection tasks and by senders.
 #[derive(Debug)]
 pub(crate) struct Tracker {
     conns: Mutex<HashMap<u64, Conn>>,

@@ -16,7 +16,7 @@ use crate::index_file::IndexFile;
 
 /// All IndexFiles, oldest first.
 #[derive(Debug)]
-pub(crate) struct Index {
+pub(crate) struct MessageIndex {
     dir: PathBuf,
     slots: usize,
     entries: usize,
@@ -30,7 +30,7 @@ pub(crate) fn file_name(ms: i64) -> String {
     cometmq_remoting::civil_time::compact_timestamp(ms)
 }
 
-impl Index {
+impl MessageIndex {
     /// Opens the IndexFiles of `dir`. With `redispatch_from` (abnormal recovery), records
     /// from that CommitLog offset on are indexed again, since their entries may be lost.
     pub(crate) fn load(
@@ -38,7 +38,7 @@ impl Index {
         slots: usize,
         entries: usize,
         redispatch_from: Option<i64>,
-    ) -> Result<Index> {
+    ) -> Result<MessageIndex> {
         let mut names = Vec::new();
         if dir.exists() {
             for entry in std::fs::read_dir(dir).at(dir)? {
@@ -65,7 +65,7 @@ impl Index {
         if let Some(r) = redispatch_from {
             upto = upto.min(r);
         }
-        Ok(Index {
+        Ok(MessageIndex {
             dir: dir.to_path_buf(),
             slots,
             entries,
@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn build_query_roll_and_reload() {
         let dir = tempfile::tempdir().unwrap();
-        let idx = Index::load(dir.path(), 8, 4, None).unwrap();
+        let idx = MessageIndex::load(dir.path(), 8, 4, None).unwrap();
         idx.build("T", Some("U1"), Some("k1 k2"), 100, 1000, 1000)
             .unwrap();
         idx.build("T", Some("U2"), Some("k1"), 200, 2000, 2000)
@@ -219,7 +219,7 @@ mod tests {
         );
         drop(idx);
 
-        let idx = Index::load(dir.path(), 8, 4, Some(150)).unwrap();
+        let idx = MessageIndex::load(dir.path(), 8, 4, Some(150)).unwrap();
         idx.build("T", Some("U2"), Some("k1"), 200, 2000, 4000)
             .unwrap();
         assert_eq!(

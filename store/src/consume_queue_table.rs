@@ -15,15 +15,15 @@ type Table = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
 
 /// All ConsumeQueues.
 #[derive(Debug)]
-pub(crate) struct Queues {
+pub(crate) struct ConsumeQueueTable {
     dir: PathBuf,
     file_size: usize,
     table: RwLock<Table>,
 }
 
-impl Queues {
+impl ConsumeQueueTable {
     /// Loads and recovers every queue under `dir` against the CommitLog end `log_end`.
-    pub(crate) fn load(dir: &Path, file_size: usize, log_end: i64) -> Result<Queues> {
+    pub(crate) fn load(dir: &Path, file_size: usize, log_end: i64) -> Result<ConsumeQueueTable> {
         let mut table = Table::new();
         if dir.exists() {
             for topic in std::fs::read_dir(dir).at(dir)? {
@@ -48,7 +48,7 @@ impl Queues {
                 }
             }
         }
-        Ok(Queues {
+        Ok(ConsumeQueueTable {
             dir: dir.to_path_buf(),
             file_size,
             table: RwLock::new(table),

@@ -1,7 +1,7 @@
 //! A wake-up signal for a background thread: "there is work" or "stop".
 //!
 //! Raising it takes a mutex and wakes the thread only when the thread is asleep in
-//! [`Signal::wait`]; while the thread is busy or polling ([`Signal::poll`]) a raise is two
+//! [`Wakeup::wait`]; while the thread is busy or polling ([`Wakeup::poll`]) a raise is two
 //! atomic operations. Under load the dispatcher polls, so appends make no system calls to
 //! wake it (one wake per append cost a futex call and a context switch each).
 
@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// Pending-work flag plus stop flag, with a condition variable to sleep on.
 #[derive(Debug, Default)]
-pub(crate) struct Signal {
+pub(crate) struct Wakeup {
     pending: AtomicBool,
     /// Set while the thread sleeps in `wait` (only then does `raise` notify).
     sleeping: AtomicBool,
@@ -20,7 +20,7 @@ pub(crate) struct Signal {
     cv: Condvar,
 }
 
-impl Signal {
+impl Wakeup {
     /// Announces work.
     pub(crate) fn raise(&self) {
         // SeqCst pairs with `wait`: either the sleeper sees `pending`, or we see `sleeping`.
