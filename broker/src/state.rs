@@ -18,9 +18,9 @@ use tokio::sync::Notify;
 
 use crate::clients::ClientRegistry;
 use crate::config::{BrokerConfig, FlushDiskType};
+use crate::consumer_offsets::ConsumerOffsetTable;
 use crate::groups::GroupTable;
 use crate::locks::LockTable;
-use crate::offsets::OffsetTable;
 use crate::topics::TopicTable;
 
 /// Counters reported by GET_BROKER_RUNTIME_INFO.
@@ -43,7 +43,7 @@ pub struct BrokerState {
     /// Consumer group configs.
     pub groups: Arc<GroupTable>,
     /// Committed consumer offsets.
-    pub offsets: Arc<OffsetTable>,
+    pub offsets: Arc<ConsumerOffsetTable>,
     /// Connected producers and consumers.
     pub clients: ClientRegistry,
     /// Orderly-consumption queue locks.
@@ -83,7 +83,7 @@ impl BrokerState {
         let store = Arc::new(MessageStore::open(store_config(&config, store_host))?);
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
-        let offsets = OffsetTable::load(&config)?;
+        let offsets = ConsumerOffsetTable::load(&config)?;
         store.set_consumer_progress(offsets.clone());
         Ok(Arc::new(BrokerState {
             broker_addr: store_host.to_string(),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use cometmq_remoting::message::{decode_record, property, DecodeOptions, MessageExt, RecordParts};
+use cometmq_remoting::message::{
+    decode_record, property, DecodeOptions, RecordParts, StoredRecord,
+};
 use cometmq_store::{PutOptions, PutStatus};
 use tokio_util::sync::CancellationToken;
 
@@ -207,7 +209,7 @@ fn correct_deliver_time(due: i64, now: i64, delay_ms: Option<u64>) -> i64 {
 /// time and host, and reconsume times kept. `Ok(None)` for a message to drop (no real
 /// topic, or a half-message target).
 fn real_message(
-    msg: &MessageExt,
+    msg: &StoredRecord,
     store_host: std::net::SocketAddr,
 ) -> Result<Option<BytesMut>, String> {
     let Some(topic) = msg.property(property::REAL_TOPIC).map(str::to_string) else {

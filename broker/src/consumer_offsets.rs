@@ -16,7 +16,7 @@ use crate::config_file;
 
 /// The offset table. Cheap to share behind an `Arc`.
 #[derive(Debug)]
-pub struct OffsetTable {
+pub struct ConsumerOffsetTable {
     state: RwLock<BTreeMap<String, BTreeMap<i32, i64>>>,
     file: Arc<config_file::ConfigFile>,
 }
@@ -30,13 +30,13 @@ fn split_key(k: &str) -> Option<(&str, &str)> {
     k.split_once('@')
 }
 
-impl OffsetTable {
+impl ConsumerOffsetTable {
     /// Loads `config/consumerOffset.json` (either JSON form, or its `.bak`).
-    pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<OffsetTable>> {
+    pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<ConsumerOffsetTable>> {
         let path = PathBuf::from(&config.store_path_root_dir).join("config/consumerOffset.json");
         let file = config_file::ConfigFile::new(path, "consumerOffset.json");
         let loaded: Option<ConsumerOffsetWrapper> = file.load_json()?;
-        Ok(Arc::new(OffsetTable {
+        Ok(Arc::new(ConsumerOffsetTable {
             state: RwLock::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
             file,
         }))
@@ -155,7 +155,7 @@ impl OffsetTable {
 }
 
 /// The store names the unconsumed ranges a forced deletion destroys from these.
-impl cometmq_store::ConsumerProgress for OffsetTable {
+impl cometmq_store::ConsumerProgress for ConsumerOffsetTable {
     fn committed(&self) -> Vec<(String, String, i32, i64)> {
         self.all()
     }
@@ -172,7 +172,7 @@ mod tests {
             store_path_root_dir: dir.path().display().to_string(),
             ..Default::default()
         };
-        let t = OffsetTable::load(&cfg).unwrap();
+        let t = ConsumerOffsetTable::load(&cfg).unwrap();
         assert_eq!(t.query("g", "T", 0), None);
         t.commit("g", "T", 0, 10);
         t.commit("g", "T", 1, 3);
@@ -190,7 +190,7 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join("config/consumerOffset.json")).unwrap();
         assert!(text.contains(r#""T@g":{0:10,1:3}"#), "{text}");
 
-        let again = OffsetTable::load(&cfg).unwrap();
+        let again = ConsumerOffsetTable::load(&cfg).unwrap();
         assert_eq!(again.query("g", "T", 0), Some(10));
         again.remove_group("g");
         assert_eq!(again.query("g", "T", 0), None);

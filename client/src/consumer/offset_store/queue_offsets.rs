@@ -1,4 +1,4 @@
-//! [`OffsetTable`]: the in-memory offsets both stores keep.
+//! [`QueueOffsets`]: the in-memory offsets both stores keep.
 
 use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
@@ -14,11 +14,11 @@ struct Entry {
 /// Queue → offset, with Java's `ControllableOffset` rules (increase-only updates, freezing).
 /// The lock is held only for single map operations.
 #[derive(Debug, Default)]
-pub(crate) struct OffsetTable {
+pub(crate) struct QueueOffsets {
     inner: Mutex<HashMap<MessageQueue, Entry>>,
 }
 
-impl OffsetTable {
+impl QueueOffsets {
     pub fn update(&self, mq: &MessageQueue, offset: i64, increase_only: bool) {
         let mut t = self.lock();
         match t.get_mut(mq) {
@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn controllable_offsets() {
-        let t = OffsetTable::default();
+        let t = QueueOffsets::default();
         let q = MessageQueue::new("T", "b", 0);
         t.update(&q, 10, true);
         t.update(&q, 5, true);
