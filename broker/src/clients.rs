@@ -4,7 +4,6 @@
 //! work. A connection's entries go when it unregisters, closes, or stays silent for the
 //! channel expiry time (120 s).
 
-use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use cometmq_remoting::body::client::{
 };
 use cometmq_remoting::code::LanguageCode;
 use cometmq_remoting::transport::Connection;
+use parking_lot::{Mutex, RwLock};
 
 /// A connected client of a group.
 #[derive(Debug, Clone)]

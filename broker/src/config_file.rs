@@ -9,12 +9,13 @@
 //! coalesced into as few writes as the disk allows (every request is answered by the first
 //! write that started after it).
 
-use parking_lot::Mutex;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 /// One config file and its single writer.
 ///
@@ -114,7 +115,7 @@ impl ConfigFile {
         mine: u64,
         encode: impl FnOnce() -> std::io::Result<Vec<u8>>,
     ) -> std::io::Result<()> {
-        let mut written = self.lock();
+        let mut written = self.writer.lock();
         if written.saved >= mine {
             return Ok(());
         }
@@ -139,10 +140,6 @@ impl ConfigFile {
                 Err(e)
             }
         }
-    }
-
-    fn lock(&self) -> parking_lot::MutexGuard<'_, Written> {
-        self.writer.lock()
     }
 }
 

@@ -4,12 +4,12 @@
 //! Concurrency: one `RwLock`, held only for map work; saves write a snapshot on a blocking
 //! thread, every `flushConsumerOffsetInterval` and at shutdown.
 
-use parking_lot::RwLock;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use cometmq_remoting::body::ConsumerOffsetWrapper;
+use parking_lot::RwLock;
 
 use crate::config::BrokerConfig;
 use crate::config_file;
@@ -44,7 +44,7 @@ impl ConsumerOffsetTable {
 
     /// Records the next offset `group` will consume from a queue.
     pub fn commit(&self, group: &str, topic: &str, queue_id: i32, offset: i64) {
-        let mut s = self.write();
+        let mut s = self.state.write();
         s.entry(key(topic, group))
             .or_default()
             .insert(queue_id, offset);
@@ -52,12 +52,17 @@ impl ConsumerOffsetTable {
 
     /// The committed offset, if any.
     pub fn query(&self, group: &str, topic: &str, queue_id: i32) -> Option<i64> {
-        self.read().get(&key(topic, group))?.get(&queue_id).copied()
+        self.state
+            .read()
+            .get(&key(topic, group))?
+            .get(&queue_id)
+            .copied()
     }
 
     /// All committed offsets of `group` on `topic`.
     pub fn queue_offsets(&self, group: &str, topic: &str) -> BTreeMap<i32, i64> {
-        self.read()
+        self.state
+            .read()
             .get(&key(topic, group))
             .cloned()
             .unwrap_or_default()
@@ -65,7 +70,8 @@ impl ConsumerOffsetTable {
 
     /// Groups with offsets on `topic` (QUERY_TOPIC_CONSUME_BY_WHO).
     pub fn groups_of_topic(&self, topic: &str) -> BTreeSet<String> {
-        self.read()
+        self.state
+            .read()
             .keys()
             .filter_map(|k| split_key(k))
             .filter(|(t, _)| *t == topic)
@@ -75,7 +81,8 @@ impl ConsumerOffsetTable {
 
     /// Topics `group` has offsets on.
     pub fn topics_of_group(&self, group: &str) -> BTreeSet<String> {
-        self.read()
+        self.state
+            .read()
             .keys()
             .filter_map(|k| split_key(k))
             .filter(|(_, g)| *g == group)
@@ -85,7 +92,7 @@ impl ConsumerOffsetTable {
 
     /// Copies `src`'s offsets on `topic` to `dest` (CLONE_GROUP_OFFSET).
     pub fn clone_group(&self, src: &str, dest: &str, topic: &str) {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if let Some(offsets) = s.get(&key(topic, src)).cloned() {
             s.insert(key(topic, dest), offsets);
         }
@@ -93,27 +100,29 @@ impl ConsumerOffsetTable {
 
     /// Forgets every offset of `group`.
     pub fn remove_group(&self, group: &str) {
-        self.write()
+        self.state
+            .write()
             .retain(|k, _| split_key(k).is_none_or(|(_, g)| g != group));
     }
 
     /// Forgets every offset on `topic`.
     pub fn remove_topic(&self, topic: &str) {
-        self.write()
+        self.state
+            .write()
             .retain(|k, _| split_key(k).is_none_or(|(t, _)| t != topic));
     }
 
     /// The whole table (GET_ALL_CONSUMER_OFFSET).
     pub fn snapshot(&self) -> ConsumerOffsetWrapper {
         ConsumerOffsetWrapper {
-            offset_table: self.read().clone(),
+            offset_table: self.state.read().clone(),
             ..Default::default()
         }
     }
 
     /// Replaces the table (a slave syncing from its master).
     pub fn replace(&self, table: BTreeMap<String, BTreeMap<i32, i64>>) {
-        *self.write() = table;
+        *self.state.write() = table;
     }
 
     /// Writes `consumerOffset.json` (blocking).
@@ -133,7 +142,7 @@ impl ConsumerOffsetTable {
 
     /// Every committed offset as (group, topic, queue id, offset).
     pub fn all(&self) -> Vec<(String, String, i32, i64)> {
-        let s = self.read();
+        let s = self.state.read();
         let mut out = Vec::new();
         for (k, queues) in s.iter() {
             if let Some((topic, group)) = split_key(k) {
@@ -143,14 +152,6 @@ impl ConsumerOffsetTable {
             }
         }
         out
-    }
-
-    fn read(&self) -> parking_lot::RwLockReadGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
-        self.state.read()
-    }
-
-    fn write(&self) -> parking_lot::RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
-        self.state.write()
     }
 }
 

@@ -3,12 +3,12 @@
 //! Concurrency: one `RwLock`, held only for in-memory work; saves write a snapshot on a
 //! blocking thread.
 
-use parking_lot::RwLock;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
 use cometmq_remoting::clock::now_ms;
+use parking_lot::RwLock;
 
 use crate::config::BrokerConfig;
 use crate::config_file;
@@ -61,7 +61,11 @@ impl GroupTable {
 
     /// A group's config.
     pub fn get(&self, group: &str) -> Option<SubscriptionGroupConfig> {
-        self.read().subscription_group_table.get(group).cloned()
+        self.state
+            .read()
+            .subscription_group_table
+            .get(group)
+            .cloned()
     }
 
     /// A group's config, created with defaults when unknown and `autoCreateSubscriptionGroup`
@@ -73,7 +77,7 @@ impl GroupTable {
         if !self.auto_create {
             return None;
         }
-        let mut s = self.write();
+        let mut s = self.state.write();
         if let Some(g) = s.subscription_group_table.get(group) {
             return Some((g.clone(), false));
         }
@@ -87,7 +91,7 @@ impl GroupTable {
 
     /// Creates or replaces a group.
     pub fn upsert(&self, config: SubscriptionGroupConfig) {
-        let mut s = self.write();
+        let mut s = self.state.write();
         s.subscription_group_table
             .insert(config.group_name.clone(), config);
         s.data_version.bump(now_ms());
@@ -95,7 +99,7 @@ impl GroupTable {
 
     /// Removes a group; true if it existed.
     pub fn delete(&self, group: &str) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         let existed = s.subscription_group_table.remove(group).is_some();
         if existed {
             s.data_version.bump(now_ms());
@@ -105,13 +109,13 @@ impl GroupTable {
 
     /// The whole table (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
     pub fn snapshot(&self) -> SubscriptionGroupWrapper {
-        self.read().clone()
+        self.state.read().clone()
     }
 
     /// Replaces the whole table and its version (a slave copying its master's); false
     /// when both already matched.
     pub fn replace(&self, from_master: SubscriptionGroupWrapper) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if s.subscription_group_table == from_master.subscription_group_table
             && s.data_version == from_master.data_version
         {
@@ -139,14 +143,6 @@ impl GroupTable {
             .file
             .save(move || config_file::encode_json(&me.snapshot()))
             .await;
-    }
-
-    fn read(&self) -> parking_lot::RwLockReadGuard<'_, SubscriptionGroupWrapper> {
-        self.state.read()
-    }
-
-    fn write(&self) -> parking_lot::RwLockWriteGuard<'_, SubscriptionGroupWrapper> {
-        self.state.write()
     }
 }
 

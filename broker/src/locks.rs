@@ -3,11 +3,11 @@
 //! Per group, each queue is held by one client id until it unlocks or 60 s pass without a
 //! renewal (`rocketmq.broker.rebalance.lockMaxLiveTime`). One short-held mutex.
 
-use parking_lot::Mutex;
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::client::MessageQueue;
+use parking_lot::Mutex;
 
 /// How long a lock lives without renewal.
 pub const LOCK_MAX_LIVE_TIME: Duration = Duration::from_secs(60);

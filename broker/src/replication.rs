@@ -16,7 +16,6 @@
 //! Concurrency: [`Replication`] lives in [`BrokerState`]; its HA service is set once at
 //! start (`OnceLock`), and the master's client address is a short-held `RwLock`.
 
-use parking_lot::RwLock;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -26,6 +25,7 @@ use cometmq_remoting::settings::SettingError;
 use cometmq_remoting::transport::{Connection, ProcessFuture, RequestProcessor, Router};
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::ha::{HaConfig, HaMaster, HaSlave};
+use parking_lot::RwLock;
 
 use crate::config::{BrokerConfig, BrokerRole, ConfigError};
 use crate::register::MasterInfo;

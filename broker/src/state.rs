@@ -6,7 +6,6 @@
 //!   orderly-consumption locks.
 //! - The settings are an immutable snapshot swapped whole by UPDATE_BROKER_CONFIG.
 
-use parking_lot::{Mutex, RwLock};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::DataVersion;
 use cometmq_store::{MessageStore, StoreConfig};
+use parking_lot::{Mutex, RwLock};
 use tokio::sync::Notify;
 
 use crate::clients::ClientRegistry;

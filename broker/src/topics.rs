@@ -4,12 +4,12 @@
 //! (never across `.await` or file I/O). Saving takes a snapshot under the lock and writes
 //! it outside, on a blocking thread.
 
-use parking_lot::RwLock;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 use cometmq_remoting::clock::now_ms;
+use parking_lot::RwLock;
 
 use crate::config::BrokerConfig;
 use crate::config_file;
@@ -63,28 +63,33 @@ impl TopicTable {
 
     /// One topic's config.
     pub fn get(&self, topic: &str) -> Option<TopicConfig> {
-        self.read().topic_config_table.get(topic).cloned()
+        self.state.read().topic_config_table.get(topic).cloned()
     }
 
     /// `f` applied to a topic's config under the table's read lock (no clone).
     pub fn with<R>(&self, topic: &str, f: impl FnOnce(&TopicConfig) -> R) -> Option<R> {
-        self.read().topic_config_table.get(topic).map(f)
+        self.state.read().topic_config_table.get(topic).map(f)
     }
 
     /// All topic names.
     pub fn names(&self) -> Vec<String> {
-        self.read().topic_config_table.keys().cloned().collect()
+        self.state
+            .read()
+            .topic_config_table
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// The whole table with its version (for registration and GET_ALL_TOPIC_CONFIG).
     pub fn snapshot(&self) -> TopicConfigSerializeWrapper {
-        self.read().clone()
+        self.state.read().clone()
     }
 
     /// Replaces the whole table and its version (a slave copying its master's); false
     /// when both already matched.
     pub fn replace(&self, from_master: TopicConfigSerializeWrapper) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if s.topic_config_table == from_master.topic_config_table
             && s.data_version == from_master.data_version
         {
@@ -97,12 +102,12 @@ impl TopicTable {
 
     /// The table's version.
     pub fn data_version(&self) -> DataVersion {
-        self.read().data_version
+        self.state.read().data_version
     }
 
     /// Creates or replaces a topic; bumps the version when it changed.
     pub fn upsert(&self, config: TopicConfig) -> Upsert {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if s.topic_config_table.get(&config.topic_name) == Some(&config) {
             return Upsert::Unchanged(config);
         }
@@ -114,7 +119,7 @@ impl TopicTable {
 
     /// Removes a topic; true if it existed.
     pub fn delete(&self, topic: &str) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         let existed = s.topic_config_table.remove(topic).is_some();
         if existed {
             s.data_version.bump(now_ms());
@@ -160,7 +165,7 @@ impl TopicTable {
     }
 
     fn insert_if_absent(&self, cfg: TopicConfig) -> Upsert {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if let Some(existing) = s.topic_config_table.get(&cfg.topic_name) {
             return Upsert::Unchanged(existing.clone());
         }
@@ -188,14 +193,6 @@ impl TopicTable {
             .file
             .save(move || config_file::encode_json(&me.snapshot()))
             .await;
-    }
-
-    fn read(&self) -> parking_lot::RwLockReadGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.read()
-    }
-
-    fn write(&self) -> parking_lot::RwLockWriteGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.write()
     }
 }
 

@@ -6,12 +6,12 @@
 //! so the file always ends up with the latest table. Files are replaced atomically: temp
 //! file, fsync, rename, fsync of the directory.
 
-use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use cometmq_remoting::body::{fastjson, JsonStyle};
+use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::NamesrvError;
@@ -67,12 +67,12 @@ impl KvConfig {
 
     /// One value.
     pub fn get(&self, namespace: &str, key: &str) -> Option<String> {
-        self.read().get(namespace)?.get(key).cloned()
+        self.table.read().get(namespace)?.get(key).cloned()
     }
 
     /// A whole namespace, if it exists.
     pub fn namespace(&self, namespace: &str) -> Option<BTreeMap<String, String>> {
-        self.read().get(namespace).cloned()
+        self.table.read().get(namespace).cloned()
     }
 
     /// Sets a value and persists the table.
@@ -100,10 +100,6 @@ impl KvConfig {
             removed
         })
         .await
-    }
-
-    fn read(&self) -> parking_lot::RwLockReadGuard<'_, Table> {
-        self.table.read()
     }
 
     /// Applies `edit` (which says whether it changed anything) and writes the file.

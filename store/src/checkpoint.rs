@@ -4,10 +4,11 @@
 //! Concurrency: values live behind a mutex; the flush thread sets the CommitLog time,
 //! the dispatcher the others, and the dispatcher persists the page periodically.
 
-use parking_lot::{Mutex, MutexGuard};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::error::{IoContext, Result};
 use cometmq_remoting::message::record::layout::be_i64;

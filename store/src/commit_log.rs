@@ -6,7 +6,6 @@
 //! [`Appender`] behind one `parking_lot::Mutex`, held only for the copy into the map (never
 //! across an `.await`). The flush thread syncs segments concurrently with appends.
 
-use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -18,6 +17,7 @@ use cometmq_remoting::message::record::layout::{
     BLANK_LEN,
 };
 use cometmq_remoting::message::sysflag;
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::error::{Result, StoreError};
 use crate::mmap::RegionWriter;

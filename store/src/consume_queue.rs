@@ -6,11 +6,11 @@
 //! before the store is shared) appends, through the writer behind a mutex it alone
 //! takes. Growth is announced on a `tokio::sync::watch` channel holding the max offset.
 
-use parking_lot::Mutex;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::sync::watch;
 
 use crate::error::{Result, StoreError};

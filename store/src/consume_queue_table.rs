@@ -3,10 +3,11 @@
 //! Concurrency: a `RwLock` over `topic → queueId → Arc<ConsumeQueue>`, held only for
 //! lookups and inserts; queues are used after the lock is released.
 
-use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use crate::consume_queue::ConsumeQueue;
 use crate::error::{IoContext, Result};

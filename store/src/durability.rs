@@ -14,8 +14,9 @@
 //! Concurrency: the slaves' tracker is attached once the HA server starts
 //! ([`crate::ha::HaMaster::start`]) and read under a briefly held lock.
 
-use parking_lot::Mutex;
 use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::config::FlushDiskType;
 use crate::ha::tracker::{ReplicaWait, Tracker};

@@ -11,9 +11,9 @@
 //! The flush thread also records, in the checkpoint's values, the store time of the
 //! last flushed record (the dispatcher persists the checkpoint page).
 
-use parking_lot::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use parking_lot::{Condvar, Mutex};
 use tokio::sync::oneshot;
 
 use crate::checkpoint::Checkpoint;

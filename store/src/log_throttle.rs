@@ -10,8 +10,9 @@
 //! cometmq_store::throttled!(warn, error = %e, "creating a CommitLog file failed");
 //! ```
 
-use parking_lot::Mutex;
 use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 /// Logs through a `tracing` level macro (`warn`, `error`, …) at most once per
 /// [`DEFAULT_INTERVAL`] from this call site, adding a `suppressed` field with the

@@ -7,9 +7,10 @@
 //! lock per record to add keys, queries take the read lock. Lookups may return stale
 //! offsets after a crash; callers check the record at each offset.
 
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
+
+use parking_lot::RwLock;
 
 use crate::error::{IoContext, Result};
 use crate::index_file::IndexFile;
@@ -74,14 +75,6 @@ impl MessageIndex {
         })
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Vec<IndexFile>> {
-        self.files.read()
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<IndexFile>> {
-        self.files.write()
-    }
-
     /// Indexes the record at `phys` (dispatcher only): `topic#uniq_key` and each KEYS
     /// token. Records below the indexed watermark are skipped.
     pub(crate) fn build(
@@ -101,7 +94,7 @@ impl MessageIndex {
             .flat_map(|k| k.split(' '))
             .filter(|k| !k.is_empty());
         let all = uniq_key.filter(|k| !k.is_empty()).into_iter().chain(tokens);
-        let mut files = self.write();
+        let mut files = self.files.write();
         let mut key = String::with_capacity(topic.len() + 40);
         for k in all {
             key.clear();
@@ -140,7 +133,7 @@ impl MessageIndex {
         end: i64,
     ) -> (Vec<i64>, i64, i64) {
         let full = format!("{topic}#{key}");
-        let files = self.read();
+        let files = self.files.read();
         let mut out = Vec::new();
         let (mut last_ts, mut last_phy) = (0, 0);
         if let Some(h) = files.last().map(IndexFile::header) {
@@ -162,7 +155,7 @@ impl MessageIndex {
 
     /// Syncs every file.
     pub(crate) fn flush(&self) -> Result<()> {
-        for f in self.read().iter() {
+        for f in self.files.read().iter() {
             f.flush()?;
         }
         Ok(())
@@ -170,7 +163,7 @@ impl MessageIndex {
 
     /// Deletes files (never the newest) whose entries all point below `phys_min`.
     pub(crate) fn delete_below(&self, phys_min: i64) -> Result<usize> {
-        let mut files = self.write();
+        let mut files = self.files.write();
         let mut n = 0;
         while files.len() > 1 && files[0].header().end_phy_offset < phys_min {
             let f = files.remove(0);
@@ -183,7 +176,7 @@ impl MessageIndex {
     /// Number of files.
     #[cfg(test)]
     pub(crate) fn file_count(&self) -> usize {
-        self.read().len()
+        self.files.read().len()
     }
 }
 

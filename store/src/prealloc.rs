@@ -28,11 +28,11 @@
 //!   Once renamed into place the file may still be empty at a crash; recovery ends the
 //!   log at its first byte, as for any empty last file.
 
-use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use parking_lot::{Condvar, Mutex};
 use tracing::{debug, warn};
 
 use crate::mmap::{self, Region, RegionWriter};
@@ -71,10 +71,6 @@ struct Inner {
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock()
-    }
-
     fn tmp_path(&self, base: i64) -> PathBuf {
         staged_path(&self.dir, base)
     }
@@ -83,7 +79,7 @@ impl Inner {
     fn run(&self) {
         loop {
             let base = {
-                let mut slot = self.lock();
+                let mut slot = self.slot.lock();
                 loop {
                     if slot.stop {
                         return;
@@ -99,7 +95,7 @@ impl Inner {
             // Disk I/O, outside the lock.
             let made = std::fs::create_dir_all(&self.dir)
                 .and_then(|()| Region::prepare(&tmp, self.file_size, self.warm));
-            let mut slot = self.lock();
+            let mut slot = self.slot.lock();
             match made {
                 Ok(region) if matches!(slot.state, State::Preparing(b) if b == base) => {
                     debug!(base, "next CommitLog file prepared");
@@ -109,7 +105,7 @@ impl Inner {
                     // Asked for another file meanwhile: this one is not wanted.
                     drop(slot);
                     let _ = std::fs::remove_file(&tmp);
-                    slot = self.lock();
+                    slot = self.slot.lock();
                 }
                 Err(e) => {
                     crate::throttled!(warn, base, error = %e, "preparing the next CommitLog file failed");
@@ -160,7 +156,7 @@ impl Preallocator {
     /// or is being prepared). A prepared file of another base is deleted.
     pub(crate) fn request(&self, base: i64) {
         let stale = {
-            let mut slot = self.inner.lock();
+            let mut slot = self.inner.slot.lock();
             if slot.stop {
                 return;
             }
@@ -187,7 +183,7 @@ impl Preallocator {
     /// caller then creates the file itself). Called with the appender mutex held: the
     /// wait is the file's creation, which the appender would otherwise do itself.
     pub(crate) fn take(&self, base: i64) -> Option<Prepared> {
-        let mut slot = self.inner.lock();
+        let mut slot = self.inner.slot.lock();
         loop {
             match &slot.state {
                 _ if slot.stop => return None,
@@ -209,7 +205,7 @@ impl Preallocator {
     /// prepared file nobody took. Idempotent.
     pub(crate) fn stop(&self) {
         let left = {
-            let mut slot = self.inner.lock();
+            let mut slot = self.inner.slot.lock();
             slot.stop = true;
             std::mem::replace(&mut slot.state, State::Idle)
         };
@@ -222,7 +218,7 @@ impl Preallocator {
             discard(p);
         }
         // The thread may have finished a file after `state` was cleared.
-        let late = std::mem::replace(&mut self.inner.lock().state, State::Idle);
+        let late = std::mem::replace(&mut self.inner.slot.lock().state, State::Idle);
         if let State::Ready(_, p) = late {
             discard(p);
         }

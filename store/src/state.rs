@@ -6,10 +6,10 @@
 //! performed by the dispatcher (see [`crate::topic_delete`]). Readers use the
 //! published parts of everything.
 
-use parking_lot::RwLock;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use parking_lot::RwLock;
 use tokio::sync::watch;
 
 use crate::checkpoint::Checkpoint;

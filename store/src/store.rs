@@ -7,13 +7,13 @@
 //! CommitLog appender mutex; waiting appends then await their durability
 //! ([`crate::durability`]).
 
-use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use bytes::{Bytes, BytesMut};
+use parking_lot::Mutex;
 use tokio::sync::watch;
 use tracing::warn;
 

@@ -16,12 +16,12 @@
 //!    or earlier after a crash) are not put back into the topic's queues. Retention
 //!    removes it once the CommitLog no longer reaches below `E`.
 
-use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
+use parking_lot::{Mutex, RwLock};
 use tracing::info;
 
 use crate::error::{IoContext, Result};
@@ -48,13 +48,9 @@ pub(crate) struct Deletions {
 }
 
 impl Deletions {
-    fn lock(&self) -> parking_lot::MutexGuard<'_, Vec<Deletion>> {
-        self.pending.lock()
-    }
-
     /// ConsumeQueueTable a deletion.
     pub(crate) fn push(&self, d: Deletion) {
-        self.lock().push(d);
+        self.pending.lock().push(d);
         self.any.store(true, Ordering::Release);
     }
 
@@ -64,7 +60,7 @@ impl Deletions {
         if !self.any.load(Ordering::Acquire) {
             return Vec::new();
         }
-        let mut pending = self.lock();
+        let mut pending = self.pending.lock();
         let (due, rest): (Vec<_>, Vec<_>) = pending.drain(..).partition(|d| d.upto <= next);
         *pending = rest;
         self.any.store(!pending.is_empty(), Ordering::Release);
@@ -74,7 +70,7 @@ impl Deletions {
     /// Drops every pending deletion (the dispatcher stopped): their callers get an
     /// error.
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        self.pending.lock().clear();
         self.any.store(false, Ordering::Release);
     }
 }

@@ -5,9 +5,10 @@
 //! atomic operations. Under load the dispatcher polls, so appends make no system calls to
 //! wake it (one wake per append cost a futex call and a context switch each).
 
-use parking_lot::{Condvar, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
 
 /// Pending-work flag plus stop flag, with a condition variable to sleep on.
 #[derive(Debug, Default)]

@@ -6,7 +6,6 @@
 //! lacks the feature" (CometMQ's own slave sync does, for GET_ALL_DELAY_OFFSET), where any
 //! other code would read as a failure of a feature that exists.
 
-use parking_lot::Mutex;
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
@@ -14,6 +13,7 @@ use cometmq_remoting::code::request as code;
 use cometmq_remoting::code::response;
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
+use parking_lot::Mutex;
 
 use crate::error::Reply;
 use crate::state::BrokerState;

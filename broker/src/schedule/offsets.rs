@@ -6,12 +6,12 @@
 //! Concurrency: one `Mutex` around the map, held only for map work; saves take a
 //! snapshot and write it on a blocking thread.
 
-use parking_lot::Mutex;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::config_file;
@@ -47,12 +47,12 @@ impl DelayOffsetTable {
 
     /// The next offset to deliver at `level` (0 when never set).
     pub fn get(&self, level: i32) -> i64 {
-        self.lock().get(&level).copied().unwrap_or(0)
+        self.offsets.lock().get(&level).copied().unwrap_or(0)
     }
 
     /// Records the next offset to deliver at `level`.
     pub fn set(&self, level: i32, offset: i64) {
-        let old = self.lock().insert(level, offset);
+        let old = self.offsets.lock().insert(level, offset);
         if old != Some(offset) {
             self.changed.store(true, Ordering::Release);
         }
@@ -60,7 +60,7 @@ impl DelayOffsetTable {
 
     /// Replaces the whole table (a slave taking its master's GET_ALL_DELAY_OFFSET).
     pub fn replace(&self, table: BTreeMap<i32, i64>) {
-        let mut offsets = self.lock();
+        let mut offsets = self.offsets.lock();
         if *offsets != table {
             *offsets = table;
             self.changed.store(true, Ordering::Release);
@@ -70,7 +70,7 @@ impl DelayOffsetTable {
     /// The whole table.
     pub fn snapshot(&self) -> DelayOffsetSerializeWrapper {
         DelayOffsetSerializeWrapper {
-            offset_table: self.lock().clone(),
+            offset_table: self.offsets.lock().clone(),
         }
     }
 
@@ -95,10 +95,6 @@ impl DelayOffsetTable {
     /// Whether the table changed since the last save.
     pub fn is_changed(&self) -> bool {
         self.changed.load(Ordering::Acquire)
-    }
-
-    fn lock(&self) -> parking_lot::MutexGuard<'_, BTreeMap<i32, i64>> {
-        self.offsets.lock()
     }
 }
 

@@ -3,9 +3,10 @@
 //! (two END_TRANSACTIONs naming different half records). Memory only: after a restart
 //! the guarantee is RocketMQ's at-least-once.
 
-use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 /// Entries are pruned once the table holds this many.
 const PRUNE_AT: usize = 4096;

@@ -7,7 +7,6 @@
 //! queue and is consumed again after `suspend_current_queue_time`; a message that has been
 //! redelivered `max_reconsume_times` times is sent to the dead-letter queue instead.
 
-use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeMessageDirectlyResult, ConsumeResult as Direct};
 use cometmq_remoting::message::property;
+use parking_lot::{Mutex, MutexGuard};
 use tokio::task::JoinHandle;
 
 use super::core::{ConsumerCore, Dispatch};

@@ -6,7 +6,6 @@
 //! [`rebalance`](super::rebalance)); other tasks read it or send that task a [`Command`].
 //! Locks are held for single map operations, never across `.await`.
 
-use parking_lot::Mutex;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use cometmq_remoting::body::client::{
     ConsumeMessageDirectlyResult, ConsumeResult as DirectResult, ConsumeType, ConsumerData,
     SubscriptionData,
 };
+use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::offset_store::OffsetStore;

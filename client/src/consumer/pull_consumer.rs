@@ -6,7 +6,6 @@
 //! it. A polled message counts as consumed: with auto-commit (the default) its offset is
 //! persisted by the periodic task, otherwise at [`commit`](PullConsumer::commit).
 
-use parking_lot::{Mutex, MutexGuard};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeType, SubscriptionData};
+use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 

@@ -1,11 +1,11 @@
 //! [`PushConsumer`]: pulls the queues assigned to it and calls a listener with the messages
 //! (Java `DefaultMQPushConsumer`).
 
-use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cometmq_remoting::body::client::{ConsumeType, ConsumerRunningInfo, SubscriptionData, SUB_ALL};
+use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 
 use super::consume_concurrently::ConcurrentService;

@@ -2,7 +2,6 @@
 //! and consumers (Java `MQClientInstance`).
 
 use cometmq_remoting::periodic;
-use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -15,6 +14,7 @@ use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::GetConsumerListByGroupRequestHeader;
 use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
+use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::watch;
 
 use super::member_traits::{ConsumerMember, ProducerMember};

@@ -1,6 +1,5 @@
 //! [`Producer`]: sends messages (Java `DefaultMQProducer`).
 
-use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use cometmq_remoting::body::TopicRouteData;
 use cometmq_remoting::header::CheckTransactionStateRequestHeader;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::builder::{ProducerBuilder, ProducerSettings};
 use super::transaction::answer_check;

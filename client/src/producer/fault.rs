@@ -3,9 +3,10 @@
 //! slow or failing brokers are isolated for a while, and queue selection steers away from
 //! them.
 
-use parking_lot::{Mutex, MutexGuard};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::clock::{Clock, SystemClock};
 use crate::message::MessageQueue;
@@ -101,7 +102,7 @@ impl std::fmt::Debug for LatencyFaultTolerance {
         f.debug_struct("LatencyFaultTolerance")
             .field("enabled", &self.enabled)
             .field("table", &self.table)
-            .field("items", &*self.lock())
+            .field("items", &*self.items.lock())
             .finish()
     }
 }
@@ -142,7 +143,7 @@ impl LatencyFaultTolerance {
         };
         let duration = i64::try_from(self.table.isolation_ms(effective)).unwrap_or(i64::MAX);
         let now = self.clock.now_ms();
-        let mut items = self.lock();
+        let mut items = self.items.lock();
         let item = items.entry(broker_name.to_owned()).or_insert(FaultItem {
             latency_ms,
             available_at_ms: 0,
@@ -162,22 +163,22 @@ impl LatencyFaultTolerance {
     /// Whether `broker_name` is not isolated (unknown brokers are available).
     pub fn is_available(&self, broker_name: &str) -> bool {
         let now = self.clock.now_ms();
-        !matches!(self.lock().get(broker_name), Some(i) if now < i.available_at_ms)
+        !matches!(self.items.lock().get(broker_name), Some(i) if now < i.available_at_ms)
     }
 
     /// Whether the last send reached `broker_name` (unknown brokers are reachable).
     pub fn is_reachable(&self, broker_name: &str) -> bool {
-        !matches!(self.lock().get(broker_name), Some(i) if !i.reachable)
+        !matches!(self.items.lock().get(broker_name), Some(i) if !i.reachable)
     }
 
     /// What is recorded about `broker_name`.
     pub fn item(&self, broker_name: &str) -> Option<FaultItem> {
-        self.lock().get(broker_name).copied()
+        self.items.lock().get(broker_name).copied()
     }
 
     /// Forgets `broker_name` (e.g. it left the route).
     pub fn remove(&self, broker_name: &str) {
-        self.lock().remove(broker_name);
+        self.items.lock().remove(broker_name);
     }
 
     /// Picks the queue for the next send attempt (Java `selectOneMessageQueue`).
@@ -206,10 +207,6 @@ impl LatencyFaultTolerance {
             return info.select_any();
         }
         info.select_where(not_last).or_else(|| info.select_any())
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, FaultItem>> {
-        self.items.lock()
     }
 }
 

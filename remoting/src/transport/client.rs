@@ -4,12 +4,12 @@
 //! demand. Many requests share a connection at once; responses are matched by `opaque`.
 //! Requests the server starts (e.g. NOTIFY_CONSUMER_IDS_CHANGED) go to the client's handler.
 
-use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 

@@ -1,11 +1,11 @@
 //! [`RemotingServer`]: accepts TCP connections and serves their requests with one processor
 //! (normally a [`Router`](crate::transport::Router)).
 
-use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

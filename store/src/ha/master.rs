@@ -13,13 +13,13 @@
 //!   page cache: those pages are touched on a blocking thread before the write, so a
 //!   catching-up slave never makes a runtime thread wait on the disk.
 
-use parking_lot::Mutex;
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
+use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};

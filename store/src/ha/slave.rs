@@ -7,12 +7,12 @@
 //! NameServer's registration answer); the task reconnects when it changes. Status
 //! fields are atomics/short mutexes readable from anywhere.
 
-use parking_lot::Mutex;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;

@@ -7,9 +7,10 @@
 //! most 1/128 (0.8 %) above the true one. The reporter drains it once a second into a
 //! plain [`Histogram`], which answers percentiles.
 
-use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 /// Values below `EXACT` get a bucket each.
 const EXACT_BITS: u32 = 8;
