@@ -1,5 +1,6 @@
 //! [`Broker`]: start-up, the two listening ports, background duties, and shutdown.
 
+use cometmq_remoting::periodic;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,7 +105,7 @@ impl Broker {
                 client.clone(),
                 stop.clone(),
             )),
-            tokio::spawn(persist_offsets(state.clone(), stop.clone())),
+            tokio::spawn(save_offsets_and_unsaved_tables(state.clone(), stop.clone())),
             tokio::spawn(expire_channels(state.clone(), stop.clone())),
             tokio::spawn(crate::stats::run(state.clone(), stop.clone())),
             tokio::spawn(crate::slave_sync::run(
@@ -207,13 +208,9 @@ fn transport_config(config: &BrokerConfig) -> Result<TransportConfig, crate::con
 
 /// Saves consumer offsets every `flushConsumerOffsetInterval`, and the topic and group
 /// tables whose last save failed (a full disk), so no change waits for the next one.
-async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
-    loop {
-        let every = Duration::from_millis(state.config().flush_consumer_offset_interval.max(100));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
+async fn save_offsets_and_unsaved_tables(state: Arc<BrokerState>, stop: CancellationToken) {
+    let period = || Duration::from_millis(state.config().flush_consumer_offset_interval.max(100));
+    periodic::every(stop.cancelled(), period, || async {
         state.offsets.persist().await;
         if state.topics.is_unsaved() {
             state.topics.persist().await;
@@ -221,24 +218,23 @@ async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
         if state.groups.is_unsaved() {
             state.groups.persist().await;
         }
-    }
+    })
+    .await;
 }
 
 /// Drops client channels silent for `channelExpiredTimeout` (two minutes), closing them
 /// and telling their groups.
 async fn expire_channels(state: Arc<BrokerState>, stop: CancellationToken) {
-    loop {
-        let timeout = Duration::from_millis(state.config().channel_expired_timeout.max(1));
-        // Java scans every 10 s; a shorter timeout is scanned more often.
-        let scan = (timeout / 2).min(Duration::from_secs(10));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(scan) => {}
-        }
-        for conn in state.clients.expire(timeout) {
+    let timeout = || Duration::from_millis(state.config().channel_expired_timeout.max(1));
+    // Java scans every 10 s; a shorter timeout is scanned more often.
+    let scan = || (timeout() / 2).min(Duration::from_secs(10));
+    periodic::every(stop.cancelled(), scan, || {
+        for conn in state.clients.expire(timeout()) {
             tracing::info!(peer = %conn.peer_addr(), "closing expired client channel");
             // Closing triggers the close watcher, which removes and notifies.
             conn.close();
         }
-    }
+        std::future::ready(())
+    })
+    .await;
 }

@@ -5,7 +5,6 @@
 //! channel expiry time (120 s).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::client::{
@@ -13,6 +12,7 @@ use cometmq_remoting::body::client::{
 };
 use cometmq_remoting::code::LanguageCode;
 use cometmq_remoting::transport::Connection;
+use parking_lot::{Mutex, RwLock};
 
 /// A connected client of a group.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ pub struct ClientRegistry {
 impl ClientRegistry {
     /// Registers (or refreshes) a consumer; true when the group's membership changed.
     pub fn register_consumer(&self, data: &ConsumerData, channel: ClientChannel) -> bool {
-        let mut groups = write(&self.consumers);
+        let mut groups = self.consumers.write();
         let info = groups
             .entry(data.group_name.clone())
             .or_insert_with(|| ConsumerGroupInfo {
@@ -95,7 +95,7 @@ impl ClientRegistry {
 
     /// Removes a consumer connection from a group; true when it was a member.
     pub fn unregister_consumer(&self, group: &str, conn_id: u64) -> bool {
-        let mut groups = write(&self.consumers);
+        let mut groups = self.consumers.write();
         let Some(info) = groups.get_mut(group) else {
             return false;
         };
@@ -108,7 +108,8 @@ impl ClientRegistry {
 
     /// Registers (or refreshes) a producer.
     pub fn register_producer(&self, group: &str, channel: ClientChannel) {
-        write(&self.producers)
+        self.producers
+            .write()
             .entry(group.to_string())
             .or_default()
             .insert(channel.conn.id(), channel);
@@ -116,7 +117,7 @@ impl ClientRegistry {
 
     /// Removes a producer connection from a group.
     pub fn unregister_producer(&self, group: &str, conn_id: u64) {
-        let mut groups = write(&self.producers);
+        let mut groups = self.producers.write();
         if let Some(chans) = groups.get_mut(group) {
             chans.remove(&conn_id);
             if chans.is_empty() {
@@ -127,21 +128,15 @@ impl ClientRegistry {
 
     /// True the first time a connection is seen: the caller then watches for its close.
     pub fn watch_once(&self, conn_id: u64) -> bool {
-        self.watched
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(conn_id)
+        self.watched.lock().insert(conn_id)
     }
 
     /// Drops every entry of a closed connection; returns the consumer groups it left.
     pub fn remove_connection(&self, conn_id: u64) -> Vec<String> {
-        self.watched
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&conn_id);
+        self.watched.lock().remove(&conn_id);
         let mut left = Vec::new();
         {
-            let mut groups = write(&self.consumers);
+            let mut groups = self.consumers.write();
             for (name, info) in groups.iter_mut() {
                 if info.channels.remove(&conn_id).is_some() {
                     left.push(name.clone());
@@ -149,7 +144,7 @@ impl ClientRegistry {
             }
             groups.retain(|_, info| !info.channels.is_empty());
         }
-        let mut producers = write(&self.producers);
+        let mut producers = self.producers.write();
         for chans in producers.values_mut() {
             chans.remove(&conn_id);
         }
@@ -162,14 +157,14 @@ impl ClientRegistry {
     pub fn expire(&self, timeout: Duration) -> Vec<Connection> {
         let now = Instant::now();
         let mut dead: HashMap<u64, Connection> = HashMap::new();
-        for info in read(&self.consumers).values() {
+        for info in self.consumers.read().values() {
             for (id, ch) in &info.channels {
                 if now.duration_since(ch.last_update) > timeout {
                     dead.insert(*id, ch.conn.clone());
                 }
             }
         }
-        for chans in read(&self.producers).values() {
+        for chans in self.producers.read().values() {
             for (id, ch) in chans {
                 if now.duration_since(ch.last_update) > timeout {
                     dead.insert(*id, ch.conn.clone());
@@ -181,19 +176,22 @@ impl ClientRegistry {
 
     /// A consumer group's state.
     pub fn consumer_group(&self, group: &str) -> Option<ConsumerGroupInfo> {
-        read(&self.consumers).get(group).cloned()
+        self.consumers.read().get(group).cloned()
     }
 
     /// A group's subscription to `topic`.
     pub fn subscription(&self, group: &str, topic: &str) -> Option<SubscriptionData> {
-        read(&self.consumers)
+        self.consumers
+            .read()
             .get(group)
             .and_then(|g| g.subscriptions.get(topic).cloned())
     }
 
     /// The client ids of a consumer group, sorted (GET_CONSUMER_LIST_BY_GROUP).
     pub fn consumer_ids(&self, group: &str) -> Vec<String> {
-        let mut ids: Vec<String> = read(&self.consumers)
+        let mut ids: Vec<String> = self
+            .consumers
+            .read()
             .get(group)
             .map(|g| g.channels.values().map(|c| c.client_id.clone()).collect())
             .unwrap_or_default();
@@ -204,7 +202,8 @@ impl ClientRegistry {
 
     /// The connections of a consumer group.
     pub fn consumer_connections(&self, group: &str) -> Vec<Connection> {
-        read(&self.consumers)
+        self.consumers
+            .read()
             .get(group)
             .map(|g| g.channels.values().map(|c| c.conn.clone()).collect())
             .unwrap_or_default()
@@ -212,7 +211,8 @@ impl ClientRegistry {
 
     /// The channels of a producer group.
     pub fn producer_channels(&self, group: &str) -> Vec<ClientChannel> {
-        read(&self.producers)
+        self.producers
+            .read()
             .get(group)
             .map(|c| c.values().cloned().collect())
             .unwrap_or_default()
@@ -220,7 +220,8 @@ impl ClientRegistry {
 
     /// Every producer group with its connections (GET_ALL_PRODUCER_INFO).
     pub fn producer_table(&self) -> Vec<(String, Vec<ClientChannel>)> {
-        read(&self.producers)
+        self.producers
+            .read()
             .iter()
             .map(|(group, chans)| (group.clone(), chans.values().cloned().collect()))
             .collect()
@@ -228,7 +229,8 @@ impl ClientRegistry {
 
     /// Consumer groups subscribed to `topic`.
     pub fn groups_subscribed_to(&self, topic: &str) -> Vec<String> {
-        read(&self.consumers)
+        self.consumers
+            .read()
             .iter()
             .filter(|(_, g)| g.subscriptions.contains_key(topic))
             .map(|(name, _)| name.clone())
@@ -237,14 +239,6 @@ impl ClientRegistry {
 
     /// Every consumer group name.
     pub fn consumer_groups(&self) -> Vec<String> {
-        read(&self.consumers).keys().cloned().collect()
+        self.consumers.read().keys().cloned().collect()
     }
-}
-
-fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    l.read().unwrap_or_else(|e| e.into_inner())
-}
-
-fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    l.write().unwrap_or_else(|e| e.into_inner())
 }

@@ -3,24 +3,20 @@
 //! Concurrency: one `RwLock`, held only for in-memory work; saves write a snapshot on a
 //! blocking thread.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
+use cometmq_remoting::clock::now_ms;
+use parking_lot::RwLock;
 
 use crate::config::BrokerConfig;
-use crate::persist;
+use crate::config_file;
 
 /// The group table. Cheap to share behind an `Arc`.
 pub struct GroupTable {
     state: RwLock<SubscriptionGroupWrapper>,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
     auto_create: bool,
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Groups RocketMQ's broker knows from the start.
@@ -46,7 +42,7 @@ impl GroupTable {
             .store_path_root_dir
             .clone()
             .join("config/subscriptionGroup.json");
-        let file = persist::ConfigFile::new(path, "subscriptionGroup.json");
+        let file = config_file::ConfigFile::new(path, "subscriptionGroup.json");
         let mut state: SubscriptionGroupWrapper =
             file.load_json()?
                 .unwrap_or_else(|| SubscriptionGroupWrapper {
@@ -68,7 +64,11 @@ impl GroupTable {
 
     /// A group's config.
     pub fn get(&self, group: &str) -> Option<SubscriptionGroupConfig> {
-        self.read().subscription_group_table.get(group).cloned()
+        self.state
+            .read()
+            .subscription_group_table
+            .get(group)
+            .cloned()
     }
 
     /// A group's config, created with defaults when unknown and `autoCreateSubscriptionGroup`
@@ -80,7 +80,7 @@ impl GroupTable {
         if !self.auto_create {
             return None;
         }
-        let mut s = self.write();
+        let mut s = self.state.write();
         if let Some(g) = s.subscription_group_table.get(group) {
             return Some((g.clone(), false));
         }
@@ -94,7 +94,7 @@ impl GroupTable {
 
     /// Creates or replaces a group.
     pub fn upsert(&self, config: SubscriptionGroupConfig) {
-        let mut s = self.write();
+        let mut s = self.state.write();
         s.subscription_group_table
             .insert(config.group_name.clone(), config);
         s.data_version.bump(now_ms());
@@ -102,7 +102,7 @@ impl GroupTable {
 
     /// Removes a group; true if it existed.
     pub fn delete(&self, group: &str) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         let existed = s.subscription_group_table.remove(group).is_some();
         if existed {
             s.data_version.bump(now_ms());
@@ -112,13 +112,13 @@ impl GroupTable {
 
     /// The whole table (GET_ALL_SUBSCRIPTIONGROUP_CONFIG).
     pub fn snapshot(&self) -> SubscriptionGroupWrapper {
-        self.read().clone()
+        self.state.read().clone()
     }
 
     /// Replaces the whole table and its version (a slave copying its master's); false
     /// when both already matched.
     pub fn replace(&self, from_master: SubscriptionGroupWrapper) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if s.subscription_group_table == from_master.subscription_group_table
             && s.data_version == from_master.data_version
         {
@@ -131,7 +131,7 @@ impl GroupTable {
     /// Writes `subscriptionGroup.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
         self.file
-            .save_blocking(|| persist::encode_json(&self.snapshot()))
+            .save_blocking(|| config_file::encode_json(&self.snapshot()))
     }
 
     /// Whether the last save failed (a full disk): the periodic flush saves again.
@@ -144,16 +144,8 @@ impl GroupTable {
         let me = self.clone();
         let _ = self
             .file
-            .save(move || persist::encode_json(&me.snapshot()))
+            .save(move || config_file::encode_json(&me.snapshot()))
             .await;
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, SubscriptionGroupWrapper> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, SubscriptionGroupWrapper> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 

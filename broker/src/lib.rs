@@ -1,8 +1,9 @@
 //! The CometMQ broker: RocketMQ-compatible request processors over the store.
 //!
 //! - [`config`]: `broker.conf` settings under RocketMQ's key names.
-//! - [`state`]: what the processors share; [`topics`], [`groups`], [`offsets`],
-//!   [`clients`], [`locks`]: the broker's tables, each with one owner.
+//! - [`state`]: what the processors share; [`topics`], [`groups`], [`consumer_offsets`],
+//!   [`clients`], [`locks`]: the broker's tables, each with one owner, saved through
+//!   [`config_file`].
 //! - [`processor`]: request handlers by area, and the router.
 //! - [`stats`]: throughput rates sampled in the background for the admin reads.
 //! - [`append`]: the one way a message is written (build, redirect, put, wait).
@@ -15,11 +16,11 @@ pub mod append;
 pub mod broker;
 pub mod clients;
 pub mod config;
+pub mod config_file;
+pub mod consumer_offsets;
 pub mod error;
 pub mod groups;
 pub mod locks;
-pub mod offsets;
-pub mod persist;
 pub mod processor;
 pub mod register;
 pub mod replication;

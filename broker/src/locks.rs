@@ -4,10 +4,10 @@
 //! renewal (`rocketmq.broker.rebalance.lockMaxLiveTime`). One short-held mutex.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::client::MessageQueue;
+use parking_lot::Mutex;
 
 /// How long a lock lives without renewal.
 pub const LOCK_MAX_LIVE_TIME: Duration = Duration::from_secs(60);
@@ -47,7 +47,7 @@ impl LockTable {
         queues: &BTreeSet<MessageQueue>,
     ) -> BTreeSet<MessageQueue> {
         let now = Instant::now();
-        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let mut groups = self.groups.lock();
         let table = groups.entry(group.to_string()).or_default();
         let mut locked = BTreeSet::new();
         for mq in queues {
@@ -73,7 +73,7 @@ impl LockTable {
 
     /// Releases the queues `client_id` holds among `queues`.
     pub fn unlock(&self, group: &str, client_id: &str, queues: &BTreeSet<MessageQueue>) {
-        let mut groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let mut groups = self.groups.lock();
         if let Some(table) = groups.get_mut(group) {
             for mq in queues {
                 if table.get(mq).is_some_and(|h| h.client_id == client_id) {
@@ -85,7 +85,7 @@ impl LockTable {
 
     /// Whether `client_id` holds a live lock on `mq`.
     pub fn is_locked_by(&self, group: &str, mq: &MessageQueue, client_id: &str) -> bool {
-        let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let groups = self.groups.lock();
         groups
             .get(group)
             .and_then(|t| t.get(mq))

@@ -2,6 +2,7 @@
 //! `registerNameServerPeriod` (clamped to 10–60 s), and at once when topics change;
 //! UNREGISTER_BROKER at a clean stop.
 
+use cometmq_remoting::periodic;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,7 +94,7 @@ pub async fn unregister_all(state: &BrokerState, client: &RemotingClient) {
 
 /// Re-registers periodically and whenever the topic table changes, until `stop`.
 pub async fn run(state: Arc<BrokerState>, client: Arc<RemotingClient>, stop: CancellationToken) {
-    loop {
+    let period_or_change = || async {
         let period = Duration::from_millis(
             state
                 .config()
@@ -101,11 +102,13 @@ pub async fn run(state: Arc<BrokerState>, client: Arc<RemotingClient>, stop: Can
                 .clamp(10_000, 60_000),
         );
         tokio::select! {
-            _ = stop.cancelled() => return,
             _ = tokio::time::sleep(period) => {}
             _ = state.topics_changed.notified() => {}
         }
+    };
+    periodic::after_each(stop.cancelled(), period_or_change, || async {
         let master = register_all(&state, &client).await;
         crate::replication::on_registered(&state, &master);
-    }
+    })
+    .await;
 }

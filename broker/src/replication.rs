@@ -17,7 +17,7 @@
 //! start (`OnceLock`), and the master's client address is a short-held `RwLock`.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use cometmq_remoting::code::{request, response};
@@ -25,6 +25,7 @@ use cometmq_remoting::settings::SettingError;
 use cometmq_remoting::transport::{Connection, ProcessFuture, RequestProcessor, Router};
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::ha::{HaConfig, HaMaster, HaSlave};
+use parking_lot::RwLock;
 
 use crate::config::{BrokerConfig, BrokerRole, ConfigError};
 use crate::register::MasterInfo;
@@ -53,10 +54,7 @@ impl Replication {
 
     /// A slave's master client address (for metadata sync), once known.
     pub fn master_addr(&self) -> Option<String> {
-        self.master_addr
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.master_addr.read().clone()
     }
 }
 
@@ -155,11 +153,7 @@ pub fn on_registered(state: &BrokerState, info: &MasterInfo) {
         return;
     }
     if let Some(addr) = &info.master_addr {
-        let mut cur = state
-            .ha
-            .master_addr
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut cur = state.ha.master_addr.write();
         if cur.as_ref() != Some(addr) {
             tracing::info!(master = %addr, "master address from the NameServer");
             *cur = Some(addr.clone());

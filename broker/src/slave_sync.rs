@@ -13,6 +13,7 @@
 //! Concurrency: one task; each table is updated under its own short lock and saved on a
 //! blocking thread when it changed.
 
+use cometmq_remoting::periodic;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,27 +48,35 @@ pub struct SyncReport {
 /// Syncs on a slave every `slaveSynchronizeInterval` until `stop`; does nothing on a
 /// master.
 pub async fn run(state: Arc<BrokerState>, client: Arc<RemotingClient>, stop: CancellationToken) {
-    loop {
-        let cfg = state.config();
-        if cfg.broker_role == BrokerRole::Slave {
-            if let Some(master) = state.ha.master_addr() {
-                if master != state.broker_addr {
-                    let report = tokio::select! {
-                        _ = stop.cancelled() => return,
-                        r = sync_all(&state, &client, &master) => r,
-                    };
-                    if report != SyncReport::default() {
-                        tracing::info!(?report, %master, "metadata synced from the master");
-                    }
-                }
-            }
+    // The first pass runs at once.
+    let mut first = true;
+    let period = || {
+        let every = Duration::from_millis(state.config().slave_synchronize_interval.max(100));
+        if std::mem::take(&mut first) {
+            Duration::ZERO
+        } else {
+            every
         }
-        let every = Duration::from_millis(cfg.slave_synchronize_interval.max(100));
-        tokio::select! {
+    };
+    periodic::every(stop.cancelled(), period, || async {
+        if state.config().broker_role != BrokerRole::Slave {
+            return;
+        }
+        let Some(master) = state.ha.master_addr() else {
+            return;
+        };
+        if master == state.broker_addr {
+            return;
+        }
+        let report = tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
+            r = sync_all(&state, &client, &master) => r,
+        };
+        if report != SyncReport::default() {
+            tracing::info!(?report, %master, "metadata synced from the master");
         }
-    }
+    })
+    .await;
 }
 
 /// One pass over the four tables. Failures are logged and leave that table as it was.

@@ -9,18 +9,19 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use cometmq_remoting::body::DataVersion;
 use cometmq_store::MessageStore;
+use parking_lot::{Mutex, RwLock};
 use tokio::sync::Notify;
 
 use crate::clients::ClientRegistry;
 use crate::config::BrokerConfig;
+use crate::consumer_offsets::ConsumerOffsetTable;
 use crate::groups::GroupTable;
 use crate::locks::LockTable;
-use crate::offsets::OffsetTable;
 use crate::topics::TopicTable;
 
 /// Counters reported by GET_BROKER_RUNTIME_INFO.
@@ -37,7 +38,7 @@ pub struct BrokerState {
     config: RwLock<Arc<BrokerConfig>>,
     config_version: Mutex<DataVersion>,
     /// Where UPDATE_BROKER_CONFIG writes the settings back (`brokerConfigPath`).
-    pub config_file: Arc<crate::persist::ConfigFile>,
+    pub config_file: Arc<crate::config_file::ConfigFile>,
     /// Held by UPDATE_BROKER_CONFIG from reading the settings to writing them back, so
     /// two updates do not lose one another.
     pub config_update: tokio::sync::Mutex<()>,
@@ -48,7 +49,7 @@ pub struct BrokerState {
     /// Consumer group configs.
     pub groups: Arc<GroupTable>,
     /// Committed consumer offsets.
-    pub offsets: Arc<OffsetTable>,
+    pub offsets: Arc<ConsumerOffsetTable>,
     /// Connected producers and consumers.
     pub clients: ClientRegistry,
     /// Orderly-consumption queue locks.
@@ -75,12 +76,8 @@ pub struct BrokerState {
     pub ha: crate::replication::Replication,
 }
 
-/// The current time in ms since the epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
+/// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
+pub use cometmq_remoting::clock::now_ms;
 
 impl BrokerState {
     /// Opens the store and loads the config tables under `config.storePathRootDir`.
@@ -92,7 +89,7 @@ impl BrokerState {
         let store = Arc::new(MessageStore::open(config.store_config(store_host)?)?);
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
-        let offsets = OffsetTable::load(&config)?;
+        let offsets = ConsumerOffsetTable::load(&config)?;
         store.set_consumer_progress(offsets.clone());
         Ok(Arc::new(BrokerState {
             broker_addr: store_host.to_string(),
@@ -111,7 +108,7 @@ impl BrokerState {
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
-            config_file: crate::persist::ConfigFile::new(
+            config_file: crate::config_file::ConfigFile::new(
                 config.config_file_path(),
                 "broker.properties",
             ),
@@ -123,27 +120,18 @@ impl BrokerState {
 
     /// The current settings (a cheap snapshot).
     pub fn config(&self) -> Arc<BrokerConfig> {
-        self.config
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.config.read().clone()
     }
 
     /// Replaces the settings (UPDATE_BROKER_CONFIG) and bumps their version.
     pub fn set_config(&self, config: BrokerConfig) {
-        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
-        self.config_version
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .bump(now_ms());
+        *self.config.write() = Arc::new(config);
+        self.config_version.lock().bump(now_ms());
     }
 
     /// The settings' version (GET_BROKER_CONFIG's `version` header).
     pub fn config_version(&self) -> DataVersion {
-        *self
-            .config_version
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        *self.config_version.lock()
     }
 
     /// Counts stored messages.

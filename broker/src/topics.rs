@@ -4,18 +4,20 @@
 //! (never across `.await` or file I/O). Saving takes a snapshot under the lock and writes
 //! it outside, on a blocking thread.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
+use cometmq_remoting::clock::now_ms;
+use parking_lot::RwLock;
 
 use crate::config::BrokerConfig;
-use crate::persist;
+use crate::config_file;
 use crate::topic_names::*;
 
 /// The topic table. Cheap to share behind an `Arc`.
 pub struct TopicTable {
     state: RwLock<TopicConfigSerializeWrapper>,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
 }
 
 /// What a change did, so the caller knows whether to persist and re-register.
@@ -27,12 +29,6 @@ pub enum Upsert {
     Unchanged(TopicConfig),
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 impl TopicTable {
     /// Loads `config/topics.json` under the store root (or its `.bak`), then adds the
     /// system topics RocketMQ's broker creates at start.
@@ -42,7 +38,7 @@ impl TopicTable {
             .store_path_root_dir
             .clone()
             .join("config/topics.json");
-        let file = persist::ConfigFile::new(path, "topics.json");
+        let file = config_file::ConfigFile::new(path, "topics.json");
         let loaded: Option<TopicConfigSerializeWrapper> = file.load_json()?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
             data_version: DataVersion::new(now_ms()),
@@ -70,28 +66,33 @@ impl TopicTable {
 
     /// One topic's config.
     pub fn get(&self, topic: &str) -> Option<TopicConfig> {
-        self.read().topic_config_table.get(topic).cloned()
+        self.state.read().topic_config_table.get(topic).cloned()
     }
 
     /// `f` applied to a topic's config under the table's read lock (no clone).
     pub fn with<R>(&self, topic: &str, f: impl FnOnce(&TopicConfig) -> R) -> Option<R> {
-        self.read().topic_config_table.get(topic).map(f)
+        self.state.read().topic_config_table.get(topic).map(f)
     }
 
     /// All topic names.
     pub fn names(&self) -> Vec<String> {
-        self.read().topic_config_table.keys().cloned().collect()
+        self.state
+            .read()
+            .topic_config_table
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// The whole table with its version (for registration and GET_ALL_TOPIC_CONFIG).
     pub fn snapshot(&self) -> TopicConfigSerializeWrapper {
-        self.read().clone()
+        self.state.read().clone()
     }
 
     /// Replaces the whole table and its version (a slave copying its master's); false
     /// when both already matched.
     pub fn replace(&self, from_master: TopicConfigSerializeWrapper) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if s.topic_config_table == from_master.topic_config_table
             && s.data_version == from_master.data_version
         {
@@ -104,12 +105,12 @@ impl TopicTable {
 
     /// The table's version.
     pub fn data_version(&self) -> DataVersion {
-        self.read().data_version
+        self.state.read().data_version
     }
 
     /// Creates or replaces a topic; bumps the version when it changed.
     pub fn upsert(&self, config: TopicConfig) -> Upsert {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if s.topic_config_table.get(&config.topic_name) == Some(&config) {
             return Upsert::Unchanged(config);
         }
@@ -121,7 +122,7 @@ impl TopicTable {
 
     /// Removes a topic; true if it existed.
     pub fn delete(&self, topic: &str) -> bool {
-        let mut s = self.write();
+        let mut s = self.state.write();
         let existed = s.topic_config_table.remove(topic).is_some();
         if existed {
             s.data_version.bump(now_ms());
@@ -167,7 +168,7 @@ impl TopicTable {
     }
 
     fn insert_if_absent(&self, cfg: TopicConfig) -> Upsert {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if let Some(existing) = s.topic_config_table.get(&cfg.topic_name) {
             return Upsert::Unchanged(existing.clone());
         }
@@ -180,7 +181,7 @@ impl TopicTable {
     /// Writes `topics.json` (blocking: call from a blocking thread).
     pub fn save(&self) -> std::io::Result<()> {
         self.file
-            .save_blocking(|| persist::encode_json(&self.snapshot()))
+            .save_blocking(|| config_file::encode_json(&self.snapshot()))
     }
 
     /// Whether the last save failed (a full disk): the periodic flush saves again.
@@ -193,16 +194,8 @@ impl TopicTable {
         let me = self.clone();
         let _ = self
             .file
-            .save(move || persist::encode_json(&me.snapshot()))
+            .save(move || config_file::encode_json(&me.snapshot()))
             .await;
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, TopicConfigSerializeWrapper> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -13,7 +13,7 @@ use cometmq_broker::schedule::DelayOffsetSerializeWrapper;
 use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{ConsumerSendMsgBackRequestHeader, SendMessageResponseHeader};
-use cometmq_remoting::message::MessageExt;
+use cometmq_remoting::message::StoredRecord;
 use cometmq_remoting::RemotingCommand;
 use common::{eventually, messages, now_ms, Cluster};
 
@@ -49,7 +49,7 @@ async fn send_delayed(
 }
 
 /// Waits (bounded) until `topic`/`queue_id` holds `n` messages, then reads them all.
-async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<MessageExt> {
+async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<StoredRecord> {
     eventually(
         BOUND,
         &format!("{n} messages in {topic}/{queue_id}"),
@@ -61,7 +61,7 @@ async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<Messag
     messages(&resp)
 }
 
-fn body(m: &MessageExt) -> String {
+fn body(m: &StoredRecord) -> String {
     String::from_utf8_lossy(&m.body).to_string()
 }
 

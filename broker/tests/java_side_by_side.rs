@@ -27,7 +27,7 @@ use cometmq_remoting::header::{
     QueryMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
     UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
 };
-use cometmq_remoting::message::{create_uniq_key, parse_offset_msg_id, MessageExt, Properties};
+use cometmq_remoting::message::{create_uniq_key, parse_offset_msg_id, Properties, StoredRecord};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::request::{create_group, send_header};
@@ -419,7 +419,7 @@ async fn wait_offsets_persisted(dir: &Path, committed: &Offsets) {
     .await;
 }
 
-fn assert_same(m: &MessageExt, s: &Sent) {
+fn assert_same(m: &StoredRecord, s: &Sent) {
     assert_eq!(m.topic, s.topic);
     assert_eq!(m.queue_id, s.queue_id);
     assert_eq!(m.queue_offset, s.queue_offset, "{}", s.keys);

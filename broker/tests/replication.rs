@@ -22,7 +22,7 @@ use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     PullMessageResponseHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
-use cometmq_remoting::message::{parse_offset_msg_id, MessageExt, Properties};
+use cometmq_remoting::message::{parse_offset_msg_id, Properties, StoredRecord};
 use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
 use common::ha::*;
@@ -106,7 +106,7 @@ async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_
 
     // Every acknowledged message is on the slave, at the same queue offset and
     // CommitLog offset, with the same body.
-    let mut by_queue: HashMap<i32, Vec<MessageExt>> = HashMap::new();
+    let mut by_queue: HashMap<i32, Vec<StoredRecord>> = HashMap::new();
     for q in 0..4 {
         let want = acked
             .iter()

@@ -14,7 +14,7 @@ use cometmq_broker::config::BrokerConfig;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::SendMessageRequestHeaderV2;
 use cometmq_remoting::message::{
-    create_uniq_key, decode_records, parse_offset_msg_id, sysflag, MessageExt, Properties,
+    create_uniq_key, decode_records, parse_offset_msg_id, sysflag, Properties, StoredRecord,
 };
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
@@ -35,12 +35,12 @@ fn fast_checks(cfg: &mut BrokerConfig) {
     cfg.transaction_check_interval = 300;
 }
 
-fn body(m: &MessageExt) -> String {
+fn body(m: &StoredRecord) -> String {
     String::from_utf8_lossy(&m.body).to_string()
 }
 
 /// Waits (bounded) until `topic`/`queue_id` holds `n` messages, then reads them all.
-async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<MessageExt> {
+async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<StoredRecord> {
     eventually(
         BOUND,
         &format!("{n} messages in {topic}/{queue_id}"),
@@ -284,7 +284,7 @@ async fn send_delayed(p: &Producer, addr: &str, topic: &str, body: &str, level: 
 }
 
 /// Reads a queue over the wire from offset 0 (a pull with an explicit subscription).
-async fn pull_all(p: &Producer, addr: &str, topic: &str) -> Vec<MessageExt> {
+async fn pull_all(p: &Producer, addr: &str, topic: &str) -> Vec<StoredRecord> {
     let h = pull_header("GCrashRead", topic, 0, 0, "*");
     let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
     let resp = p.client.invoke(addr, req, T).await.unwrap();

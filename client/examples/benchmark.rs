@@ -122,7 +122,7 @@ fn consumer(
             let (count, e2e) = (count.clone(), e2e.clone());
             async move {
                 if let Some(e2e) = e2e {
-                    let now = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+                    let now = now_ms();
                     let mut l = e2e.lock().unwrap_or_else(|e| e.into_inner());
                     for m in &msgs {
                         l.push(u64::try_from((now - m.born_timestamp) * 1000).unwrap_or(0));

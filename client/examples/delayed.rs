@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .subscribe("DelayTopic", run.clone())
         .listener(move |msgs| {
             for m in msgs {
-                let waited = i64::try_from(now_ms()).unwrap_or(i64::MAX) - m.born_timestamp;
+                let waited = now_ms() - m.born_timestamp;
                 println!(
                     "{} delivered after {waited} ms",
                     String::from_utf8_lossy(&m.body)

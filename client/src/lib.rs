@@ -31,14 +31,15 @@
 //! ```
 
 pub mod admin;
-pub mod clock;
 pub mod consumer;
 pub mod error;
 pub mod instance;
-mod java;
+mod java_string;
 pub mod message;
 pub mod producer;
 
+/// The clock of time-dependent bookkeeping (latency fault isolation), injectable for tests.
+pub use cometmq_remoting::clock;
 pub use error::{ClientError, Result};
-pub use java::{java_cmp, JavaHashCode};
+pub use java_string::{java_cmp, JavaHashCode};
 pub use message::{Message, MessageExt, MessageQueue};

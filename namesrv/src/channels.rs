@@ -2,9 +2,10 @@
 //! that registered on it are dropped at once; when a broker expires, its connection is closed.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use cometmq_remoting::transport::Connection;
+use parking_lot::Mutex;
 
 use crate::route_table::RouteTable;
 
@@ -19,7 +20,7 @@ impl BrokerChannels {
     pub fn watch(self: &Arc<Self>, conn: &Connection, routes: &Arc<RouteTable>) {
         let id = conn.id();
         {
-            let mut conns = self.lock();
+            let mut conns = self.conns.lock();
             if conns.contains_key(&id) {
                 return;
             }
@@ -28,20 +29,16 @@ impl BrokerChannels {
         let (channels, routes, conn) = (self.clone(), routes.clone(), conn.clone());
         tokio::spawn(async move {
             conn.closed().await;
-            channels.lock().remove(&id);
+            channels.conns.lock().remove(&id);
             routes.drop_connection(id);
         });
     }
 
     /// Closes connection `id`, if it is still open.
     pub fn close(&self, id: u64) {
-        if let Some(conn) = self.lock().get(&id) {
+        if let Some(conn) = self.conns.lock().get(&id) {
             tracing::info!(peer = %conn.peer_addr(), "closing the connection of an expired broker");
             conn.close();
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Connection>> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

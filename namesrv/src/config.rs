@@ -2,8 +2,9 @@
 //! properties file (`-c`), printed by `-p`, served by GET_NAMESRV_CONFIG and changed at run
 //! time by UPDATE_NAMESRV_CONFIG.
 
+use parking_lot::RwLock;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_remoting::settings::{KeyRules, Refused, Settings, NETTY_SERVER_KEYS};
@@ -177,7 +178,7 @@ impl SharedConfig {
 
     /// Reads one or more settings.
     pub fn read<R>(&self, f: impl FnOnce(&NamesrvConfig) -> R) -> R {
-        f(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+        f(&self.0.read())
     }
 
     /// Changes settings; the closure's error leaves them untouched.
@@ -185,7 +186,7 @@ impl SharedConfig {
         &self,
         f: impl FnOnce(&mut NamesrvConfig) -> Result<R, NamesrvError>,
     ) -> Result<R, NamesrvError> {
-        f(&mut self.0.write().unwrap_or_else(|e| e.into_inner()))
+        f(&mut self.0.write())
     }
 }
 

@@ -2,6 +2,7 @@
 //! (`scanNotActiveBrokerInterval`, `brokerExpiredMillis` or the broker's own
 //! `heartbeatTimeoutMillis`).
 
+use cometmq_remoting::periodic;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,14 +20,16 @@ pub fn spawn(
     config: SharedConfig,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(config.read(|c| c.scan_interval())).await;
+        let period = || config.read(|c| c.scan_interval());
+        periodic::every(std::future::pending::<()>(), period, || {
             for (broker, conn_id) in routes.expire(Instant::now()) {
                 tracing::debug!(addr = %broker.addr, "expired broker dropped");
                 if let Some(id) = conn_id {
                     channels.close(id);
                 }
             }
-        }
+            std::future::ready(())
+        })
+        .await;
     })
 }

@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 
 use cometmq_remoting::body::{fastjson, JsonStyle};
+use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::NamesrvError;
@@ -67,12 +67,12 @@ impl KvConfig {
 
     /// One value.
     pub fn get(&self, namespace: &str, key: &str) -> Option<String> {
-        self.read().get(namespace)?.get(key).cloned()
+        self.table.read().get(namespace)?.get(key).cloned()
     }
 
     /// A whole namespace, if it exists.
     pub fn namespace(&self, namespace: &str) -> Option<BTreeMap<String, String>> {
-        self.read().get(namespace).cloned()
+        self.table.read().get(namespace).cloned()
     }
 
     /// Sets a value and persists the table.
@@ -102,15 +102,11 @@ impl KvConfig {
         .await
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
-        self.table.read().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Applies `edit` (which says whether it changed anything) and writes the file.
     async fn change(&self, edit: impl FnOnce(&mut Table) -> bool) -> Result<(), NamesrvError> {
         let _writer = self.writer.lock().await;
         let json = {
-            let mut table = self.table.write().unwrap_or_else(|e| e.into_inner());
+            let mut table = self.table.write();
             if !edit(&mut table) {
                 return Ok(());
             }

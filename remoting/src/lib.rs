@@ -7,14 +7,17 @@
 //! - [`code`]: request, response and language code tables.
 //! - [`header`]: typed custom headers, converted to and from `extFields`.
 //! - [`message`]: the stored-record layout, properties, batches and message ids.
+//! - [`clock`]: the one clock (ms since the epoch, injectable for tests).
 //! - [`java_properties`]: the `.properties` text of config files and config bodies.
 //! - [`settings`]: config structs keyed by RocketMQ's names (`settings!`).
+//! - [`periodic`]: the one "every N ms until stopped" loop of the background tasks.
 //! - [`transport`]: the tokio server and client with request correlation.
 //! - `process` (feature `process`): log set-up and the shutdown signal of the server
 //!   binaries.
 
 pub mod body;
 pub mod civil_time;
+pub mod clock;
 pub mod code;
 pub mod command;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod header;
 pub mod java_properties;
 pub mod local_ip;
 pub mod message;
+pub mod periodic;
 #[cfg(feature = "process")]
 pub mod process;
 pub mod protocol;

@@ -10,8 +10,8 @@ use bytes::{Bytes, BytesMut};
 use cometmq_remoting::message::record::layout;
 use cometmq_remoting::message::{
     create_offset_msg_id, decode_batch, decode_record, decode_records, encode_batch, encode_record,
-    parse_offset_msg_id, parse_uniq_key, BatchEntry, DecodeOptions, MessageExt, MessageVersion,
-    Properties, RecordParts,
+    parse_offset_msg_id, parse_uniq_key, BatchEntry, DecodeOptions, MessageVersion, Properties,
+    RecordParts, StoredRecord,
 };
 use proptest::prelude::*;
 
@@ -50,13 +50,13 @@ prop_compose! {
         topic in topic(),
         properties in properties(),
         force_v2 in any::<bool>(),
-    ) -> MessageExt {
+    ) -> StoredRecord {
         // The IPv6 bits follow the hosts.
         let mut sys_flag = sys_flag & !0x30;
         if born_host.is_ipv6() { sys_flag |= 0x10; }
         if store_host.is_ipv6() { sys_flag |= 0x20; }
         let version = if force_v2 { MessageVersion::V2 } else { MessageVersion::for_topic_len(topic.len()) };
-        let mut m = MessageExt {
+        let mut m = StoredRecord {
             store_size: 0,
             version,
             body_crc: layout::body_crc(&body),
@@ -96,7 +96,7 @@ proptest! {
         let buf = buf.freeze();
         let first = decode_record(&buf, DecodeOptions::VERIFY).unwrap();
         prop_assert_eq!(&first, &msgs[0]);
-        let decoded: Vec<MessageExt> = decode_records(buf).collect::<Result<_, _>>().unwrap();
+        let decoded: Vec<StoredRecord> = decode_records(buf).collect::<Result<_, _>>().unwrap();
         prop_assert_eq!(decoded, msgs);
     }
 

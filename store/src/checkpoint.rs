@@ -7,7 +7,8 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::error::{IoContext, Result};
 use cometmq_remoting::message::record::layout::be_i64;
@@ -105,7 +106,7 @@ impl Checkpoint {
 
     /// The values (locked briefly).
     pub(crate) fn values(&self) -> MutexGuard<'_, CheckpointValues> {
-        self.values.lock().unwrap_or_else(|e| e.into_inner())
+        self.values.lock()
     }
 
     /// Writes the page and syncs it.

@@ -3,13 +3,13 @@
 //!
 //! Concurrency: readers use the shared [`SegmentList`] and see only published bytes.
 //! All writes (local appends, replication appends, and the BLANK filler) go through the
-//! [`Appender`] behind one `std::sync::Mutex`, held only for the copy into the map (never
+//! [`Appender`] behind one `parking_lot::Mutex`, held only for the copy into the map (never
 //! across an `.await`). The flush thread syncs segments concurrently with appends.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use cometmq_remoting::message::record::layout::{
@@ -17,6 +17,7 @@ use cometmq_remoting::message::record::layout::{
     BLANK_LEN,
 };
 use cometmq_remoting::message::sysflag;
+use parking_lot::{Mutex, MutexGuard};
 
 use crate::error::{Result, StoreError};
 use crate::mmap::RegionWriter;
@@ -305,7 +306,7 @@ impl CommitLog {
 
     /// Locks the appender (briefly: never across an `.await`).
     pub(crate) fn appender(&self) -> MutexGuard<'_, Appender> {
-        self.appender.lock().unwrap_or_else(|e| e.into_inner())
+        self.appender.lock()
     }
 
     /// Size of each file.

@@ -8,8 +8,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::sync::watch;
 
 use crate::error::{Result, StoreError};
@@ -277,7 +278,7 @@ impl ConsumeQueue {
     /// present is skipped (re-dispatch after recovery) and returns `false`; missing
     /// offsets before it are filled with gap fillers.
     pub(crate) fn put(&self, queue_offset: i64, entry: CqEntry) -> Result<bool> {
-        let mut tail = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tail = self.writer.lock();
         let mut max = self.max_offset();
         if tail.is_none() && self.segments.len() == 0 {
             max = queue_offset.max(0);
@@ -349,7 +350,7 @@ impl ConsumeQueue {
     /// Deletes every file of the queue and its directory (its topic was deleted; the
     /// queue is out of the table). Views already handed out stay readable.
     pub(crate) fn destroy(&self) -> Result<()> {
-        let mut tail = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tail = self.writer.lock();
         *tail = None;
         self.segments.delete_from(i64::MIN)?;
         let dir = self.segments.dir();

@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering;
 use tracing::{error, info};
 
 use crate::config::RetentionSettings;
-use crate::shared::Shared;
+use crate::state::StoreState;
 
 /// What the check found.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -36,8 +36,8 @@ pub(crate) struct SpaceCheck {
     pub(crate) clean_immediately: bool,
 }
 
-/// Measures both file systems and updates [`Shared::disk_full`].
-pub(crate) fn check(shared: &Shared, settings: &RetentionSettings) -> SpaceCheck {
+/// Measures both file systems and updates [`StoreState::disk_full`].
+pub(crate) fn check(shared: &StoreState, settings: &RetentionSettings) -> SpaceCheck {
     let cfg = &shared.config;
     let max_used = f64::from(settings.disk_max_used_space_ratio.clamp(10, 95)) / 100.0;
     let mut out = SpaceCheck::default();
@@ -73,7 +73,7 @@ pub(crate) fn check(shared: &Shared, settings: &RetentionSettings) -> SpaceCheck
     out
 }
 
-fn measure(shared: &Shared, path: &Path) -> Option<f64> {
+fn measure(shared: &StoreState, path: &Path) -> Option<f64> {
     // The ConsumeQueue directory exists only after the first dispatch: measure its
     // parent then, as the file system is the same.
     let existing = path

@@ -5,7 +5,7 @@
 //! those of a deleted topic's old incarnation, see [`crate::topic_delete`]); all but
 //! ROLLBACK records are indexed. A queue's new entries are announced on its growth
 //! channel after each pass, and the dispatched CommitLog offset on
-//! [`Shared::dispatched`]. One dispatcher runs at a time: synchronously during open,
+//! [`StoreState::dispatched`]. One dispatcher runs at a time: synchronously during open,
 //! then on its own thread, which also flushes ConsumeQueues, index and checkpoint.
 
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use tracing::{error, warn};
 use crate::config::{StoreConfig, SCHEDULE_TOPIC};
 use crate::consume_queue::{ConsumeQueue, CqEntry};
 use crate::error::Result;
-use crate::shared::Shared;
+use crate::state::StoreState;
 use crate::topic_delete;
 
 /// How long a busy dispatcher sleeps between passes instead of waiting to be woken.
@@ -75,7 +75,7 @@ impl Dispatcher {
 
     /// Dispatches every complete record published so far; returns whether it
     /// dispatched anything.
-    pub(crate) fn run_once(&mut self, shared: &Shared) -> bool {
+    pub(crate) fn run_once(&mut self, shared: &StoreState) -> bool {
         let start = self.next;
         let file_size = shared.log.file_size() as i64;
         self.next = self.next.max(shared.log.min_offset());
@@ -107,7 +107,7 @@ impl Dispatcher {
 
     /// Performs the topic deletions requested when the CommitLog ended at or before
     /// `next` (see [`crate::topic_delete`]).
-    fn delete_due_topics(&mut self, shared: &Shared) {
+    fn delete_due_topics(&mut self, shared: &StoreState) {
         for d in shared.deletions.due(self.next) {
             self.touched.retain(|q| q.topic() != d.topic);
             let r = topic_delete::perform(shared, &d.topic, d.upto);
@@ -118,7 +118,7 @@ impl Dispatcher {
         }
     }
 
-    fn step(&mut self, shared: &Shared) -> Result<Step> {
+    fn step(&mut self, shared: &StoreState) -> Result<Step> {
         let Some(seg) = shared.log.segments().find(self.next) else {
             return Ok(Step::NextFile);
         };
@@ -200,7 +200,7 @@ impl Dispatcher {
 
     /// Flushes ConsumeQueues and index, then persists the checkpoint with the store
     /// time of the last record dispatched before the flush.
-    pub(crate) fn flush_logics(&self, shared: &Shared) -> Result<()> {
+    pub(crate) fn flush_logics(&self, shared: &StoreState) -> Result<()> {
         let ts = self.last_store_timestamp;
         for q in shared.queues.all() {
             q.flush()?;
@@ -219,7 +219,7 @@ impl Dispatcher {
     /// The thread body: dispatch on every signal (polling every [`POLL`] while appends keep
     /// coming), flush periodically, and on stop
     /// dispatch what is left and flush once more.
-    pub(crate) fn run(mut self, shared: &Shared) {
+    pub(crate) fn run(mut self, shared: &StoreState) {
         let interval = shared.config.flush_interval_consume_queue;
         let mut last_flush = Instant::now();
         loop {
@@ -230,7 +230,7 @@ impl Dispatcher {
                 }
                 last_flush = Instant::now();
             }
-            if shared.dispatch_signal.is_stopped() {
+            if shared.dispatch_wakeup.is_stopped() {
                 self.run_once(shared);
                 if let Err(e) = self.flush_logics(shared) {
                     warn!(error = %e, "final ConsumeQueue/index flush failed");
@@ -241,11 +241,11 @@ impl Dispatcher {
             if progressed {
                 // Busy: poll instead of being woken by every append (Java's reput
                 // service sleeps 1 ms between passes; this adds at most POLL).
-                shared.dispatch_signal.poll(POLL);
+                shared.dispatch_wakeup.poll(POLL);
             } else {
                 let left = interval.saturating_sub(last_flush.elapsed());
                 shared
-                    .dispatch_signal
+                    .dispatch_wakeup
                     .wait(left.max(Duration::from_millis(1)));
             }
         }

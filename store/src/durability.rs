@@ -14,11 +14,13 @@
 //! Concurrency: the slaves' tracker is attached once the HA server starts
 //! ([`crate::ha::HaMaster::start`]) and read under a briefly held lock.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::config::FlushDiskType;
 use crate::ha::tracker::{ReplicaWait, Tracker};
-use crate::shared::Shared;
+use crate::state::StoreState;
 use crate::status::PutStatus;
 
 /// The slaves a SYNC_MASTER waits for.
@@ -39,23 +41,20 @@ impl Durability {
     /// Makes waiting appends of a SYNC_MASTER wait on this tracker's acknowledgements
     /// (replacing the tracker of an HA server started before).
     pub(crate) fn attach_replicas(&self, tracker: Arc<Tracker>, fallbehind_max: u64) {
-        *self.replicas.lock().unwrap_or_else(|e| e.into_inner()) = Some(Replicas {
+        *self.replicas.lock() = Some(Replicas {
             tracker,
             fallbehind_max,
         });
     }
 
     fn replicas(&self) -> Option<Replicas> {
-        self.replicas
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.replicas.lock().clone()
     }
 }
 
 /// Waits until the records ending at `end` are as durable as the store's settings ask
 /// (see the module docs); `PutOk` at once when they ask nothing.
-pub(crate) async fn wait(shared: &Shared, end: i64) -> PutStatus {
+pub(crate) async fn wait(shared: &StoreState, end: i64) -> PutStatus {
     let cfg = &shared.config;
     let sync_flush = cfg.flush_disk_type == FlushDiskType::SyncFlush;
     match (sync_flush, cfg.sync_master) {
@@ -74,7 +73,7 @@ pub(crate) async fn wait(shared: &Shared, end: i64) -> PutStatus {
 }
 
 /// The group-commit fsync past `end`, up to `syncFlushTimeout`.
-async fn flushed(shared: &Shared, end: i64) -> PutStatus {
+async fn flushed(shared: &StoreState, end: i64) -> PutStatus {
     let mut rx = shared.flush.wait_for(end);
     let limit = shared.config.sync_flush_timeout;
     if limit.is_zero() {
@@ -92,7 +91,7 @@ async fn flushed(shared: &Shared, end: i64) -> PutStatus {
 }
 
 /// A slave's acknowledgement past `end`, up to `syncFlushTimeout`.
-async fn replicated(shared: &Shared, end: i64) -> PutStatus {
+async fn replicated(shared: &StoreState, end: i64) -> PutStatus {
     let Some(r) = shared.durability.replicas() else {
         return PutStatus::SlaveNotAvailable;
     };

@@ -16,9 +16,9 @@
 //! The flush thread also records, in the checkpoint's values, the store time of the
 //! last flushed record (the dispatcher persists the checkpoint page).
 
-use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use parking_lot::{Condvar, Mutex};
 use tokio::sync::oneshot;
 
 use crate::checkpoint::Checkpoint;
@@ -43,11 +43,11 @@ pub(crate) struct FlushService {
 }
 
 impl FlushService {
-    /// Queues a group-commit waiter for `end`; the receiver completes once the log is
+    /// ConsumeQueueTable a group-commit waiter for `end`; the receiver completes once the log is
     /// flushed past it, or errors if the flush failed or the store stopped.
     pub(crate) fn wait_for(&self, end: i64) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
-        let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut st = self.state.lock();
         let idle = st.waiters.is_empty();
         st.waiters.push((end, tx));
         drop(st);
@@ -61,10 +61,7 @@ impl FlushService {
 
     /// Replaces the ASYNC_FLUSH settings from the thread's next round on.
     pub(crate) fn set_settings(&self, settings: FlushSettings) {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .settings = Some(settings);
+        self.state.lock().settings = Some(settings);
         self.cv.notify_one();
     }
 
@@ -72,14 +69,13 @@ impl FlushService {
     pub(crate) fn settings(&self, config: &StoreConfig) -> FlushSettings {
         self.state
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
             .settings
             .unwrap_or_else(|| config.flush_settings())
     }
 
     /// Asks the thread to flush everything and exit.
     pub(crate) fn stop(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+        self.state.lock().stop = true;
         self.cv.notify_one();
     }
 
@@ -89,7 +85,7 @@ impl FlushService {
         let mut last_thorough = Instant::now();
         loop {
             let (waiters, stop, settings) = {
-                let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let mut st = self.state.lock();
                 let settings = st.settings.unwrap_or_else(|| config.flush_settings());
                 if st.waiters.is_empty() && !st.stop {
                     let timeout = if sync {
@@ -97,10 +93,7 @@ impl FlushService {
                     } else {
                         settings.interval
                     };
-                    st = self
-                        .cv
-                        .wait_timeout(st, timeout)
-                        .map_or_else(|e| e.into_inner().0, |r| r.0);
+                    self.cv.wait_for(&mut st, timeout);
                 }
                 (std::mem::take(&mut st.waiters), st.stop, settings)
             };

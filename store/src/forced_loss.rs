@@ -7,7 +7,7 @@ use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::shared::Shared;
+use crate::state::StoreState;
 
 /// The consumer offsets the broker has committed, for naming what a forced deletion
 /// destroyed. The store keeps no consumer state; the broker provides this.
@@ -97,7 +97,7 @@ impl ForcedLoss {
 
 /// What deleting the CommitLog range `[phys_from, phys_to)` destroys.
 pub(crate) fn assess(
-    shared: &Shared,
+    shared: &StoreState,
     progress: Option<&Arc<dyn ConsumerProgress>>,
     files: usize,
     phys_from: i64,

@@ -15,48 +15,50 @@
 //! - `commit_log`, `flush`: appends (one writer), group commit on a dedicated thread;
 //!   `durability`: the one place an append waits for the fsync and for a slave;
 //!   `prealloc`: the next CommitLog file, prepared in the background.
-//! - [`consume_queue`], `queues`, [`index_file`], `index`, `dispatch`: derived indexes.
+//! - [`consume_queue`], `consume_queue_table`, [`index_file`], `message_index`, `dispatch`:
+//!   derived indexes; `state`: what the store's threads share; `wakeup`: how they are woken.
 //! - [`checkpoint`], `run_guard` (lock/abort files), `recovery`, `retention`,
-//!   `disk_space` (the disk-full mark), [`forced_loss`] (what a forced deletion
+//!   `disk_space` (the disk-full mark), [`disk_usage`] (its injectable source), [`forced_loss`] (what a forced deletion
 //!   destroyed); [`log_throttle`] for warnings that repeat.
 //! - `read`: reads by queue offset, key and time; `store`: [`MessageStore`].
 //! - [`ha`]: master/slave replication (the HA stream, and the slaves' acknowledgements
 //!   that `durability` waits for under SYNC_MASTER).
 
 pub mod checkpoint;
-pub mod clock;
 mod commit_log;
 pub mod config;
 pub mod consume_queue;
+mod consume_queue_table;
 mod disk_space;
+pub mod disk_usage;
 mod dispatch;
 mod durability;
 pub mod error;
 mod flush;
 pub mod forced_loss;
 pub mod ha;
-mod index;
 pub mod index_file;
 pub mod log_throttle;
+mod message_index;
 mod mmap;
 mod prealloc;
-mod queues;
 mod read;
 mod recovery;
 pub mod retention;
 mod run_guard;
 mod segment;
 mod segment_list;
-mod shared;
-mod signal;
+mod state;
 pub mod status;
 mod statvfs;
 mod store;
 mod topic_delete;
 mod validate;
+mod wakeup;
 
-pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
+pub use cometmq_remoting::clock::{Clock, SystemClock};
 pub use config::{FlushDiskType, FlushSettings, RetentionSettings, StoreConfig};
+pub use disk_usage::{DiskUsage, StatvfsDiskUsage};
 pub use error::{Result, StoreError};
 pub use forced_loss::{ConsumerProgress, ForcedLoss, LostRange};
 pub use read::{AcceptAll, MessageFilter};

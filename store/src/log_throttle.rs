@@ -10,8 +10,9 @@
 //! cometmq_store::throttled!(warn, error = %e, "creating a CommitLog file failed");
 //! ```
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 /// Logs through a `tracing` level macro (`warn`, `error`, …) at most once per
 /// [`DEFAULT_INTERVAL`] from this call site, adding a `suppressed` field with the
@@ -62,7 +63,7 @@ impl Throttle {
     }
 
     fn admit_at(&self, now: Instant) -> Option<u64> {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.state.lock();
         let due = s
             .last
             .is_none_or(|last| now.saturating_duration_since(last) >= self.interval);
@@ -78,7 +79,7 @@ impl Throttle {
     /// Forgets the last event: the next one is logged at once (the condition ended, so
     /// its return is news).
     pub fn reset(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.state.lock();
         s.last = None;
         s.suppressed = 0;
     }

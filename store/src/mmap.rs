@@ -1,4 +1,4 @@
-//! Shared memory maps of store files, and the allocation of the files behind them: with
+//! StoreState memory maps of store files, and the allocation of the files behind them: with
 //! `statvfs`, the only module of the crate with `unsafe` code.
 //!
 //! A [`Region`] maps one whole file read-write (`MAP_SHARED`). Its bytes are split at the
@@ -27,7 +27,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use memmap2::{MmapOptions, MmapRaw};
 
-/// One mapped file. Shared (`Arc`) between the writer and any number of readers.
+/// One mapped file. StoreState (`Arc`) between the writer and any number of readers.
 #[derive(Debug)]
 pub(crate) struct Region {
     map: MmapRaw,

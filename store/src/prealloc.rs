@@ -29,9 +29,10 @@
 //!   log at its first byte, as for any empty last file.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use parking_lot::{Condvar, Mutex};
 use tracing::{debug, warn};
 
 use crate::mmap::{self, Region, RegionWriter};
@@ -70,10 +71,6 @@ struct Inner {
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, Slot> {
-        self.slot.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn tmp_path(&self, base: i64) -> PathBuf {
         staged_path(&self.dir, base)
     }
@@ -82,7 +79,7 @@ impl Inner {
     fn run(&self) {
         loop {
             let base = {
-                let mut slot = self.lock();
+                let mut slot = self.slot.lock();
                 loop {
                     if slot.stop {
                         return;
@@ -91,14 +88,14 @@ impl Inner {
                         slot.state = State::Preparing(base);
                         break base;
                     }
-                    slot = self.changed.wait(slot).unwrap_or_else(|e| e.into_inner());
+                    self.changed.wait(&mut slot);
                 }
             };
             let tmp = self.tmp_path(base);
             // Disk I/O, outside the lock.
             let made = std::fs::create_dir_all(&self.dir)
                 .and_then(|()| Region::prepare(&tmp, self.file_size, self.warm));
-            let mut slot = self.lock();
+            let mut slot = self.slot.lock();
             match made {
                 Ok(region) if matches!(slot.state, State::Preparing(b) if b == base) => {
                     debug!(base, "next CommitLog file prepared");
@@ -108,7 +105,7 @@ impl Inner {
                     // Asked for another file meanwhile: this one is not wanted.
                     drop(slot);
                     let _ = std::fs::remove_file(&tmp);
-                    slot = self.lock();
+                    slot = self.slot.lock();
                 }
                 Err(e) => {
                     crate::throttled!(warn, base, error = %e, "preparing the next CommitLog file failed");
@@ -123,7 +120,7 @@ impl Inner {
     }
 }
 
-/// The preparing thread and its one-file slot. Shared by the appender (through an
+/// The preparing thread and its one-file slot. StoreState by the appender (through an
 /// `Arc`) and the store's shutdown.
 #[derive(Debug)]
 pub(crate) struct Preallocator {
@@ -159,7 +156,7 @@ impl Preallocator {
     /// or is being prepared). A prepared file of another base is deleted.
     pub(crate) fn request(&self, base: i64) {
         let stale = {
-            let mut slot = self.inner.lock();
+            let mut slot = self.inner.slot.lock();
             if slot.stop {
                 return;
             }
@@ -186,7 +183,7 @@ impl Preallocator {
     /// caller then creates the file itself). Called with the appender mutex held: the
     /// wait is the file's creation, which the appender would otherwise do itself.
     pub(crate) fn take(&self, base: i64) -> Option<Prepared> {
-        let mut slot = self.inner.lock();
+        let mut slot = self.inner.slot.lock();
         loop {
             match &slot.state {
                 _ if slot.stop => return None,
@@ -197,11 +194,7 @@ impl Preallocator {
                     };
                 }
                 State::Wanted(b) | State::Preparing(b) if *b == base => {
-                    slot = self
-                        .inner
-                        .changed
-                        .wait(slot)
-                        .unwrap_or_else(|e| e.into_inner());
+                    self.inner.changed.wait(&mut slot);
                 }
                 _ => return None,
             }
@@ -212,12 +205,12 @@ impl Preallocator {
     /// prepared file nobody took. Idempotent.
     pub(crate) fn stop(&self) {
         let left = {
-            let mut slot = self.inner.lock();
+            let mut slot = self.inner.slot.lock();
             slot.stop = true;
             std::mem::replace(&mut slot.state, State::Idle)
         };
         self.inner.changed.notify_all();
-        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let thread = self.thread.lock().take();
         if let Some(t) = thread {
             let _ = t.join();
         }
@@ -225,7 +218,7 @@ impl Preallocator {
             discard(p);
         }
         // The thread may have finished a file after `state` was cleared.
-        let late = std::mem::replace(&mut self.inner.lock().state, State::Idle);
+        let late = std::mem::replace(&mut self.inner.slot.lock().state, State::Idle);
         if let State::Ready(_, p) = late {
             discard(p);
         }

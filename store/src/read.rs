@@ -11,7 +11,7 @@ use bytes::Bytes;
 use cometmq_remoting::message::{decode_record, property, DecodeOptions};
 
 use crate::consume_queue::ConsumeQueue;
-use crate::shared::Shared;
+use crate::state::StoreState;
 use crate::status::{GetResult, GetStatus, QueryResult};
 
 /// Decides from a ConsumeQueue entry's tags code whether a message is wanted (Java
@@ -54,7 +54,7 @@ fn result(status: GetStatus, next: i64, min: i64, max: i64) -> GetResult {
 }
 
 pub(crate) fn get_messages(
-    shared: &Shared,
+    shared: &StoreState,
     topic: &str,
     queue_id: i32,
     offset: i64,
@@ -73,7 +73,7 @@ pub(crate) fn get_messages(
 /// entries point below the CommitLog's new min offset) or by the topic's deletion —
 /// and then the entries are gone: OFFSET_FOUND_NULL, to continue at the next file.
 fn read_queue(
-    shared: &Shared,
+    shared: &StoreState,
     cq: &ConsumeQueue,
     offset: i64,
     (min, max): (i64, i64),
@@ -166,7 +166,7 @@ fn has_key(record: &Bytes, topic: &str, key: &str) -> bool {
 }
 
 pub(crate) fn query_by_key(
-    shared: &Shared,
+    shared: &StoreState,
     topic: &str,
     key: &str,
     max: usize,
@@ -198,14 +198,19 @@ pub(crate) fn query_by_key(
 }
 
 /// Store time of the record an entry points to (`None` for fillers and deleted data).
-fn entry_time(shared: &Shared, cq: &ConsumeQueue, offset: i64) -> Option<i64> {
+fn entry_time(shared: &StoreState, cq: &ConsumeQueue, offset: i64) -> Option<i64> {
     let e = cq.entry(offset).filter(|e| !e.is_filler())?;
     shared.log.store_timestamp_at(e.phys_offset)
 }
 
 /// The first queue offset whose message was stored at or after `timestamp` (5.x
 /// `BoundaryType.LOWER`); the max offset if none was.
-pub(crate) fn offset_by_time(shared: &Shared, topic: &str, queue_id: i32, timestamp: i64) -> i64 {
+pub(crate) fn offset_by_time(
+    shared: &StoreState,
+    topic: &str,
+    queue_id: i32,
+    timestamp: i64,
+) -> i64 {
     let Some(cq) = shared.queues.get(topic, queue_id) else {
         return 0;
     };
@@ -221,7 +226,11 @@ pub(crate) fn offset_by_time(shared: &Shared, topic: &str, queue_id: i32, timest
 }
 
 /// Store time of the message at the queue's min offset.
-pub(crate) fn earliest_time_in_queue(shared: &Shared, topic: &str, queue_id: i32) -> Option<i64> {
+pub(crate) fn earliest_time_in_queue(
+    shared: &StoreState,
+    topic: &str,
+    queue_id: i32,
+) -> Option<i64> {
     let cq = shared.queues.get(topic, queue_id)?;
     (cq.min_offset()..cq.max_offset()).find_map(|o| entry_time(shared, &cq, o))
 }

@@ -23,7 +23,7 @@ use tracing::{error, info};
 use crate::disk_space;
 use crate::error::Result;
 use crate::forced_loss::{self, ForcedLoss};
-use crate::shared::Shared;
+use crate::state::StoreState;
 
 /// What one retention pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,7 +59,7 @@ struct Plan {
     forced_count: usize,
 }
 
-fn plan(shared: &Shared, file_reserved_time: Duration, clean_at_once: bool) -> Plan {
+fn plan(shared: &StoreState, file_reserved_time: Duration, clean_at_once: bool) -> Plan {
     let cfg = &shared.config;
     let reserved = i64::try_from(file_reserved_time.as_millis()).unwrap_or(i64::MAX);
     let now = shared.clock.now_ms();
@@ -91,7 +91,7 @@ fn plan(shared: &Shared, file_reserved_time: Duration, clean_at_once: bool) -> P
     p
 }
 
-pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
+pub(crate) fn run(shared: &StoreState) -> Result<RetentionReport> {
     let cfg = shared.retention();
     let mut report = RetentionReport::default();
     let space = disk_space::check(shared, &cfg);
@@ -163,13 +163,13 @@ pub(crate) fn run(shared: &Shared) -> Result<RetentionReport> {
 }
 
 /// The thread body: a pass every `cleanResourceInterval` until stopped.
-pub(crate) fn thread(shared: &Shared) {
-    while !shared.retention_signal.is_stopped() {
+pub(crate) fn thread(shared: &StoreState) {
+    while !shared.retention_wakeup.is_stopped() {
         if let Err(e) = run(shared) {
             crate::throttled!(warn, error = %e, "retention pass failed");
         }
         shared
-            .retention_signal
+            .retention_wakeup
             .wait(shared.retention().clean_resource_interval);
     }
 }

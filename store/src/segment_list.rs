@@ -6,7 +6,9 @@
 //! Only the owner of the list's writing side (one thread at a time) pushes or removes.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use crate::error::{IoContext, Result, StoreError};
 use crate::mmap::{Region, RegionWriter};
@@ -55,7 +57,7 @@ impl SegmentList {
         bases.sort();
         let mut writers = Vec::with_capacity(bases.len());
         {
-            let mut segs = list.write();
+            let mut segs = list.segments.write();
             for (base, path) in bases {
                 let len = std::fs::metadata(&path).at(&path)?.len();
                 if len != file_size as u64 || base % file_size as i64 != 0 {
@@ -80,14 +82,6 @@ impl SegmentList {
         Ok((list, writers))
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<Segment>>> {
-        self.segments.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<Arc<Segment>>> {
-        self.segments.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The directory of the files.
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
@@ -102,7 +96,7 @@ impl SegmentList {
     pub(crate) fn create(&self, base: i64) -> Result<(Arc<Segment>, RegionWriter)> {
         std::fs::create_dir_all(&self.dir).at(&self.dir)?;
         let (seg, writer) = Segment::open(&self.dir, base, self.file_size)?;
-        self.write().push(Arc::clone(&seg));
+        self.segments.write().push(Arc::clone(&seg));
         Ok((seg, writer))
     }
 
@@ -124,33 +118,33 @@ impl SegmentList {
             return Err(e).at(&path);
         }
         let seg = Segment::adopt(&self.dir, base, region);
-        self.write().push(Arc::clone(&seg));
+        self.segments.write().push(Arc::clone(&seg));
         Ok((seg, writer))
     }
 
     /// All segments (a snapshot).
     pub(crate) fn snapshot(&self) -> Vec<Arc<Segment>> {
-        self.read().clone()
+        self.segments.read().clone()
     }
 
     /// Number of segments.
     pub(crate) fn len(&self) -> usize {
-        self.read().len()
+        self.segments.read().len()
     }
 
     /// The first segment.
     pub(crate) fn first(&self) -> Option<Arc<Segment>> {
-        self.read().first().cloned()
+        self.segments.read().first().cloned()
     }
 
     /// The last segment.
     pub(crate) fn last(&self) -> Option<Arc<Segment>> {
-        self.read().last().cloned()
+        self.segments.read().last().cloned()
     }
 
     /// The segment containing global `offset`.
     pub(crate) fn find(&self, offset: i64) -> Option<Arc<Segment>> {
-        let segs = self.read();
+        let segs = self.segments.read();
         let idx = segs.partition_point(|s| s.base() <= offset);
         let seg = segs.get(idx.checked_sub(1)?)?;
         seg.contains(offset).then(|| Arc::clone(seg))
@@ -174,7 +168,7 @@ impl SegmentList {
         mut doomed: impl FnMut(&Segment) -> bool,
     ) -> Result<usize> {
         let victims: Vec<Arc<Segment>> = {
-            let segs = self.read();
+            let segs = self.segments.read();
             segs.iter()
                 .take(segs.len().saturating_sub(1))
                 .take(max)
@@ -187,7 +181,7 @@ impl SegmentList {
         }
         // Remove exactly the victims still at the front: the list may have changed
         // meanwhile (a deleted topic's queue destroyed by the dispatcher).
-        let mut segs = self.write();
+        let mut segs = self.segments.write();
         let still = segs
             .iter()
             .zip(&victims)
@@ -200,7 +194,7 @@ impl SegmentList {
     /// Removes and deletes every segment starting at or after `base`.
     pub(crate) fn delete_from(&self, base: i64) -> Result<()> {
         let victims: Vec<Arc<Segment>> = {
-            let mut segs = self.write();
+            let mut segs = self.segments.write();
             let keep = segs.partition_point(|s| s.base() < base);
             segs.split_off(keep)
         };

@@ -9,33 +9,35 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use bytes::{Bytes, BytesMut};
+use parking_lot::Mutex;
 use tokio::sync::watch;
 use tracing::warn;
 
 use crate::checkpoint::Checkpoint;
-use crate::clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
 use crate::commit_log::{AppendRequest, Appender, CommitLog};
 use crate::config::{FlushDiskType, StoreConfig};
+use crate::consume_queue_table::ConsumeQueueTable;
+use crate::disk_usage::{DiskUsage, StatvfsDiskUsage};
 use crate::dispatch::Dispatcher;
 use crate::durability::{self, Durability};
 use crate::error::{IoContext, Result, StoreError};
 use crate::flush::FlushService;
-use crate::index::Index;
+use crate::message_index::MessageIndex;
 use crate::prealloc::Preallocator;
-use crate::queues::Queues;
 use crate::read::{self, MessageFilter};
 use crate::recovery;
 use crate::retention::{self, RetentionReport};
 use crate::run_guard::RunGuard;
-use crate::shared::Shared;
-use crate::signal::Signal;
+use crate::state::StoreState;
 use crate::status::{Appended, GetResult, PutResult, PutStatus, QueryResult};
 use crate::topic_delete::{Deletion, Deletions, Tombstones};
 use crate::validate::check;
+use crate::wakeup::Wakeup;
+use cometmq_remoting::clock::{Clock, SystemClock};
 
 /// How an append waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +62,7 @@ impl Default for PutOptions {
 /// An open store directory. Cheap to share behind an `Arc`; every method takes `&self`.
 #[derive(Debug)]
 pub struct MessageStore {
-    shared: Arc<Shared>,
+    shared: Arc<StoreState>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     /// Prepares the next CommitLog file; stopped (and its unused file deleted) at
     /// shutdown.
@@ -100,7 +102,7 @@ impl MessageStore {
             config.message_index_enable,
             config.check_crc_on_recover,
         )?;
-        let queues = Queues::load(
+        let queues = ConsumeQueueTable::load(
             &config.consume_queue_dir(),
             config.mapped_file_size_consume_queue,
             rec.end,
@@ -120,7 +122,7 @@ impl MessageStore {
             cq_end.clamp(log_min, rec.end.max(log_min))
         });
         let index = if config.message_index_enable {
-            Some(Index::load(
+            Some(MessageIndex::load(
                 &config.index_dir(),
                 config.max_hash_slot_num,
                 config.max_index_num,
@@ -141,8 +143,8 @@ impl MessageStore {
         );
         log.appender()
             .use_preallocator(Arc::clone(&prealloc), config.mapped_file_size_commit_log);
-        let retention_settings = std::sync::RwLock::new(config.retention_settings());
-        let shared = Arc::new(Shared {
+        let retention_settings = parking_lot::RwLock::new(config.retention_settings());
+        let shared = Arc::new(StoreState {
             config,
             clock,
             disk,
@@ -152,15 +154,15 @@ impl MessageStore {
             checkpoint,
             flush: FlushService::default(),
             durability: Durability::default(),
-            dispatch_signal: Signal::default(),
-            retention_signal: Signal::default(),
+            dispatch_wakeup: Wakeup::default(),
+            retention_wakeup: Wakeup::default(),
             dispatched: watch::Sender::new(dispatch_from),
             disk_full: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             guard,
             deletions: Deletions::default(),
             tombstones,
-            consumer_progress: std::sync::RwLock::new(None),
+            consumer_progress: parking_lot::RwLock::new(None),
             forced_deletions: Default::default(),
             retention_settings,
         });
@@ -213,7 +215,7 @@ impl MessageStore {
     }
 
     /// The shared state (the HA server's tracker attachment; unit tests of other modules).
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<StoreState> {
         &self.shared
     }
 
@@ -285,7 +287,7 @@ impl MessageStore {
             };
             app.append(shared.log.segments(), req)?
         };
-        shared.dispatch_signal.raise();
+        shared.dispatch_wakeup.raise();
         self.announce_log_end(appended.end_offset());
         Ok(appended)
     }
@@ -303,7 +305,7 @@ impl MessageStore {
                 .log
                 .appender()
                 .append_raw(self.shared.log.segments(), phys_offset, data)?;
-        self.shared.dispatch_signal.raise();
+        self.shared.dispatch_wakeup.raise();
         self.announce_log_end(end);
         Ok(end)
     }
@@ -408,7 +410,7 @@ impl MessageStore {
                 done,
             });
         }
-        self.shared.dispatch_signal.raise();
+        self.shared.dispatch_wakeup.raise();
         rx.recv().map_err(|_| StoreError::Shutdown)?
     }
 
@@ -506,11 +508,7 @@ impl MessageStore {
     /// Gives the store the broker's committed consumer offsets, so that a forced
     /// deletion can name the unconsumed ranges it destroyed.
     pub fn set_consumer_progress(&self, progress: Arc<dyn crate::ConsumerProgress>) {
-        *self
-            .shared
-            .consumer_progress
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(progress);
+        *self.shared.consumer_progress.write() = Some(progress);
     }
 
     /// The retention settings in use.
@@ -521,11 +519,7 @@ impl MessageStore {
     /// Changes the retention settings from the next pass on (the broker's
     /// UPDATE_BROKER_CONFIG).
     pub fn set_retention_settings(&self, settings: crate::config::RetentionSettings) {
-        *self
-            .shared
-            .retention_settings
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = settings;
+        *self.shared.retention_settings.write() = settings;
     }
 
     /// The ASYNC_FLUSH settings in use.
@@ -567,10 +561,10 @@ impl MessageStore {
         s.shutting_down.store(true, Ordering::Release);
         drop(s.log.appender());
         self.prealloc.stop();
-        s.dispatch_signal.stop();
+        s.dispatch_wakeup.stop();
         s.flush.stop();
-        s.retention_signal.stop();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        s.retention_wakeup.stop();
+        let threads = std::mem::take(&mut *self.threads.lock());
         for t in threads {
             let _ = t.join();
         }

@@ -20,12 +20,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Mutex, RwLock};
 
+use parking_lot::{Mutex, RwLock};
 use tracing::info;
 
 use crate::error::{IoContext, Result};
-use crate::shared::Shared;
+use crate::state::StoreState;
 
 /// Name of the tombstone file in a deleted topic's ConsumeQueue directory.
 const TOMBSTONE: &str = "deleted";
@@ -48,13 +48,9 @@ pub(crate) struct Deletions {
 }
 
 impl Deletions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Deletion>> {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Queues a deletion.
+    /// ConsumeQueueTable a deletion.
     pub(crate) fn push(&self, d: Deletion) {
-        self.lock().push(d);
+        self.pending.lock().push(d);
         self.any.store(true, Ordering::Release);
     }
 
@@ -64,7 +60,7 @@ impl Deletions {
         if !self.any.load(Ordering::Acquire) {
             return Vec::new();
         }
-        let mut pending = self.lock();
+        let mut pending = self.pending.lock();
         let (due, rest): (Vec<_>, Vec<_>) = pending.drain(..).partition(|d| d.upto <= next);
         *pending = rest;
         self.any.store(!pending.is_empty(), Ordering::Release);
@@ -74,7 +70,7 @@ impl Deletions {
     /// Drops every pending deletion (the dispatcher stopped): their callers get an
     /// error.
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        self.pending.lock().clear();
         self.any.store(false, Ordering::Release);
     }
 }
@@ -120,7 +116,7 @@ impl Tombstones {
         if !self.any.load(Ordering::Acquire) {
             return false;
         }
-        let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let t = self.table.read();
         t.get(topic).is_some_and(|&upto| phys < upto)
     }
 
@@ -135,7 +131,7 @@ impl Tombstones {
             .and_then(|f| f.sync_all())
             .at(&tmp)?;
         std::fs::rename(&tmp, &path).at(&path)?;
-        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut t = self.table.write();
         let e = t.entry(topic.to_owned()).or_insert(upto);
         *e = (*e).max(upto);
         self.any.store(true, Ordering::Release);
@@ -148,7 +144,7 @@ impl Tombstones {
             return Ok(());
         }
         let gone: Vec<String> = {
-            let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+            let t = self.table.read();
             t.iter()
                 .filter(|(_, &upto)| upto <= log_min)
                 .map(|(topic, _)| topic.clone())
@@ -162,7 +158,7 @@ impl Tombstones {
             }
             // The directory goes too when the topic was not re-created.
             let _ = std::fs::remove_dir(self.dir.join(&topic));
-            let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+            let mut t = self.table.write();
             t.remove(&topic);
             self.any.store(!t.is_empty(), Ordering::Release);
         }
@@ -173,7 +169,7 @@ impl Tombstones {
 /// Performs a deletion (dispatcher only, once everything before `upto` is
 /// dispatched): removes the topic's queues from the table, deletes their files and
 /// directories, and writes the tombstone. Returns how many queues went.
-pub(crate) fn perform(shared: &Shared, topic: &str, upto: i64) -> Result<usize> {
+pub(crate) fn perform(shared: &StoreState, topic: &str, upto: i64) -> Result<usize> {
     let removed = shared.queues.remove_topic(topic);
     for q in &removed {
         q.destroy()?;

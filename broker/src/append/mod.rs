@@ -6,7 +6,7 @@
 //! The steps, in order:
 //! 1. **Build** the record: from parts ([`RecordParts::new`], a producer's send) or from a
 //!    stored message ([`RecordParts::from_stored`]), encoded by [`encode`].
-//! 2. **Redirect** ([`Redirect`], rules in [`redirect`]): a transactional send becomes a
+//! 2. **Redirect** ([`Redirect`], rules in [`destination`]): a transactional send becomes a
 //!    half message, a delayed message waits in its level's schedule queue.
 //! 3. **Put** ([`put`]): refused on a slave, else appended by the store.
 //! 4. **Wait** for what the caller asks ([`PutOptions::wait`], Java's `waitStoreMsgOK`):
@@ -19,7 +19,7 @@
 //! [`write()`] does all four for one message; the batch send and the writers that have
 //! nothing to redirect build their records with [`encode`] and call [`put`].
 
-pub mod redirect;
+pub mod destination;
 
 use bytes::BytesMut;
 use cometmq_remoting::message::{encode_record, MessageError, Properties, RecordParts};
@@ -33,13 +33,13 @@ use crate::state::BrokerState;
 pub enum Redirect {
     /// A producer's send: a transactional message becomes a half message (unless it is
     /// a client-side retry, `reconsume_times` > 0, with a delay level), else a delayed
-    /// one goes to its schedule queue ([`redirect::for_send`]).
+    /// one goes to its schedule queue ([`destination::for_send`]).
     Send {
         /// The message's reconsume times.
         reconsume_times: i32,
     },
     /// Delay levels only: consumer send-backs and committed transactions
-    /// ([`redirect::for_delay`]).
+    /// ([`destination::for_delay`]).
     Delay,
 }
 
@@ -62,7 +62,7 @@ pub async fn write(
     let mut sys_flag = parts.sys_flag;
     let (topic, queue_id) = match redirect {
         Redirect::Send { reconsume_times } => {
-            redirect::for_send(
+            destination::for_send(
                 state,
                 parts.topic,
                 parts.queue_id,
@@ -72,7 +72,9 @@ pub async fn write(
             )
             .await
         }
-        Redirect::Delay => redirect::for_delay(state, parts.topic, parts.queue_id, props, sys_flag),
+        Redirect::Delay => {
+            destination::for_delay(state, parts.topic, parts.queue_id, props, sys_flag)
+        }
     };
     let text = props.encode();
     let parts = RecordParts {

@@ -23,7 +23,8 @@ use cometmq_remoting::RemotingCommand;
 use crate::error::{BrokerError, Reply};
 use crate::processor::admin_topics::mq_json_response;
 use crate::processor::client::json_response;
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
+use cometmq_remoting::clock::now_ms;
 
 /// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: the body is a SubscriptionGroupConfig; creates or
 /// replaces the group and persists `subscriptionGroup.json`.

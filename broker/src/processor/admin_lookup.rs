@@ -22,7 +22,8 @@ use serde::Deserialize;
 use crate::error::{BrokerError, Reply};
 use crate::processor::admin_topics::SYSTEM_TOPICS;
 use crate::processor::client::json_response;
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
+use cometmq_remoting::clock::now_ms;
 
 /// GET_SUBSCRIPTIONGROUP_CONFIG: one group's config, or SUBSCRIPTION_GROUP_NOT_EXIST.
 pub async fn group_config(

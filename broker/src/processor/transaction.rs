@@ -10,8 +10,9 @@ use cometmq_remoting::RemotingCommand;
 
 use crate::config::BrokerRole;
 use crate::error::{BrokerError, Reply};
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
 use crate::transaction::end;
+use cometmq_remoting::clock::now_ms;
 
 /// END_TRANSACTION: COMMIT writes the real message and an op record, ROLLBACK only the
 /// op record, NOT (unknown) does nothing and leaves the message to the check service.

@@ -7,12 +7,13 @@
 //! other code would read as a failure of a feature that exists.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use cometmq_remoting::code::request as code;
 use cometmq_remoting::code::response;
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
+use parking_lot::Mutex;
 
 use crate::error::Reply;
 use crate::state::BrokerState;
@@ -133,10 +134,7 @@ fn remark(code: i32) -> String {
 /// True the first time `code` is seen (so each is logged once).
 fn first_time(code: i32) -> bool {
     static SEEN: OnceLock<Mutex<HashSet<i32>>> = OnceLock::new();
-    SEEN.get_or_init(Default::default)
-        .lock()
-        .map(|mut seen| seen.insert(code))
-        .unwrap_or(false)
+    SEEN.get_or_init(Default::default).lock().insert(code)
 }
 
 /// Answers a request for a feature CometMQ lacks.

@@ -7,13 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use cometmq_remoting::message::{decode_record, property, DecodeOptions, MessageExt, RecordParts};
+use cometmq_remoting::message::{
+    decode_record, property, DecodeOptions, RecordParts, StoredRecord,
+};
 use cometmq_store::{PutOptions, PutStatus};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::BrokerRole;
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
 use crate::topic_names::{SCHEDULE_TOPIC, TRANS_HALF_TOPIC};
+use cometmq_remoting::clock::now_ms;
 
 /// Wait after a store refusal (disk full, shutting down) before trying again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
@@ -206,7 +209,7 @@ fn correct_deliver_time(due: i64, now: i64, delay_ms: Option<u64>) -> i64 {
 /// time and host, and reconsume times kept. `Ok(None)` for a message to drop (no real
 /// topic, or a half-message target).
 fn real_message(
-    msg: &MessageExt,
+    msg: &StoredRecord,
     store_host: std::net::SocketAddr,
 ) -> Result<Option<BytesMut>, String> {
     let Some(topic) = msg.property(property::REAL_TOPIC).map(str::to_string) else {

@@ -13,6 +13,7 @@
 mod deliver;
 pub mod offsets;
 
+use cometmq_remoting::periodic;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -119,23 +120,24 @@ pub fn spawn(state: &Arc<BrokerState>, stop: &CancellationToken) -> Vec<JoinHand
     let mut tasks: Vec<JoinHandle<()>> = (1..=state.schedule.max_level())
         .map(|level| tokio::spawn(deliver::run_level(state.clone(), level, stop.clone())))
         .collect();
-    tasks.push(tokio::spawn(persist_offsets(state.clone(), stop.clone())));
+    tasks.push(tokio::spawn(save_delay_offsets(
+        state.clone(),
+        stop.clone(),
+    )));
     tasks
 }
 
 /// Saves `delayOffset.json` every `flushDelayOffsetInterval` when it changed.
-async fn persist_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
-    loop {
-        let every = Duration::from_millis(state.config().flush_delay_offset_interval.max(100));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
+async fn save_delay_offsets(state: Arc<BrokerState>, stop: CancellationToken) {
+    let period = || Duration::from_millis(state.config().flush_delay_offset_interval.max(100));
+    periodic::every(stop.cancelled(), period, || async {
         if state.schedule.offsets().is_changed() {
             let s = state.clone();
-            crate::persist::save_in_background("delayOffset.json", move || s.schedule.save()).await;
+            crate::config_file::save_in_background("delayOffset.json", move || s.schedule.save())
+                .await;
         }
-    }
+    })
+    .await;
 }
 
 #[cfg(test)]

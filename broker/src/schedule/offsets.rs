@@ -9,11 +9,12 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 
-use crate::persist;
+use crate::config_file;
 
 /// The `delayOffset.json` document (Java `DelayOffsetSerializeWrapper`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -28,14 +29,14 @@ pub struct DelayOffsetSerializeWrapper {
 pub struct DelayOffsetTable {
     offsets: Mutex<BTreeMap<i32, i64>>,
     changed: AtomicBool,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
 }
 
 impl DelayOffsetTable {
     /// Loads `<root>/config/delayOffset.json` (or its `.bak`); empty when absent.
     pub fn load(store_root: &str) -> std::io::Result<DelayOffsetTable> {
         let path = PathBuf::from(store_root).join("config/delayOffset.json");
-        let file = persist::ConfigFile::new(path, "delayOffset.json");
+        let file = config_file::ConfigFile::new(path, "delayOffset.json");
         let loaded: Option<DelayOffsetSerializeWrapper> = file.load_json()?;
         Ok(DelayOffsetTable {
             offsets: Mutex::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
@@ -46,12 +47,12 @@ impl DelayOffsetTable {
 
     /// The next offset to deliver at `level` (0 when never set).
     pub fn get(&self, level: i32) -> i64 {
-        self.lock().get(&level).copied().unwrap_or(0)
+        self.offsets.lock().get(&level).copied().unwrap_or(0)
     }
 
     /// Records the next offset to deliver at `level`.
     pub fn set(&self, level: i32, offset: i64) {
-        let old = self.lock().insert(level, offset);
+        let old = self.offsets.lock().insert(level, offset);
         if old != Some(offset) {
             self.changed.store(true, Ordering::Release);
         }
@@ -59,7 +60,7 @@ impl DelayOffsetTable {
 
     /// Replaces the whole table (a slave taking its master's GET_ALL_DELAY_OFFSET).
     pub fn replace(&self, table: BTreeMap<i32, i64>) {
-        let mut offsets = self.lock();
+        let mut offsets = self.offsets.lock();
         if *offsets != table {
             *offsets = table;
             self.changed.store(true, Ordering::Release);
@@ -69,7 +70,7 @@ impl DelayOffsetTable {
     /// The whole table.
     pub fn snapshot(&self) -> DelayOffsetSerializeWrapper {
         DelayOffsetSerializeWrapper {
-            offset_table: self.lock().clone(),
+            offset_table: self.offsets.lock().clone(),
         }
     }
 
@@ -94,10 +95,6 @@ impl DelayOffsetTable {
     /// Whether the table changed since the last save.
     pub fn is_changed(&self) -> bool {
         self.changed.load(Ordering::Acquire)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<i32, i64>> {
-        self.offsets.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

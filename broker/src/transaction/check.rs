@@ -21,13 +21,16 @@
 //! The offsets then move past what the pass handled: the half offset to the first message
 //! left for later, the op offset past op records that only name handled messages.
 
+use cometmq_remoting::periodic;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::CheckTransactionStateRequestHeader;
-use cometmq_remoting::message::{decode_record, property, DecodeOptions, MessageExt, RecordParts};
+use cometmq_remoting::message::{
+    decode_record, property, DecodeOptions, RecordParts, StoredRecord,
+};
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::{Appended, MessageStore, PutOptions};
 use rand::seq::SliceRandom;
@@ -35,25 +38,22 @@ use tokio_util::sync::CancellationToken;
 
 use super::{end, op, CHECK_GROUP, HALF_QUEUE_ID};
 use crate::config::BrokerRole;
-use crate::state::{now_ms, BrokerState};
+use crate::state::BrokerState;
 use crate::topic_names::{TRANS_CHECK_MAX_TIME_TOPIC, TRANS_HALF_TOPIC, TRANS_OP_HALF_TOPIC};
+use cometmq_remoting::clock::now_ms;
 
 /// Longest wait for a one-way check to be queued on a producer's connection.
 const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Runs check passes until `stop`.
 pub(super) async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
-    loop {
-        let every = Duration::from_millis(state.config().transaction_check_interval.max(10));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
+    let period = || Duration::from_millis(state.config().transaction_check_interval.max(10));
+    periodic::every(stop.cancelled(), period, || async {
+        if state.config().broker_role != BrokerRole::Slave {
+            check_pass(&state, &stop).await;
         }
-        if state.config().broker_role == BrokerRole::Slave {
-            continue;
-        }
-        check_pass(&state, &stop).await;
-    }
+    })
+    .await;
 }
 
 /// What happened to one half message in a pass.
@@ -156,7 +156,7 @@ fn read_ops(store: &MessageStore, from: i64, to: i64) -> Vec<Vec<i64>> {
 }
 
 /// The half message at queue offset `offset`, if readable.
-fn half_message(store: &MessageStore, offset: i64) -> Option<MessageExt> {
+fn half_message(store: &MessageStore, offset: i64) -> Option<StoredRecord> {
     let entry = store
         .cq_entry(TRANS_HALF_TOPIC, HALF_QUEUE_ID, offset)
         .filter(|e| !e.is_filler())?;
@@ -172,7 +172,7 @@ enum Slot {
     Filler,
     /// An entry whose record is gone or undecodable.
     Unreadable,
-    Message(Box<MessageExt>),
+    Message(Box<StoredRecord>),
 }
 
 /// Reads the half queue at `offset`.
@@ -264,7 +264,7 @@ async fn check_one(
     Outcome::Done
 }
 
-fn mark(handled: &mut HashSet<String>, msg: &MessageExt) {
+fn mark(handled: &mut HashSet<String>, msg: &StoredRecord) {
     if let Some(k) = msg.uniq_key() {
         handled.insert(k.to_string());
     }
@@ -274,7 +274,7 @@ fn mark(handled: &mut HashSet<String>, msg: &MessageExt) {
 /// Java's `renewHalfMessageInner`, `waitStoreMsgOK = false`); the placement if stored.
 async fn append_copy(
     state: &BrokerState,
-    msg: &MessageExt,
+    msg: &StoredRecord,
     topic: &str,
     queue_id: i32,
     props: &cometmq_remoting::message::Properties,
@@ -302,9 +302,9 @@ async fn append_copy(
 /// copy as stored (its new offsets and store time).
 async fn put_back(
     state: &BrokerState,
-    msg: &MessageExt,
+    msg: &StoredRecord,
     checks: i32,
-) -> Result<MessageExt, String> {
+) -> Result<StoredRecord, String> {
     let mut props = msg.properties.clone();
     props.insert(property::TRANSACTION_CHECK_TIMES, checks.to_string());
     let a = append_copy(state, msg, TRANS_HALF_TOPIC, HALF_QUEUE_ID, &props).await?;
@@ -318,7 +318,7 @@ async fn put_back(
 }
 
 /// Gives up on a half message: a copy goes to `TRANS_CHECK_MAX_TIME_TOPIC` queue 0.
-async fn move_aside(state: &BrokerState, msg: &MessageExt) -> Result<(), String> {
+async fn move_aside(state: &BrokerState, msg: &StoredRecord) -> Result<(), String> {
     super::ensure_topic(state, TRANS_CHECK_MAX_TIME_TOPIC).await;
     let mut props = msg.properties.clone();
     props.insert(property::WAIT, "false");
@@ -329,7 +329,7 @@ async fn move_aside(state: &BrokerState, msg: &MessageExt) -> Result<(), String>
 
 /// Sends CHECK_TRANSACTION_STATE about `half` (one-way) to a random live producer
 /// connection of its `PGROUP`; logs when there is none (the next pass checks again).
-async fn send_check(state: &BrokerState, half: &MessageExt) {
+async fn send_check(state: &BrokerState, half: &StoredRecord) {
     let Some(group) = half.property(property::PGROUP) else {
         tracing::warn!(
             offset = half.queue_offset,

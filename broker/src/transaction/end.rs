@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use bytes::BytesMut;
 use cometmq_remoting::header::EndTransactionRequestHeader;
 use cometmq_remoting::message::{
-    decode_record, property, sysflag, DecodeOptions, MessageExt, RecordParts,
+    decode_record, property, sysflag, DecodeOptions, RecordParts, StoredRecord,
 };
 use cometmq_store::{PutOptions, PutResult, PutStatus};
 
@@ -23,7 +23,7 @@ use crate::topic_names::TRANS_HALF_TOPIC;
 pub async fn load_half(
     state: &BrokerState,
     h: &EndTransactionRequestHeader,
-) -> Result<MessageExt, BrokerError> {
+) -> Result<StoredRecord, BrokerError> {
     let at = h.commit_log_offset;
     let record = state
         .read_store(move |store| store.get_message_at(at))
@@ -60,7 +60,7 @@ pub async fn load_half(
 /// that arrives after the message's `CHECK_IMMUNITY_TIME_IN_SECONDS` is refused.
 pub fn rejected_by_immunity(
     h: &EndTransactionRequestHeader,
-    half: &MessageExt,
+    half: &StoredRecord,
     transaction_timeout_ms: u64,
     now_ms: i64,
 ) -> bool {
@@ -81,7 +81,7 @@ pub fn rejected_by_immunity(
 /// Like Java (`endMessageTransaction` sets `waitStoreMsgOK = false`), the write waits for
 /// neither the flush nor, under SYNC_MASTER, a slave: the producer's send of the half
 /// message already did.
-pub async fn commit(state: &BrokerState, half: &MessageExt) -> Result<(), BrokerError> {
+pub async fn commit(state: &BrokerState, half: &StoredRecord) -> Result<(), BrokerError> {
     let (topic, queue_id, mut props) = real_target(half)?;
     let parts = RecordParts {
         topic: &topic,
@@ -100,7 +100,7 @@ pub async fn commit(state: &BrokerState, half: &MessageExt) -> Result<(), Broker
 
 /// Writes the op record that marks `half` as decided. Like Java's (`makeOpMessageInner`
 /// sets `waitStoreMsgOK = false`), it waits for neither the flush nor a slave.
-pub async fn write_op(state: &BrokerState, half: &MessageExt) -> Result<(), BrokerError> {
+pub async fn write_op(state: &BrokerState, half: &StoredRecord) -> Result<(), BrokerError> {
     super::ensure_op_topic(state).await;
     let buf = op::record(half.queue_offset, state.store_host)
         .map_err(|e| BrokerError::System(e.to_string()))?;
@@ -114,7 +114,7 @@ pub async fn write_op(state: &BrokerState, half: &MessageExt) -> Result<(), Brok
 /// The real topic, queue and properties of a half message (`REAL_TOPIC`, `REAL_QID`,
 /// `TRAN_MSG` removed).
 fn real_target(
-    half: &MessageExt,
+    half: &StoredRecord,
 ) -> Result<(String, i32, cometmq_remoting::message::Properties), BrokerError> {
     let mut props = half.properties.clone();
     let topic = props
@@ -148,7 +148,7 @@ fn stored(result: PutResult) -> Result<(), BrokerError> {
 
 /// The half message as CHECK_TRANSACTION_STATE carries it: re-encoded as a stored record
 /// with its real topic and queue (Java `MessageDecoder.encode`).
-pub fn check_body(half: &MessageExt) -> Result<Vec<u8>, String> {
+pub fn check_body(half: &StoredRecord) -> Result<Vec<u8>, String> {
     let mut m = half.clone();
     m.topic = half
         .property(property::REAL_TOPIC)
@@ -174,7 +174,7 @@ mod tests {
     use super::*;
     use cometmq_remoting::message::encode_record;
 
-    fn half_message() -> MessageExt {
+    fn half_message() -> StoredRecord {
         let host: SocketAddr = "10.0.0.2:10911".parse().unwrap();
         let mut props = cometmq_remoting::message::Properties::new();
         props.insert(property::REAL_TOPIC, "Orders");

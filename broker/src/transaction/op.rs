@@ -6,8 +6,8 @@ use bytes::BytesMut;
 use cometmq_remoting::message::{property, Properties, RecordParts};
 
 use super::{HALF_QUEUE_ID, REMOVE_TAG};
-use crate::state::now_ms;
 use crate::topic_names::TRANS_OP_HALF_TOPIC;
+use cometmq_remoting::clock::now_ms;
 
 /// The encoded op record for half queue offset `half_offset`.
 pub fn record(

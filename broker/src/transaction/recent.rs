@@ -4,8 +4,9 @@
 //! the guarantee is RocketMQ's at-least-once.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 /// Entries are pruned once the table holds this many.
 const PRUNE_AT: usize = 4096;
@@ -21,7 +22,7 @@ impl RecentCommits {
     /// `window` (the caller then writes nothing but the op record).
     pub fn claim(&self, uniq: &str, window: Duration) -> bool {
         let now = Instant::now();
-        let mut commits = self.commits.lock().unwrap_or_else(|e| e.into_inner());
+        let mut commits = self.commits.lock();
         if commits.len() >= PRUNE_AT {
             commits.retain(|_, at| now.duration_since(*at) < window);
         }
@@ -36,10 +37,7 @@ impl RecentCommits {
 
     /// Forgets a claim whose commit failed, so a retry may commit.
     pub fn release(&self, uniq: &str) {
-        self.commits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(uniq);
+        self.commits.lock().remove(uniq);
     }
 }
 

@@ -12,7 +12,7 @@ use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::{fastjson, TopicConfigSerializeWrapper, TopicRouteData};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::SendMessageRequestHeaderV2;
-use cometmq_remoting::message::{create_uniq_key, MessageExt, Properties};
+use cometmq_remoting::message::{create_uniq_key, Properties, StoredRecord};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
@@ -314,7 +314,7 @@ pub async fn read_queue(
     queue_id: i32,
     from: i64,
     until: i64,
-) -> Vec<MessageExt> {
+) -> Vec<StoredRecord> {
     let mut offset = from;
     let mut out = Vec::new();
     let mut last_refusal = None;

@@ -21,7 +21,7 @@ use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
     ConsumerSendMsgBackRequestHeader, PullMessageRequestHeader, SendMessageRequestHeaderV2,
 };
-use cometmq_remoting::message::{decode_records, MessageExt, Properties};
+use cometmq_remoting::message::{decode_records, Properties, StoredRecord};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::request::{offset_of, pull_header, queue_offset, send_header};
@@ -201,7 +201,7 @@ pub fn test_config(store: &std::path::Path, namesrv: &str) -> BrokerConfig {
 }
 
 /// The records of a pull or query body.
-pub fn messages(resp: &RemotingCommand) -> Vec<MessageExt> {
+pub fn messages(resp: &RemotingCommand) -> Vec<StoredRecord> {
     decode_records(resp.body.to_bytes())
         .map(|m| m.unwrap())
         .collect()
@@ -218,7 +218,7 @@ impl Cluster {
         from: i64,
         expression: &str,
         until: i64,
-    ) -> Vec<MessageExt> {
+    ) -> Vec<StoredRecord> {
         let mut offset = from;
         let mut out = Vec::new();
         for _ in 0..1000 {

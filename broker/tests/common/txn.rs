@@ -14,8 +14,8 @@ use cometmq_remoting::header::{
     QueryConsumerOffsetRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
 use cometmq_remoting::message::{
-    create_uniq_key, decode_record, parse_offset_msg_id, sysflag, DecodeOptions, MessageExt,
-    Properties,
+    create_uniq_key, decode_record, parse_offset_msg_id, sysflag, DecodeOptions, Properties,
+    StoredRecord,
 };
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
@@ -30,13 +30,13 @@ pub const ROLLBACK: i32 = 12;
 
 /// How the producer answers a check: `Some(state)` sends END_TRANSACTION, `None` stays
 /// silent.
-pub type Decide = Arc<dyn Fn(&MessageExt) -> Option<i32> + Send + Sync>;
+pub type Decide = Arc<dyn Fn(&StoredRecord) -> Option<i32> + Send + Sync>;
 
 /// One CHECK_TRANSACTION_STATE the producer received.
 #[derive(Debug, Clone)]
 pub struct Check {
     pub header: CheckTransactionStateRequestHeader,
-    pub msg: MessageExt,
+    pub msg: StoredRecord,
 }
 
 /// A sent half message.
@@ -59,7 +59,7 @@ impl Producer {
     /// A producer of `group` whose check answers come from `decide`.
     pub fn new(
         group: &str,
-        decide: impl Fn(&MessageExt) -> Option<i32> + Send + Sync + 'static,
+        decide: impl Fn(&StoredRecord) -> Option<i32> + Send + Sync + 'static,
     ) -> Producer {
         let checks: Arc<Mutex<Vec<Check>>> = Arc::default();
         let decide: Arc<Mutex<Decide>> = Arc::new(Mutex::new(Arc::new(decide)));
@@ -104,7 +104,10 @@ impl Producer {
     }
 
     /// Changes how checks are answered.
-    pub fn set_decide(&self, decide: impl Fn(&MessageExt) -> Option<i32> + Send + Sync + 'static) {
+    pub fn set_decide(
+        &self,
+        decide: impl Fn(&StoredRecord) -> Option<i32> + Send + Sync + 'static,
+    ) {
         *self.decide.lock().unwrap() = Arc::new(decide);
     }
 

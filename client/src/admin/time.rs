@@ -1,17 +1,10 @@
 //! Timestamps as mqadmin prints and reads them, in UTC: `2024-05-01 12:00:00,123` out, and
 //! `now`, epoch milliseconds or `yyyy-MM-dd#HH:mm:ss:SSS` in (resetOffsetByTime `-s`).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use cometmq_remoting::civil_time::{civil_from_days, days_from_civil};
 
-/// Milliseconds since the epoch, now.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+/// The one clock's `now_ms`, re-exported for mqadmin's time arguments.
+pub use cometmq_remoting::clock::now_ms;
 
 /// `yyyy-MM-dd HH:mm:ss,SSS` (Java `UtilAll.timeMillisToHumanString2`), in UTC.
 ///

@@ -8,12 +8,13 @@
 //! redelivered `max_reconsume_times` times is sent to the dead-letter queue instead.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeMessageDirectlyResult, ConsumeResult as Direct};
 use cometmq_remoting::message::property;
+use parking_lot::{Mutex, MutexGuard};
 use tokio::task::JoinHandle;
 
 use super::core::{ConsumerCore, Dispatch};
@@ -43,7 +44,7 @@ impl OrderlyService {
     }
 
     fn tasks(&self) -> MutexGuard<'_, HashMap<MessageQueue, JoinHandle<()>>> {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner())
+        self.tasks.lock()
     }
 }
 

@@ -7,7 +7,7 @@
 //! Locks are held for single map operations, never across `.await`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ use cometmq_remoting::body::client::{
     ConsumeMessageDirectlyResult, ConsumeResult as DirectResult, ConsumeType, ConsumerData,
     SubscriptionData,
 };
+use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::offset_store::OffsetStore;
@@ -90,7 +91,7 @@ pub(crate) struct ConsumerCore {
     pub orderly: bool,
     pub dispatch: Arc<dyn Dispatch>,
     pub stats: Stats,
-    pub start_ms: u64,
+    pub start_ms: i64,
     subscriptions: Mutex<BTreeMap<String, SubscriptionData>>,
     topic_queues: Mutex<HashMap<String, Vec<MessageQueue>>>,
     table: Mutex<HashMap<MessageQueue, Arc<ProcessQueue>>>,
@@ -99,10 +100,6 @@ pub(crate) struct ConsumerCore {
     stop: watch::Sender<bool>,
     commands: mpsc::UnboundedSender<Command>,
     command_rx: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl ConsumerCore {
@@ -148,42 +145,42 @@ impl ConsumerCore {
 
     /// Adds or replaces the subscription of its topic.
     pub fn subscribe(&self, sub: SubscriptionData) {
-        lock(&self.subscriptions).insert(sub.topic.clone(), sub);
+        self.subscriptions.lock().insert(sub.topic.clone(), sub);
     }
 
     /// Removes the subscription of `topic`.
     pub fn unsubscribe(&self, topic: &str) {
-        lock(&self.subscriptions).remove(topic);
+        self.subscriptions.lock().remove(topic);
     }
 
     /// The subscription of `topic`.
     pub fn subscription(&self, topic: &str) -> Option<SubscriptionData> {
-        lock(&self.subscriptions).get(topic).cloned()
+        self.subscriptions.lock().get(topic).cloned()
     }
 
     /// Every subscription.
     pub fn subscriptions(&self) -> Vec<SubscriptionData> {
-        lock(&self.subscriptions).values().cloned().collect()
+        self.subscriptions.lock().values().cloned().collect()
     }
 
     /// The subscribed topics.
     pub fn topics(&self) -> Vec<String> {
-        lock(&self.subscriptions).keys().cloned().collect()
+        self.subscriptions.lock().keys().cloned().collect()
     }
 
     /// Sets a fixed assignment (pull consumer `assign`), used instead of rebalancing.
     pub fn set_fixed(&self, mqs: Option<BTreeSet<MessageQueue>>) {
-        *lock(&self.fixed) = mqs;
+        *self.fixed.lock() = mqs;
     }
 
     /// The fixed assignment, if any.
     pub fn fixed(&self) -> Option<BTreeSet<MessageQueue>> {
-        lock(&self.fixed).clone()
+        self.fixed.lock().clone()
     }
 
     /// Records `topic`'s readable queues from its route; true if they changed.
     pub fn set_topic_queues(&self, topic: &str, queues: Vec<MessageQueue>) -> bool {
-        let mut t = lock(&self.topic_queues);
+        let mut t = self.topic_queues.lock();
         if t.get(topic) == Some(&queues) {
             return false;
         }
@@ -193,7 +190,7 @@ impl ConsumerCore {
 
     /// `topic`'s readable queues, if its route is known.
     pub fn topic_queues(&self, topic: &str) -> Option<Vec<MessageQueue>> {
-        lock(&self.topic_queues).get(topic).cloned()
+        self.topic_queues.lock().get(topic).cloned()
     }
 
     /// The heartbeat entry of the group.
@@ -212,12 +209,13 @@ impl ConsumerCore {
 
     /// The process queue of `mq`, if assigned.
     pub fn process_queue(&self, mq: &MessageQueue) -> Option<Arc<ProcessQueue>> {
-        lock(&self.table).get(mq).cloned()
+        self.table.lock().get(mq).cloned()
     }
 
     /// The assigned queues and their process queues.
     pub fn assigned(&self) -> Vec<(MessageQueue, Arc<ProcessQueue>)> {
-        lock(&self.table)
+        self.table
+            .lock()
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
@@ -225,17 +223,17 @@ impl ConsumerCore {
 
     /// The assigned queues.
     pub fn assigned_queues(&self) -> Vec<MessageQueue> {
-        lock(&self.table).keys().cloned().collect()
+        self.table.lock().keys().cloned().collect()
     }
 
     /// Service task only: records an assigned queue.
     pub(super) fn table_insert(&self, mq: MessageQueue, pq: Arc<ProcessQueue>) {
-        lock(&self.table).insert(mq, pq);
+        self.table.lock().insert(mq, pq);
     }
 
     /// Service task only: forgets an assigned queue if it still has process queue `pq`.
     pub(super) fn table_remove(&self, mq: &MessageQueue, pq: &Arc<ProcessQueue>) -> bool {
-        let mut t = lock(&self.table);
+        let mut t = self.table.lock();
         if t.get(mq).is_some_and(|cur| Arc::ptr_eq(cur, pq)) {
             t.remove(mq);
             return true;
@@ -245,7 +243,7 @@ impl ConsumerCore {
 
     /// Service task only: forgets every assigned queue and returns them.
     pub(super) fn table_drain(&self) -> Vec<(MessageQueue, Arc<ProcessQueue>)> {
-        lock(&self.table).drain().collect()
+        self.table.lock().drain().collect()
     }
 
     // ---- lifecycle ----
@@ -257,7 +255,7 @@ impl ConsumerCore {
 
     /// The command receiver, once (for the service task).
     pub(super) fn take_commands(&self) -> Option<mpsc::UnboundedReceiver<Command>> {
-        lock(&self.command_rx).take()
+        self.command_rx.lock().take()
     }
 
     /// Signals every task of the consumer to stop.

@@ -6,10 +6,10 @@
 //! it can never lose a message, whatever order concurrent consumption finishes in.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use cometmq_remoting::body::client::ProcessQueueInfo;
+use parking_lot::Mutex;
 use tokio::sync::{watch, Notify};
 
 use crate::clock::now_ms;
@@ -17,11 +17,11 @@ use crate::message::MessageExt;
 
 /// A lock not renewed for this long is considered lost by the client (30 s, Java
 /// `rocketmq.client.rebalance.lockMaxLiveTime`).
-pub const LOCK_MAX_LIVE_MS: u64 = 30_000;
+pub const LOCK_MAX_LIVE_MS: i64 = 30_000;
 
 /// A queue not pulled for this long is dropped by the rebalance (120 s, Java
 /// `rocketmq.client.pull.pullMaxIdleTime`).
-pub const PULL_MAX_IDLE_MS: u64 = 120_000;
+pub const PULL_MAX_IDLE_MS: i64 = 120_000;
 
 #[derive(Default)]
 struct Cache {
@@ -42,9 +42,9 @@ pub struct ProcessQueue {
     cache: Mutex<Cache>,
     dropped: watch::Sender<bool>,
     locked: AtomicBool,
-    last_lock_ms: AtomicU64,
-    last_pull_ms: AtomicU64,
-    last_consume_ms: AtomicU64,
+    last_lock_ms: AtomicI64,
+    last_pull_ms: AtomicI64,
+    last_consume_ms: AtomicI64,
     /// Orderly: signalled when messages arrive.
     arrived: Notify,
 }
@@ -73,21 +73,17 @@ impl ProcessQueue {
             cache: Mutex::new(Cache::default()),
             dropped: watch::channel(false).0,
             locked: AtomicBool::new(false),
-            last_lock_ms: AtomicU64::new(0),
-            last_pull_ms: AtomicU64::new(now),
-            last_consume_ms: AtomicU64::new(now),
+            last_lock_ms: AtomicI64::new(0),
+            last_pull_ms: AtomicI64::new(now),
+            last_consume_ms: AtomicI64::new(now),
             arrived: Notify::new(),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Cache> {
-        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Adds pulled messages (an offset already present is not added twice) and wakes an
     /// orderly consumer; returns how many were added.
     pub fn put_messages(&self, msgs: Vec<MessageExt>) -> usize {
-        let mut c = self.lock();
+        let mut c = self.cache.lock();
         let mut added = 0;
         for m in msgs {
             let offset = m.queue_offset;
@@ -109,7 +105,7 @@ impl ProcessQueue {
     /// offset still cached, or one past the largest ever put when none is left. `None` when
     /// the queue was already empty.
     pub fn remove_messages(&self, offsets: &[i64]) -> Option<i64> {
-        let mut c = self.lock();
+        let mut c = self.cache.lock();
         if c.msgs.is_empty() {
             return None;
         }
@@ -129,18 +125,18 @@ impl ProcessQueue {
 
     /// Messages cached (waiting or being consumed).
     pub fn count(&self) -> usize {
-        let c = self.lock();
+        let c = self.cache.lock();
         c.msgs.len() + c.consuming.len()
     }
 
     /// Body bytes cached.
     pub fn bytes(&self) -> usize {
-        self.lock().bytes
+        self.cache.lock().bytes
     }
 
     /// Distance between the largest and smallest waiting offsets (0 when empty).
     pub fn max_span(&self) -> i64 {
-        let c = self.lock();
+        let c = self.cache.lock();
         match (c.msgs.first_key_value(), c.msgs.last_key_value()) {
             (Some((a, _)), Some((b, _))) => b - a,
             _ => 0,
@@ -149,7 +145,7 @@ impl ProcessQueue {
 
     /// Orderly: moves up to `n` waiting messages, in offset order, to the consuming set.
     pub fn take_messages(&self, n: usize) -> Vec<MessageExt> {
-        let mut c = self.lock();
+        let mut c = self.cache.lock();
         let mut out = Vec::with_capacity(n.min(c.msgs.len()));
         while out.len() < n {
             let Some((offset, m)) = c.msgs.pop_first() else {
@@ -164,7 +160,7 @@ impl ProcessQueue {
     /// Orderly: the taken messages were consumed; returns the offset to commit (one past
     /// the largest taken), or `None` if nothing was taken.
     pub fn commit(&self) -> Option<i64> {
-        let mut c = self.lock();
+        let mut c = self.cache.lock();
         let next = c.consuming.last_key_value().map(|(o, _)| o + 1);
         let freed: usize = c.consuming.values().map(|m| m.body.len()).sum();
         c.bytes = c.bytes.saturating_sub(freed);
@@ -177,7 +173,7 @@ impl ProcessQueue {
     /// Orderly: the taken messages must be consumed again; `msgs` (with updated reconsume
     /// counts) go back to the waiting set.
     pub fn make_consume_again(&self, msgs: Vec<MessageExt>) {
-        let mut c = self.lock();
+        let mut c = self.cache.lock();
         for m in msgs {
             c.consuming.remove(&m.queue_offset);
             c.msgs.insert(m.queue_offset, m);
@@ -196,12 +192,12 @@ impl ProcessQueue {
 
     /// Offsets of the waiting messages (for tests and running info).
     pub fn waiting_offsets(&self) -> Vec<i64> {
-        self.lock().msgs.keys().copied().collect()
+        self.cache.lock().msgs.keys().copied().collect()
     }
 
     /// Forgets every cached message.
     pub fn clear(&self) {
-        let mut c = self.lock();
+        let mut c = self.cache.lock();
         c.msgs.clear();
         c.consuming.clear();
         c.bytes = 0;
@@ -255,10 +251,10 @@ impl ProcessQueue {
 
     /// The queue's state for GET_CONSUMER_RUNNING_INFO.
     pub fn info(&self, commit_offset: i64) -> ProcessQueueInfo {
-        let c = self.lock();
+        let c = self.cache.lock();
         let first = |m: &BTreeMap<i64, MessageExt>| m.first_key_value().map_or(0, |(k, _)| *k);
         let last = |m: &BTreeMap<i64, MessageExt>| m.last_key_value().map_or(0, |(k, _)| *k);
-        let ms = |a: &AtomicU64| i64::try_from(a.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        let ms = |a: &AtomicI64| a.load(Ordering::Relaxed);
         ProcessQueueInfo {
             cached_msg_count: i32::try_from(c.msgs.len()).unwrap_or(i32::MAX),
             cached_msg_max_offset: last(&c.msgs),

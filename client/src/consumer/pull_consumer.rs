@@ -8,16 +8,17 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use cometmq_remoting::body::client::{ConsumeType, SubscriptionData};
+use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::consumer_member::Member;
 use super::core::{Command, ConsumerCore, Dispatch};
-use super::member::Member;
 use super::offset_store::ReadOffsetType;
 use super::process_queue::ProcessQueue;
 use super::push_consumer::offset_store;
@@ -189,10 +190,7 @@ impl PullConsumer {
     }
 
     fn consumed(&self) -> MutexGuard<'_, HashMap<MessageQueue, i64>> {
-        self.inner
-            .consumed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.consumed.lock()
     }
 
     /// Subscribes to `topic` with a tag expression; the group's queues are rebalanced among
@@ -205,7 +203,7 @@ impl PullConsumer {
                 "subscribe and assign are exclusive".into(),
             ));
         }
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         core.subscribe(SubscriptionData::for_tags(topic, expression, version));
         core.command(Command::Rebalance);
         Ok(())
@@ -221,7 +219,7 @@ impl PullConsumer {
         }
         let mqs: BTreeSet<MessageQueue> = mqs.into_iter().collect();
         let topics: BTreeSet<&String> = mqs.iter().map(|q| &q.topic).collect();
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         for t in core.topics() {
             if !topics.contains(&t) {
                 core.unsubscribe(&t);
@@ -276,7 +274,7 @@ impl PullConsumer {
         }
         core.heartbeat_now().await;
         let service = tokio::spawn(rebalance::run(core.clone()));
-        *self.inner.service.lock().unwrap_or_else(|e| e.into_inner()) = Some(service);
+        *self.inner.service.lock() = Some(service);
         Ok(())
     }
 

@@ -2,16 +2,17 @@
 //! (Java `DefaultMQPushConsumer`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cometmq_remoting::body::client::{ConsumeType, ConsumerRunningInfo, SubscriptionData, SUB_ALL};
+use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 
 use super::consume_concurrently::ConcurrentService;
 use super::consume_orderly::OrderlyService;
+use super::consumer_member::{running_info, Member};
 use super::core::{ConsumerCore, Dispatch};
 use super::listener::Listener;
-use super::member::{running_info, Member};
 use super::offset_store::{BrokerResolver, LocalFileOffsetStore, OffsetStore, RemoteOffsetStore};
 use super::push_builder::PushConsumerBuilder;
 use super::rebalance;
@@ -107,7 +108,7 @@ impl PushConsumer {
             orderly,
             dispatch,
         );
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         for (topic, expression) in subscriptions {
             core.subscribe(SubscriptionData::for_tags(topic, &expression, version));
         }
@@ -157,7 +158,7 @@ impl PushConsumer {
     pub async fn subscribe(&self, topic: &str, expression: &str) -> Result<()> {
         crate::message::validate_topic(topic)?;
         let core = &self.inner.core;
-        let version = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let version = now_ms();
         core.subscribe(SubscriptionData::for_tags(topic, expression, version));
         if self.inner.started.load(Ordering::SeqCst) {
             if let Err(e) = core.instance.update_topic_route(topic).await {
@@ -213,7 +214,7 @@ impl PushConsumer {
             }
         }
         let service = tokio::spawn(rebalance::run(core.clone()));
-        *self.inner.service.lock().unwrap_or_else(|e| e.into_inner()) = Some(service);
+        *self.inner.service.lock() = Some(service);
         tracing::info!(group = %core.group(), client_id = %instance.client_id(), "push consumer started");
         Ok(())
     }

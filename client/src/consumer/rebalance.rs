@@ -21,7 +21,7 @@ use super::process_queue::ProcessQueue;
 use super::pull_task;
 use super::start_offset::compute_pull_from_where;
 use crate::error::Result;
-use crate::java::java_cmp;
+use crate::java_string::java_cmp;
 use crate::message::MessageQueue;
 
 /// Runs the service task until the consumer stops.
@@ -351,11 +351,11 @@ impl ConsumerCore {
     /// calls) and unregisters the group from the brokers.
     pub(crate) async fn stop_and_release(
         &self,
-        service: &std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+        service: &parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>,
         grace: Duration,
     ) {
         self.stop();
-        let service = service.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let service = service.lock().take();
         if let Some(s) = service {
             let _ = s.await;
         }

@@ -30,11 +30,11 @@ impl Fallback {
     pub fn of(settings: &ConsumerSettings) -> Self {
         match settings.consume_from_where {
             ConsumeFromWhere::FirstOffset => Fallback::First,
-            ConsumeFromWhere::Timestamp => {
-                Fallback::Timestamp(settings.consume_timestamp_ms.unwrap_or_else(|| {
-                    i64::try_from(now_ms()).unwrap_or(i64::MAX) - DEFAULT_TIMESTAMP_LAG_MS
-                }))
-            }
+            ConsumeFromWhere::Timestamp => Fallback::Timestamp(
+                settings
+                    .consume_timestamp_ms
+                    .unwrap_or_else(|| now_ms() - DEFAULT_TIMESTAMP_LAG_MS),
+            ),
             ConsumeFromWhere::LastOffset
             | ConsumeFromWhere::LastOffsetAndFromMinWhenBootFirst
             | ConsumeFromWhere::MinOffset
@@ -85,7 +85,7 @@ mod tests {
         let Fallback::Timestamp(ts) = Fallback::of(&s) else {
             panic!("not a timestamp")
         };
-        let now = i64::try_from(now_ms()).unwrap();
+        let now = now_ms();
         assert!((now - ts - DEFAULT_TIMESTAMP_LAG_MS).abs() < 60_000);
     }
 }

@@ -2,9 +2,9 @@
 //! `ConsumerStatsManager`, simplified: rates are averaged since the previous report).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, MutexGuard};
 
 use cometmq_remoting::body::client::ConsumeStatus;
+use parking_lot::Mutex;
 
 use crate::clock::now_ms;
 
@@ -23,7 +23,7 @@ struct Counters {
 /// Counters per topic, reset at each report.
 #[derive(Debug)]
 pub(crate) struct Stats {
-    inner: Mutex<(u64, HashMap<String, Counters>)>,
+    inner: Mutex<(i64, HashMap<String, Counters>)>,
 }
 
 impl Default for Stats {
@@ -35,13 +35,9 @@ impl Default for Stats {
 }
 
 impl Stats {
-    fn lock(&self) -> MutexGuard<'_, (u64, HashMap<String, Counters>)> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Updates `topic`'s counters; allocates only for a topic not seen before.
     fn with(&self, topic: &str, f: impl FnOnce(&mut Counters)) {
-        let mut g = self.lock();
+        let mut g = self.inner.lock();
         match g.1.get_mut(topic) {
             Some(c) => f(c),
             None => f(g.1.entry(topic.to_owned()).or_default()),
@@ -76,7 +72,7 @@ impl Stats {
 
     /// The rates since the previous report, per topic; starts a new period.
     pub fn report(&self) -> BTreeMap<String, ConsumeStatus> {
-        let mut g = self.lock();
+        let mut g = self.inner.lock();
         let now = now_ms();
         let secs = (now.saturating_sub(g.0) as f64 / 1000.0).max(0.001);
         g.0 = now;

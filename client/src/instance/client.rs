@@ -1,9 +1,10 @@
 //! [`ClientInstance`]: the connection to a RocketMQ cluster shared by a process's producers
 //! and consumers (Java `MQClientInstance`).
 
+use cometmq_remoting::periodic;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,9 +14,10 @@ use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::GetConsumerListByGroupRequestHeader;
 use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
+use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::watch;
 
-use super::members::{ConsumerMember, ProducerMember};
+use super::member_traits::{ConsumerMember, ProducerMember};
 use super::route::{merge_broker_addrs, subscribe_queues, BrokerAddrTable};
 use super::{handler, ClientConfig, NameServers};
 use crate::consumer::offset_store::BrokerResolver;
@@ -141,16 +143,19 @@ impl ClientInstance {
         let weak = Arc::downgrade(self);
         let mut stop = self.stop.subscribe();
         tokio::spawn(async move {
-            let mut delay = first;
-            loop {
-                tokio::select! {
-                    _ = stop.changed() => return,
-                    _ = tokio::time::sleep(delay) => {}
+            // Shutdown changes the channel; dropping the instance closes it.
+            let stopped = stop.changed();
+            let mut next = first;
+            let period = || std::mem::replace(&mut next, every);
+            periodic::every(stopped, period, move || {
+                let tick = weak.upgrade().map(&tick);
+                async move {
+                    if let Some(tick) = tick {
+                        tick.await;
+                    }
                 }
-                let Some(me) = weak.upgrade() else { return };
-                tick(me).await;
-                delay = every;
-            }
+            })
+            .await;
         });
     }
 
@@ -161,7 +166,7 @@ impl ClientInstance {
     }
 
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
     }
 
     /// Registers a producer group; fails if the group is already registered here.

@@ -11,13 +11,13 @@ mod client;
 mod config;
 mod handler;
 mod heartbeat;
-mod members;
+mod member_traits;
 mod namesrv;
 mod route;
 
 pub use client::ClientInstance;
 pub use config::{local_ip, ClientConfig, DEFAULT_INSTANCE_NAME};
-pub use members::{ConsumerMember, ProducerMember};
+pub use member_traits::{ConsumerMember, ProducerMember};
 pub use namesrv::NameServers;
 pub use route::{
     broker_data, cap_queue_nums, merge_broker_addrs, publish_info, subscribe_queues,

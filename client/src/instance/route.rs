@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use cometmq_remoting::body::{perm, BrokerData, TopicRouteData, MASTER_ID};
 
-use crate::java::java_cmp;
+use crate::java_string::java_cmp;
 use crate::message::MessageQueue;
 use crate::producer::TopicPublishInfo;
 

@@ -11,7 +11,7 @@ use cometmq_remoting::message::{decode_records, MessageError};
 use crate::message::MessageQueue;
 
 /// The decoded stored record that [`MessageExt`] wraps (all fields of reference §5.1).
-pub use cometmq_remoting::message::MessageExt as StoredRecord;
+pub use cometmq_remoting::message::StoredRecord;
 
 /// A received message: the stored record (body already decompressed), plus the broker group
 /// it came from. Dereferences to [`StoredRecord`] for the record's fields (`topic`, `body`,

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use cometmq_remoting::body::TopicRouteData;
 use cometmq_remoting::header::CheckTransactionStateRequestHeader;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::builder::{ProducerBuilder, ProducerSettings};
 use super::transaction::answer_check;
@@ -250,7 +251,7 @@ impl Producer {
 
 impl Inner {
     pub(super) fn lock_topics(&self) -> MutexGuard<'_, HashMap<String, Arc<TopicPublishInfo>>> {
-        self.topics.lock().unwrap_or_else(|e| e.into_inner())
+        self.topics.lock()
     }
 
     /// The publish info of `topic` (Java `tryToFindTopicPublishInfo`): cached; else fetched

@@ -4,7 +4,9 @@
 //! them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::clock::{Clock, SystemClock};
 use crate::message::MessageQueue;
@@ -66,7 +68,7 @@ pub struct FaultItem {
     /// The latest send latency, ms.
     pub latency_ms: u64,
     /// The broker is isolated until this time (ms since the epoch).
-    pub available_at_ms: u64,
+    pub available_at_ms: i64,
     /// Whether the last send reached the broker at all.
     pub reachable: bool,
 }
@@ -100,7 +102,7 @@ impl std::fmt::Debug for LatencyFaultTolerance {
         f.debug_struct("LatencyFaultTolerance")
             .field("enabled", &self.enabled)
             .field("table", &self.table)
-            .field("items", &*self.lock())
+            .field("items", &*self.items.lock())
             .finish()
     }
 }
@@ -139,9 +141,9 @@ impl LatencyFaultTolerance {
         } else {
             latency_ms
         };
-        let duration = self.table.isolation_ms(effective);
+        let duration = i64::try_from(self.table.isolation_ms(effective)).unwrap_or(i64::MAX);
         let now = self.clock.now_ms();
-        let mut items = self.lock();
+        let mut items = self.items.lock();
         let item = items.entry(broker_name.to_owned()).or_insert(FaultItem {
             latency_ms,
             available_at_ms: 0,
@@ -161,22 +163,22 @@ impl LatencyFaultTolerance {
     /// Whether `broker_name` is not isolated (unknown brokers are available).
     pub fn is_available(&self, broker_name: &str) -> bool {
         let now = self.clock.now_ms();
-        !matches!(self.lock().get(broker_name), Some(i) if now < i.available_at_ms)
+        !matches!(self.items.lock().get(broker_name), Some(i) if now < i.available_at_ms)
     }
 
     /// Whether the last send reached `broker_name` (unknown brokers are reachable).
     pub fn is_reachable(&self, broker_name: &str) -> bool {
-        !matches!(self.lock().get(broker_name), Some(i) if !i.reachable)
+        !matches!(self.items.lock().get(broker_name), Some(i) if !i.reachable)
     }
 
     /// What is recorded about `broker_name`.
     pub fn item(&self, broker_name: &str) -> Option<FaultItem> {
-        self.lock().get(broker_name).copied()
+        self.items.lock().get(broker_name).copied()
     }
 
     /// Forgets `broker_name` (e.g. it left the route).
     pub fn remove(&self, broker_name: &str) {
-        self.lock().remove(broker_name);
+        self.items.lock().remove(broker_name);
     }
 
     /// Picks the queue for the next send attempt (Java `selectOneMessageQueue`).
@@ -205,10 +207,6 @@ impl LatencyFaultTolerance {
             return info.select_any();
         }
         info.select_where(not_last).or_else(|| info.select_any())
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, FaultItem>> {
-        self.items.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

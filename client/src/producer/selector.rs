@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rand::Rng;
 
 use crate::consumer::allocate::split_machine_room;
-use crate::java::JavaHashCode;
+use crate::java_string::JavaHashCode;
 use crate::message::{Message, MessageQueue};
 
 /// Picks the queue for a message from the topic's writable queues, given the caller's

@@ -315,7 +315,7 @@ impl Producer {
             default_topic_queue_nums: s.default_topic_queue_nums,
             queue_id: mq.queue_id,
             sys_flag: p.sys_flag,
-            born_timestamp: i64::try_from(now_ms()).unwrap_or(i64::MAX),
+            born_timestamp: now_ms(),
             flag: p.flag,
             properties: Some(p.properties.clone()),
             reconsume_times: Some(p.reconsume_times.unwrap_or(0)),

@@ -9,10 +9,10 @@
 //! admin operations on topics are in `query`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::body::{BrokerData, DataVersion, QueueData, TopicConfig, MASTER_ID};
+use parking_lot::RwLock;
 
 mod query;
 #[cfg(test)]
@@ -105,14 +105,6 @@ impl RouteTable {
         Self::default()
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Tables> {
-        self.tables.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Tables> {
-        self.tables.write().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Registers (or refreshes) a broker. A master's topics are (re)read only on its first
     /// registration or when its data version changed; the same address registering under a new
     /// id replaces the old id (a slave promoted to master).
@@ -121,7 +113,7 @@ impl RouteTable {
             cluster: reg.cluster.clone(),
             addr: reg.broker_addr.clone(),
         };
-        let mut t = self.write();
+        let mut t = self.tables.write();
         let t = &mut *t;
         let first = t.join_group(&reg);
         let changed =
@@ -165,7 +157,7 @@ impl RouteTable {
             cluster: cluster.to_owned(),
             addr: addr.to_owned(),
         };
-        let removed = drop_broker(&mut self.write(), &key, broker_name);
+        let removed = drop_broker(&mut self.tables.write(), &key, broker_name);
         tracing::info!(%cluster, broker = %broker_name, %addr, removed, "broker unregistered");
         removed
     }
@@ -180,10 +172,10 @@ impl RouteTable {
     pub fn expire(&self, now: Instant) -> Vec<(BrokerAddr, Option<u64>)> {
         let expired = |b: &LiveBroker| now.saturating_duration_since(b.last_update) > b.timeout;
         // The common case, nothing expired, needs only the read lock.
-        if !self.read().live.values().any(expired) {
+        if !self.tables.read().live.values().any(expired) {
             return Vec::new();
         }
-        let mut t = self.write();
+        let mut t = self.tables.write();
         let victims: Vec<(BrokerAddr, Option<u64>)> = t
             .live
             .iter()
@@ -218,7 +210,7 @@ impl RouteTable {
             cluster: cluster.to_owned(),
             addr: addr.to_owned(),
         };
-        let mut t = self.write();
+        let mut t = self.tables.write();
         match t.live.get_mut(&key) {
             Some(live) if live.data_version == *version => {
                 live.last_update = Instant::now();
@@ -235,7 +227,7 @@ impl RouteTable {
             cluster: cluster.to_owned(),
             addr: addr.to_owned(),
         };
-        match self.write().live.get_mut(&key) {
+        match self.tables.write().live.get_mut(&key) {
             Some(live) => {
                 live.last_update = Instant::now();
                 true
@@ -245,7 +237,7 @@ impl RouteTable {
     }
 
     fn drop_where(&self, pred: impl Fn(&LiveBroker) -> bool, why: &str) -> Vec<BrokerAddr> {
-        let mut t = self.write();
+        let mut t = self.tables.write();
         let victims: Vec<(BrokerAddr, String)> = t
             .live
             .iter()

@@ -37,7 +37,7 @@ impl UnitFilter {
 impl RouteTable {
     /// The route of `topic`, or `None` when no broker serves it.
     pub fn route(&self, topic: &str) -> Option<TopicRouteData> {
-        let t = self.read();
+        let t = self.tables.read();
         let queues = t.topics.get(topic)?;
         let broker_datas: Vec<BrokerData> = queues
             .keys()
@@ -63,7 +63,7 @@ impl RouteTable {
 
     /// Every broker group and cluster.
     pub fn cluster_info(&self) -> ClusterInfo {
-        let t = self.read();
+        let t = self.tables.read();
         ClusterInfo {
             broker_addr_table: t
                 .brokers
@@ -80,12 +80,12 @@ impl RouteTable {
 
     /// Every topic.
     pub fn all_topics(&self) -> TopicList {
-        topic_list(self.read().topics.keys().cloned())
+        topic_list(self.tables.read().topics.keys().cloned())
     }
 
     /// The topics served by any broker of `cluster`.
     pub fn topics_of_cluster(&self, cluster: &str) -> TopicList {
-        let t = self.read();
+        let t = self.tables.read();
         let Some(names) = t.clusters.get(cluster) else {
             return TopicList::default();
         };
@@ -100,7 +100,7 @@ impl RouteTable {
     /// GET_SYSTEM_TOPIC_LIST_FROM_NS: cluster and broker names (each is a system topic), with
     /// the address of some broker.
     pub fn system_topics(&self) -> TopicList {
-        let t = self.read();
+        let t = self.tables.read();
         let mut list = topic_list(
             t.clusters
                 .iter()
@@ -118,6 +118,7 @@ impl RouteTable {
     pub fn member_group(&self, cluster: &str, broker_name: &str) -> BrokerMemberGroup {
         BrokerMemberGroup {
             broker_addrs: self
+                .tables
                 .read()
                 .brokers
                 .get(broker_name)
@@ -132,7 +133,7 @@ impl RouteTable {
     /// groups. Nothing changes when one names a group that is not registered (Java's
     /// `registerTopic`). Returns whether the queues were registered.
     pub fn register_topic(&self, topic: &str, queues: &[QueueData]) -> bool {
-        let mut t = self.write();
+        let mut t = self.tables.write();
         if queues.is_empty()
             || queues
                 .iter()
@@ -150,7 +151,8 @@ impl RouteTable {
     /// The unit-topic listings.
     pub fn unit_topics(&self, filter: UnitFilter) -> TopicList {
         topic_list(
-            self.read()
+            self.tables
+                .read()
                 .topics
                 .iter()
                 .filter(|(_, queues)| queues.values().any(|q| filter.matches(q.topic_sys_flag)))
@@ -161,7 +163,7 @@ impl RouteTable {
     /// DELETE_TOPIC_IN_NAMESRV: removes the topic, or with `cluster` only that cluster's
     /// queues of it. Returns whether anything was removed.
     pub fn delete_topic(&self, topic: &str, cluster: Option<&str>) -> bool {
-        let mut t = self.write();
+        let mut t = self.tables.write();
         let t = &mut *t;
         let Some(cluster) = cluster else {
             return t.topics.remove(topic).is_some();
@@ -182,7 +184,7 @@ impl RouteTable {
     /// every queue set of `broker_name`, or sets them to READ|WRITE. Returns how many topics.
     /// Sticks until the master registers a changed data version.
     pub fn set_write_perm(&self, broker_name: &str, wipe: bool) -> i32 {
-        let mut t = self.write();
+        let mut t = self.tables.write();
         let mut count = 0;
         for q in t
             .topics
@@ -202,12 +204,17 @@ impl RouteTable {
 
     /// The queues `broker_name` serves for `topic` (for tests and tools).
     pub fn queue_data(&self, topic: &str, broker_name: &str) -> Option<QueueData> {
-        self.read().topics.get(topic)?.get(broker_name).cloned()
+        self.tables
+            .read()
+            .topics
+            .get(topic)?
+            .get(broker_name)
+            .cloned()
     }
 
     /// Number of live brokers.
     pub fn live_brokers(&self) -> usize {
-        self.read().live.len()
+        self.tables.read().live.len()
     }
 }
 

@@ -36,8 +36,8 @@ pub use compression::{zlib_compress, zlib_decompress, CompressionType};
 pub use msg_id::{create_offset_msg_id, parse_offset_msg_id, write_offset_msg_id, MessageId};
 pub use properties::{Properties, PropertiesView};
 pub use record::{
-    decode_record, decode_records, encode_record, record_len, DecodeOptions, MessageExt,
-    MessageVersion, RecordIter, RecordParts,
+    decode_record, decode_records, encode_record, record_len, DecodeOptions, MessageVersion,
+    RecordIter, RecordParts, StoredRecord,
 };
 pub use tags::{java_string_hash, tags_code};
 pub use uniq_key::{create_uniq_key, parse_uniq_key, UniqKeyGenerator, UniqKeyInfo};

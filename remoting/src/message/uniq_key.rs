@@ -11,10 +11,10 @@
 //! ids stay unique either way, but [`UniqKeyInfo::nearly_time_ms`] of a key made by a Java
 //! client in another zone is off by the zone offset (as it is in Java across zones).
 
+use crate::clock::now_ms;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::MessageError;
 use crate::civil_time::{civil_from_days, days_from_civil, MS_PER_DAY};
@@ -191,14 +191,6 @@ fn push_hex(s: &mut String, bytes: &[u8]) {
         s.push(char::from(HEX[usize::from(b >> 4)]));
         s.push(char::from(HEX[usize::from(b & 0xF)]));
     }
-}
-
-/// Milliseconds since the epoch from the system clock (0 if it is before 1970).
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// Java `createFakeIP`: the low 4 bytes of the current time in ms.

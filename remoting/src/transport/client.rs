@@ -6,15 +6,16 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::command::RemotingCommand;
 use crate::error::{RemotingError, Result};
-use crate::transport::{lock, Connection, RequestProcessor, Router, TransportConfig};
+use crate::transport::{Connection, RequestProcessor, Router, TransportConfig};
 
 /// A client of many servers. Cheap to share behind an `Arc`.
 pub struct RemotingClient {
@@ -101,7 +102,7 @@ impl RemotingClient {
 
     /// Closes every connection to `addr` (e.g. after a timeout suggests it is dead).
     pub fn close_connections(&self, addr: &str) {
-        let pool = lock(&self.pools).remove(addr);
+        let pool = self.pools.lock().remove(addr);
         if let Some(pool) = pool {
             for slot in &pool.slots {
                 if let Ok(slot) = slot.try_lock() {
@@ -116,7 +117,7 @@ impl RemotingClient {
     /// Closes all connections; later calls fail with [`RemotingError::Shutdown`].
     pub async fn shutdown(&self) {
         self.stopped.cancel();
-        let pools: Vec<Arc<AddrPool>> = lock(&self.pools).drain().map(|(_, p)| p).collect();
+        let pools: Vec<Arc<AddrPool>> = self.pools.lock().drain().map(|(_, p)| p).collect();
         for pool in pools {
             for slot in &pool.slots {
                 if let Some(c) = slot.lock().await.take() {
@@ -127,7 +128,7 @@ impl RemotingClient {
     }
 
     fn pool(&self, addr: &str) -> Arc<AddrPool> {
-        let mut pools = lock(&self.pools);
+        let mut pools = self.pools.lock();
         if let Some(p) = pools.get(addr) {
             return p.clone();
         }

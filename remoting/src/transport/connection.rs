@@ -9,10 +9,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
+use parking_lot::Mutex;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio_util::codec::FramedRead;
@@ -23,7 +24,7 @@ use crate::command::RemotingCommand;
 use crate::error::{RemotingError, Result};
 use crate::protocol::frame::FrameCodec;
 use crate::transport::write_buffer::{with_turn, Account, Marks, OverLimit, Queued, Reservation};
-use crate::transport::{lock, RequestProcessor, TransportConfig};
+use crate::transport::{RequestProcessor, TransportConfig};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -157,7 +158,7 @@ impl Connection {
     /// Closes the connection: queued frames are still written, pending requests fail.
     pub fn close(&self) {
         self.inner.closed.cancel();
-        let pending = std::mem::take(&mut *lock(&self.inner.pending));
+        let pending = std::mem::take(&mut *self.inner.pending.lock());
         drop(pending);
     }
 
@@ -193,7 +194,7 @@ impl Connection {
         request.flag &= !crate::command::FLAG_RESPONSE;
         let opaque = request.opaque;
         let (tx, rx) = oneshot::channel();
-        lock(&self.inner.pending).insert(opaque, tx);
+        self.inner.pending.lock().insert(opaque, tx);
         let _forget = PendingGuard { conn: self, opaque };
         let result = tokio::time::timeout(timeout, async {
             self.enqueue(request).await?;
@@ -353,7 +354,7 @@ impl Connection {
             };
             self.touch();
             if frame.is_response() {
-                let waiter = lock(&self.inner.pending).remove(&frame.opaque);
+                let waiter = self.inner.pending.lock().remove(&frame.opaque);
                 match waiter {
                     Some(tx) => {
                         let _ = tx.send(frame);
@@ -423,6 +424,6 @@ struct PendingGuard<'a> {
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
-        lock(&self.conn.inner.pending).remove(&self.opaque);
+        self.conn.inner.pending.lock().remove(&self.opaque);
     }
 }

@@ -29,9 +29,3 @@ pub use connection::Connection;
 pub use processor::{fn_processor, FnProcessor, ProcessFuture, RequestProcessor, Router};
 pub use server::RemotingServer;
 pub use write_buffer::{holding_request, WriteBudget, WriteBufferStats};
-
-/// Locks a std mutex, recovering from poisoning: the guarded data are plain tables that
-/// stay consistent even if a holder panicked.
-pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}

@@ -3,14 +3,15 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
-use crate::transport::{lock, Connection, RequestProcessor, TransportConfig};
+use crate::transport::{Connection, RequestProcessor, TransportConfig};
 
 /// A listening server. Dropping it does not stop it; call [`RemotingServer::shutdown`].
 pub struct RemotingServer {
@@ -56,14 +57,14 @@ impl RemotingServer {
 
     /// The live connections, e.g. to find a client by address.
     pub fn connections(&self) -> Vec<Connection> {
-        lock(&self.connections).values().cloned().collect()
+        self.connections.lock().values().cloned().collect()
     }
 
     /// Stops accepting, lets each connection finish its in-flight requests (up to the
     /// configured grace period), then closes them all.
     pub async fn shutdown(&self) {
         self.stop.cancel();
-        let task = lock(&self.accept_task).take();
+        let task = self.accept_task.lock().take();
         if let Some(task) = task {
             let _ = task.await;
         }
@@ -111,10 +112,10 @@ fn serve(
         }
     };
     tracing::debug!(peer = %conn.peer_addr(), "connection accepted");
-    lock(connections).insert(conn.id(), conn.clone());
+    connections.lock().insert(conn.id(), conn.clone());
     let connections = connections.clone();
     tokio::spawn(async move {
         conn.closed().await;
-        lock(&connections).remove(&conn.id());
+        connections.lock().remove(&conn.id());
     });
 }

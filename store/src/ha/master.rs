@@ -15,10 +15,11 @@
 
 use std::io::{self, IoSlice};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
+use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -134,7 +135,7 @@ impl HaMaster {
     /// Stops accepting, closes every slave connection, and waits for the tasks.
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
-        let task = self.accept.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let task = self.accept.lock().take();
         if let Some(t) = task {
             let _ = t.await;
         }

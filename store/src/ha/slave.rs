@@ -9,9 +9,10 @@
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::BytesMut;
+use parking_lot::Mutex;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
@@ -106,7 +107,7 @@ impl HaSlave {
     /// Closes the connection and waits for the task to end.
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
-        let task = self.task.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let task = self.task.lock().take();
         if let Some(t) = task {
             let _ = t.await;
         }

@@ -10,9 +10,9 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::time::Duration;
 
+use parking_lot::Mutex;
 use tokio::sync::watch;
 
 /// Outcome of waiting for a slave to hold a record (SYNC_MASTER).
@@ -44,7 +44,7 @@ struct Conn {
     acked: i64,
 }
 
-/// The tracker. Shared by the HA server's connection tasks and by senders.
+/// The tracker. StoreState by the HA server's connection tasks and by senders.
 #[derive(Debug)]
 pub(crate) struct Tracker {
     conns: Mutex<HashMap<u64, Conn>>,
@@ -61,23 +61,19 @@ impl Default for Tracker {
 }
 
 impl Tracker {
-    fn conns(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Conn>> {
-        self.conns.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// A new connection, not yet reporting.
     pub(crate) fn connected(&self, id: u64, addr: SocketAddr) {
-        self.conns().insert(id, Conn { addr, acked: -1 });
+        self.conns.lock().insert(id, Conn { addr, acked: -1 });
     }
 
     /// A connection ended.
     pub(crate) fn disconnected(&self, id: u64) {
-        self.conns().remove(&id);
+        self.conns.lock().remove(&id);
     }
 
     /// A slave reported its max offset.
     pub(crate) fn report(&self, id: u64, offset: i64) {
-        if let Some(c) = self.conns().get_mut(&id) {
+        if let Some(c) = self.conns.lock().get_mut(&id) {
             c.acked = offset;
         }
         self.acked.send_if_modified(|v| {
@@ -97,7 +93,8 @@ impl Tracker {
     /// Connected slaves that have reported at least once.
     pub(crate) fn slaves(&self, master_end: i64) -> Vec<SlaveInfo> {
         let mut v: Vec<SlaveInfo> = self
-            .conns()
+            .conns
+            .lock()
             .values()
             .map(|c| SlaveInfo {
                 addr: c.addr,
@@ -116,7 +113,7 @@ impl Tracker {
     /// Whether a reporting slave is connected and the best acknowledgement is within
     /// `fallbehind_max` bytes of `master_end` (Java `HAService.isSlaveOK`).
     pub(crate) fn slave_ok(&self, master_end: i64, fallbehind_max: u64) -> bool {
-        let any = self.conns().values().any(|c| c.acked >= 0);
+        let any = self.conns.lock().values().any(|c| c.acked >= 0);
         let behind = u64::try_from(master_end - self.max_acked()).unwrap_or(0);
         any && behind < fallbehind_max
     }

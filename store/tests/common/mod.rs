@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use cometmq_remoting::message::{
-    decode_record, encode_record, DecodeOptions, MessageExt, RecordParts,
+    decode_record, encode_record, DecodeOptions, RecordParts, StoredRecord,
 };
 use cometmq_store::{Clock, DiskUsage, MessageStore, StoreConfig};
 
@@ -59,7 +59,7 @@ pub fn record_with_flag(
 }
 
 /// Decodes and CRC-checks a stored record.
-pub fn decode(b: &Bytes) -> MessageExt {
+pub fn decode(b: &Bytes) -> StoredRecord {
     decode_record(b, DecodeOptions::VERIFY).unwrap()
 }
 

@@ -10,7 +10,7 @@ use cometmq_remoting::body::client::{serde_mq_map, to_legacy_string};
 use cometmq_remoting::body::fastjson;
 use serde::{Deserialize, Serialize};
 
-use super::table::OffsetTable;
+use super::queue_offsets::QueueOffsets;
 use super::{OffsetStore, ReadOffsetType};
 use crate::error::{ClientError, Result};
 use crate::message::MessageQueue;
@@ -52,7 +52,7 @@ pub fn default_offsets_root() -> PathBuf {
 #[derive(Debug)]
 pub struct LocalFileOffsetStore {
     path: PathBuf,
-    table: OffsetTable,
+    table: QueueOffsets,
 }
 
 impl LocalFileOffsetStore {
@@ -64,7 +64,7 @@ impl LocalFileOffsetStore {
                 .join(client_id)
                 .join(group)
                 .join("offsets.json"),
-            table: OffsetTable::default(),
+            table: QueueOffsets::default(),
         }
     }
 

@@ -16,8 +16,8 @@ use crate::error::Result;
 use crate::message::MessageQueue;
 
 mod local;
+mod queue_offsets;
 mod remote;
-mod table;
 
 pub use local::{default_offsets_root, LocalFileOffsetStore};
 pub use remote::{BrokerResolver, RemoteOffsetStore};

@@ -14,7 +14,7 @@ use cometmq_remoting::header::{
 use cometmq_remoting::transport::RemotingClient;
 use cometmq_remoting::RemotingCommand;
 
-use super::table::OffsetTable;
+use super::queue_offsets::QueueOffsets;
 use super::{OffsetStore, ReadOffsetType};
 use crate::error::{ClientError, Result};
 use crate::message::MessageQueue;
@@ -62,7 +62,7 @@ pub struct RemoteOffsetStore {
     client: Arc<RemotingClient>,
     resolver: Arc<dyn BrokerResolver>,
     timeout: Duration,
-    table: OffsetTable,
+    table: QueueOffsets,
 }
 
 impl std::fmt::Debug for RemoteOffsetStore {
@@ -86,7 +86,7 @@ impl RemoteOffsetStore {
             client,
             resolver,
             timeout: Duration::from_secs(3),
-            table: OffsetTable::default(),
+            table: QueueOffsets::default(),
         }
     }
 

@@ -1,11 +1,11 @@
-//! Decoding stored records into [`MessageExt`] (Java `MessageDecoder.decode` /
+//! Decoding stored records into [`StoredRecord`] (Java `MessageDecoder.decode` /
 //! `decodes`): the fields as [`RecordParts::parse`] reads them, the topic copied, the properties
 //! parsed, the body a zero-copy slice.
 
 use bytes::Bytes;
 
 use super::layout;
-use super::{MessageExt, RecordParts};
+use super::{RecordParts, StoredRecord};
 use crate::message::properties::Properties;
 use crate::message::MessageError;
 
@@ -47,7 +47,7 @@ impl Default for DecodeOptions {
 ///
 /// The body of the result shares `buf`'s memory; only the topic and the properties are
 /// allocated. Fails with [`MessageError::Blank`] on the end-of-file filler.
-pub fn decode_record(buf: &Bytes, opts: DecodeOptions) -> Result<MessageExt, MessageError> {
+pub fn decode_record(buf: &Bytes, opts: DecodeOptions) -> Result<StoredRecord, MessageError> {
     decode_at(buf, 0, opts).map(|(msg, _)| msg)
 }
 
@@ -87,7 +87,7 @@ impl RecordIter {
 }
 
 impl Iterator for RecordIter {
-    type Item = Result<MessageExt, MessageError>;
+    type Item = Result<StoredRecord, MessageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done || self.pos >= self.buf.len() {
@@ -113,7 +113,7 @@ fn decode_at(
     buf: &Bytes,
     start: usize,
     opts: DecodeOptions,
-) -> Result<(MessageExt, usize), MessageError> {
+) -> Result<(StoredRecord, usize), MessageError> {
     let input = buf.get(start..).unwrap_or_default();
     let parts = RecordParts::parse(input)?;
     let body_crc = parts.body_crc.unwrap_or_default();
@@ -132,7 +132,7 @@ fn decode_at(
         Bytes::new()
     };
     let total = parts.encoded_len();
-    let msg = MessageExt {
+    let msg = StoredRecord {
         store_size: i32::try_from(total).unwrap_or(i32::MAX),
         version: parts.version(),
         body_crc,

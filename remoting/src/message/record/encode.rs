@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use bytes::{BufMut, BytesMut};
 
 use super::layout::{body_crc, record_len};
-use super::{MessageExt, MessageVersion};
+use super::{MessageVersion, StoredRecord};
 use crate::message::sysflag::{self, BORNHOST_V6, STOREHOST_V6};
 use crate::message::MessageError;
 
@@ -87,7 +87,11 @@ impl<'a> RecordParts<'a> {
     /// `properties` (usually its properties, rewritten) and `store_host`. What the store
     /// assigns (offsets, store time), the BODYCRC and the version are left to the append.
     /// Callers change what their path changes (topic, queue, sysFlag, …) afterwards.
-    pub fn from_stored(msg: &'a MessageExt, properties: &'a [u8], store_host: SocketAddr) -> Self {
+    pub fn from_stored(
+        msg: &'a StoredRecord,
+        properties: &'a [u8],
+        store_host: SocketAddr,
+    ) -> Self {
         RecordParts {
             queue_id: msg.queue_id,
             flag: msg.flag,
@@ -192,7 +196,7 @@ pub fn encode_record(parts: &RecordParts<'_>, dst: &mut BytesMut) -> Result<usiz
     Ok(len)
 }
 
-impl MessageExt {
+impl StoredRecord {
     /// Re-encodes this message as a stored record with its own version, offsets and
     /// stored BODYCRC (the IPv6 sysFlag bits follow the hosts); returns the bytes written.
     pub fn encode(&self, dst: &mut BytesMut) -> Result<usize, MessageError> {
@@ -252,7 +256,7 @@ mod tests {
         assert_eq!((copy.queue_offset, copy.physical_offset), (0, 0));
         assert_eq!((copy.store_timestamp, copy.body_crc), (0, None));
 
-        // `MessageExt::encode` writes the stored record back byte for byte.
+        // `StoredRecord::encode` writes the stored record back byte for byte.
         let mut again = BytesMut::new();
         msg.encode(&mut again).unwrap();
         let mut original = BytesMut::new();

@@ -2,7 +2,7 @@
 //! PULL, QUERY_MESSAGE and VIEW_MESSAGE_BY_ID responses carry back-to-back (§5.8).
 //!
 //! - [`RecordParts::parse`] reads every field of a record, borrowed (what the store
-//!   reads); [`decode_record`] / [`decode_records`] build [`MessageExt`]s from it, with
+//!   reads); [`decode_record`] / [`decode_records`] build [`StoredRecord`]s from it, with
 //!   the body as a zero-copy slice of the input.
 //! - [`encode_record`] writes one from [`RecordParts`]; [`layout`] has the field positions
 //!   the store uses to stamp offsets and timestamps in place, and the BLANK filler.
@@ -77,9 +77,10 @@ impl MessageVersion {
     }
 }
 
-/// A decoded stored record (Java `MessageExt`): every field of §5.1.
+/// A decoded stored record (Java `MessageExt`; the client's `MessageExt` wraps it with the
+/// broker it came from): every field of §5.1.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageExt {
+pub struct StoredRecord {
     /// TOTALSIZE as decoded (recomputed when encoding).
     pub store_size: i32,
     /// Format version (from MAGICCODE).
@@ -116,7 +117,7 @@ pub struct MessageExt {
     pub properties: Properties,
 }
 
-impl MessageExt {
+impl StoredRecord {
     /// The offset message id (§5.7): store host + CommitLog offset, uppercase hex.
     pub fn msg_id(&self) -> String {
         msg_id::create_offset_msg_id(self.store_host, self.commit_log_offset)
@@ -192,7 +193,7 @@ mod tests {
 
     use super::*;
 
-    fn compressed_record(sys_flag: i32, body: &[u8], props: &[u8]) -> MessageExt {
+    fn compressed_record(sys_flag: i32, body: &[u8], props: &[u8]) -> StoredRecord {
         let host: SocketAddr = "10.0.0.1:10911".parse().unwrap();
         let mut parts = RecordParts::new("T", body, props, host, host);
         parts.sys_flag = sys_flag;

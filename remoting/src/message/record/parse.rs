@@ -3,7 +3,7 @@
 //! the one the encoder takes.
 //!
 //! Everything that reads records goes through it: [`super::decode_record`] (which then
-//! copies the topic and parses the properties into a [`MessageExt`](super::MessageExt)),
+//! copies the topic and parses the properties into a [`StoredRecord`](super::StoredRecord)),
 //! and the store's append validation, dispatch and recovery.
 //!
 //! Stricter than Java where Java would silently misread: TOTALSIZE must equal the sum of

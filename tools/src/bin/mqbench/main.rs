@@ -510,10 +510,7 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
         // therefore also means counting only messages born from now on.
         let (from, min_born) = match consume.from {
             StartFrom::First => (ConsumeFromWhere::FirstOffset, 0),
-            StartFrom::Last => (
-                ConsumeFromWhere::LastOffset,
-                i64::try_from(now_ms()).unwrap_or(i64::MAX),
-            ),
+            StartFrom::Last => (ConsumeFromWhere::LastOffset, now_ms()),
         };
         let plan = push_plan(&ns, common, consume, from, None, min_born);
         let consumer = push::start(&plan, &side, &target, &stop).await?;
@@ -682,7 +679,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
     } else {
         // Messages stored from now on, whatever the group committed before; and only those
         // born from now on are counted.
-        let now = i64::try_from(now_ms()).unwrap_or(i64::MAX);
+        let now = now_ms();
         let plan = push_plan(
             &ns,
             common,

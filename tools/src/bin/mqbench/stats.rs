@@ -8,8 +8,9 @@
 //! plain [`Histogram`], which answers percentiles.
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
 use std::time::Duration;
+
+use parking_lot::Mutex;
 
 /// Values below `EXACT` get a bucket each.
 const EXACT_BITS: u32 = 8;
@@ -221,7 +222,7 @@ impl Side {
     /// first.
     pub fn fail(&self, n: u64, error: &dyn std::fmt::Display) -> bool {
         self.failed.fetch_add(n, Relaxed);
-        let mut first = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
+        let mut first = self.first_error.lock();
         if first.is_none() {
             *first = Some(one_line(&error.to_string()));
             true
@@ -232,10 +233,7 @@ impl Side {
 
     /// The first error, if any.
     pub fn first_error(&self) -> Option<String> {
-        self.first_error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.first_error.lock().clone()
     }
 }
 

@@ -13,7 +13,9 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 /// One config file and its single writer.
 ///
@@ -113,7 +115,7 @@ impl ConfigFile {
         mine: u64,
         encode: impl FnOnce() -> std::io::Result<Vec<u8>>,
     ) -> std::io::Result<()> {
-        let mut written = self.lock();
+        let mut written = self.writer.lock();
         if written.saved >= mine {
             return Ok(());
         }
@@ -138,10 +140,6 @@ impl ConfigFile {
                 Err(e)
             }
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Written> {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -1,7 +1,8 @@
-//! [`OffsetTable`]: the in-memory offsets both stores keep.
+//! [`QueueOffsets`]: the in-memory offsets both stores keep.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+
+use parking_lot::Mutex;
 
 use crate::message::MessageQueue;
 
@@ -14,13 +15,13 @@ struct Entry {
 /// Queue → offset, with Java's `ControllableOffset` rules (increase-only updates, freezing).
 /// The lock is held only for single map operations.
 #[derive(Debug, Default)]
-pub(crate) struct OffsetTable {
+pub(crate) struct QueueOffsets {
     inner: Mutex<HashMap<MessageQueue, Entry>>,
 }
 
-impl OffsetTable {
+impl QueueOffsets {
     pub fn update(&self, mq: &MessageQueue, offset: i64, increase_only: bool) {
-        let mut t = self.lock();
+        let mut t = self.inner.lock();
         match t.get_mut(mq) {
             Some(e) if e.frozen => {}
             Some(e) if increase_only => e.offset = e.offset.max(offset),
@@ -38,7 +39,7 @@ impl OffsetTable {
     }
 
     pub fn update_and_freeze(&self, mq: &MessageQueue, offset: i64) {
-        self.lock().insert(
+        self.inner.lock().insert(
             mq.clone(),
             Entry {
                 offset,
@@ -48,34 +49,31 @@ impl OffsetTable {
     }
 
     pub fn get(&self, mq: &MessageQueue) -> Option<i64> {
-        self.lock().get(mq).map(|e| e.offset)
+        self.inner.lock().get(mq).map(|e| e.offset)
     }
 
     pub fn remove(&self, mq: &MessageQueue) {
-        self.lock().remove(mq);
+        self.inner.lock().remove(mq);
     }
 
     /// The offsets of the queues in `mqs`, after dropping every other queue.
     pub fn retain_only(&self, mqs: &[MessageQueue]) -> Vec<(MessageQueue, i64)> {
-        let mut t = self.lock();
+        let mut t = self.inner.lock();
         t.retain(|mq, _| mqs.contains(mq));
         t.iter().map(|(mq, e)| (mq.clone(), e.offset)).collect()
     }
 
     pub fn queues(&self) -> Vec<MessageQueue> {
-        self.lock().keys().cloned().collect()
+        self.inner.lock().keys().cloned().collect()
     }
 
     pub fn of_topic(&self, topic: &str) -> HashMap<MessageQueue, i64> {
-        self.lock()
+        self.inner
+            .lock()
             .iter()
             .filter(|(mq, _)| mq.topic == topic)
             .map(|(mq, e)| (mq.clone(), e.offset))
             .collect()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<MessageQueue, Entry>> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -85,7 +83,7 @@ mod tests {
 
     #[test]
     fn controllable_offsets() {
-        let t = OffsetTable::default();
+        let t = QueueOffsets::default();
         let q = MessageQueue::new("T", "b", 0);
         t.update(&q, 10, true);
         t.update(&q, 5, true);

@@ -9,14 +9,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use parking_lot::RwLock;
 
 use crate::error::{IoContext, Result};
 use crate::index_file::IndexFile;
 
 /// All IndexFiles, oldest first.
 #[derive(Debug)]
-pub(crate) struct Index {
+pub(crate) struct MessageIndex {
     dir: PathBuf,
     slots: usize,
     entries: usize,
@@ -30,7 +31,7 @@ pub(crate) fn file_name(ms: i64) -> String {
     cometmq_remoting::civil_time::compact_timestamp(ms)
 }
 
-impl Index {
+impl MessageIndex {
     /// Opens the IndexFiles of `dir`. With `redispatch_from` (abnormal recovery), records
     /// from that CommitLog offset on are indexed again, since their entries may be lost.
     pub(crate) fn load(
@@ -38,7 +39,7 @@ impl Index {
         slots: usize,
         entries: usize,
         redispatch_from: Option<i64>,
-    ) -> Result<Index> {
+    ) -> Result<MessageIndex> {
         let mut names = Vec::new();
         if dir.exists() {
             for entry in std::fs::read_dir(dir).at(dir)? {
@@ -65,21 +66,13 @@ impl Index {
         if let Some(r) = redispatch_from {
             upto = upto.min(r);
         }
-        Ok(Index {
+        Ok(MessageIndex {
             dir: dir.to_path_buf(),
             slots,
             entries,
             files: RwLock::new(files),
             indexed_upto: AtomicI64::new(upto),
         })
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, Vec<IndexFile>> {
-        self.files.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<IndexFile>> {
-        self.files.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Indexes the record at `phys` (dispatcher only): `topic#uniq_key` and each KEYS
@@ -101,7 +94,7 @@ impl Index {
             .flat_map(|k| k.split(' '))
             .filter(|k| !k.is_empty());
         let all = uniq_key.filter(|k| !k.is_empty()).into_iter().chain(tokens);
-        let mut files = self.write();
+        let mut files = self.files.write();
         let mut key = String::with_capacity(topic.len() + 40);
         for k in all {
             key.clear();
@@ -140,7 +133,7 @@ impl Index {
         end: i64,
     ) -> (Vec<i64>, i64, i64) {
         let full = format!("{topic}#{key}");
-        let files = self.read();
+        let files = self.files.read();
         let mut out = Vec::new();
         let (mut last_ts, mut last_phy) = (0, 0);
         if let Some(h) = files.last().map(IndexFile::header) {
@@ -162,7 +155,7 @@ impl Index {
 
     /// Syncs every file.
     pub(crate) fn flush(&self) -> Result<()> {
-        for f in self.read().iter() {
+        for f in self.files.read().iter() {
             f.flush()?;
         }
         Ok(())
@@ -170,7 +163,7 @@ impl Index {
 
     /// Deletes files (never the newest) whose entries all point below `phys_min`.
     pub(crate) fn delete_below(&self, phys_min: i64) -> Result<usize> {
-        let mut files = self.write();
+        let mut files = self.files.write();
         let mut n = 0;
         while files.len() > 1 && files[0].header().end_phy_offset < phys_min {
             let f = files.remove(0);
@@ -183,7 +176,7 @@ impl Index {
     /// Number of files.
     #[cfg(test)]
     pub(crate) fn file_count(&self) -> usize {
-        self.read().len()
+        self.files.read().len()
     }
 }
 
@@ -200,7 +193,7 @@ mod tests {
     #[test]
     fn build_query_roll_and_reload() {
         let dir = tempfile::tempdir().unwrap();
-        let idx = Index::load(dir.path(), 8, 4, None).unwrap();
+        let idx = MessageIndex::load(dir.path(), 8, 4, None).unwrap();
         idx.build("T", Some("U1"), Some("k1 k2"), 100, 1000, 1000)
             .unwrap();
         idx.build("T", Some("U2"), Some("k1"), 200, 2000, 2000)
@@ -219,7 +212,7 @@ mod tests {
         );
         drop(idx);
 
-        let idx = Index::load(dir.path(), 8, 4, Some(150)).unwrap();
+        let idx = MessageIndex::load(dir.path(), 8, 4, Some(150)).unwrap();
         idx.build("T", Some("U2"), Some("k1"), 200, 2000, 4000)
             .unwrap();
         assert_eq!(

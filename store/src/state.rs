@@ -7,40 +7,42 @@
 //! published parts of everything.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
+use parking_lot::RwLock;
 use tokio::sync::watch;
 
 use crate::checkpoint::Checkpoint;
-use crate::clock::{Clock, DiskUsage};
 use crate::commit_log::CommitLog;
 use crate::config::{RetentionSettings, StoreConfig};
+use crate::consume_queue_table::ConsumeQueueTable;
+use crate::disk_usage::DiskUsage;
 use crate::durability::Durability;
 use crate::flush::FlushService;
 use crate::forced_loss::{ConsumerProgress, ForcedDeletionCounters};
-use crate::index::Index;
-use crate::queues::Queues;
+use crate::message_index::MessageIndex;
 use crate::run_guard::RunGuard;
-use crate::signal::Signal;
 use crate::topic_delete::{Deletions, Tombstones};
+use crate::wakeup::Wakeup;
+use cometmq_remoting::clock::Clock;
 
-/// Shared store state.
+/// StoreState store state.
 #[derive(Debug)]
-pub(crate) struct Shared {
+pub(crate) struct StoreState {
     pub(crate) config: StoreConfig,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) disk: Arc<dyn DiskUsage>,
     pub(crate) log: CommitLog,
-    pub(crate) queues: Queues,
-    pub(crate) index: Option<Index>,
+    pub(crate) queues: ConsumeQueueTable,
+    pub(crate) index: Option<MessageIndex>,
     pub(crate) checkpoint: Checkpoint,
     pub(crate) flush: FlushService,
     /// What waiting appends wait on besides the flush: a SYNC_MASTER's slaves.
     pub(crate) durability: Durability,
     /// Wakes the dispatcher after appends.
-    pub(crate) dispatch_signal: Signal,
+    pub(crate) dispatch_wakeup: Wakeup,
     /// Wakes the retention thread (only to stop it).
-    pub(crate) retention_signal: Signal,
+    pub(crate) retention_wakeup: Wakeup,
     /// CommitLog offset up to which records are dispatched.
     pub(crate) dispatched: watch::Sender<i64>,
     /// Disk use went above `diskSpaceWarningLevelRatio` and has not come back to
@@ -62,20 +64,14 @@ pub(crate) struct Shared {
     pub(crate) retention_settings: RwLock<RetentionSettings>,
 }
 
-impl Shared {
+impl StoreState {
     /// The retention settings now.
     pub(crate) fn retention(&self) -> RetentionSettings {
-        self.retention_settings
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.retention_settings.read().clone()
     }
 
     /// The consumer progress source, if the broker set one.
     pub(crate) fn progress(&self) -> Option<Arc<dyn ConsumerProgress>> {
-        self.consumer_progress
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.consumer_progress.read().clone()
     }
 }

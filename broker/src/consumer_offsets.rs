@@ -5,18 +5,19 @@
 //! thread, every `flushConsumerOffsetInterval` and at shutdown.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use cometmq_remoting::body::ConsumerOffsetWrapper;
+use parking_lot::RwLock;
 
 use crate::config::BrokerConfig;
-use crate::persist;
+use crate::config_file;
 
 /// The offset table. Cheap to share behind an `Arc`.
 #[derive(Debug)]
-pub struct OffsetTable {
+pub struct ConsumerOffsetTable {
     state: RwLock<BTreeMap<String, BTreeMap<i32, i64>>>,
-    file: Arc<persist::ConfigFile>,
+    file: Arc<config_file::ConfigFile>,
 }
 
 fn key(topic: &str, group: &str) -> String {
@@ -28,17 +29,17 @@ fn split_key(k: &str) -> Option<(&str, &str)> {
     k.split_once('@')
 }
 
-impl OffsetTable {
+impl ConsumerOffsetTable {
     /// Loads `config/consumerOffset.json` (either JSON form, or its `.bak`).
-    pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<OffsetTable>> {
+    pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<ConsumerOffsetTable>> {
         let path = config
             .store
             .store_path_root_dir
             .clone()
             .join("config/consumerOffset.json");
-        let file = persist::ConfigFile::new(path, "consumerOffset.json");
+        let file = config_file::ConfigFile::new(path, "consumerOffset.json");
         let loaded: Option<ConsumerOffsetWrapper> = file.load_json()?;
-        Ok(Arc::new(OffsetTable {
+        Ok(Arc::new(ConsumerOffsetTable {
             state: RwLock::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
             file,
         }))
@@ -46,7 +47,7 @@ impl OffsetTable {
 
     /// Records the next offset `group` will consume from a queue.
     pub fn commit(&self, group: &str, topic: &str, queue_id: i32, offset: i64) {
-        let mut s = self.write();
+        let mut s = self.state.write();
         s.entry(key(topic, group))
             .or_default()
             .insert(queue_id, offset);
@@ -54,12 +55,17 @@ impl OffsetTable {
 
     /// The committed offset, if any.
     pub fn query(&self, group: &str, topic: &str, queue_id: i32) -> Option<i64> {
-        self.read().get(&key(topic, group))?.get(&queue_id).copied()
+        self.state
+            .read()
+            .get(&key(topic, group))?
+            .get(&queue_id)
+            .copied()
     }
 
     /// All committed offsets of `group` on `topic`.
     pub fn queue_offsets(&self, group: &str, topic: &str) -> BTreeMap<i32, i64> {
-        self.read()
+        self.state
+            .read()
             .get(&key(topic, group))
             .cloned()
             .unwrap_or_default()
@@ -67,7 +73,8 @@ impl OffsetTable {
 
     /// Groups with offsets on `topic` (QUERY_TOPIC_CONSUME_BY_WHO).
     pub fn groups_of_topic(&self, topic: &str) -> BTreeSet<String> {
-        self.read()
+        self.state
+            .read()
             .keys()
             .filter_map(|k| split_key(k))
             .filter(|(t, _)| *t == topic)
@@ -77,7 +84,8 @@ impl OffsetTable {
 
     /// Topics `group` has offsets on.
     pub fn topics_of_group(&self, group: &str) -> BTreeSet<String> {
-        self.read()
+        self.state
+            .read()
             .keys()
             .filter_map(|k| split_key(k))
             .filter(|(_, g)| *g == group)
@@ -87,7 +95,7 @@ impl OffsetTable {
 
     /// Copies `src`'s offsets on `topic` to `dest` (CLONE_GROUP_OFFSET).
     pub fn clone_group(&self, src: &str, dest: &str, topic: &str) {
-        let mut s = self.write();
+        let mut s = self.state.write();
         if let Some(offsets) = s.get(&key(topic, src)).cloned() {
             s.insert(key(topic, dest), offsets);
         }
@@ -95,33 +103,35 @@ impl OffsetTable {
 
     /// Forgets every offset of `group`.
     pub fn remove_group(&self, group: &str) {
-        self.write()
+        self.state
+            .write()
             .retain(|k, _| split_key(k).is_none_or(|(_, g)| g != group));
     }
 
     /// Forgets every offset on `topic`.
     pub fn remove_topic(&self, topic: &str) {
-        self.write()
+        self.state
+            .write()
             .retain(|k, _| split_key(k).is_none_or(|(t, _)| t != topic));
     }
 
     /// The whole table (GET_ALL_CONSUMER_OFFSET).
     pub fn snapshot(&self) -> ConsumerOffsetWrapper {
         ConsumerOffsetWrapper {
-            offset_table: self.read().clone(),
+            offset_table: self.state.read().clone(),
             ..Default::default()
         }
     }
 
     /// Replaces the table (a slave syncing from its master).
     pub fn replace(&self, table: BTreeMap<String, BTreeMap<i32, i64>>) {
-        *self.write() = table;
+        *self.state.write() = table;
     }
 
     /// Writes `consumerOffset.json` (blocking).
     pub fn save(&self) -> std::io::Result<()> {
         self.file
-            .save_blocking(|| persist::encode_json(&self.snapshot()))
+            .save_blocking(|| config_file::encode_json(&self.snapshot()))
     }
 
     /// Saves through the file's one writer (coalescing a burst), logging a failure.
@@ -129,13 +139,13 @@ impl OffsetTable {
         let me = self.clone();
         let _ = self
             .file
-            .save(move || persist::encode_json(&me.snapshot()))
+            .save(move || config_file::encode_json(&me.snapshot()))
             .await;
     }
 
     /// Every committed offset as (group, topic, queue id, offset).
     pub fn all(&self) -> Vec<(String, String, i32, i64)> {
-        let s = self.read();
+        let s = self.state.read();
         let mut out = Vec::new();
         for (k, queues) in s.iter() {
             if let Some((topic, group)) = split_key(k) {
@@ -146,18 +156,10 @@ impl OffsetTable {
         }
         out
     }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
-        self.state.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, BTreeMap<i32, i64>>> {
-        self.state.write().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 /// The store names the unconsumed ranges a forced deletion destroys from these.
-impl cometmq_store::ConsumerProgress for OffsetTable {
+impl cometmq_store::ConsumerProgress for ConsumerOffsetTable {
     fn committed(&self) -> Vec<(String, String, i32, i64)> {
         self.all()
     }
@@ -174,7 +176,7 @@ mod tests {
             store: crate::config::StoreConfig::with_root(dir.path()),
             ..Default::default()
         };
-        let t = OffsetTable::load(&cfg).unwrap();
+        let t = ConsumerOffsetTable::load(&cfg).unwrap();
         assert_eq!(t.query("g", "T", 0), None);
         t.commit("g", "T", 0, 10);
         t.commit("g", "T", 1, 3);
@@ -192,7 +194,7 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join("config/consumerOffset.json")).unwrap();
         assert!(text.contains(r#""T@g":{0:10,1:3}"#), "{text}");
 
-        let again = OffsetTable::load(&cfg).unwrap();
+        let again = ConsumerOffsetTable::load(&cfg).unwrap();
         assert_eq!(again.query("g", "T", 0), Some(10));
         again.remove_group("g");
         assert_eq!(again.query("g", "T", 0), None);

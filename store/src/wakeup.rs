@@ -1,17 +1,18 @@
 //! A wake-up signal for a background thread: "there is work" or "stop".
 //!
 //! Raising it takes a mutex and wakes the thread only when the thread is asleep in
-//! [`Signal::wait`]; while the thread is busy or polling ([`Signal::poll`]) a raise is two
+//! [`Wakeup::wait`]; while the thread is busy or polling ([`Wakeup::poll`]) a raise is two
 //! atomic operations. Under load the dispatcher polls, so appends make no system calls to
 //! wake it (one wake per append cost a futex call and a context switch each).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::Duration;
+
+use parking_lot::{Condvar, Mutex};
 
 /// Pending-work flag plus stop flag, with a condition variable to sleep on.
 #[derive(Debug, Default)]
-pub(crate) struct Signal {
+pub(crate) struct Wakeup {
     pending: AtomicBool,
     /// Set while the thread sleeps in `wait` (only then does `raise` notify).
     sleeping: AtomicBool,
@@ -20,12 +21,12 @@ pub(crate) struct Signal {
     cv: Condvar,
 }
 
-impl Signal {
+impl Wakeup {
     /// Announces work.
     pub(crate) fn raise(&self) {
         // SeqCst pairs with `wait`: either the sleeper sees `pending`, or we see `sleeping`.
         if !self.pending.swap(true, Ordering::SeqCst) && self.sleeping.load(Ordering::SeqCst) {
-            let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            let _g = self.lock.lock();
             self.cv.notify_all();
         }
     }
@@ -33,7 +34,7 @@ impl Signal {
     /// Asks the thread to stop.
     pub(crate) fn stop(&self) {
         self.stop.store(true, Ordering::Release);
-        let _g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _g = self.lock.lock();
         self.cv.notify_all();
     }
 
@@ -45,10 +46,10 @@ impl Signal {
     /// Sleeps until work is announced, a stop is requested, or `timeout` passes; clears
     /// and returns the pending flag.
     pub(crate) fn wait(&self, timeout: Duration) -> bool {
-        let g = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut g = self.lock.lock();
         self.sleeping.store(true, Ordering::SeqCst);
         if !self.pending.load(Ordering::SeqCst) && !self.is_stopped() {
-            let _ = self.cv.wait_timeout(g, timeout);
+            self.cv.wait_for(&mut g, timeout);
         }
         self.sleeping.store(false, Ordering::SeqCst);
         self.pending.swap(false, Ordering::AcqRel)

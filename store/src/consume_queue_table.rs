@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
 
 use crate::consume_queue::ConsumeQueue;
 use crate::error::{IoContext, Result};
@@ -14,15 +16,15 @@ type Table = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
 
 /// All ConsumeQueues.
 #[derive(Debug)]
-pub(crate) struct Queues {
+pub(crate) struct ConsumeQueueTable {
     dir: PathBuf,
     file_size: usize,
     table: RwLock<Table>,
 }
 
-impl Queues {
+impl ConsumeQueueTable {
     /// Loads and recovers every queue under `dir` against the CommitLog end `log_end`.
-    pub(crate) fn load(dir: &Path, file_size: usize, log_end: i64) -> Result<Queues> {
+    pub(crate) fn load(dir: &Path, file_size: usize, log_end: i64) -> Result<ConsumeQueueTable> {
         let mut table = Table::new();
         if dir.exists() {
             for topic in std::fs::read_dir(dir).at(dir)? {
@@ -47,7 +49,7 @@ impl Queues {
                 }
             }
         }
-        Ok(Queues {
+        Ok(ConsumeQueueTable {
             dir: dir.to_path_buf(),
             file_size,
             table: RwLock::new(table),
@@ -56,7 +58,7 @@ impl Queues {
 
     /// The queue, if it exists.
     pub(crate) fn get(&self, topic: &str, queue_id: i32) -> Option<Arc<ConsumeQueue>> {
-        let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let t = self.table.read();
         t.get(topic)?.get(&queue_id).cloned()
     }
 
@@ -65,7 +67,7 @@ impl Queues {
         if let Some(q) = self.get(topic, queue_id) {
             return q;
         }
-        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut t = self.table.write();
         let queues = t.entry(topic.to_owned()).or_default();
         Arc::clone(queues.entry(queue_id).or_insert_with(|| {
             Arc::new(ConsumeQueue::new(
@@ -80,7 +82,7 @@ impl Queues {
     /// Removes every queue of `topic` from the table and returns them (their files
     /// stay until [`ConsumeQueue::destroy`]).
     pub(crate) fn remove_topic(&self, topic: &str) -> Vec<Arc<ConsumeQueue>> {
-        let mut t = self.table.write().unwrap_or_else(|e| e.into_inner());
+        let mut t = self.table.write();
         t.remove(topic)
             .map(|qs| qs.into_values().collect())
             .unwrap_or_default()
@@ -88,7 +90,7 @@ impl Queues {
 
     /// Every queue.
     pub(crate) fn all(&self) -> Vec<Arc<ConsumeQueue>> {
-        let t = self.table.read().unwrap_or_else(|e| e.into_inner());
+        let t = self.table.read();
         t.values().flat_map(|q| q.values().cloned()).collect()
     }
 
