@@ -7,9 +7,7 @@ use bytes::Bytes;
 use cometmq_remoting::body::MASTER_ID;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::SendMessageRequestHeaderV2;
-use cometmq_remoting::message::{
-    encode_batch, property, sysflag, zlib_compress, BatchEntry, UniqKeyGenerator,
-};
+use cometmq_remoting::message::{encode_batch, property, sysflag, BatchEntry, UniqKeyGenerator};
 use cometmq_remoting::RemotingCommand;
 
 use super::{Producer, SendResult, SendStatus};
@@ -63,10 +61,12 @@ impl Producer {
         let mut sys_flag = 0;
         let mut body = msg.body.clone();
         if body.len() >= s.compress_over {
-            let z = zlib_compress(&body, s.compress_level)
+            let z = s
+                .compress_type
+                .compress(&body, s.compress_level)
                 .map_err(|e| ClientError::invalid("message", format!("compression failed: {e}")))?;
             body = Bytes::from(z);
-            sys_flag |= sysflag::COMPRESSED | sysflag::COMPRESSION_ZLIB_TYPE;
+            sys_flag |= sysflag::COMPRESSED | s.compress_type.sys_flag_bits();
         }
         if msg.property(property::TRAN_MSG) == Some("true") {
             sys_flag |= sysflag::TRANSACTION_PREPARED_TYPE;
