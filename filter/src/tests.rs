@@ -186,10 +186,7 @@ fn typing_rules() {
     assert!(eval("a >= 5L", &[("a", "5")]));
     assert!(eval("a < 2.5", &[("a", "2")]));
     assert!(eval("1 < 2", &[]));
-    assert!(
-        eval("-a = -3", &[("a", "3")]) == false,
-        "negating a string is NULL"
-    );
+    assert!(!eval("-a = -3", &[("a", "3")]), "negating a string is NULL");
     assert!(!eval("a > 1", &[("a", "x")]));
     assert!(!eval("a > 1", &[]));
     assert!(!eval("NOT (a > 1)", &[]));
