@@ -70,6 +70,12 @@ settings! {
         cluster_topic_enable: bool = "clusterTopicEnable", true;
         /// Register a topic named after the broker.
         broker_topic_enable: bool = "brokerTopicEnable", true;
+        /// Serve SQL92 subscriptions (filter pulls by message properties). Off, as in Java:
+        /// an SQL92 subscription is then refused.
+        enable_property_filter: bool = "enablePropertyFilter", false;
+        /// Java's bloom-filter bits in the ConsumeQueue extension for SQL92 filters. Not
+        /// implemented: `true` stops the broker at start-up.
+        enable_calc_filter_bit_map: bool = "enableCalcFilterBitMap", false;
         /// Refuse transactional half messages.
         reject_transaction_message: bool = "rejectTransactionMessage", false;
         /// Region reported in send responses (`MSG_REGION`).

@@ -16,6 +16,7 @@ pub mod broker;
 pub mod clients;
 pub mod config;
 pub mod error;
+pub mod filter;
 pub mod groups;
 pub mod locks;
 pub mod offsets;

@@ -67,6 +67,8 @@ pub struct BrokerState {
     pub topics_changed: Notify,
     /// Master/slave replication (HA service, master address).
     pub ha: crate::replication::Replication,
+    /// Compiled SQL92 subscriptions (`enablePropertyFilter`).
+    pub sql_filters: crate::filter::SqlFilters,
 }
 
 /// The current time in ms since the epoch.
@@ -105,6 +107,7 @@ impl BrokerState {
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
+            sql_filters: Default::default(),
             config: RwLock::new(Arc::new(config)),
             config_version: Mutex::new(DataVersion::new(now_ms())),
         }))
