@@ -162,4 +162,15 @@ async fn without_property_filter_the_start_is_refused_and_bad_sql_never_subscrib
         .subscribe_selector(TOPIC, MessageSelector::sql("a = = 1"))
         .is_err());
     sys.stop().await;
+
+    // The bloom-filter bits are not implemented: asking for them stops the start.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = cometmq_broker::config::BrokerConfig {
+        enable_calc_filter_bit_map: true,
+        listen_port: 0,
+        store_path_root_dir: dir.path().display().to_string(),
+        ..Default::default()
+    };
+    let err = cometmq_broker::broker::Broker::start(cfg).await.err().unwrap();
+    assert!(err.to_string().contains("enableCalcFilterBitMap"), "{err}");
 }
