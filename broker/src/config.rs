@@ -76,6 +76,9 @@ settings! {
         /// Java's bloom-filter bits in the ConsumeQueue extension for SQL92 filters. Not
         /// implemented: `true` stops the broker at start-up.
         enable_calc_filter_bit_map: bool = "enableCalcFilterBitMap", false;
+        /// Also store reply messages (SEND_REPLY_MESSAGE) in their `<cluster>_REPLY_TOPIC`,
+        /// besides pushing them to the requester.
+        store_reply_message_enable: bool = "storeReplyMessageEnable", true;
         /// Refuse transactional half messages.
         reject_transaction_message: bool = "rejectTransactionMessage", false;
         /// Region reported in send responses (`MSG_REGION`).

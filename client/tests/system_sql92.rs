@@ -171,6 +171,9 @@ async fn without_property_filter_the_start_is_refused_and_bad_sql_never_subscrib
         store_path_root_dir: dir.path().display().to_string(),
         ..Default::default()
     };
-    let err = cometmq_broker::broker::Broker::start(cfg).await.err().unwrap();
+    let err = cometmq_broker::broker::Broker::start(cfg)
+        .await
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("enableCalcFilterBitMap"), "{err}");
 }
