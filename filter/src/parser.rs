@@ -20,10 +20,22 @@ use crate::eval::compare_values;
 use crate::lexer::{tokenize, Kind, Token};
 use crate::FilterError;
 
+/// Deepest nesting of parentheses and unary operators accepted (Java's parser would run
+/// out of stack somewhere; ours must not).
+pub const MAX_NESTING: usize = 100;
+/// Most operators in one selector: the tree is as deep as its longest operator chain, and
+/// evaluating and dropping it recurse.
+pub const MAX_OPERATORS: usize = 1000;
+
 /// Parses a whole selector.
 pub(crate) fn parse(text: &str) -> Result<Expr, FilterError> {
     let tokens = tokenize(text)?;
-    let mut p = Parser { tokens, pos: 0 };
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        nesting: 0,
+        operators: 0,
+    };
     let e = p.or()?;
     if p.peek() != &Kind::End {
         return Err(p.unexpected());
@@ -34,6 +46,8 @@ pub(crate) fn parse(text: &str) -> Result<Expr, FilterError> {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    nesting: usize,
+    operators: usize,
 }
 
 /// Java's `asBooleanExpression`: a boolean expression as is, a property read as a
@@ -140,6 +154,28 @@ impl Parser {
             .map_or(&Kind::End, |t| &t.kind)
     }
 
+    /// Counts one more operator node.
+    fn operator(&mut self) -> Result<(), FilterError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(FilterError::Invalid(format!(
+                "more than {MAX_OPERATORS} operators in one selector"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Enters one level of nesting.
+    fn nest(&mut self) -> Result<(), FilterError> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(FilterError::Invalid(format!(
+                "nested deeper than {MAX_NESTING} levels"
+            )));
+        }
+        Ok(())
+    }
+
     fn bump(&mut self) -> Kind {
         let k = self.peek().clone();
         if self.pos < self.tokens.len() {
@@ -179,6 +215,7 @@ impl Parser {
         let mut left = self.and()?;
         while self.peek() == &Kind::Or {
             self.bump();
+            self.operator()?;
             let right = self.and()?;
             left = Expr::Or(Box::new(as_boolean(left)?), Box::new(as_boolean(right)?));
         }
@@ -189,6 +226,7 @@ impl Parser {
         let mut left = self.equality()?;
         while self.peek() == &Kind::And {
             self.bump();
+            self.operator()?;
             let right = self.equality()?;
             left = Expr::And(Box::new(as_boolean(left)?), Box::new(as_boolean(right)?));
         }
@@ -198,6 +236,9 @@ impl Parser {
     fn equality(&mut self) -> Result<Expr, FilterError> {
         let mut left = self.comparison()?;
         loop {
+            if matches!(self.peek(), Kind::Eq | Kind::Ne | Kind::Is) {
+                self.operator()?;
+            }
             match self.peek() {
                 Kind::Eq => {
                     self.bump();
@@ -241,6 +282,7 @@ impl Parser {
             };
             if let Some(op) = op {
                 self.bump();
+                self.operator()?;
                 let right = self.unary()?;
                 left = compare(op, left, right)?;
                 continue;
@@ -248,6 +290,12 @@ impl Parser {
             // `NOT` here only with one of the operators after it (Java's LOOKAHEAD(2)).
             let not = self.peek() == &Kind::Not;
             let next = self.peek_at(usize::from(not)).clone();
+            if matches!(
+                next,
+                Kind::Between | Kind::In | Kind::Contains | Kind::StartsWith | Kind::EndsWith
+            ) {
+                self.operator()?;
+            }
             match next {
                 Kind::Between => {
                     self.pos += usize::from(not) + 1;
@@ -293,6 +341,13 @@ impl Parser {
     }
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
+        self.nest()?;
+        let e = self.unary_inner();
+        self.nesting -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, FilterError> {
         match self.peek() {
             Kind::Plus => {
                 self.bump();

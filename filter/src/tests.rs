@@ -221,6 +221,26 @@ fn typing_rules() {
     assert!(eval("a /* x */ = 1", &[("a", "1")]));
 }
 
+#[test]
+fn hostile_depth_and_length_are_refused_not_overflowed() {
+    let deep = format!("{}a = 1{}", "(".repeat(100_000), ")".repeat(100_000));
+    assert!(matches!(refused(&deep), FilterError::Invalid(_)));
+    let nots = format!("{}a", "NOT ".repeat(100_000));
+    assert!(matches!(refused(&nots), FilterError::Invalid(_)));
+    let chain = vec!["a = 1"; 100_000].join(" AND ");
+    assert!(matches!(refused(&chain), FilterError::Invalid(_)));
+    // Within the limits: fine.
+    let ok = format!("{}a = 1{}", "(".repeat(50), ")".repeat(50));
+    assert!(eval(&ok, &[("a", "1")]));
+    let long = vec!["a = 1"; 300].join(" OR ");
+    assert!(eval(&long, &[("a", "1")]));
+    let list: Vec<String> = (0..5000).map(|i| format!("'{i}'")).collect();
+    assert!(eval(
+        &format!("a IN ({})", list.join(",")),
+        &[("a", "4999")]
+    ));
+}
+
 proptest! {
     /// Any text: compile returns, and a compiled selector evaluates without panicking.
     #[test]
