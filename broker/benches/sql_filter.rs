@@ -20,7 +20,7 @@ const N: usize = 200_000;
 fn record(i: usize) -> BytesMut {
     let host: SocketAddr = "127.0.0.1:10911".parse().unwrap();
     let body = vec![b'x'; 1024];
-    let tag = if i % 2 == 0 { "TagA" } else { "TagB" };
+    let tag = if i.is_multiple_of(2) { "TagA" } else { "TagB" };
     let props = format!(
         "KEYS\u{1}k{i}\u{2}TAGS\u{1}{tag}\u{2}a\u{1}{}\u{2}region\u{1}eu-west\u{2}UNIQ_KEY\u{1}0A00000100000000000000000000{:04}\u{2}",
         i % 100,
