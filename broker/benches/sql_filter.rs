@@ -42,7 +42,7 @@ fn main() {
     let mut c = StoreConfig::with_root(dir.path());
     c.mapped_file_size_commit_log = 256 * 1024 * 1024;
     // A shared machine's disk may be fuller than the default 90 % warning level.
-    c.disk_space_warning_level_ratio = 0.99;
+    c.disk_space_warning_level_ratio_property = "0.99".into();
     let store = MessageStore::open(c).unwrap();
     rt.block_on(async {
         for i in 0..N {

@@ -30,18 +30,7 @@ impl Broker {
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
         crate::replication::check_role(&mut config)?;
-        config.disk_space_ratios()?;
-        if config.enable_calc_filter_bit_map {
-            return Err(crate::config::ConfigError::Invalid(
-                cometmq_remoting::settings::SettingError {
-                    key: "enableCalcFilterBitMap".into(),
-                    value: "true".into(),
-                    expected: "false: CometMQ has no ConsumeQueue bloom filter bits (SQL92 \
-                               filters evaluate each message's properties instead)",
-                },
-            )
-            .into());
-        }
+        config.validate()?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {

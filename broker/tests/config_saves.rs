@@ -8,9 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use cometmq_remoting::body::{
-    fastjson, SubscriptionGroupConfig, SubscriptionGroupWrapper, TopicConfigSerializeWrapper,
-};
+use cometmq_remoting::body::{fastjson, SubscriptionGroupWrapper, TopicConfigSerializeWrapper};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
@@ -18,17 +16,11 @@ use cometmq_remoting::header::{
 };
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use cometmq_testkit::request::create_topic;
+use cometmq_testkit::request::{create_group, create_topic};
 use common::{Cluster, T};
 
 const TOPICS: usize = 500;
 const GROUPS: usize = 300;
-
-fn create_group(group: &str) -> RemotingCommand {
-    let g = SubscriptionGroupConfig::new(group);
-    RemotingCommand::request(request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP)
-        .with_body(fastjson::to_vec(&g, fastjson::JsonStyle::Legacy).unwrap())
-}
 
 fn commit_offset(group: &str, topic: &str, offset: i64) -> RemotingCommand {
     RemotingCommand::request_with_header(

@@ -168,7 +168,10 @@ async fn without_property_filter_the_start_is_refused_and_bad_sql_never_subscrib
     let cfg = cometmq_broker::config::BrokerConfig {
         enable_calc_filter_bit_map: true,
         listen_port: 0,
-        store_path_root_dir: dir.path().display().to_string(),
+        store: cometmq_broker::config::StoreConfig {
+            store_path_root_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let err = cometmq_broker::broker::Broker::start(cfg)

@@ -30,11 +30,11 @@ pub async fn send_reply(state: Arc<BrokerState>, conn: Connection, req: Remoting
     let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
     let cfg = state.config();
     let body = req.body.to_bytes();
-    if body.len() > cfg.max_message_size {
+    if body.len() > cfg.store.max_message_size {
         return Err(BrokerError::MessageIllegal(format!(
             "the message body size {} exceeds the maximum {}",
             body.len(),
-            cfg.max_message_size
+            cfg.store.max_message_size
         )));
     }
     let target = super::send::resolve_target(&state, &cfg, &h, req.version).await?;
