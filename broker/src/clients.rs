@@ -115,6 +115,17 @@ impl ClientRegistry {
             .insert(channel.conn.id(), channel);
     }
 
+    /// The connection of producer client `client_id`, in any group (Java
+    /// `ProducerManager.findChannel`): where a reply to its request goes.
+    pub fn find_producer(&self, client_id: &str) -> Option<Connection> {
+        self.producers
+            .read()
+            .values()
+            .flat_map(|chans| chans.values())
+            .find(|c| c.client_id == client_id)
+            .map(|c| c.conn.clone())
+    }
+
     /// Removes a producer connection from a group.
     pub fn unregister_producer(&self, group: &str, conn_id: u64) {
         let mut groups = self.producers.write();

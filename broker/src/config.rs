@@ -56,6 +56,15 @@ settings! {
         cluster_topic_enable: bool = "clusterTopicEnable", true;
         /// Register a topic named after the broker.
         broker_topic_enable: bool = "brokerTopicEnable", true;
+        /// Serve SQL92 subscriptions (filter pulls by message properties). Off, as in Java:
+        /// an SQL92 subscription is then refused.
+        enable_property_filter: bool = "enablePropertyFilter", false;
+        /// Java's bloom-filter bits in the ConsumeQueue extension for SQL92 filters. Not
+        /// implemented: `true` stops the broker at start-up.
+        enable_calc_filter_bit_map: bool = "enableCalcFilterBitMap", false;
+        /// Also store reply messages (SEND_REPLY_MESSAGE) in their `<cluster>_REPLY_TOPIC`,
+        /// besides pushing them to the requester.
+        store_reply_message_enable: bool = "storeReplyMessageEnable", true;
         /// Refuse transactional half messages.
         reject_transaction_message: bool = "rejectTransactionMessage", false;
         /// Region reported in send responses (`MSG_REGION`).
@@ -270,6 +279,14 @@ impl BrokerConfig {
     pub fn validate(&self) -> Result<(), SettingError> {
         self.delay_levels_ms()?;
         self.store.disk_space_ratios()?;
+        if self.enable_calc_filter_bit_map {
+            return Err(SettingError {
+                key: "enableCalcFilterBitMap".into(),
+                value: "true".into(),
+                expected: "false: CometMQ has no ConsumeQueue bloom filter bits (SQL92 \
+                           filters evaluate each message's properties instead)",
+            });
+        }
         Ok(())
     }
 

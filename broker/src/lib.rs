@@ -19,6 +19,7 @@ pub mod config;
 pub mod config_file;
 pub mod consumer_offsets;
 pub mod error;
+pub mod filter;
 pub mod groups;
 pub mod locks;
 pub mod processor;

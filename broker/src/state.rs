@@ -74,6 +74,8 @@ pub struct BrokerState {
     pub topics_changed: Notify,
     /// Master/slave replication (HA service, master address).
     pub ha: crate::replication::Replication,
+    /// Compiled SQL92 subscriptions (`enablePropertyFilter`).
+    pub sql_filters: crate::filter::SqlFilters,
 }
 
 /// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
@@ -108,6 +110,7 @@ impl BrokerState {
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
+            sql_filters: Default::default(),
             config_file: crate::config_file::ConfigFile::new(
                 config.config_file_path(),
                 "broker.properties",

@@ -16,6 +16,7 @@
 //! - [`message`]: properties, stored records, the batch body, message ids.
 //! - [`ha`]: the HA stream (transfer frames, slave reports).
 //! - [`config`]: `.properties` text and the broker and NameServer config loaders.
+//! - [`filter`]: SQL92 selectors.
 
 // A broken invariant must stop the fuzzer with the input that broke it: panicking is how
 // a libFuzzer target reports a finding.
@@ -23,6 +24,7 @@
 
 pub mod body;
 pub mod config;
+pub mod filter;
 pub mod ha;
 pub mod message;
 pub mod protocol;
@@ -84,6 +86,7 @@ targets! {
     "java_properties" => config::java_properties,
     "broker_config" => config::broker_config,
     "namesrv_config" => config::namesrv_config,
+    "sql92_selector" => filter::sql92_selector,
 }
 
 /// The target called `name`.

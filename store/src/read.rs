@@ -19,6 +19,12 @@ use crate::status::{GetResult, GetStatus, QueryResult};
 pub trait MessageFilter {
     /// Whether the message with this tags code passes.
     fn is_matched_by_tags_code(&self, tags_code: i64) -> bool;
+
+    /// Whether the stored record (its bytes) passes, for filters that look inside it
+    /// (Java `isMatchedByCommitLog`, SQL92 on properties). Every record by default.
+    fn is_matched_by_commit_log(&self, _record: &[u8]) -> bool {
+        true
+    }
 }
 
 impl<F: Fn(i64) -> bool> MessageFilter for F {
@@ -144,6 +150,9 @@ fn read_queue(
             }
             continue;
         };
+        if !filter.is_matched_by_commit_log(&bytes) {
+            continue;
+        }
         out.total_size += bytes.len();
         out.messages.push(bytes);
         out.queue_offsets.push(offset + i as i64 - 1);

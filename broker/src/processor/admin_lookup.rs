@@ -145,11 +145,10 @@ struct CheckClientRequestBody {
 }
 
 /// CHECK_CLIENT_CONFIG: a consumer asks, before it starts, whether the broker can filter
-/// by its subscription's expression type. TAG always; SQL92 (and any other type) is
-/// refused as Java's broker refuses it without `enablePropertyFilter`: CometMQ has no
-/// property filter.
+/// by its subscription. TAG always; SQL92 with `enablePropertyFilter` when the expression
+/// compiles (SUBSCRIPTION_PARSE_FAILED with the reason otherwise, as Java answers).
 pub async fn check_client_config(
-    _state: Arc<BrokerState>,
+    state: Arc<BrokerState>,
     _conn: Connection,
     req: RemotingCommand,
 ) -> Reply {
@@ -161,11 +160,10 @@ pub async fn check_client_config(
             .map_err(|e| BrokerError::BadBody(format!("bad CheckClientRequestBody: {e}")))?
     };
     if let Some(sub) = body.subscription_data {
-        let t = sub.expression_type.trim();
-        if !(t.is_empty() || t.eq_ignore_ascii_case("TAG")) {
-            return Err(BrokerError::System(format!(
-                "The broker does not support consumer to filter message by {t}"
-            )));
+        crate::processor::pull::check_expression_type(&state.config(), &sub.expression_type)?;
+        if sub.is_sql92() {
+            cometmq_filter::Selector::compile(&sub.sub_string)
+                .map_err(|e| BrokerError::SubscriptionParseFailed(e.to_string()))?;
         }
     }
     Ok(RemotingCommand::success())

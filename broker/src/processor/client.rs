@@ -82,6 +82,7 @@ pub async fn unregister_client(
     }
     if let Some(group) = h.consumer_group.filter(|g| !g.is_empty()) {
         if state.clients.unregister_consumer(&group, conn.id()) {
+            forget_filters_of_empty_group(&state, &group);
             notify_group(&state, &group).await;
         }
     }
@@ -165,7 +166,15 @@ fn watch_close(state: &Arc<BrokerState>, conn: &Connection) {
     tokio::spawn(async move {
         conn.closed().await;
         for group in state.clients.remove_connection(conn.id()) {
+            forget_filters_of_empty_group(&state, &group);
             notify_group(&state, &group).await;
         }
     });
+}
+
+/// Drops a group's compiled SQL92 selectors once no consumer of it is left.
+fn forget_filters_of_empty_group(state: &BrokerState, group: &str) {
+    if state.clients.consumer_group(group).is_none() {
+        state.sql_filters.remove_group(group);
+    }
 }

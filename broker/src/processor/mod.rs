@@ -14,6 +14,7 @@ mod gate;
 mod offset;
 mod pull;
 mod query;
+mod reply;
 mod send;
 mod send_props;
 mod transaction;
@@ -67,6 +68,9 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         send::send_batch,
     );
     let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
+    // Request/reply (RocketMQ 4.6+): the reply is pushed to the requester and stored.
+    let replies = [code::SEND_REPLY_MESSAGE, code::SEND_REPLY_MESSAGE_V2];
+    let r = add_gated(r, state, &replies, send_cap, reply::send_reply);
     // LITE_PULL_MESSAGE (361): RocketMQ 5's DefaultLitePullConsumer (any pull with the
     // lite-pull sysFlag). Java's broker serves it with the PULL_MESSAGE processor on its
     // own thread pool; here it is the same handler.

@@ -8,31 +8,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_remoting::body::client::SubscriptionData;
+use cometmq_filter::Selector;
+use cometmq_remoting::body::client::{SubscriptionData, EXPRESSION_SQL92};
 use cometmq_remoting::body::{perm, MASTER_ID};
 use cometmq_remoting::code::response;
 use cometmq_remoting::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
-use cometmq_store::{GetResult, GetStatus, MessageFilter};
+use cometmq_store::{GetResult, GetStatus};
 
 use crate::config::BrokerRole;
 use crate::error::{BrokerError, Reply};
+use crate::filter::PullFilter;
 use crate::state::BrokerState;
 
 /// How often a held pull reads its queue again even without a growth signal (Java's
 /// `PullRequestHoldService` checks every 5 s under long polling).
 const RECHECK_HELD_PULL: Duration = Duration::from_secs(5);
-
-/// The tag filter of a subscription: a message passes when the subscription takes every
-/// tag, or when its tags code is one of the subscription's codes.
-struct TagFilter<'a>(&'a SubscriptionData);
-
-impl MessageFilter for TagFilter<'_> {
-    fn is_matched_by_tags_code(&self, tags_code: i64) -> bool {
-        self.0.is_all() || self.0.code_set.contains(&(tags_code as i32))
-    }
-}
 
 /// One queue read, run on a blocking thread: reading mapped CommitLog pages that are not
 /// in memory waits for the disk, which must not stall the event loop.
@@ -44,11 +36,14 @@ struct Read {
     offset: i64,
     max: usize,
     sub: Arc<SubscriptionData>,
+    /// The compiled selector of an SQL92 subscription.
+    sql: Option<Arc<Selector>>,
 }
 
 impl Read {
     async fn run(&self) -> Result<GetResult, BrokerError> {
         let (group, topic, sub) = (self.group.clone(), self.topic.clone(), self.sub.clone());
+        let sql = self.sql.clone();
         let (queue_id, offset, max) = (self.queue_id, self.offset, self.max);
         self.state
             .read_store(move |store| {
@@ -58,7 +53,10 @@ impl Read {
                     queue_id,
                     offset,
                     max,
-                    &TagFilter(&sub),
+                    &PullFilter {
+                        sub: &sub,
+                        sql: sql.as_deref(),
+                    },
                 )
             })
             .await
@@ -113,6 +111,7 @@ pub async fn pull_message(
         )));
     }
     let sub = subscription(&state, &h, group.consume_broadcast_enable)?;
+    let sql = sql_selector(&state, &h, &sub)?;
     let is_master = cfg.broker_role != BrokerRole::Slave;
     if h.has_flag(PullMessageRequestHeader::FLAG_COMMIT_OFFSET) && is_master {
         state
@@ -128,6 +127,7 @@ pub async fn pull_message(
         offset: h.queue_offset,
         max,
         sub: Arc::new(sub),
+        sql,
     };
     let read = || query.run();
     let mut result = read().await?;
@@ -191,13 +191,15 @@ fn subscription(
 ) -> Result<SubscriptionData, BrokerError> {
     let sub = if h.has_flag(PullMessageRequestHeader::FLAG_SUBSCRIPTION) {
         let expression_type = h.expression_type.clone().unwrap_or_else(|| "TAG".into());
-        if !expression_type.eq_ignore_ascii_case("TAG") {
-            return Err(BrokerError::System(format!(
-                "The broker does not support consumer to filter message by {expression_type}"
-            )));
-        }
         let expression = h.subscription.as_deref().unwrap_or("*");
-        parse_tags(&h.topic, expression, h.sub_version)?
+        if expression_type
+            .trim()
+            .eq_ignore_ascii_case(EXPRESSION_SQL92)
+        {
+            SubscriptionData::for_sql(&h.topic, expression, h.sub_version)
+        } else {
+            parse_tags(&h.topic, expression, h.sub_version)?
+        }
     } else {
         let info = state
             .clients
@@ -230,13 +232,54 @@ fn subscription(
         }
         sub
     };
-    if !sub.expression_type.is_empty() && !sub.expression_type.eq_ignore_ascii_case("TAG") {
-        return Err(BrokerError::System(format!(
-            "The broker does not support consumer to filter message by {}",
-            sub.expression_type
-        )));
-    }
+    check_expression_type(&state.config(), &sub.expression_type)?;
     Ok(sub)
+}
+
+/// Java's refusal of a filter type the broker does not serve: anything but TAG, and
+/// SQL92 without `enablePropertyFilter`.
+pub fn check_expression_type(
+    cfg: &crate::config::BrokerConfig,
+    expression_type: &str,
+) -> Result<(), BrokerError> {
+    let t = expression_type.trim();
+    let tag = t.is_empty() || t.eq_ignore_ascii_case("TAG");
+    let sql = t.eq_ignore_ascii_case(EXPRESSION_SQL92) && cfg.enable_property_filter;
+    if tag || sql {
+        Ok(())
+    } else {
+        Err(BrokerError::System(format!(
+            "The broker does not support consumer to filter message by {t}"
+        )))
+    }
+}
+
+/// The compiled selector of an SQL92 subscription (compiled once per group, topic and
+/// expression). A bad expression in the request is SUBSCRIPTION_PARSE_FAILED; one sent
+/// by heartbeat is SUBSCRIPTION_NOT_EXIST, as Java answers when its filter manager could
+/// not build the filter.
+fn sql_selector(
+    state: &BrokerState,
+    h: &PullMessageRequestHeader,
+    sub: &SubscriptionData,
+) -> Result<Option<Arc<Selector>>, BrokerError> {
+    if !sub.is_sql92() {
+        return Ok(None);
+    }
+    let compiled = state
+        .sql_filters
+        .get(&h.consumer_group, &h.topic, &sub.sub_string);
+    match compiled {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if h.has_flag(PullMessageRequestHeader::FLAG_SUBSCRIPTION) => {
+            Err(BrokerError::SubscriptionParseFailed(format!(
+                "parse the consumer's subscription failed: {e}"
+            )))
+        }
+        Err(e) => Err(BrokerError::SubscriptionNotExist(format!(
+            "The broker's consumer filter data is not exist!Your expression may be wrong! {e}"
+        ))),
+    }
 }
 
 /// Parses a tag expression (`*`, `TagA`, `TagA || TagB`); an expression with characters

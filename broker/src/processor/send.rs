@@ -35,10 +35,10 @@ use crate::topics::Upsert;
 use super::send_props::PlainProps;
 
 /// Where a message goes after validation and retry/DLQ routing.
-struct Target<'a> {
+pub(super) struct Target<'a> {
     /// The topic sent to, or the dead-letter topic it was routed to.
-    topic: Cow<'a, str>,
-    queue_id: i32,
+    pub topic: Cow<'a, str>,
+    pub queue_id: i32,
     filter_type: TopicFilterType,
     reconsume_times: i32,
 }
@@ -313,7 +313,7 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
 
 /// Checks permissions and the topic, auto-creates it if allowed, picks the queue, and
 /// routes `%RETRY%` sends that exhausted their retries to the dead-letter topic.
-async fn resolve_target<'a>(
+pub(super) async fn resolve_target<'a>(
     state: &BrokerState,
     cfg: &BrokerConfig,
     h: &'a SendMessageRequestHeader,

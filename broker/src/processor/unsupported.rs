@@ -68,10 +68,6 @@ pub const FEATURES: &[(&str, &[i32])] = &[
         ],
     ),
     ("cold data flow control", &[2001, 2002, 2003, 2004]),
-    (
-        "request-reply messages",
-        &[code::SEND_REPLY_MESSAGE, code::SEND_REPLY_MESSAGE_V2],
-    ),
     ("message recall", &[code::RECALL_MESSAGE]),
     (
         "broker statistics by minute, hour and day (VIEW_BROKER_STATS_DATA)",

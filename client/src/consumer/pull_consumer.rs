@@ -23,6 +23,7 @@ use super::offset_store::ReadOffsetType;
 use super::process_queue::ProcessQueue;
 use super::push_consumer::offset_store;
 use super::rebalance;
+use super::selector::MessageSelector;
 use super::settings::ConsumerSettings;
 use crate::clock::now_ms;
 use crate::error::{ClientError, Result};
@@ -196,6 +197,12 @@ impl PullConsumer {
     /// Subscribes to `topic` with a tag expression; the group's queues are rebalanced among
     /// its consumers. Not allowed after [`Self::assign`].
     pub fn subscribe(&self, topic: &str, expression: &str) -> Result<()> {
+        self.subscribe_selector(topic, MessageSelector::tag(expression))
+    }
+
+    /// Subscribes to `topic` with `selector` (tags or SQL92), as [`Self::subscribe`]. An
+    /// SQL92 expression that does not compile is refused here.
+    pub fn subscribe_selector(&self, topic: &str, selector: MessageSelector) -> Result<()> {
         validate_topic(topic)?;
         let core = &self.inner.core;
         if core.fixed().is_some() {
@@ -204,7 +211,7 @@ impl PullConsumer {
             ));
         }
         let version = now_ms();
-        core.subscribe(SubscriptionData::for_tags(topic, expression, version));
+        core.subscribe(selector.subscription(topic, version)?);
         core.command(Command::Rebalance);
         Ok(())
     }
@@ -271,6 +278,13 @@ impl PullConsumer {
             if let Err(e) = core.instance.update_topic_route(&topic).await {
                 tracing::warn!(group = %core.group(), %topic, error = %e, "no route yet");
             }
+        }
+        let checked =
+            super::selector::check_in_brokers(&core.instance, core.group(), &core.subscriptions())
+                .await;
+        if let Err(e) = checked {
+            self.shutdown().await;
+            return Err(e);
         }
         core.heartbeat_now().await;
         let service = tokio::spawn(rebalance::run(core.clone()));

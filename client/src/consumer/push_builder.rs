@@ -10,6 +10,7 @@ use super::listener::{
 };
 use super::settings::{ConsumeFromWhere, ConsumerSettings, MessageModel};
 use super::PushConsumer;
+use crate::consumer::MessageSelector;
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientConfig, ClientInstance};
 use crate::message::{validate_topic, MessageExt};
@@ -19,7 +20,7 @@ pub struct PushConsumerBuilder {
     pub(super) settings: ConsumerSettings,
     pub(super) config: ClientConfig,
     pub(super) instance: Option<Arc<ClientInstance>>,
-    pub(super) subscriptions: Vec<(String, String)>,
+    pub(super) subscriptions: Vec<(String, MessageSelector)>,
     pub(super) listener: Option<Listener>,
 }
 
@@ -63,7 +64,31 @@ impl PushConsumerBuilder {
 
     /// Subscribes to `topic` with a tag expression: `*` (everything) or `TagA || TagB`.
     pub fn subscribe(mut self, topic: impl Into<String>, expression: impl Into<String>) -> Self {
-        self.subscriptions.push((topic.into(), expression.into()));
+        self.subscriptions
+            .push((topic.into(), MessageSelector::Tag(expression.into())));
+        self
+    }
+
+    /// Subscribes to `topic` with an SQL92 expression on message properties (the broker
+    /// needs `enablePropertyFilter=true`); [`Self::build`] refuses one that does not
+    /// compile.
+    pub fn subscribe_sql(
+        mut self,
+        topic: impl Into<String>,
+        expression: impl Into<String>,
+    ) -> Self {
+        self.subscriptions
+            .push((topic.into(), MessageSelector::Sql(expression.into())));
+        self
+    }
+
+    /// Subscribes to `topic` with `selector`.
+    pub fn subscribe_selector(
+        mut self,
+        topic: impl Into<String>,
+        selector: MessageSelector,
+    ) -> Self {
+        self.subscriptions.push((topic.into(), selector));
         self
     }
 
@@ -209,8 +234,9 @@ impl PushConsumerBuilder {
                 "no subscription: call subscribe(topic, expression)",
             ));
         }
-        for (topic, _) in &self.subscriptions {
+        for (topic, selector) in &self.subscriptions {
             validate_topic(topic)?;
+            selector.subscription(topic, 0)?;
         }
         if self.listener.is_none() {
             return Err(ClientError::invalid(

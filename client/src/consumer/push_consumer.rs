@@ -16,6 +16,7 @@ use super::listener::Listener;
 use super::offset_store::{BrokerResolver, LocalFileOffsetStore, OffsetStore, RemoteOffsetStore};
 use super::push_builder::PushConsumerBuilder;
 use super::rebalance;
+use super::selector::MessageSelector;
 use super::settings::{retry_topic, ConsumerSettings};
 use crate::clock::now_ms;
 use crate::error::{ClientError, Result};
@@ -109,8 +110,8 @@ impl PushConsumer {
             dispatch,
         );
         let version = now_ms();
-        for (topic, expression) in subscriptions {
-            core.subscribe(SubscriptionData::for_tags(topic, &expression, version));
+        for (topic, selector) in subscriptions {
+            core.subscribe(selector.subscription(&topic, version)?);
         }
         if clustering {
             core.subscribe(SubscriptionData::for_tags(
@@ -156,10 +157,17 @@ impl PushConsumer {
     /// it). On a started consumer, the route is fetched, the brokers told by heartbeat and the
     /// group rebalanced at once.
     pub async fn subscribe(&self, topic: &str, expression: &str) -> Result<()> {
+        self.subscribe_selector(topic, MessageSelector::tag(expression))
+            .await
+    }
+
+    /// Subscribes to `topic` with `selector` (tags or SQL92), as [`Self::subscribe`]. An
+    /// SQL92 expression that does not compile is refused here.
+    pub async fn subscribe_selector(&self, topic: &str, selector: MessageSelector) -> Result<()> {
         crate::message::validate_topic(topic)?;
         let core = &self.inner.core;
         let version = now_ms();
-        core.subscribe(SubscriptionData::for_tags(topic, expression, version));
+        core.subscribe(selector.subscription(topic, version)?);
         if self.inner.started.load(Ordering::SeqCst) {
             if let Err(e) = core.instance.update_topic_route(topic).await {
                 tracing::warn!(group = %core.group(), %topic, error = %e, "no route yet");
@@ -205,6 +213,12 @@ impl PushConsumer {
             if let Err(e) = instance.update_topic_route(&topic).await {
                 tracing::warn!(group = %core.group(), %topic, error = %e, "no route yet");
             }
+        }
+        let checked =
+            super::selector::check_in_brokers(instance, core.group(), &core.subscriptions()).await;
+        if let Err(e) = checked {
+            self.shutdown().await;
+            return Err(e);
         }
         core.heartbeat_now().await;
         // The heartbeat creates the retry topic; its route may be there now.

@@ -57,6 +57,8 @@ pub struct ClientInstance {
     pub(super) state: Mutex<State>,
     stop: watch::Sender<bool>,
     started: AtomicBool,
+    /// Requests waiting for their reply.
+    pub replies: super::Replies,
 }
 
 impl std::fmt::Debug for ClientInstance {
@@ -93,6 +95,7 @@ impl ClientInstance {
                 state: Mutex::new(State::default()),
                 stop: watch::channel(false).0,
                 started: AtomicBool::new(false),
+                replies: super::Replies::default(),
             }
         })
     }

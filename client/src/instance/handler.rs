@@ -9,6 +9,7 @@
 //! | GET_CONSUMER_STATUS_FROM_CLIENT (221) | `GetConsumerStatusBody` of the group's offsets |
 //! | GET_CONSUMER_RUNNING_INFO (307) | `ConsumerRunningInfo`, or SYSTEM_ERROR if no such group |
 //! | CONSUME_MESSAGE_DIRECTLY (309) | `ConsumeMessageDirectlyResult`, or SYSTEM_ERROR |
+//! | PUSH_REPLY_MESSAGE_TO_CLIENT (326) | the reply goes to the request waiting for its `CORRELATION_ID`; SUCCESS |
 //!
 //! Other codes get REQUEST_CODE_NOT_SUPPORTED from the router.
 
@@ -21,9 +22,11 @@ use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     CheckTransactionStateRequestHeader, ConsumeMessageDirectlyResultRequestHeader,
     GetConsumerRunningInfoRequestHeader, GetConsumerStatusRequestHeader,
-    NotifyConsumerIdsChangedRequestHeader, ResetOffsetRequestHeader,
+    NotifyConsumerIdsChangedRequestHeader, ReplyMessageRequestHeader, ResetOffsetRequestHeader,
 };
-use cometmq_remoting::message::{decode_record, property, DecodeOptions};
+use cometmq_remoting::message::{
+    decode_record, encode_record, property, DecodeOptions, RecordParts,
+};
 use cometmq_remoting::transport::{fn_processor, Connection, Router};
 use cometmq_remoting::RemotingCommand;
 
@@ -57,6 +60,58 @@ pub(super) fn router(instance: Weak<ClientInstance>) -> Router {
             request::CONSUME_MESSAGE_DIRECTLY,
             handle(&instance, consume_directly),
         )
+        .route(
+            request::PUSH_REPLY_MESSAGE_TO_CLIENT,
+            handle(&instance, receive_reply),
+        )
+}
+
+/// PUSH_REPLY_MESSAGE_TO_CLIENT (Java `receiveReplyMessage`): the reply, decompressed, to
+/// the request waiting for it. A reply nobody waits for (late) is logged and dropped.
+async fn receive_reply(
+    instance: Arc<ClientInstance>,
+    _conn: Connection,
+    req: RemotingCommand,
+) -> Option<RemotingCommand> {
+    let h: ReplyMessageRequestHeader = match req.decode_header() {
+        Ok(h) => h,
+        Err(e) => return error(response::SYSTEM_ERROR, format!("bad reply header: {e}")),
+    };
+    let host = |s: &str| {
+        s.parse::<std::net::SocketAddr>()
+            .unwrap_or_else(|_| std::net::SocketAddr::from(([0, 0, 0, 0], 0)))
+    };
+    let body = req.body.to_bytes();
+    let props = h.properties.clone().unwrap_or_default();
+    let mut parts = RecordParts::new(
+        &h.topic,
+        &body,
+        props.as_bytes(),
+        host(&h.born_host),
+        host(&h.store_host),
+    );
+    parts.queue_id = h.queue_id;
+    parts.flag = h.flag;
+    parts.sys_flag = h.sys_flag;
+    parts.born_timestamp = h.born_timestamp;
+    parts.store_timestamp = h.store_timestamp;
+    parts.reconsume_times = h.reconsume_times.unwrap_or(0);
+    let mut buf = bytes::BytesMut::with_capacity(parts.encoded_len());
+    let msg = encode_record(&parts, &mut buf)
+        .and_then(|_| decode_record(&buf.freeze(), DecodeOptions::DEFAULT))
+        .and_then(|r| MessageExt::from_record(r, ""));
+    let msg = match msg {
+        Ok(m) => m,
+        Err(e) => return error(response::SYSTEM_ERROR, format!("bad reply message: {e}")),
+    };
+    let id = msg
+        .property(property::CORRELATION_ID)
+        .unwrap_or_default()
+        .to_owned();
+    if !instance.replies.complete(&id, msg) {
+        tracing::warn!(correlation_id = %id, "receive reply message, but not matched any request");
+    }
+    Some(RemotingCommand::response(response::SUCCESS, None))
 }
 
 /// A processor calling `f(instance, connection, request)` while the instance is alive.

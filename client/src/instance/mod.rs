@@ -13,12 +13,14 @@ mod handler;
 mod heartbeat;
 mod member_traits;
 mod namesrv;
+mod replies;
 mod route;
 
 pub use client::ClientInstance;
 pub use config::{local_ip, ClientConfig, DEFAULT_INSTANCE_NAME};
 pub use member_traits::{ConsumerMember, ProducerMember};
 pub use namesrv::NameServers;
+pub use replies::Replies;
 pub use route::{
     broker_data, cap_queue_nums, merge_broker_addrs, publish_info, subscribe_queues,
     BrokerAddrTable,

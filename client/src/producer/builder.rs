@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_remoting::message::compression::{COMPRESS_OVER_BYTES, DEFAULT_LEVEL};
+use cometmq_remoting::message::CompressionType;
 
 use crate::error::{ClientError, Result};
 use crate::instance::{ClientConfig, ClientInstance};
@@ -29,11 +30,14 @@ pub struct ProducerSettings {
     /// Also retry when the broker stored the message but a flush or replication timed out
     /// (`retryAnotherBrokerWhenNotStoreOK`, false).
     pub retry_another_broker_when_not_store_ok: bool,
-    /// Bodies of at least this many bytes are zlib-compressed (`compressMsgBodyOverHowmuch`,
+    /// Bodies of at least this many bytes are compressed (`compressMsgBodyOverHowmuch`,
     /// 4096).
     pub compress_over: usize,
-    /// zlib level (5).
+    /// Compression level (`compressLevel`, 5): zlib's 0–9 or zstd's; LZ4 ignores it.
     pub compress_level: u32,
+    /// Compression algorithm (`compressType`, zlib as in Java 5.x); LZ4 and ZSTD need a
+    /// 5.x consumer (or ours) to read them.
+    pub compress_type: CompressionType,
     /// Largest body sent (`maxMessageSize`, 4 MiB).
     pub max_message_size: usize,
     /// Template topic for topics that do not exist yet (`createTopicKey`, `TBW102`).
@@ -56,6 +60,7 @@ impl ProducerSettings {
             retry_another_broker_when_not_store_ok: false,
             compress_over: COMPRESS_OVER_BYTES,
             compress_level: DEFAULT_LEVEL,
+            compress_type: CompressionType::Zlib,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             default_topic: DEFAULT_TOPIC.to_owned(),
             default_topic_queue_nums: 4,
@@ -121,6 +126,12 @@ impl ProducerBuilder {
     /// Compress bodies of at least `bytes` bytes.
     pub fn compress_over(mut self, bytes: usize) -> Self {
         self.settings.compress_over = bytes;
+        self
+    }
+
+    /// Compress with `ty` (Java 5.x `setCompressType`).
+    pub fn compress_type(mut self, ty: CompressionType) -> Self {
+        self.settings.compress_type = ty;
         self
     }
 

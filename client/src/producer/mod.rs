@@ -5,6 +5,7 @@ mod builder;
 mod default_producer;
 mod fault;
 mod publish_info;
+mod request;
 mod selector;
 mod send;
 mod send_result;

@@ -7,14 +7,13 @@ use bytes::Bytes;
 use cometmq_remoting::body::MASTER_ID;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::SendMessageRequestHeaderV2;
-use cometmq_remoting::message::{
-    encode_batch, property, sysflag, zlib_compress, BatchEntry, UniqKeyGenerator,
-};
+use cometmq_remoting::message::{encode_batch, property, sysflag, BatchEntry, UniqKeyGenerator};
 use cometmq_remoting::RemotingCommand;
 
 use super::{Producer, SendResult, SendStatus};
 use crate::clock::now_ms;
 use crate::error::{ClientError, Result};
+use crate::message::REPLY_MESSAGE_FLAG;
 use crate::message::{validate_message, Message, MessageQueue};
 
 /// Response codes after which Java retries on another queue.
@@ -40,6 +39,8 @@ pub(super) struct Prepared {
     /// The `SendResult.msg_id`: the UNIQ_KEY, or the inner keys joined for a batch.
     pub msg_id: String,
     pub batch: bool,
+    /// A reply to a request (`MSG_TYPE=reply`): sent as SEND_REPLY_MESSAGE_V2.
+    pub reply: bool,
     /// Retry topics: the `RECONSUME_TIME` and `MAX_RECONSUME_TIMES` properties, moved to
     /// the request header as Java does.
     pub reconsume_times: Option<i32>,
@@ -63,10 +64,12 @@ impl Producer {
         let mut sys_flag = 0;
         let mut body = msg.body.clone();
         if body.len() >= s.compress_over {
-            let z = zlib_compress(&body, s.compress_level)
+            let z = s
+                .compress_type
+                .compress(&body, s.compress_level)
                 .map_err(|e| ClientError::invalid("message", format!("compression failed: {e}")))?;
             body = Bytes::from(z);
-            sys_flag |= sysflag::COMPRESSED | sysflag::COMPRESSION_ZLIB_TYPE;
+            sys_flag |= sysflag::COMPRESSED | s.compress_type.sys_flag_bits();
         }
         if msg.property(property::TRAN_MSG) == Some("true") {
             sys_flag |= sysflag::TRANSACTION_PREPARED_TYPE;
@@ -81,7 +84,9 @@ impl Producer {
             reconsume_times = take(property::RECONSUME_TIME);
             max_reconsume_times = take(property::MAX_RECONSUME_TIMES);
         }
+        let reply = msg.property(property::MSG_TYPE) == Some(REPLY_MESSAGE_FLAG);
         Ok(Prepared {
+            reply,
             reconsume_times,
             max_reconsume_times,
             msg_id: msg.uniq_key().unwrap_or_default().to_owned(),
@@ -163,6 +168,7 @@ impl Producer {
             properties: props.encode(),
             msg_id: ids.join(","),
             batch: true,
+            reply: false,
             reconsume_times: None,
             max_reconsume_times: None,
         })
@@ -326,6 +332,8 @@ impl Producer {
         };
         let code = if p.batch {
             request::SEND_BATCH_MESSAGE
+        } else if p.reply {
+            request::SEND_REPLY_MESSAGE_V2
         } else {
             request::SEND_MESSAGE_V2
         };

@@ -1,12 +1,14 @@
 //! Message body compression (reference §5.3): zlib streams as Java's `Deflater` /
-//! `InflaterInputStream` produce and read them (RFC 1950, not raw deflate).
+//! `InflaterInputStream` produce and read them (RFC 1950, not raw deflate), and the two
+//! types 5.x clients add (`CompressionType`): LZ4 frames (`LZ4FrameOutputStream`) and
+//! Zstandard streams (`ZstdOutputStream`).
 //!
 //! Producers compress single-message bodies of at least [`COMPRESS_OVER_BYTES`] at level
 //! [`DEFAULT_LEVEL`] and set [`sysflag::COMPRESSED`]; the broker stores them as-is and
 //! consumers decompress. Decompression is bounded, because a few KiB of zlib can expand
 //! to gigabytes.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use flate2::write::ZlibEncoder;
 use flate2::{Compression, Decompress, FlushDecompress, Status};
@@ -29,9 +31,9 @@ pub const DEFAULT_MAX_DECOMPRESSED_LEN: usize = 64 * 1024 * 1024;
 pub enum CompressionType {
     /// zlib: type value 0 (older clients) or 3.
     Zlib,
-    /// LZ4 frame: type value 1 (not supported by CometMQ's codec).
+    /// LZ4 frame format: type value 1.
     Lz4,
-    /// Zstandard: type value 2 (not supported by CometMQ's codec).
+    /// Zstandard: type value 2.
     Zstd,
 }
 
@@ -60,6 +62,64 @@ impl CompressionType {
     pub const fn sys_flag_bits(self) -> i32 {
         self.value() << 8
     }
+}
+
+impl CompressionType {
+    /// Compresses `data` with this type; `level` is zlib's 0–9 or zstd's level (LZ4 has
+    /// none, as in Java).
+    pub fn compress(self, data: &[u8], level: u32) -> Result<Vec<u8>, MessageError> {
+        match self {
+            CompressionType::Zlib => zlib_compress(data, level),
+            CompressionType::Lz4 => {
+                let mut enc =
+                    lz4_flex::frame::FrameEncoder::new(Vec::with_capacity(data.len() / 2 + 64));
+                enc.write_all(data).map_err(MessageError::Decompress)?;
+                enc.finish()
+                    .map_err(|e| MessageError::Decompress(std::io::Error::other(e)))
+            }
+            CompressionType::Zstd => {
+                let level = i32::try_from(level).unwrap_or(i32::MAX).min(22);
+                zstd::stream::encode_all(data, level).map_err(MessageError::Decompress)
+            }
+        }
+    }
+
+    /// Decompresses `data` compressed with this type, failing with
+    /// [`MessageError::TooLarge`] past `max_len` bytes and with
+    /// [`MessageError::Decompress`] on a corrupt or truncated input.
+    pub fn decompress(self, data: &[u8], max_len: usize) -> Result<Vec<u8>, MessageError> {
+        match self {
+            CompressionType::Zlib => zlib_decompress(data, max_len),
+            CompressionType::Lz4 => read_bounded(
+                lz4_flex::frame::FrameDecoder::new(data),
+                data.len(),
+                max_len,
+            ),
+            CompressionType::Zstd => {
+                let dec = zstd::stream::read::Decoder::with_buffer(data)
+                    .map_err(MessageError::Decompress)?;
+                read_bounded(dec, data.len(), max_len)
+            }
+        }
+    }
+}
+
+/// Reads a decoder to its end, refusing more than `max_len` bytes of output.
+fn read_bounded(reader: impl Read, in_len: usize, max_len: usize) -> Result<Vec<u8>, MessageError> {
+    let hard_cap = max_len.saturating_add(1);
+    let mut out = Vec::with_capacity(in_len.saturating_mul(4).max(64).min(hard_cap));
+    reader
+        .take(u64::try_from(hard_cap).unwrap_or(u64::MAX))
+        .read_to_end(&mut out)
+        .map_err(MessageError::Decompress)?;
+    if out.len() > max_len {
+        return Err(MessageError::TooLarge {
+            field: "decompressed body",
+            len: out.len(),
+            max: max_len,
+        });
+    }
+    Ok(out)
 }
 
 /// Compresses `data` as a zlib stream at `level` (0–9; higher values are clamped).
@@ -152,6 +212,42 @@ mod tests {
         assert!(zlib_decompress(&z[..z.len() / 2], 1 << 20).is_err());
         assert!(zlib_decompress(b"not zlib at all", 1 << 20).is_err());
         assert!(zlib_decompress(b"", 1 << 20).is_err());
+    }
+
+    #[test]
+    fn every_type_round_trips_and_is_bounded() {
+        let data: Vec<u8> = (0..20_000u32).map(|i| (i % 97) as u8).collect();
+        for ty in [
+            CompressionType::Zlib,
+            CompressionType::Lz4,
+            CompressionType::Zstd,
+        ] {
+            let c = ty.compress(&data, DEFAULT_LEVEL).unwrap();
+            assert!(c.len() < data.len(), "{ty:?}");
+            assert_eq!(ty.decompress(&c, data.len()).unwrap(), data, "{ty:?}");
+            assert!(
+                matches!(
+                    ty.decompress(&c, data.len() - 1),
+                    Err(MessageError::TooLarge { .. })
+                ),
+                "{ty:?}"
+            );
+            assert!(
+                ty.decompress(&c[..c.len() / 2], 1 << 20).is_err(),
+                "{ty:?} truncated"
+            );
+            assert!(
+                ty.decompress(b"garbage, not compressed", 1 << 20).is_err(),
+                "{ty:?}"
+            );
+            let empty = ty.compress(b"", DEFAULT_LEVEL).unwrap();
+            assert_eq!(ty.decompress(&empty, 0).unwrap(), b"", "{ty:?}");
+        }
+        // Magic numbers of the formats Java's compressors write.
+        let lz4 = CompressionType::Lz4.compress(b"x", 0).unwrap();
+        assert_eq!(lz4[..4], [0x04, 0x22, 0x4d, 0x18]);
+        let zstd = CompressionType::Zstd.compress(b"x", 5).unwrap();
+        assert_eq!(zstd[..4], [0x28, 0xb5, 0x2f, 0xfd]);
     }
 
     #[test]

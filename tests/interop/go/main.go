@@ -38,7 +38,7 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Printf("%s: CometMQ from %s, logs in %s\n", client, abs, dir)
-	c, err := newCluster(abs, dir, strings.Join([]string{delayLevelConf(), "transactionTimeOut=1000", "transactionCheckInterval=1000"}, "\n"))
+	c, err := newCluster(abs, dir, strings.Join([]string{delayLevelConf(), "transactionTimeOut=1000", "transactionCheckInterval=1000", "enablePropertyFilter=true"}, "\n"))
 	if err == nil {
 		err = c.start()
 	}

@@ -40,6 +40,7 @@ func scenarios() []scenario {
 		{"send-batch", sendBatch},
 		{"body-over-4KiB", bigBody},
 		{"keys-tags-filter", tagFilter},
+		{"sql92-selector", sql92},
 		{"ordered-selector-orderly", ordered},
 		{"push-clustering", clustering},
 		{"push-broadcasting", broadcasting},

@@ -202,6 +202,25 @@ impl SubscriptionData {
         s
     }
 
+    /// An SQL92 subscription to `topic` (Java `FilterAPI.build` with `SQL92`): the
+    /// expression as given, no tags.
+    pub fn for_sql(topic: impl Into<String>, expression: &str, sub_version: i64) -> Self {
+        SubscriptionData {
+            topic: topic.into(),
+            sub_version,
+            expression_type: EXPRESSION_SQL92.to_owned(),
+            sub_string: expression.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    /// Whether this is an SQL92 subscription.
+    pub fn is_sql92(&self) -> bool {
+        self.expression_type
+            .trim()
+            .eq_ignore_ascii_case(EXPRESSION_SQL92)
+    }
+
     /// Whether this subscription takes every message (`*` or no tags).
     pub fn is_all(&self) -> bool {
         let tag_type = self.expression_type.is_empty()

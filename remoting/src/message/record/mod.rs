@@ -23,7 +23,7 @@ pub use layout::{
     BLANK_MAGIC, MAGIC_V1, MAGIC_V2,
 };
 
-use super::compression::{self, CompressionType};
+use super::compression::CompressionType;
 use super::properties::Properties;
 use super::{msg_id, property, sysflag, MessageError};
 
@@ -165,10 +165,8 @@ impl StoredRecord {
         if !self.is_compressed() {
             return Ok(false);
         }
-        let body = match CompressionType::from_sys_flag(self.sys_flag)? {
-            CompressionType::Zlib => compression::zlib_decompress(&self.body, max_len)?,
-            other => return Err(MessageError::UnsupportedCompression(other.value())),
-        };
+        let body =
+            CompressionType::from_sys_flag(self.sys_flag)?.decompress(&self.body, max_len)?;
         self.body = Bytes::from(body);
         self.sys_flag = sysflag::clear_compressed(self.sys_flag);
         Ok(true)
@@ -192,6 +190,7 @@ mod tests {
     use bytes::BytesMut;
 
     use super::*;
+    use crate::message::compression;
 
     fn compressed_record(sys_flag: i32, body: &[u8], props: &[u8]) -> StoredRecord {
         let host: SocketAddr = "10.0.0.1:10911".parse().unwrap();
@@ -217,11 +216,28 @@ mod tests {
         assert!(!m.is_compressed());
         assert!(!m.decompress_body(1 << 20).unwrap());
 
+        for (ty, bits) in [
+            (CompressionType::Lz4, sysflag::COMPRESSION_LZ4_TYPE),
+            (CompressionType::Zstd, sysflag::COMPRESSION_ZSTD_TYPE),
+            (CompressionType::Zlib, sysflag::COMPRESSION_ZLIB_TYPE),
+        ] {
+            let c = ty.compress(&plain, compression::DEFAULT_LEVEL).unwrap();
+            let mut m = compressed_record(sysflag::COMPRESSED | bits, &c, b"");
+            assert!(m.decompress_body(1 << 20).unwrap(), "{ty:?}");
+            assert_eq!(&m.body[..], &plain[..], "{ty:?}");
+            assert_eq!(m.sys_flag, bits, "{ty:?}: the type bits stay, as in Java");
+        }
+        // zlib bytes marked LZ4: a clear error, not garbage.
         let lz4 = sysflag::COMPRESSED | sysflag::COMPRESSION_LZ4_TYPE;
         let mut m = compressed_record(lz4, &z, b"");
         assert!(matches!(
             m.decompress_body(1 << 20),
-            Err(MessageError::UnsupportedCompression(1))
+            Err(MessageError::Decompress(_))
+        ));
+        let mut m = compressed_record(sysflag::COMPRESSED | 0x500, &z, b"");
+        assert!(matches!(
+            m.decompress_body(1 << 20),
+            Err(MessageError::UnsupportedCompression(5))
         ));
     }
 

@@ -49,6 +49,11 @@ public final class Interop {
         s.put("delay-levels", ReliabilityScenarios::delayLevels);
         s.put("transactions", ReliabilityScenarios::transactions);
         s.put("query-key-msgid-offsetid", ReliabilityScenarios::queries);
+        s.put("sql92-selector", FeatureScenarios::sql92);
+        s.put("request-reply", FeatureScenarios::requestReply);
+        if (FeatureScenarios.compressionSupported()) {
+            s.put("compression-lz4-zstd", FeatureScenarios::compression);
+        }
         AdminScenarios.Fixture[] fixture = new AdminScenarios.Fixture[1];
         for (String command : AdminScenarios.names()) {
             s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
@@ -85,7 +90,8 @@ public final class Interop {
         try (Cluster cluster = new Cluster(bin, dir, String.join("\n",
                 "messageDelayLevel=" + ReliabilityScenarios.messageDelayLevel(),
                 "transactionTimeOut=1000",
-                "transactionCheckInterval=1000"))) {
+                "transactionCheckInterval=1000",
+                "enablePropertyFilter=true"))) {
             cluster.start();
             Env env = new Env(cluster);
             waitForBrokers(env);
