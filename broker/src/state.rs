@@ -7,7 +7,6 @@
 //! - The settings are an immutable snapshot swapped whole by UPDATE_BROKER_CONFIG.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -21,15 +20,6 @@ use crate::groups::GroupTable;
 use crate::locks::LockTable;
 use crate::offsets::OffsetTable;
 use crate::topics::TopicTable;
-
-/// Counters reported by GET_BROKER_RUNTIME_INFO.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Messages stored since start.
-    pub put_total: AtomicU64,
-    /// Messages returned by pulls since start.
-    pub get_total: AtomicU64,
-}
 
 /// Shared broker state. Processors hold it in an `Arc`.
 pub struct BrokerState {
@@ -55,8 +45,8 @@ pub struct BrokerState {
     pub broker_addr: String,
     /// The same as a socket address, stamped into every stored record.
     pub store_host: SocketAddr,
-    /// Counters.
-    pub stats: Stats,
+    /// Message counters: the one owner ([`crate::stats::BrokerStats`]).
+    pub stats: crate::stats::BrokerStats,
     /// Rates sampled from the counters and offsets ([`crate::stats::run`]).
     pub rates: crate::stats::Rates,
     /// When the broker started.
@@ -99,7 +89,7 @@ impl BrokerState {
             locks: LockTable::default(),
             schedule,
             recent_commits: Default::default(),
-            stats: Stats::default(),
+            stats: Default::default(),
             rates: crate::stats::Rates::default(),
             started: Instant::now(),
             boot_timestamp: now_ms(),
@@ -137,7 +127,7 @@ impl BrokerState {
 
     /// Counts stored messages.
     pub fn count_put(&self, n: usize) {
-        self.stats.put_total.fetch_add(n as u64, Ordering::Relaxed);
+        self.stats.on_stored(n);
     }
 
     /// Store time of the message just before queue offset `offset` (0 when there is none):

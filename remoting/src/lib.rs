@@ -24,6 +24,8 @@ pub mod java_properties;
 pub mod local_ip;
 pub mod message;
 #[cfg(feature = "process")]
+pub mod metrics_http;
+#[cfg(feature = "process")]
 pub mod process;
 pub mod protocol;
 pub mod settings;

@@ -73,10 +73,6 @@ pub const FEATURES: &[(&str, &[i32])] = &[
     ),
     ("message recall", &[code::RECALL_MESSAGE]),
     (
-        "broker statistics by minute, hour and day (VIEW_BROKER_STATS_DATA)",
-        &[code::VIEW_BROKER_STATS_DATA],
-    ),
-    (
         "group forbidden lists",
         &[code::UPDATE_AND_GET_GROUP_FORBIDDEN],
     ),

@@ -1,5 +1,5 @@
-//! [`Rates`]: throughput figures for the admin reads, from counters sampled by a small
-//! background task ([`run`]).
+//! [`Rates`]: throughput figures for the admin reads, from counters sampled by the
+//! background task ([`super::run`]).
 //!
 //! - Every second: the broker's put and get counters ([`crate::state::Stats`]), kept for
 //!   ten minutes, giving the `putTps` / `getTransferredTps` windows of 10 s, 60 s and 600 s.
@@ -11,20 +11,15 @@
 //! Concurrency: one `Mutex`, held only to push or read samples.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use tokio_util::sync::CancellationToken;
-
-use crate::state::{now_ms, BrokerState};
 
 /// Counter samples kept: ten minutes at one a second, plus one.
 const COUNTER_SAMPLES: usize = 601;
 /// Offset samples kept: one minute at one per ten seconds, plus one.
 const OFFSET_SAMPLES: usize = 7;
 /// Period of the offset samples.
-const OFFSET_PERIOD: Duration = Duration::from_secs(10);
+pub(super) const OFFSET_PERIOD: Duration = Duration::from_secs(10);
 const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy)]
@@ -193,52 +188,6 @@ pub fn java_double(x: f64) -> String {
     } else {
         format!("{s}.0")
     }
-}
-
-/// Samples until `stop`: counters every second, offsets every ten seconds.
-pub async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_offsets: Option<Instant> = None;
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        let now = Instant::now();
-        state.rates.sample_counters(
-            now,
-            now_ms(),
-            state.stats.put_total.load(Ordering::Relaxed),
-            state.stats.get_total.load(Ordering::Relaxed),
-        );
-        if last_offsets.is_none_or(|t| now.duration_since(t) >= OFFSET_PERIOD) {
-            last_offsets = Some(now);
-            sample_offsets(&state, now);
-        }
-    }
-}
-
-fn sample_offsets(state: &BrokerState, now: Instant) {
-    let mut topics: BTreeMap<String, i64> = BTreeMap::new();
-    for (topic, queue_id) in state.store.queues() {
-        let max = state.store.max_offset(&topic, queue_id);
-        *topics.entry(topic).or_default() += max;
-    }
-    let groups = state
-        .offsets
-        .snapshot()
-        .offset_table
-        .into_iter()
-        .filter_map(|(key, queues)| {
-            let (topic, group) = key.split_once('@')?;
-            Some((
-                (group.to_string(), topic.to_string()),
-                queues.values().sum::<i64>(),
-            ))
-        })
-        .collect();
-    state.rates.sample_offsets(now, topics, groups);
 }
 
 #[cfg(test)]
