@@ -23,6 +23,7 @@ pub struct Broker {
     stop: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     write_budget: Arc<WriteBudget>,
+    metrics: Option<cometmq_remoting::metrics_http::MetricsServer>,
 }
 
 impl Broker {
@@ -59,6 +60,7 @@ impl Broker {
         drop(listener);
         config.listen_port = port;
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
+        let metrics = crate::metrics::start(&state).await?;
         crate::replication::start(&state, bind_ip).await?;
         let router = crate::replication::gate(&state, processor::router(&state));
         let server = match RemotingServer::bind(
@@ -131,6 +133,7 @@ impl Broker {
             stop,
             tasks,
             write_budget,
+            metrics,
         })
     }
 
@@ -138,6 +141,11 @@ impl Broker {
     /// peaks and limit closures.
     pub fn write_buffer_stats(&self) -> cometmq_remoting::transport::WriteBufferStats {
         self.write_budget.stats()
+    }
+
+    /// The Prometheus endpoint's address, when `metricsExporterType=PROM`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.local_addr())
     }
 
     /// The client port's address.
@@ -153,6 +161,9 @@ impl Broker {
     /// Stops serving, unregisters, saves the tables and closes the store.
     pub async fn shutdown(self) {
         self.stop.cancel();
+        if let Some(m) = self.metrics {
+            m.shutdown().await;
+        }
         crate::register::unregister_all(&self.state, &self.client).await;
         self.server.shutdown().await;
         if let Some(s) = &self.fast_server {

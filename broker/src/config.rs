@@ -210,6 +210,15 @@ settings! {
         /// Bytes queued on all client connections together past which a connection with
         /// a backlog is closed when it queues more (CometMQ's key; 0 means no limit).
         write_buffer_limit_total: usize = "writeBufferLimitTotal", 256 * 1024 * 1024;
+        /// RocketMQ 5's metrics exporter: DISABLE, or PROM (Prometheus text over HTTP on
+        /// `metricsPromExporterHost:metricsPromExporterPort`); OTLP_GRPC and LOG stop the
+        /// broker at start with an error naming them.
+        metrics_exporter_type: cometmq_remoting::metrics_http::MetricsExporterType = "metricsExporterType", cometmq_remoting::metrics_http::MetricsExporterType::Disable;
+        /// Address the Prometheus endpoint listens on; empty means brokerIP1 (all
+        /// addresses when that is empty too).
+        metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
+        /// Port of the Prometheus endpoint (0 picks a free one).
+        metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
     }
 }
 

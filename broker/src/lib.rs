@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod slave_sync;
 pub mod state;
 pub mod stats;
+pub mod metrics;
 pub mod topic_names;
 pub mod topics;
 pub mod transaction;
@@ -46,4 +47,8 @@ pub enum BrokerStartError {
     /// A port could not be bound.
     #[error("cannot listen: {0}")]
     Listen(#[from] cometmq_remoting::RemotingError),
+    /// The metrics settings cannot be honoured (an exporter type we do not implement, or
+    /// the endpoint's address); the message names the key.
+    #[error("{0}")]
+    Metrics(String),
 }

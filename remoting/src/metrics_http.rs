@@ -8,6 +8,9 @@
 //! connection silent for [`HEADER_TIMEOUT`] is closed, and at most [`MAX_CONNECTIONS`]
 //! are served at once (more wait in the accept queue).
 
+/// The exposition crate, for the servers' collectors (one version for all).
+pub use prometheus_client;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
