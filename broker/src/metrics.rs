@@ -26,7 +26,9 @@ use crate::stats::families::SIZE_BUCKETS;
 use crate::topic_names::{is_retry, DLQ_PREFIX};
 
 /// Starts the endpoint when `metricsExporterType=PROM`; `Ok(None)` when metrics are off.
-pub async fn start(state: &Arc<BrokerState>) -> Result<Option<MetricsServer>, crate::BrokerStartError> {
+pub async fn start(
+    state: &Arc<BrokerState>,
+) -> Result<Option<MetricsServer>, crate::BrokerStartError> {
     let cfg = state.config();
     let enabled = cfg
         .metrics_exporter_type
@@ -121,7 +123,12 @@ fn counter(
     Ok(())
 }
 
-fn gauge(enc: &mut DescriptorEncoder, name: &str, help: &str, rows: &[(Labels<'_>, i64)]) -> fmt::Result {
+fn gauge(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    rows: &[(Labels<'_>, i64)],
+) -> fmt::Result {
     let mut m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
     for (labels, v) in rows {
         m.encode_family(labels)?.encode_gauge(v)?;
@@ -169,8 +176,18 @@ impl BrokerCollector {
                 .map(|(t, s)| (topic_labels(t), f(s)))
                 .collect::<Vec<_>>()
         };
-        counter(enc, "rocketmq_messages_in", "Messages stored by sends, per topic", &rows(&|s| s.put_nums.value()))?;
-        counter(enc, "rocketmq_throughput_in", "Bytes stored by sends, per topic", &rows(&|s| s.put_size.value()))?;
+        counter(
+            enc,
+            "rocketmq_messages_in",
+            "Messages stored by sends, per topic",
+            &rows(&|s| s.put_nums.value()),
+        )?;
+        counter(
+            enc,
+            "rocketmq_throughput_in",
+            "Bytes stored by sends, per topic",
+            &rows(&|s| s.put_size.value()),
+        )?;
         {
             let mut m = enc.encode_descriptor(
                 "rocketmq_message_size",
@@ -179,7 +196,11 @@ impl BrokerCollector {
                 MetricType::Histogram,
             )?;
             for (t, s) in &topics {
-                let counts: Vec<u64> = s.size_buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+                let counts: Vec<u64> = s
+                    .size_buckets
+                    .iter()
+                    .map(|b| b.load(Ordering::Relaxed))
+                    .collect();
                 let mut buckets: Vec<(f64, u64)> = SIZE_BUCKETS
                     .iter()
                     .zip(&counts)
@@ -211,8 +232,18 @@ impl BrokerCollector {
                 })
                 .collect::<Vec<_>>()
         };
-        counter(enc, "rocketmq_messages_out", "Messages pulled, per topic and group", &group_rows(&|g| g.get_nums.value()))?;
-        counter(enc, "rocketmq_throughput_out", "Bytes pulled, per topic and group", &group_rows(&|g| g.get_size.value()))?;
+        counter(
+            enc,
+            "rocketmq_messages_out",
+            "Messages pulled, per topic and group",
+            &group_rows(&|g| g.get_nums.value()),
+        )?;
+        counter(
+            enc,
+            "rocketmq_throughput_out",
+            "Bytes pulled, per topic and group",
+            &group_rows(&|g| g.get_size.value()),
+        )?;
         counter(
             enc,
             "rocketmq_send_to_dlq_messages",
@@ -226,14 +257,26 @@ impl BrokerCollector {
         let mut producers: BTreeMap<(String, String), i64> = BTreeMap::new();
         for (_, channels) in clients.producer_table() {
             for c in channels {
-                *producers.entry((c.language.as_str().to_string(), c.version.to_string())).or_default() += 1;
+                *producers
+                    .entry((c.language.as_str().to_string(), c.version.to_string()))
+                    .or_default() += 1;
             }
         }
         let rows: Vec<_> = producers
             .iter()
-            .map(|((lang, ver), n)| (vec![("language", lang.as_str()), ("version", ver.as_str())], *n))
+            .map(|((lang, ver), n)| {
+                (
+                    vec![("language", lang.as_str()), ("version", ver.as_str())],
+                    *n,
+                )
+            })
             .collect();
-        gauge(enc, "rocketmq_producer_connections", "Producer connections", &rows)?;
+        gauge(
+            enc,
+            "rocketmq_producer_connections",
+            "Producer connections",
+            &rows,
+        )?;
         let mut consumers: BTreeMap<(String, String, String, String), i64> = BTreeMap::new();
         for group in clients.consumer_groups() {
             let Some(info) = clients.consumer_group(&group) else {
@@ -242,7 +285,12 @@ impl BrokerCollector {
             let mode = format!("{:?}", info.consume_type).to_ascii_lowercase();
             for c in info.channels.values() {
                 *consumers
-                    .entry((group.clone(), c.language.as_str().to_string(), c.version.to_string(), mode.clone()))
+                    .entry((
+                        group.clone(),
+                        c.language.as_str().to_string(),
+                        c.version.to_string(),
+                        mode.clone(),
+                    ))
                     .or_default() += 1;
             }
         }
@@ -261,7 +309,12 @@ impl BrokerCollector {
                 )
             })
             .collect();
-        gauge(enc, "rocketmq_consumer_connections", "Consumer connections, per group", &rows)
+        gauge(
+            enc,
+            "rocketmq_consumer_connections",
+            "Consumer connections, per group",
+            &rows,
+        )
     }
 
     fn encode_lag(&self, enc: &mut DescriptorEncoder) -> fmt::Result {
@@ -297,15 +350,30 @@ impl BrokerCollector {
         let state = &self.state;
         let cfg = state.config();
         let none: Labels<'_> = Vec::new();
-        gauge(enc, "rocketmq_broker_permission", "Broker permission bits (read 4, write 2)", &[(none.clone(), i64::from(cfg.broker_permission))])?;
+        gauge(
+            enc,
+            "rocketmq_broker_permission",
+            "Broker permission bits (read 4, write 2)",
+            &[(none.clone(), i64::from(cfg.broker_permission))],
+        )?;
         let topics = state.topics.names();
         let user_topics = topics
             .iter()
             .filter(|t| !is_retry(t) && !t.starts_with(DLQ_PREFIX) && !is_system(t, ""))
             .count();
-        gauge(enc, "rocketmq_topic_number", "Topics on this broker (without retry, DLQ and system topics)", &[(none.clone(), user_topics as i64)])?;
+        gauge(
+            enc,
+            "rocketmq_topic_number",
+            "Topics on this broker (without retry, DLQ and system topics)",
+            &[(none.clone(), user_topics as i64)],
+        )?;
         let groups = state.groups.snapshot().subscription_group_table.len();
-        gauge(enc, "rocketmq_consumer_group_number", "Subscription groups on this broker", &[(none.clone(), groups as i64)])?;
+        gauge(
+            enc,
+            "rocketmq_consumer_group_number",
+            "Subscription groups on this broker",
+            &[(none.clone(), groups as i64)],
+        )?;
         let store = &state.store;
         let storage: Labels<'_> = vec![("storage_type", "local"), ("storage_medium", "disk")];
         let max_phys = store.max_phys_offset();
@@ -319,7 +387,10 @@ impl BrokerCollector {
             enc,
             "rocketmq_storage_flush_behind_bytes",
             "CommitLog bytes written but not yet flushed",
-            &[(storage.clone(), (max_phys - store.flushed_phys_offset()).max(0))],
+            &[(
+                storage.clone(),
+                (max_phys - store.flushed_phys_offset()).max(0),
+            )],
         )?;
         let dispatched = *store.subscribe_dispatched().borrow();
         gauge(
