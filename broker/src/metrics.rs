@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use cometmq_remoting::body::client::ConsumeType;
 use cometmq_remoting::metrics_http::prometheus_client;
 use cometmq_remoting::metrics_http::MetricsServer;
 use cometmq_store::{DiskUsage, StatvfsDiskUsage};
@@ -282,7 +283,13 @@ impl BrokerCollector {
             let Some(info) = clients.consumer_group(&group) else {
                 continue;
             };
-            let mode = format!("{:?}", info.consume_type).to_ascii_lowercase();
+            // RocketMQ 5: ConsumeType's typeCN, lower case.
+            let mode = match info.consume_type {
+                ConsumeType::Actively => "pull",
+                ConsumeType::Passively => "push",
+                ConsumeType::Pop => "pop",
+            }
+            .to_string();
             for c in info.channels.values() {
                 *consumers
                     .entry((
