@@ -32,6 +32,8 @@ impl Broker {
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
         crate::replication::check_role(&mut config)?;
         config.disk_space_ratios()?;
+        // Before anything runs: an exporter we cannot honour, or a port in use, stops here.
+        let metrics_listener = crate::metrics::bind(&config).await?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {
@@ -60,7 +62,6 @@ impl Broker {
         drop(listener);
         config.listen_port = port;
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
-        let metrics = crate::metrics::start(&state).await?;
         crate::replication::start(&state, bind_ip).await?;
         let router = crate::replication::gate(&state, processor::router(&state));
         let server = match RemotingServer::bind(
@@ -117,6 +118,7 @@ impl Broker {
         ];
         tasks.extend(crate::schedule::spawn(&state, &stop));
         tasks.push(crate::transaction::spawn(&state, &stop));
+        let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));
         tracing::info!(
             broker = %state.broker_addr,
             name = %config.broker_name,

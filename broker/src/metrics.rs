@@ -22,15 +22,17 @@ use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
+use tokio::net::TcpListener;
+
+use crate::config::BrokerConfig;
 use crate::state::{now_ms, BrokerState};
 use crate::stats::families::SIZE_BUCKETS;
 use crate::topic_names::{is_retry, DLQ_PREFIX};
 
-/// Starts the endpoint when `metricsExporterType=PROM`; `Ok(None)` when metrics are off.
-pub async fn start(
-    state: &Arc<BrokerState>,
-) -> Result<Option<MetricsServer>, crate::BrokerStartError> {
-    let cfg = state.config();
+/// Binds the endpoint when `metricsExporterType=PROM` (`Ok(None)` when metrics are off);
+/// an exporter type we do not implement, or an address that cannot be bound, is an error
+/// naming its key.
+pub async fn bind(cfg: &BrokerConfig) -> Result<Option<TcpListener>, crate::BrokerStartError> {
     let enabled = cfg
         .metrics_exporter_type
         .prometheus_enabled()
@@ -39,12 +41,27 @@ pub async fn start(
         return Ok(None);
     }
     let host = if !cfg.metrics_prom_exporter_host.is_empty() {
-        cfg.metrics_prom_exporter_host.clone()
+        cfg.metrics_prom_exporter_host.as_str()
     } else if !cfg.broker_ip1.is_empty() {
-        cfg.broker_ip1.clone()
+        cfg.broker_ip1.as_str()
     } else {
-        "0.0.0.0".to_string()
+        "0.0.0.0"
     };
+    let port = cfg.metrics_prom_exporter_port;
+    TcpListener::bind((host, port))
+        .await
+        .map(Some)
+        .map_err(|e| {
+            crate::BrokerStartError::Metrics(format!(
+                "cannot serve metrics on metricsPromExporterHost:metricsPromExporterPort \
+             {host}:{port}: {e}"
+            ))
+        })
+}
+
+/// Serves the broker's metrics on `listener` (from [`bind`]).
+pub fn serve(listener: TcpListener, state: &Arc<BrokerState>) -> Option<MetricsServer> {
+    let cfg = state.config();
     let mut registry = Registry::with_labels(
         [
             ("cluster".into(), cfg.broker_cluster_name.clone().into()),
@@ -56,16 +73,13 @@ pub async fn start(
     registry.register_collector(Box::new(BrokerCollector {
         state: state.clone(),
     }));
-    let server = MetricsServer::start(&host, cfg.metrics_prom_exporter_port, Arc::new(registry))
-        .await
-        .map_err(|e| {
-            crate::BrokerStartError::Metrics(format!(
-                "cannot serve metrics on metricsPromExporterHost:metricsPromExporterPort \
-                 {host}:{}: {e}",
-                cfg.metrics_prom_exporter_port
-            ))
-        })?;
-    Ok(Some(server))
+    match MetricsServer::serve(listener, Arc::new(registry)) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::error!(error = %e, "the metrics endpoint cannot serve");
+            None
+        }
+    }
 }
 
 struct BrokerCollector {

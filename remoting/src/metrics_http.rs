@@ -81,6 +81,12 @@ impl MetricsServer {
         registry: Arc<Registry>,
     ) -> std::io::Result<MetricsServer> {
         let listener = TcpListener::bind((host, port)).await?;
+        Self::serve(listener, registry)
+    }
+
+    /// Serves `registry` on a bound listener (a server binds early, so that a port in
+    /// use fails its start before anything else runs, and serves once its state exists).
+    pub fn serve(listener: TcpListener, registry: Arc<Registry>) -> std::io::Result<MetricsServer> {
         let addr = listener.local_addr()?;
         let stop = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, registry, stop.clone()));
@@ -94,9 +100,17 @@ impl MetricsServer {
     }
 
     /// Stops accepting and closes the open connections.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.stop.cancel();
-        let _ = self.task.await;
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for MetricsServer {
+    /// A server dropped without [`shutdown`](Self::shutdown) (a start that failed later)
+    /// still releases its port.
+    fn drop(&mut self) {
+        self.stop.cancel();
     }
 }
 
