@@ -47,7 +47,7 @@ pub struct BrokerState {
     pub store_host: SocketAddr,
     /// Message counters: the one owner ([`crate::stats::BrokerStats`]).
     pub stats: crate::stats::BrokerStats,
-    /// Rates sampled from the counters and offsets ([`crate::stats::run`]).
+    /// Put and get rates sampled from the counters ([`crate::stats::run`]).
     pub rates: crate::stats::Rates,
     /// When the broker started.
     pub started: Instant,

@@ -213,6 +213,21 @@ impl BrokerStats {
         });
     }
 
+    /// Messages per second stored into `topic` over the last minute (Java's
+    /// `tpsTopicPutNums`: GET_TOPIC_STATS_INFO's `topicPutTps`).
+    pub fn topic_put_tps(&self, topic: &str) -> f64 {
+        self.topics
+            .get(topic)
+            .map_or(0.0, |t| t.put_nums.snapshot(Window::Minute).tps)
+    }
+
+    /// Messages per second `group` pulled from `topic` over the last minute (Java's
+    /// `tpsGroupGetNums`: the `consumeTps` of GET_CONSUME_STATS).
+    pub fn group_get_tps(&self, topic: &str, group: &str) -> f64 {
+        with_group_key(topic, group, |key| self.groups.get(key))
+            .map_or(0.0, |g| g.get_nums.snapshot(Window::Minute).tps)
+    }
+
     /// Samples every item into `window`.
     pub fn sample(&self, window: Window, now_ms: i64) {
         self.broker_put.sample(window, now_ms);

@@ -4,15 +4,13 @@
 //! them all ([`run`]).
 //!
 //! - Every second: the broker's put and get totals into [`Rates`] (`putTps` …).
-//! - Every ten seconds: every stats item's minute window, and per-topic and per-group
-//!   offset sums into [`Rates`] (`topicPutTps`, `consumeTps`).
+//! - Every ten seconds: every stats item's minute window.
 //! - Every ten minutes: the hour windows; every hour: the day windows.
 
 pub mod families;
 pub mod item;
 pub mod rates;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,14 +21,12 @@ pub use item::{StatsSnapshot, Window};
 pub use rates::{java_double, DailyTotals, Rates};
 
 use crate::state::{now_ms, BrokerState};
-use rates::OFFSET_PERIOD;
 
 /// Samples until `stop` (see the module doc). Each window is first sampled at start, as
 /// Java's `StatsItemSet` does.
 pub async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_offsets: Option<Instant> = None;
     let mut last_window: [Option<Instant>; 3] = [None; 3];
     loop {
         tokio::select! {
@@ -45,10 +41,6 @@ pub async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
             state.stats.broker_put.value(),
             state.stats.broker_get.value(),
         );
-        if last_offsets.is_none_or(|t| now.duration_since(t) >= OFFSET_PERIOD) {
-            last_offsets = Some(now);
-            sample_offsets(&state, now);
-        }
         for (i, window) in [Window::Minute, Window::Hour, Window::Day]
             .into_iter()
             .enumerate()
@@ -64,26 +56,4 @@ pub async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
             }
         }
     }
-}
-
-fn sample_offsets(state: &BrokerState, now: Instant) {
-    let mut topics: BTreeMap<String, i64> = BTreeMap::new();
-    for (topic, queue_id) in state.store.queues() {
-        let max = state.store.max_offset(&topic, queue_id);
-        *topics.entry(topic).or_default() += max;
-    }
-    let groups = state
-        .offsets
-        .snapshot()
-        .offset_table
-        .into_iter()
-        .filter_map(|(key, queues)| {
-            let (topic, group) = key.split_once('@')?;
-            Some((
-                (group.to_string(), topic.to_string()),
-                queues.values().sum::<i64>(),
-            ))
-        })
-        .collect();
-    state.rates.sample_offsets(now, topics, groups);
 }

@@ -1,25 +1,19 @@
 //! [`Rates`]: throughput figures for the admin reads, from counters sampled by the
 //! background task ([`super::run`]).
 //!
-//! - Every second: the broker's put and get counters ([`crate::state::Stats`]), kept for
-//!   ten minutes, giving the `putTps` / `getTransferredTps` windows of 10 s, 60 s and 600 s.
-//! - Every ten seconds: per-topic sums of queue max offsets and per-group sums of committed
-//!   offsets, kept for a minute, giving `topicPutTps` and a group's `consumeTps` (how fast
-//!   its committed offsets advance) without touching the send or pull paths.
+//! - Every second: the broker's put and get totals (BROKER_PUT_NUMS, BROKER_GET_NUMS), kept
+//!   for ten minutes, giving the `putTps` / `getTransferredTps` windows of 10 s, 60 s and
+//!   600 s.
 //! - Day boundaries (UTC) for `msgPutTotalTodayMorning` and friends.
 //!
 //! Concurrency: one `Mutex`, held only to push or read samples.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Counter samples kept: ten minutes at one a second, plus one.
 const COUNTER_SAMPLES: usize = 601;
-/// Offset samples kept: one minute at one per ten seconds, plus one.
-const OFFSET_SAMPLES: usize = 7;
-/// Period of the offset samples.
-pub(super) const OFFSET_PERIOD: Duration = Duration::from_secs(10);
 const DAY_MS: i64 = 86_400_000;
 
 #[derive(Debug, Clone, Copy)]
@@ -27,15 +21,6 @@ struct CounterSample {
     at: Instant,
     put: u64,
     get: u64,
-}
-
-#[derive(Debug, Clone)]
-struct OffsetSample {
-    at: Instant,
-    /// Topic → sum of its queues' max offsets.
-    topics: BTreeMap<String, i64>,
-    /// (group, topic) → sum of committed offsets.
-    groups: BTreeMap<(String, String), i64>,
 }
 
 /// Message totals at day boundaries, as GET_BROKER_RUNTIME_INFO reports them.
@@ -50,7 +35,6 @@ pub struct DailyTotals {
 #[derive(Debug, Default)]
 struct Inner {
     counters: VecDeque<CounterSample>,
-    offsets: VecDeque<OffsetSample>,
     day: i64,
     put_days: DailyTotals,
     get_days: DailyTotals,
@@ -99,20 +83,6 @@ impl Rates {
         }
     }
 
-    /// Records per-topic and per-group offset sums.
-    pub fn sample_offsets(
-        &self,
-        at: Instant,
-        topics: BTreeMap<String, i64>,
-        groups: BTreeMap<(String, String), i64>,
-    ) {
-        let mut s = self.lock();
-        s.offsets.push_back(OffsetSample { at, topics, groups });
-        while s.offsets.len() > OFFSET_SAMPLES {
-            s.offsets.pop_front();
-        }
-    }
-
     /// (put, get) messages per second over the last `window` (or as much as was sampled).
     pub fn counter_tps(&self, window: Duration) -> (f64, f64) {
         let s = self.lock();
@@ -151,29 +121,6 @@ impl Rates {
         (s.put_days, s.get_days)
     }
 
-    fn offset_window(&self, f: impl Fn(&OffsetSample) -> Option<i64>) -> f64 {
-        let s = self.lock();
-        let (Some(first), Some(last)) = (s.offsets.front(), s.offsets.back()) else {
-            return 0.0;
-        };
-        match (f(last), f(first)) {
-            (Some(new), Some(old)) => rate(new, old, last.at.duration_since(first.at)),
-            (Some(new), None) => rate(new, 0, last.at.duration_since(first.at)),
-            _ => 0.0,
-        }
-    }
-
-    /// Messages stored per second into `topic` over about the last minute.
-    pub fn topic_put_tps(&self, topic: &str) -> f64 {
-        self.offset_window(|s| s.topics.get(topic).copied())
-    }
-
-    /// Messages `group` consumed (committed) per second from `topic` over about the last
-    /// minute.
-    pub fn consume_tps(&self, group: &str, topic: &str) -> f64 {
-        let key = (group.to_string(), topic.to_string());
-        self.offset_window(|s| s.groups.get(&key).copied())
-    }
 }
 
 /// Java's `Double.toString` for the values we print: at least one decimal.
@@ -216,23 +163,7 @@ mod tests {
     }
 
     #[test]
-    fn offset_rates() {
-        let r = Rates::default();
-        let t0 = Instant::now();
-        let key = ("G".to_string(), "T".to_string());
-        r.sample_offsets(
-            t0,
-            [("T".to_string(), 10)].into(),
-            [(key.clone(), 0)].into(),
-        );
-        r.sample_offsets(
-            t0 + Duration::from_secs(10),
-            [("T".to_string(), 110)].into(),
-            [(key, 50)].into(),
-        );
-        assert_eq!(r.topic_put_tps("T"), 10.0);
-        assert_eq!(r.consume_tps("G", "T"), 5.0);
-        assert_eq!(r.consume_tps("G", "U"), 0.0);
+    fn java_doubles() {
         assert_eq!(java_double(1.0 / 3.0), "0.33");
         assert_eq!(java_double(f64::NAN), "0.0");
     }
