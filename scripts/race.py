@@ -195,7 +195,7 @@ def main():
     opts = p.parse_args()
     if opts.quick:
         opts.duration, opts.backlog, opts.repeat = 5, 200_000, 1
-    subprocess.run(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=target/lib"], cwd=JAVA_DIR, check=True)
+    subprocess.run([os.path.join(JAVA_DIR, "run.sh"), "fetch"], check=True)
     work = tempfile.mkdtemp(prefix="cometmq-race-", dir=opts.workdir)
     res = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "repeat": opts.repeat}
     res["java_version"] = next(

@@ -31,7 +31,7 @@ impl Broker {
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
         crate::replication::check_role(&mut config)?;
-        config.disk_space_ratios()?;
+        config.validate()?;
         // Before anything runs: an exporter we cannot honour, or a port in use, stops here.
         let metrics_listener = crate::metrics::bind(&config).await?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {

@@ -428,7 +428,7 @@ impl BrokerCollector {
                 &[(storage.clone(), (now_ms() - earliest).max(0))],
             )?;
         }
-        let ratio = StatvfsDiskUsage.used_ratio(Path::new(&cfg.commit_log_dir()));
+        let ratio = StatvfsDiskUsage.used_ratio(Path::new(&cfg.store.commit_log_dir()));
         if let Some(r) = ratio {
             let mut m = enc.encode_descriptor(
                 "cometmq_storage_disk_used_ratio",

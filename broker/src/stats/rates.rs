@@ -120,7 +120,6 @@ impl Rates {
         let s = self.lock();
         (s.put_days, s.get_days)
     }
-
 }
 
 /// Java's `Double.toString` for the values we print: at least one decimal.

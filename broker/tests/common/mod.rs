@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cometmq_broker::broker::Broker;
-use cometmq_broker::config::BrokerConfig;
+use cometmq_broker::config::{BrokerConfig, StoreConfig};
 use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
 use cometmq_remoting::body::fastjson;
@@ -188,11 +188,14 @@ pub fn test_config(store: &std::path::Path, namesrv: &str) -> BrokerConfig {
         broker_ip1: "127.0.0.1".into(),
         listen_port: 0,
         namesrv_addr: namesrv.into(),
-        store_path_root_dir: store.display().to_string(),
-        maped_file_size_commit_log: 4 * 1024 * 1024,
-        maped_file_size_consume_queue: 20 * 1000,
-        max_hash_slot_num: 1000,
-        max_index_num: 4000,
+        store: StoreConfig {
+            store_path_root_dir: store.to_path_buf(),
+            mapped_file_size_commit_log: 4 * 1024 * 1024,
+            mapped_file_size_consume_queue: 20 * 1000,
+            max_hash_slot_num: 1000,
+            max_index_num: 4000,
+            ..StoreConfig::default()
+        },
         ..BrokerConfig::default()
     }
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cometmq_broker::broker::Broker;
-use cometmq_broker::config::BrokerConfig;
+use cometmq_broker::config::{BrokerConfig, StoreConfig};
 use cometmq_client::consumer::PushConsumer;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::Producer;
@@ -70,11 +70,14 @@ impl System {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
             namesrv_addr: namesrv_addr.clone(),
-            store_path_root_dir: store.path().display().to_string(),
-            maped_file_size_commit_log: 16 * 1024 * 1024,
-            maped_file_size_consume_queue: 60 * 1000,
-            max_hash_slot_num: 1000,
-            max_index_num: 4000,
+            store: StoreConfig {
+                store_path_root_dir: store.path().to_path_buf(),
+                mapped_file_size_commit_log: 16 * 1024 * 1024,
+                mapped_file_size_consume_queue: 60 * 1000,
+                max_hash_slot_num: 1000,
+                max_index_num: 4000,
+                ..StoreConfig::default()
+            },
             ..BrokerConfig::default()
         };
         tweak(&mut cfg);

@@ -30,7 +30,7 @@ pub struct TestServer {
 pub fn config_in(dir: &TempDir, extra: &str) -> NamesrvConfig {
     let mut c = cometmq_testkit::namesrv::config(dir.path());
     let unknown = c
-        .apply(&cometmq_namesrv::properties::parse(extra))
+        .apply(&cometmq_namesrv::properties::parse(extra).expect("valid properties"))
         .expect("valid test config");
     assert!(unknown.is_empty(), "unknown keys {unknown:?}");
     c

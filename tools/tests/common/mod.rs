@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cometmq_broker::broker::Broker;
-use cometmq_broker::config::BrokerConfig;
+use cometmq_broker::config::{BrokerConfig, StoreConfig};
 use cometmq_client::admin::Admin;
 use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{
@@ -50,11 +50,14 @@ impl Cluster {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
             namesrv_addr: ns.clone(),
-            store_path_root_dir: store_dir.path().display().to_string(),
-            maped_file_size_commit_log: 4 * 1024 * 1024,
-            maped_file_size_consume_queue: 20 * 1000,
-            max_hash_slot_num: 1000,
-            max_index_num: 4000,
+            store: StoreConfig {
+                store_path_root_dir: store_dir.path().to_path_buf(),
+                mapped_file_size_commit_log: 4 * 1024 * 1024,
+                mapped_file_size_consume_queue: 20 * 1000,
+                max_hash_slot_num: 1000,
+                max_index_num: 4000,
+                ..StoreConfig::default()
+            },
             ..BrokerConfig::default()
         };
         tweak(&mut config);
