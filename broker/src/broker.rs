@@ -24,6 +24,7 @@ pub struct Broker {
     stop: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     write_budget: Arc<WriteBudget>,
+    metrics: Option<cometmq_remoting::metrics_http::MetricsServer>,
 }
 
 impl Broker {
@@ -32,6 +33,8 @@ impl Broker {
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
         crate::replication::check_role(&mut config)?;
         config.validate()?;
+        // Before anything runs: an exporter we cannot honour, or a port in use, stops here.
+        let metrics_listener = crate::metrics::bind(&config).await?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {
@@ -116,6 +119,7 @@ impl Broker {
         ];
         tasks.extend(crate::schedule::spawn(&state, &stop));
         tasks.push(crate::transaction::spawn(&state, &stop));
+        let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));
         tracing::info!(
             broker = %state.broker_addr,
             name = %config.broker_name,
@@ -132,6 +136,7 @@ impl Broker {
             stop,
             tasks,
             write_budget,
+            metrics,
         })
     }
 
@@ -139,6 +144,11 @@ impl Broker {
     /// peaks and limit closures.
     pub fn write_buffer_stats(&self) -> cometmq_remoting::transport::WriteBufferStats {
         self.write_budget.stats()
+    }
+
+    /// The Prometheus endpoint's address, when `metricsExporterType=PROM`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.local_addr())
     }
 
     /// The client port's address.
@@ -154,6 +164,9 @@ impl Broker {
     /// Stops serving, unregisters, saves the tables and closes the store.
     pub async fn shutdown(self) {
         self.stop.cancel();
+        if let Some(m) = self.metrics {
+            m.shutdown().await;
+        }
         crate::register::unregister_all(&self.state, &self.client).await;
         self.server.shutdown().await;
         if let Some(s) = &self.fast_server {

@@ -141,6 +141,15 @@ settings! {
         /// The file UPDATE_BROKER_CONFIG writes the settings back to: the `-c` file
         /// (as Java); empty means `<storePathRootDir>/config/broker.properties`.
         broker_config_path: String = "brokerConfigPath", String::new();
+        /// RocketMQ 5's metrics exporter: DISABLE, or PROM (Prometheus text over HTTP on
+        /// `metricsPromExporterHost:metricsPromExporterPort`); OTLP_GRPC and LOG stop the
+        /// broker at start with an error naming them.
+        metrics_exporter_type: cometmq_remoting::metrics_http::MetricsExporterType = "metricsExporterType", cometmq_remoting::metrics_http::MetricsExporterType::Disable;
+        /// Address the Prometheus endpoint listens on; empty means brokerIP1 (all
+        /// addresses when that is empty too).
+        metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
+        /// Port of the Prometheus endpoint (0 picks a free one).
+        metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
         ..store: StoreConfig;
     }
 }

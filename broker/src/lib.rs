@@ -22,6 +22,7 @@ pub mod error;
 pub mod filter;
 pub mod groups;
 pub mod locks;
+pub mod metrics;
 pub mod processor;
 pub mod register;
 pub mod replication;
@@ -48,4 +49,8 @@ pub enum BrokerStartError {
     /// A port could not be bound.
     #[error("cannot listen: {0}")]
     Listen(#[from] cometmq_remoting::RemotingError),
+    /// The metrics settings cannot be honoured (an exporter type we do not implement, or
+    /// the endpoint's address); the message names the key.
+    #[error("{0}")]
+    Metrics(String),
 }

@@ -8,7 +8,6 @@
 //!   writes them back to `config_file`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,15 +22,6 @@ use crate::consumer_offsets::ConsumerOffsetTable;
 use crate::groups::GroupTable;
 use crate::locks::LockTable;
 use crate::topics::TopicTable;
-
-/// Counters reported by GET_BROKER_RUNTIME_INFO.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Messages stored since start.
-    pub put_total: AtomicU64,
-    /// Messages returned by pulls since start.
-    pub get_total: AtomicU64,
-}
 
 /// Shared broker state. Processors hold it in an `Arc`.
 pub struct BrokerState {
@@ -62,9 +52,9 @@ pub struct BrokerState {
     pub broker_addr: String,
     /// The same as a socket address, stamped into every stored record.
     pub store_host: SocketAddr,
-    /// Counters.
-    pub stats: Stats,
-    /// Rates sampled from the counters and offsets ([`crate::stats::run`]).
+    /// Message counters: the one owner ([`crate::stats::BrokerStats`]).
+    pub stats: crate::stats::BrokerStats,
+    /// Put and get rates sampled from the counters ([`crate::stats::run`]).
     pub rates: crate::stats::Rates,
     /// When the broker started.
     pub started: Instant,
@@ -104,7 +94,7 @@ impl BrokerState {
             locks: LockTable::default(),
             schedule,
             recent_commits: Default::default(),
-            stats: Stats::default(),
+            stats: Default::default(),
             rates: crate::stats::Rates::default(),
             started: Instant::now(),
             boot_timestamp: now_ms(),
@@ -139,7 +129,7 @@ impl BrokerState {
 
     /// Counts stored messages.
     pub fn count_put(&self, n: usize) {
-        self.stats.put_total.fetch_add(n as u64, Ordering::Relaxed);
+        self.stats.on_stored(n);
     }
 
     /// Store time of the message just before queue offset `offset` (0 when there is none):

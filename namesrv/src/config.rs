@@ -54,6 +54,14 @@ cometmq_remoting::settings! {
         write_buffer_high_water_mark: usize = "writeBufferHighWaterMark", 0;
         /// `writeBufferLowWaterMark`: see `writeBufferHighWaterMark` (0: Netty's 32 KiB).
         write_buffer_low_water_mark: usize = "writeBufferLowWaterMark", 0;
+        /// `metricsExporterType`: DISABLE, or PROM (Prometheus text over HTTP); OTLP_GRPC
+        /// and LOG stop the NameServer at start with an error naming them.
+        metrics_exporter_type: cometmq_remoting::metrics_http::MetricsExporterType = "metricsExporterType", cometmq_remoting::metrics_http::MetricsExporterType::Disable;
+        /// `metricsPromExporterHost`: address of the Prometheus endpoint; empty means
+        /// `bindAddress`.
+        metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
+        /// `metricsPromExporterPort`: port of the Prometheus endpoint (0 picks a free one).
+        metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
     }
 }
 

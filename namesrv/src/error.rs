@@ -92,6 +92,9 @@ pub enum NamesrvError {
         /// The cause.
         source: RemotingError,
     },
+    /// The metrics settings cannot be honoured; the message names the key.
+    #[error("{0}")]
+    Metrics(String),
 }
 
 impl From<ApplyError> for NamesrvError {

@@ -14,6 +14,7 @@ mod expiry;
 pub mod config;
 pub mod error;
 pub mod kv_config;
+pub mod metrics;
 pub mod processor;
 pub mod route_table;
 pub mod server;

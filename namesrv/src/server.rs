@@ -21,6 +21,7 @@ pub struct NameServer {
     expiry: JoinHandle<()>,
     routes: Arc<RouteTable>,
     config: SharedConfig,
+    metrics: Option<cometmq_remoting::metrics_http::MetricsServer>,
 }
 
 impl NameServer {
@@ -43,6 +44,7 @@ impl NameServer {
             config.write_buffer_low_water_mark,
         )?;
         let bind = (config.bind_address.clone(), config.listen_port);
+        let metrics_config = config.clone();
         let shared = SharedConfig::new(config);
         let processor = Arc::new(NamesrvProcessor::new(
             routes.clone(),
@@ -57,6 +59,14 @@ impl NameServer {
                 addr: format!("{}:{}", bind.0, bind.1),
                 source,
             })?;
+        let node_id = server.local_addr().to_string();
+        let metrics = match crate::metrics::start(&metrics_config, node_id, routes.clone()).await {
+            Ok(m) => m,
+            Err(e) => {
+                server.shutdown().await;
+                return Err(e);
+            }
+        };
         let expiry = expiry::spawn(routes.clone(), channels, shared.clone());
         tracing::info!(addr = %server.local_addr(), "NameServer started");
         Ok(NameServer {
@@ -64,12 +74,18 @@ impl NameServer {
             expiry,
             routes,
             config: shared,
+            metrics,
         })
     }
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.server.local_addr()
+    }
+
+    /// The Prometheus endpoint's address, when `metricsExporterType=PROM`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.local_addr())
     }
 
     /// The broker registry (a standalone broker or a test may inspect it).
@@ -85,6 +101,9 @@ impl NameServer {
     /// Stops the expiry scan, then the server (answering in-flight requests first).
     pub async fn shutdown(self) {
         self.expiry.abort();
+        if let Some(m) = self.metrics {
+            m.shutdown().await;
+        }
         self.server.shutdown().await;
         tracing::info!("NameServer stopped");
     }

@@ -26,6 +26,8 @@ pub mod header;
 pub mod java_properties;
 pub mod local_ip;
 pub mod message;
+#[cfg(feature = "process")]
+pub mod metrics_http;
 pub mod periodic;
 #[cfg(feature = "process")]
 pub mod process;

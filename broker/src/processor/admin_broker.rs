@@ -1,5 +1,5 @@
 //! Broker-wide administration (reference §3.10, §4.3): GET_BROKER_RUNTIME_INFO (28),
-//! GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25), and the maintenance triggers
+//! VIEW_BROKER_STATS_DATA (315), GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25), and the maintenance triggers
 //! CLEAN_EXPIRED_CONSUMEQUEUE (306), CLEAN_UNUSED_TOPIC (316), TRIGGER_DELETE_FILES (27).
 //!
 //! UPDATE_BROKER_CONFIG changes the keys the running broker reads where it uses them
@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use cometmq_remoting::body::{fastjson, JsonStyle, KvTable};
+use cometmq_remoting::body::{fastjson, BrokerStatsData, BrokerStatsItem, JsonStyle, KvTable};
 use cometmq_remoting::code::version;
-use cometmq_remoting::header::GetBrokerConfigResponseHeader;
+use cometmq_remoting::header::{GetBrokerConfigResponseHeader, ViewBrokerStatsDataRequestHeader};
 use cometmq_remoting::settings::{ApplyError, Settings};
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
@@ -62,8 +61,8 @@ pub async fn runtime_info(
     let cfg = state.config();
     let store = &state.store;
     let (log_ratio, cq_ratio) = disk_ratios(&state).await;
-    let put_total = state.stats.put_total.load(Ordering::Relaxed);
-    let get_total = state.stats.get_total.load(Ordering::Relaxed);
+    let put_total = state.stats.broker_put.value();
+    let get_total = state.stats.broker_get.value();
     let (put_days, get_days) = state.rates.daily();
     let (put_tps, get_tps) = state.rates.tps_strings();
     let max_phys = store.max_phys_offset();
@@ -173,6 +172,29 @@ pub async fn runtime_info(
         put(&k, v);
     }
     json_response(&KvTable { table: t })
+}
+
+/// VIEW_BROKER_STATS_DATA: the minute, hour and day windows of one statistics item
+/// (`mqadmin statsAll`), or SYSTEM_ERROR naming the item when there is none, as in Java.
+pub async fn view_stats(state: Arc<BrokerState>, _conn: Connection, req: RemotingCommand) -> Reply {
+    let h: ViewBrokerStatsDataRequestHeader = req.decode_header()?;
+    let cluster = state.config().broker_cluster_name.clone();
+    let Some(windows) = state.stats.view(&h.stats_name, &h.stats_key, &cluster) else {
+        return Err(BrokerError::System(format!(
+            "The stats <{}> <{}> not exist",
+            h.stats_name, h.stats_key
+        )));
+    };
+    let [minute, hour, day] = windows.map(|s| BrokerStatsItem {
+        sum: i64::try_from(s.sum).unwrap_or(i64::MAX),
+        tps: s.tps,
+        avgpt: s.avgpt,
+    });
+    json_response(&BrokerStatsData {
+        stats_minute: minute,
+        stats_hour: hour,
+        stats_day: day,
+    })
 }
 
 /// GET_BROKER_CONFIG: every setting as `key=value` lines; header `version` is the

@@ -160,7 +160,7 @@ pub async fn consume_stats(
                 },
             );
         }
-        stats.consume_tps += state.rates.consume_tps(&group, &topic);
+        stats.consume_tps += state.stats.group_get_tps(&topic, &group);
     }
     mq_json_response(&stats)
 }

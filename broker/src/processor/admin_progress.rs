@@ -66,7 +66,7 @@ pub async fn broker_consume_stats(
                     },
                 );
             }
-            stats.consume_tps = state.rates.consume_tps(&group, &topic);
+            stats.consume_tps = state.stats.group_get_tps(&topic, &group);
             body.total_diff += stats.total_diff();
             list.push(stats);
         }

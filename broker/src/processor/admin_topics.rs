@@ -203,7 +203,7 @@ pub async fn topic_stats(
         .ok_or_else(|| BrokerError::TopicNotExist(format!("topic[{topic}] not exist")))?;
     let broker_name = state.config().broker_name.clone();
     let mut table = TopicStatsTable {
-        topic_put_tps: state.rates.topic_put_tps(&topic),
+        topic_put_tps: state.stats.topic_put_tps(&topic),
         ..Default::default()
     };
     for queue_id in 0..config.write_queue_nums.max(0) {

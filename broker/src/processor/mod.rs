@@ -305,6 +305,12 @@ fn admin_routes(r: Router, state: &Arc<BrokerState>) -> Router {
     let r = add(
         r,
         state,
+        &[code::VIEW_BROKER_STATS_DATA],
+        admin_broker::view_stats,
+    );
+    let r = add(
+        r,
+        state,
         &[code::GET_BROKER_CONFIG],
         admin_broker::broker_config,
     );

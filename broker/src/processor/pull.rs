@@ -174,7 +174,7 @@ pub async fn pull_message(
         group.broker_id,
         group.which_broker_when_consume_slowly,
     );
-    let resp = respond(&state, result, h.queue_offset, suggest);
+    let resp = respond(&state, &h, result, suggest);
     Ok(crate::replication::adjust_pull_on_slave(
         &cfg,
         resp,
@@ -322,7 +322,13 @@ fn suggest_broker(cfg: &crate::config::BrokerConfig, r: &GetResult, normal: i64,
 }
 
 /// The PULL response for a read (reference §3.4's status table).
-fn respond(state: &BrokerState, r: GetResult, requested: i64, suggest: i64) -> RemotingCommand {
+fn respond(
+    state: &BrokerState,
+    h: &PullMessageRequestHeader,
+    r: GetResult,
+    suggest: i64,
+) -> RemotingCommand {
+    let requested = h.queue_offset;
     let code = match r.status {
         GetStatus::Found => response::SUCCESS,
         GetStatus::NoMatchedMessage | GetStatus::MessageWasRemoving => {
@@ -348,10 +354,9 @@ fn respond(state: &BrokerState, r: GetResult, requested: i64, suggest: i64) -> R
     let mut resp = RemotingCommand::response(code, Some(r.status.java_name().to_string()))
         .with_header(&header);
     if code == response::SUCCESS {
-        state.stats.get_total.fetch_add(
-            r.messages.len() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        state
+            .stats
+            .on_pull(&h.topic, &h.consumer_group, r.messages.len(), r.total_size);
         resp = resp.with_body(r.messages);
     }
     resp

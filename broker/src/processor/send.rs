@@ -125,7 +125,7 @@ pub async fn send_message(
                 wait: plain.wait,
             };
             let result = append::put(&state, buf, opts).await;
-            send_response(&state, &cfg, result, target.queue_id, &[], text.get(uniq))
+            send_response(&state, &cfg, result, &target, &[], text.get(uniq))
         }
         None => {
             add_broker_properties(&mut props, &cfg);
@@ -137,7 +137,7 @@ pub async fn send_message(
                 .await
                 .map_err(illegal)?;
             let uniq = props.get(property::UNIQ_KEY);
-            send_response(&state, &cfg, result, target.queue_id, &[], uniq)
+            send_response(&state, &cfg, result, &target, &[], uniq)
         }
     }
 }
@@ -227,7 +227,7 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     }
     let opts = PutOptions { batch: true, wait };
     let result = append::put(&state, buf, opts).await;
-    send_response(&state, &cfg, result, target.queue_id, &record_starts, None)
+    send_response(&state, &cfg, result, &target, &record_starts, None)
 }
 
 /// CONSUMER_SEND_MSG_BACK: a consumer failed a message; store a copy in the group's retry
@@ -265,7 +265,8 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
         Some(m) if req.version >= version::V3_4_9 => m,
         _ => group.retry_max_times,
     };
-    let (topic, queue_id, created) = if msg.reconsume_times >= max_reconsume || h.delay_level < 0 {
+    let to_dlq = msg.reconsume_times >= max_reconsume || h.delay_level < 0;
+    let (topic, queue_id, created) = if to_dlq {
         let dlq = dlq_topic(&h.group);
         let created = state.topics.get_or_create(&dlq, 1, perm::WRITE);
         (dlq, 0, created)
@@ -305,6 +306,9 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
         .map_err(|e| BrokerError::System(e.to_string()))?;
     if result.status.is_stored() {
         state.count_put(1);
+        // Keyed by the original topic, as Java's `incSendBackNums` is.
+        let back_topic = props.get(property::RETRY_TOPIC).unwrap_or(&msg.topic);
+        state.stats.on_send_back(back_topic, &h.group, to_dlq);
         Ok(RemotingCommand::success())
     } else {
         Err(put_error(&state, result.status))
@@ -443,7 +447,7 @@ fn send_response(
     state: &BrokerState,
     cfg: &BrokerConfig,
     result: PutResult,
-    queue_id: i32,
+    target: &Target<'_>,
     record_starts: &[usize],
     uniq_key: Option<&str>,
 ) -> Reply {
@@ -458,6 +462,10 @@ fn send_response(
         return Err(BrokerError::System("stored without a position".into()));
     };
     state.count_put(appended.msg_count);
+    state
+        .stats
+        .on_send(&target.topic, appended.msg_count, appended.wrote_bytes);
+    let queue_id = target.queue_id;
     let mut resp = RemotingCommand::response(code, None);
     write_send_response_header(
         &mut resp.ext_fields,

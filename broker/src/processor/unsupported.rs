@@ -70,10 +70,6 @@ pub const FEATURES: &[(&str, &[i32])] = &[
     ("cold data flow control", &[2001, 2002, 2003, 2004]),
     ("message recall", &[code::RECALL_MESSAGE]),
     (
-        "broker statistics by minute, hour and day (VIEW_BROKER_STATS_DATA)",
-        &[code::VIEW_BROKER_STATS_DATA],
-    ),
-    (
         "group forbidden lists",
         &[code::UPDATE_AND_GET_GROUP_FORBIDDEN],
     ),

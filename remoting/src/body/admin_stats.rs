@@ -152,3 +152,28 @@ mod tests {
         );
     }
 }
+
+/// One window of a [`BrokerStatsData`] (Java `BrokerStatsItem`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BrokerStatsItem {
+    /// Value added across the window.
+    pub sum: i64,
+    /// `sum` per second.
+    pub tps: f64,
+    /// `sum` per call.
+    pub avgpt: f64,
+}
+
+/// VIEW_BROKER_STATS_DATA (315) response:
+/// `{"statsDay":{"avgpt":D,"sum":L,"tps":D},"statsHour":{…},"statsMinute":{…}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BrokerStatsData {
+    /// The last minute (samples every 10 s).
+    pub stats_minute: BrokerStatsItem,
+    /// The last hour (samples every 10 min).
+    pub stats_hour: BrokerStatsItem,
+    /// The last day (samples every hour).
+    pub stats_day: BrokerStatsItem,
+}

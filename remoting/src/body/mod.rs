@@ -49,8 +49,8 @@ pub use admin_lists::{
     QuerySubscriptionResponseBody, SubscriptionGroupList,
 };
 pub use admin_stats::{
-    ConsumeStats, OffsetWrapper, QueryConsumeTimeSpanBody, QueueTimeSpan, TopicOffset,
-    TopicStatsTable,
+    BrokerStatsData, BrokerStatsItem, ConsumeStats, OffsetWrapper, QueryConsumeTimeSpanBody,
+    QueueTimeSpan, TopicOffset, TopicStatsTable,
 };
 pub use cluster_info::ClusterInfo;
 pub use connection::{Connection, ConsumerConnection, ProducerConnection};
