@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader};
@@ -56,8 +55,8 @@ async fn mixed(master_side: Side, slave_side: Side) {
         return;
     }
     let _serial = java::SERIAL.lock().await;
-    let (ns, _ns_dir) = cometmq_testkit::namesrv::start().await;
-    let namesrv = ns.local_addr().to_string();
+    let ns = cometmq_testkit::namesrv::Namesrv::start().await;
+    let namesrv = ns.addr.clone();
     let mdir = tempfile::tempdir().unwrap();
     let sdir = tempfile::tempdir().unwrap();
     let (mport, sport) = (java::broker_port(), java::broker_port());
@@ -122,9 +121,7 @@ async fn mixed(master_side: Side, slave_side: Side) {
     java::create_topic(&c, &maddr, "MixedMeta", 2).await;
     wait_topic_synced(&c, &saddr, "MixedMeta").await;
     let probe = txn::Producer::new("MixPG", |_| None);
-    eventually(
-        Duration::from_secs(60),
-        "the slave's copy of the offset",
+    eventually("the slave's copy of the offset",
         || async {
             (probe.consumer_offset(&saddr, "MixG", TOPIC, 0).await == Some(123)).then_some(())
         },
@@ -149,7 +146,7 @@ async fn mixed(master_side: Side, slave_side: Side) {
     let total = base + bodies.len() as i64;
 
     // The master dies; everything is on the slave, byte for byte.
-    eventually(Duration::from_secs(60), "the slave to catch up", || async {
+    eventually("the slave to catch up", || async {
         let m = common::ha::max_offset(&c, &saddr, TOPIC, 0).await;
         (m >= total).then_some(())
     })
@@ -195,7 +192,7 @@ async fn mixed(master_side: Side, slave_side: Side) {
     }
     probe.shutdown().await;
     c.shutdown().await;
-    ns.shutdown().await;
+    ns.stop().await;
 }
 
 fn trim_zeros(data: &[u8]) -> &[u8] {

@@ -100,7 +100,7 @@ async fn assign_poll_commit_seek_and_subscribe() {
         .unwrap();
     b.subscribe(topic, "*").unwrap();
     b.start().await.unwrap();
-    let shared = cluster::wait_until(LIMIT, || {
+    let shared = cluster::wait_until(|| {
         let (qa, qb) = (a.assigned_queues(), b.assigned_queues());
         let ok = qa.len() + qb.len() == queues.len() && !qa.is_empty() && !qb.is_empty();
         async move { ok }

@@ -72,7 +72,7 @@ async fn transactions_commit_roll_back_and_check_back() {
         .unwrap();
     consumer.start().await.unwrap();
 
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let s = seen.lock().unwrap();
         let c = checked.lock().unwrap();
         let ok = s.contains_key(&ids["commit"])

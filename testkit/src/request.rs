@@ -7,7 +7,8 @@ use cometmq_remoting::header::{
     CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
     SendMessageRequestHeaderV2, TopicFilterType,
 };
-use cometmq_remoting::message::Properties;
+use bytes::Bytes;
+use cometmq_remoting::message::{create_uniq_key, decode_records, MessageExt, Properties};
 use cometmq_remoting::RemotingCommand;
 
 /// UPDATE_AND_CREATE_TOPIC for `topic` with `queues` read and write queues, read-write,
@@ -99,4 +100,32 @@ pub fn pull_header(
         expression_type: Some("TAG".into()),
         max_msg_bytes: None,
     }
+}
+
+/// Message properties with a fresh `UNIQ_KEY` (as every client sets it) and, when given,
+/// `TAGS` and `KEYS`.
+pub fn props(tags: Option<&str>, keys: Option<&str>) -> Properties {
+    let mut props = Properties::new();
+    if let Some(t) = tags {
+        props.insert("TAGS", t);
+    }
+    if let Some(k) = keys {
+        props.insert("KEYS", k);
+    }
+    props.insert("UNIQ_KEY", create_uniq_key());
+    props
+}
+
+/// SEND_MESSAGE_V2 with `header` and `body`.
+pub fn send(header: &SendMessageRequestHeaderV2, body: &[u8]) -> RemotingCommand {
+    RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, header)
+        .with_body(Bytes::copy_from_slice(body))
+}
+
+/// The messages of a pull or query answer's body; panics on a record that does not
+/// decode.
+pub fn messages(resp: &RemotingCommand) -> Vec<MessageExt> {
+    decode_records(resp.body.to_bytes())
+        .map(|m| m.expect("a decodable record"))
+        .collect()
 }
