@@ -46,9 +46,9 @@ async fn send_delayed(
 
 /// Waits (bounded) until `topic`/`queue_id` holds `n` messages, then reads them all.
 async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<MessageExt> {
-    eventually(&format!("{n} messages in {topic}/{queue_id}"),
-        || async { (c.max_offset(topic, queue_id).await >= n).then_some(()) },
-    )
+    eventually(&format!("{n} messages in {topic}/{queue_id}"), || async {
+        (c.max_offset(topic, queue_id).await >= n).then_some(())
+    })
     .await;
     let resp = c.pull("GRead", topic, queue_id, 0, "*", 0).await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);

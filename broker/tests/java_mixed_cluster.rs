@@ -70,17 +70,15 @@ async fn produce_and_consume(namesrv: &str, brokers: &[String], root: &Path) {
             .await
             .unwrap_or_else(|e| panic!("create {TOPIC} on {addr}: {e}"));
     }
-    eventually("the route to list every broker",
-        || async {
-            let route = admin.topic_route(TOPIC).await.ok()?;
-            let addrs: BTreeSet<String> = route
-                .broker_datas
-                .iter()
-                .flat_map(|b| b.broker_addrs.values().cloned())
-                .collect();
-            brokers.iter().all(|b| addrs.contains(b)).then_some(())
-        },
-    )
+    eventually("the route to list every broker", || async {
+        let route = admin.topic_route(TOPIC).await.ok()?;
+        let addrs: BTreeSet<String> = route
+            .broker_datas
+            .iter()
+            .flat_map(|b| b.broker_addrs.values().cloned())
+            .collect();
+        brokers.iter().all(|b| addrs.contains(b)).then_some(())
+    })
     .await;
 
     let producer = Producer::builder("MixedClusterPG")

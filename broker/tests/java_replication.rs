@@ -121,11 +121,9 @@ async fn mixed(master_side: Side, slave_side: Side) {
     java::create_topic(&c, &maddr, "MixedMeta", 2).await;
     wait_topic_synced(&c, &saddr, "MixedMeta").await;
     let probe = txn::Producer::new("MixPG", |_| None);
-    eventually("the slave's copy of the offset",
-        || async {
-            (probe.consumer_offset(&saddr, "MixG", TOPIC, 0).await == Some(123)).then_some(())
-        },
-    )
+    eventually("the slave's copy of the offset", || async {
+        (probe.consumer_offset(&saddr, "MixG", TOPIC, 0).await == Some(123)).then_some(())
+    })
     .await;
 
     // Acknowledged only with the slave: a stopped slave times sends out.

@@ -210,13 +210,11 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
     phase.store(MASTER_DOWN, Ordering::SeqCst);
     gate_open.store(1, Ordering::SeqCst);
     let want: HashSet<String> = first.iter().map(|a| a.0.clone()).collect();
-    eventually("the first batch to be consumed from the slave",
-        || {
-            let got = ids_in(&deliveries, &[MASTER_UP, MASTER_DOWN]);
-            let ok = want.is_subset(&got);
-            async move { ok.then_some(()) }
-        },
-    )
+    eventually("the first batch to be consumed from the slave", || {
+        let got = ids_in(&deliveries, &[MASTER_UP, MASTER_DOWN]);
+        let ok = want.is_subset(&got);
+        async move { ok.then_some(()) }
+    })
     .await;
     let from_slave = served(&c, &slave.addr()).await - slave_served_before;
     eprintln!(

@@ -91,7 +91,8 @@ async fn a_peer_that_pauses_then_reads_gets_every_answer_without_a_burst() {
     let c = Cluster::start(|_| {}).await;
     fill_backlog(&c).await;
     let mut paused = stuck_reader(&c).await;
-    eventually("the paused connection to pass its high-water mark",
+    eventually(
+        "the paused connection to pass its high-water mark",
         || async { (stats(&c).queued_bytes > 64 * 1024).then_some(()) },
     )
     .await;
@@ -146,7 +147,8 @@ async fn a_peer_that_never_reads_is_no_longer_served_past_the_high_water_mark() 
     let stuck = stuck_reader(&c).await;
     // 800 answers of ~75 KiB are ~60 MiB: far more than the sockets hold. The broker
     // fills the connection past its 64 KiB mark, then stops serving it.
-    eventually("the stuck connection to pass its high-water mark",
+    eventually(
+        "the stuck connection to pass its high-water mark",
         || async { (stats(&c).queued_bytes > 64 * 1024).then_some(()) },
     )
     .await;

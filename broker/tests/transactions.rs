@@ -7,7 +7,6 @@
 
 mod common;
 
-
 use bytes::Bytes;
 use cometmq_broker::config::BrokerConfig;
 use cometmq_remoting::code::{request, response};
@@ -38,9 +37,9 @@ fn body(m: &MessageExt) -> String {
 
 /// Waits (bounded) until `topic`/`queue_id` holds `n` messages, then reads them all.
 async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<MessageExt> {
-    eventually(&format!("{n} messages in {topic}/{queue_id}"),
-        || async { (c.max_offset(topic, queue_id).await >= n).then_some(()) },
-    )
+    eventually(&format!("{n} messages in {topic}/{queue_id}"), || async {
+        (c.max_offset(topic, queue_id).await >= n).then_some(())
+    })
     .await;
     messages(&c.pull("GRead", topic, queue_id, 0, "*", 0).await)
 }
@@ -58,9 +57,9 @@ fn check_offset(c: &Cluster) -> Option<i64> {
 /// Waits (bounded) until the check service has handled every half message stored so far.
 async fn checks_settle(c: &Cluster) {
     let max = c.max_offset(HALF, 0).await;
-    eventually("the check service to pass every half message",
-        || async { (check_offset(c)? >= max).then_some(()) },
-    )
+    eventually("the check service to pass every half message", || async {
+        (check_offset(c)? >= max).then_some(())
+    })
     .await;
 }
 
@@ -356,13 +355,11 @@ async fn kill_9_with_half_messages_pending_loses_nothing_committed() {
             .then_some(())
     })
     .await;
-    eventually("the check service to pass every half message",
-        || async {
-            let max = p.max_offset(&addr, HALF, 0).await;
-            let at = p.consumer_offset(&addr, CHECK_GROUP, HALF, 0).await?;
-            (at >= max).then_some(())
-        },
-    )
+    eventually("the check service to pass every half message", || async {
+        let max = p.max_offset(&addr, HALF, 0).await;
+        let at = p.consumer_offset(&addr, CHECK_GROUP, HALF, 0).await?;
+        (at >= max).then_some(())
+    })
     .await;
     let committed: Vec<String> = pull_all(&p, &addr, "TxCrash")
         .await

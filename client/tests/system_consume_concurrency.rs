@@ -9,7 +9,7 @@ mod cluster;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use cluster::{wait_until, System, LIMIT};
+use cluster::{wait_until, System};
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
 use cometmq_client::{Message, MessageExt};
 

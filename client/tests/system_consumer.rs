@@ -149,7 +149,7 @@ async fn broadcasting_delivers_everything_to_every_consumer() {
     for c in &consumers {
         c.shutdown().await;
     }
-    let root = sys.dirs.0.path().join("offsets");
+    let root = sys.work_dir.path().join("offsets");
     let files: Vec<_> = std::fs::read_dir(&root).unwrap().collect();
     assert_eq!(files.len(), 3, "one offsets directory per client");
     producer.shutdown().await;

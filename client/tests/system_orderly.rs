@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cluster::{converged, wait_until, System, LIMIT};
+use cluster::{converged, wait_until, System};
 use cometmq_client::consumer::{ConsumeFromWhere, OrderlyResult, PushConsumer};
 use cometmq_client::producer::SelectByHash;
 use cometmq_client::Message;

@@ -7,11 +7,9 @@ mod cluster;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use cluster::System;
+use cluster::{System, LIMIT};
 use cometmq_client::consumer::{max_offset, ConsumeFromWhere, PullConsumer};
 use cometmq_client::{Message, MessageExt};
-
-const LIMIT: Duration = Duration::from_secs(60);
 
 /// Polls until `n` distinct messages arrived (bounded).
 async fn poll_n(c: &PullConsumer, n: usize) -> Vec<MessageExt> {

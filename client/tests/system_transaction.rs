@@ -7,7 +7,7 @@ mod cluster;
 
 use std::sync::{Arc, Mutex};
 
-use cluster::{record, wait_until, Seen, System, LIMIT};
+use cluster::{record, wait_until, Seen, System};
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
 use cometmq_client::producer::{LocalTransactionState, TransactionProducer};
 use cometmq_client::Message;

@@ -146,5 +146,4 @@ impl Server {
         cmd.arg("namesrv").arg(home).arg("-c").arg(conf);
         Self::spawn(cmd, log, port, "the Java NameServer").await
     }
-
 }

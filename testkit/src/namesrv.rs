@@ -75,6 +75,8 @@ impl Namesrv {
     async fn launch(dir: &Path, tweak: impl FnOnce(&mut NamesrvConfig)) -> NameServer {
         let mut c = config(dir);
         tweak(&mut c);
-        NameServer::start(c).await.expect("start the test NameServer")
+        NameServer::start(c)
+            .await
+            .expect("start the test NameServer")
     }
 }

@@ -2,12 +2,12 @@
 //! headers are filled as a RocketMQ 4.x client fills them, and callers change what their
 //! case needs with struct update syntax (`Header { field, ..send_header(..) }`).
 
+use bytes::Bytes;
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
     CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
     SendMessageRequestHeaderV2, TopicFilterType,
 };
-use bytes::Bytes;
 use cometmq_remoting::message::{create_uniq_key, decode_records, MessageExt, Properties};
 use cometmq_remoting::RemotingCommand;
 

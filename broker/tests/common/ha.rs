@@ -304,7 +304,6 @@ pub async fn read_queue(
     out
 }
 
-
 /// Waits (bounded) until the NameServer's route for `topic` lists `brokers` addresses
 /// for its broker group.
 pub async fn route_addrs(c: &RemotingClient, namesrv: &str, topic: &str) -> BTreeMap<i64, String> {

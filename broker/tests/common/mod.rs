@@ -2,7 +2,13 @@
 //! from `cometmq_testkit`; here are the broker-only ones (HA processes, the transactional
 //! producer, the Java side-by-side runs).
 
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 pub mod ha;
 pub mod java;
