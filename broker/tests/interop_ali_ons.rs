@@ -77,22 +77,6 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     c.stop().await;
 }
 
-/// Waits (bounded) until the NameServer routes `topic`.
-async fn wait_for_route(c: &Cluster, topic: &str) {
-    for _ in 0..100 {
-        let r = c
-            .client
-            .invoke(&c.namesrv_addr, route(topic), common::T)
-            .await
-            .unwrap();
-        if r.code == response::SUCCESS {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the broker never registered {topic}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ali_ons_sends_with_delay_levels() {
     let Some(script) = interop::script("produce_delayed.js") else {
@@ -101,7 +85,7 @@ async fn ali_ons_sends_with_delay_levels() {
     let c = Cluster::start(|cfg| cfg.message_delay_level = "1s 2s 3s".into()).await;
     let seed = c.send("InteropDelay", 0, Some("Seed"), None, b"seed").await;
     assert_eq!(seed.code, response::SUCCESS);
-    wait_for_route(&c, "InteropDelay").await;
+    c.wait_for_route("InteropDelay").await;
 
     let levels = ["1", "2", "3"];
     let mut args = vec![c.namesrv_addr.as_str(), "InteropDelay", "InteropDelayGroup"];

@@ -13,10 +13,9 @@ mod common;
 
 use std::path::Path;
 
-use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader};
+use cometmq_remoting::code::response;
+use cometmq_remoting::header::SendMessageResponseHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
-use cometmq_remoting::RemotingCommand;
 use common::ha::{commit_log, read_queue, send, send_until_replicated, wait_topic_synced};
 use common::java::{self, Server};
 use common::txn;
@@ -103,20 +102,8 @@ async fn mixed(master_side: Side, slave_side: Side) {
     }
     let base = base.unwrap();
     // Metadata: a committed offset, copied by the slave's periodic sync.
-    let h = UpdateConsumerOffsetRequestHeader {
-        consumer_group: "MixG".into(),
-        topic: TOPIC.into(),
-        queue_id: 0,
-        commit_offset: 123,
-    };
-    let resp = c
-        .invoke(
-            &maddr,
-            RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h),
-            T,
-        )
-        .await
-        .unwrap();
+    let req = cometmq_testkit::request::commit_offset("MixG", TOPIC, 0, 123);
+    let resp = c.invoke(&maddr, req, T).await.unwrap();
     assert_eq!(resp.code, response::SUCCESS);
     java::create_topic(&c, &maddr, "MixedMeta", 2).await;
     wait_topic_synced(&c, &saddr, "MixedMeta").await;

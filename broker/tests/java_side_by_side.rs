@@ -24,7 +24,7 @@ use bytes::Bytes;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     QueryMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
-    UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
+    ViewMessageRequestHeader,
 };
 use cometmq_remoting::message::{create_uniq_key, parse_offset_msg_id, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
@@ -373,18 +373,8 @@ async fn commit_offsets(c: &RemotingClient, addr: &str, sent: &[Sent]) -> Offset
                 .filter(|s| s.topic == topic && s.queue_id == q)
                 .count() as i64;
             for (group, offset) in [("UpGroupA", n / 2), ("UpGroupB", n / 3)] {
-                let h = UpdateConsumerOffsetRequestHeader {
-                    consumer_group: group.into(),
-                    topic: topic.into(),
-                    queue_id: q,
-                    commit_offset: offset,
-                };
-                let resp = call(
-                    c,
-                    addr,
-                    RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h),
-                )
-                .await;
+                let req = cometmq_testkit::request::commit_offset(group, topic, q, offset);
+                let resp = call(c, addr, req).await;
                 assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
                 committed.insert((group.into(), topic.into(), q), offset);
             }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
-use cometmq_remoting::body::fastjson;
+use cometmq_remoting::body::{fastjson, TopicRouteData};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     ConsumerSendMsgBackRequestHeader, PullMessageRequestHeader, PullMessageResponseHeader,
@@ -23,7 +23,12 @@ pub const T: Duration = Duration::from_secs(10);
 impl Cluster {
     /// Sends a request to the broker.
     pub async fn call(&self, req: RemotingCommand) -> RemotingCommand {
-        match self.client.invoke(&self.broker_addr, req, T).await {
+        self.call_within(req, T).await
+    }
+
+    /// Sends a request to the broker and waits up to `limit` for the answer.
+    pub async fn call_within(&self, req: RemotingCommand, limit: Duration) -> RemotingCommand {
+        match self.client.invoke(&self.broker_addr, req, limit).await {
             Ok(resp) => resp,
             Err(e) => panic!("no answer from the broker {}: {e}", self.broker_addr),
         }
@@ -103,10 +108,7 @@ impl Cluster {
         }
         let req = RemotingCommand::request_with_header(request::PULL_MESSAGE, &h);
         let limit = T + Duration::from_millis(suspend_ms.max(0) as u64);
-        match self.client.invoke(&self.broker_addr, req, limit).await {
-            Ok(resp) => resp,
-            Err(e) => panic!("no pull answer from the broker {}: {e}", self.broker_addr),
-        }
+        self.call_within(req, limit).await
     }
 
     /// Pulls (with long polling) from `from` until the queue's next offset reaches `until`,
@@ -137,6 +139,37 @@ impl Cluster {
             offset = h.next_begin_offset.max(offset);
         }
         out
+    }
+
+    /// Commits `offset` for consumer `group` on queue `queue_id` of `topic`
+    /// (UPDATE_CONSUMER_OFFSET), asserting SUCCESS.
+    pub async fn commit_offset(&self, group: &str, topic: &str, queue_id: i32, offset: i64) {
+        let req = crate::request::commit_offset(group, topic, queue_id, offset);
+        let resp = self.call(req).await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    }
+
+    /// Asks the NameServer for the route of `topic` (GET_ROUTEINFO_BY_TOPIC).
+    pub async fn route(&self, topic: &str) -> RemotingCommand {
+        match self
+            .client
+            .invoke(&self.namesrv_addr, crate::request::route(topic), T)
+            .await
+        {
+            Ok(resp) => resp,
+            Err(e) => panic!("no answer from the NameServer {}: {e}", self.namesrv_addr),
+        }
+    }
+
+    /// Asks the NameServer until the route of `topic` exists (the broker registers in the
+    /// background), and returns it.
+    pub async fn wait_for_route(&self, topic: &str) -> TopicRouteData {
+        crate::wait::eventually(&format!("a route for {topic}"), || async {
+            let resp = self.route(topic).await;
+            (resp.code == response::SUCCESS)
+                .then(|| fastjson::from_slice(&resp.body.to_bytes()).expect("a route body"))
+        })
+        .await
     }
 
     /// The queue's max offset (GET_MAX_OFFSET), −1 when the answer has none.

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
     CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
-    SendMessageRequestHeaderV2, TopicFilterType,
+    SendMessageRequestHeaderV2, TopicFilterType, UpdateConsumerOffsetRequestHeader,
 };
 use cometmq_remoting::message::{create_uniq_key, decode_records, MessageExt, Properties};
 use cometmq_remoting::RemotingCommand;
@@ -100,6 +100,20 @@ pub fn pull_header(
         expression_type: Some("TAG".into()),
         max_msg_bytes: None,
     }
+}
+
+/// UPDATE_CONSUMER_OFFSET: commits `offset` for consumer `group` on queue `queue_id` of
+/// `topic`.
+pub fn commit_offset(group: &str, topic: &str, queue_id: i32, offset: i64) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::UPDATE_CONSUMER_OFFSET,
+        &UpdateConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id,
+            commit_offset: offset,
+        },
+    )
 }
 
 /// Message properties with a fresh `UNIQ_KEY` (as every client sets it) and, when given,

@@ -2,13 +2,9 @@
 //! from `cometmq_testkit`; here are the broker-only ones (HA processes, the transactional
 //! producer, the Java side-by-side runs).
 
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Not every test binary uses every re-export.
+#![allow(unused_imports)]
 
 pub mod ha;
 pub mod java;

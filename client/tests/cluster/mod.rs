@@ -2,13 +2,9 @@
 //! `cometmq_testkit::system` (CometMQ's in this process, or Apache RocketMQ's with
 //! `COMETMQ_SERVERS=java`, so that our client is judged by the reference servers too), and
 //! client settings that make tests quick (short route refresh and rebalance periods).
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Not every test binary uses every re-export.
+#![allow(unused_imports)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -1,12 +1,8 @@
 //! Helpers shared by the NameServer tests: a real server on 127.0.0.1:0 with its files in a
 //! temp dir, a client, and broker registration.
-#![allow(
-    dead_code,
-    unused_imports,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic
-)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Not every test binary uses every re-export.
+#![allow(unused_imports)]
 
 use std::time::Duration;
 

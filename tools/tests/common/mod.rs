@@ -15,7 +15,6 @@ use cometmq_remoting::body::client::{
 };
 use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
-use cometmq_remoting::header::UpdateConsumerOffsetRequestHeader;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use serde_json::Value;
@@ -259,13 +258,7 @@ impl FakeClient {
         queue_id: i32,
         offset: i64,
     ) {
-        let h = UpdateConsumerOffsetRequestHeader {
-            consumer_group: group.into(),
-            topic: topic.into(),
-            queue_id,
-            commit_offset: offset,
-        };
-        let req = RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h);
+        let req = cometmq_testkit::request::commit_offset(group, topic, queue_id, offset);
         let resp = self.client.invoke(broker_addr, req, T).await.unwrap();
         assert_eq!(resp.code, 0, "commit: {:?}", resp.remark);
     }
