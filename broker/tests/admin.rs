@@ -525,8 +525,7 @@ fn consumer_heartbeat(client_id: &str, group: &str, topic: &str) -> RemotingComm
         }],
         ..Default::default()
     };
-    RemotingCommand::request(request::HEART_BEAT)
-        .with_body(fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap())
+    cometmq_testkit::request::heartbeat(&hb)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -569,8 +568,7 @@ async fn connections_reset_offset_and_relayed_calls() {
         }],
         ..Default::default()
     };
-    let req = RemotingCommand::request(request::HEART_BEAT)
-        .with_body(fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap());
+    let req = cometmq_testkit::request::heartbeat(&hb);
     assert_eq!(c.call(req).await.code, response::SUCCESS);
     let plist = |group: &str| {
         RemotingCommand::request_with_header(

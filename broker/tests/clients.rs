@@ -48,13 +48,8 @@ async fn heartbeat(client: &RemotingClient, addr: &str, client_id: &str) {
         }],
         ..Default::default()
     };
-    let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
     let resp = client
-        .invoke(
-            addr,
-            RemotingCommand::request(request::HEART_BEAT).with_body(body),
-            T,
-        )
+        .invoke(addr, cometmq_testkit::request::heartbeat(&hb), T)
         .await
         .unwrap();
     assert_eq!(resp.code, response::SUCCESS);

@@ -85,9 +85,7 @@ impl Cluster {
             }],
             ..Default::default()
         };
-        let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).expect("heartbeat JSON");
-        self.call(RemotingCommand::request(request::HEART_BEAT).with_body(body))
-            .await
+        self.call(crate::request::heartbeat(&hb)).await
     }
 
     /// Pulls with an explicit subscription (SUBSCRIPTION flag); `suspend_ms` > 0 allows

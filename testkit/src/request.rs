@@ -3,6 +3,8 @@
 //! case needs with struct update syntax (`Header { field, ..send_header(..) }`).
 
 use bytes::Bytes;
+use cometmq_remoting::body::client::HeartbeatData;
+use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
     CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
@@ -100,6 +102,12 @@ pub fn pull_header(
         expression_type: Some("TAG".into()),
         max_msg_bytes: None,
     }
+}
+
+/// HEART_BEAT with `hb` in the legacy (fastjson) JSON a 4.x client sends.
+pub fn heartbeat(hb: &HeartbeatData) -> RemotingCommand {
+    let body = fastjson::to_vec(hb, fastjson::JsonStyle::Legacy).expect("heartbeat JSON");
+    RemotingCommand::request(request::HEART_BEAT).with_body(body)
 }
 
 /// UPDATE_CONSUMER_OFFSET: commits `offset` for consumer `group` on queue `queue_id` of

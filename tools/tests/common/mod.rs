@@ -13,7 +13,6 @@ use cometmq_remoting::body::client::{
     to_legacy_string, ConsumerData, ConsumerRunningInfo, HeartbeatData, ProducerData,
     SubscriptionData,
 };
-use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
@@ -236,15 +235,8 @@ impl FakeClient {
             }],
             ..Default::default()
         };
-        let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
-        let resp = client
-            .invoke(
-                broker_addr,
-                RemotingCommand::request(request::HEART_BEAT).with_body(body),
-                T,
-            )
-            .await
-            .unwrap();
+        let req = cometmq_testkit::request::heartbeat(&hb);
+        let resp = client.invoke(broker_addr, req, T).await.unwrap();
         assert_eq!(resp.code, 0, "heartbeat: {:?}", resp.remark);
         FakeClient { client, client_id }
     }
