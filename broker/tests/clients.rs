@@ -134,15 +134,11 @@ async fn silent_channels_expire() {
     while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), a_notes.recv()).await {
     }
     // A keeps sending heartbeats; B goes silent and is dropped, and A is told.
-    let mut dropped = false;
-    for _ in 0..100 {
+    let dropped = cometmq_testkit::wait::wait_until(|| async {
         heartbeat(&a, &c.broker_addr, "10.0.0.1@a").await;
-        if members(&c).await == vec!["10.0.0.1@a"] {
-            dropped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        members(&c).await == vec!["10.0.0.1@a"]
+    })
+    .await;
     assert!(dropped, "the silent consumer was never dropped");
     let told = tokio::time::timeout(T, a_notes.recv()).await.unwrap();
     assert_eq!(told.as_deref(), Some("GMembers"));

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use cometmq_remoting::code::response;
 use cometmq_testkit::interop;
-use cometmq_testkit::request::route;
 use common::Cluster;
 use serde_json::Value;
 
@@ -29,20 +28,7 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     let seed = c.send("InteropTopic", 0, Some("Seed"), None, b"seed").await;
     assert_eq!(seed.code, response::SUCCESS);
     // Let the broker's re-registration carry the new topic to the NameServer.
-    let mut routed = false;
-    for _ in 0..100 {
-        let r = c
-            .client
-            .invoke(&c.namesrv_addr, route("InteropTopic"), common::T)
-            .await
-            .unwrap();
-        if r.code == response::SUCCESS {
-            routed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(routed, "the broker registered the new topic");
+    c.wait_for_route("InteropTopic").await;
 
     let (v, stderr) = interop::run_node(
         &script,

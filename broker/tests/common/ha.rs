@@ -340,19 +340,16 @@ pub fn commit_log(store: &Path) -> BTreeMap<String, Vec<u8>> {
 /// serves pulls only for topics it knows (as Java's), so a topic created less than
 /// `slaveSynchronizeInterval` before its master dies cannot be read from the slave.
 pub async fn wait_topic_synced(c: &RemotingClient, slave: &str, topic: &str) {
-    for _ in 0..900 {
-        let known = call(
-            c,
-            slave,
-            RemotingCommand::request(request::GET_ALL_TOPIC_CONFIG),
-        )
-        .await
-        .and_then(|r| fastjson::from_slice::<TopicConfigSerializeWrapper>(&r.body.to_bytes()).ok())
-        .is_some_and(|w| w.topic_config_table.contains_key(topic));
-        if known {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the slave {slave} never learned topic {topic}");
+    let what = format!("the slave {slave} to learn topic {topic}");
+    cometmq_testkit::wait::eventually(&what, || async {
+        let req = RemotingCommand::request(request::GET_ALL_TOPIC_CONFIG);
+        call(c, slave, req)
+            .await
+            .and_then(|r| {
+                fastjson::from_slice::<TopicConfigSerializeWrapper>(&r.body.to_bytes()).ok()
+            })
+            .is_some_and(|w| w.topic_config_table.contains_key(topic))
+            .then_some(())
+    })
+    .await;
 }
