@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cometmq_remoting::message::record::layout::{self, RecordKind};
-use cometmq_remoting::message::{property, sysflag, tags_code, RecordParts};
+use cometmq_remoting::message::{property, sysflag, tags_code, PropertiesView, RecordParts};
 use tracing::{error, warn};
 
 use crate::config::{StoreConfig, SCHEDULE_TOPIC};
@@ -26,15 +26,19 @@ const POLL: Duration = Duration::from_micros(200);
 
 /// The ConsumeQueue tags code of a record: the Java hash of its tag, or, for a delayed
 /// message waiting in [`SCHEDULE_TOPIC`], its delivery time (reference §7).
-fn entry_tags_code(config: &StoreConfig, rec: &RecordParts<'_>) -> i64 {
-    let prop = |name| rec.property(name);
+fn entry_tags_code(
+    config: &StoreConfig,
+    rec: &RecordParts<'_>,
+    tags: Option<&str>,
+    delay: Option<&str>,
+) -> i64 {
     if rec.topic == SCHEDULE_TOPIC {
-        let level = prop(property::DELAY).and_then(|l| l.trim().parse::<i32>().ok());
+        let level = delay.and_then(|l| l.trim().parse::<i32>().ok());
         if let Some(t) = level.and_then(|l| config.deliver_timestamp(l, rec.store_timestamp)) {
             return t;
         }
     }
-    tags_code(prop(property::TAGS))
+    tags_code(tags)
 }
 
 /// The dispatch cursor.
@@ -159,7 +163,12 @@ impl Dispatcher {
             }
         };
         let tran = sysflag::transaction_value(rec.sys_flag);
-        let prop = |name| rec.property(name);
+        let [tags, delay, uniq_key, keys] = PropertiesView::new(rec.properties).get_many([
+            property::TAGS,
+            property::DELAY,
+            property::UNIQ_KEY,
+            property::KEYS,
+        ]);
         let queued =
             tran == sysflag::TRANSACTION_NOT_TYPE || tran == sysflag::TRANSACTION_COMMIT_TYPE;
         if queued && !shared.tombstones.covers(rec.topic, self.next) {
@@ -167,7 +176,7 @@ impl Dispatcher {
             let entry = CqEntry {
                 phys_offset: self.next,
                 size: rec.encoded_len() as i32,
-                tags_code: entry_tags_code(&shared.config, &rec),
+                tags_code: entry_tags_code(&shared.config, &rec, tags, delay),
             };
             if q.put(rec.queue_offset, entry)? && !self.touched.iter().any(|t| Arc::ptr_eq(t, &q)) {
                 self.touched.push(q);
@@ -177,8 +186,8 @@ impl Dispatcher {
             if let Some(index) = &shared.index {
                 index.build(
                     rec.topic,
-                    prop(property::UNIQ_KEY),
-                    prop(property::KEYS),
+                    uniq_key,
+                    keys,
                     self.next,
                     rec.store_timestamp,
                     shared.clock.now_ms(),

@@ -16,7 +16,7 @@ use cometmq_remoting::header::{
 use cometmq_remoting::message::write_offset_msg_id;
 use cometmq_remoting::message::{
     decode_batch, decode_record, encode_record, property, sysflag, DecodeOptions, MessageError,
-    Properties, PropertiesView, RecordParts, UniqKeyGenerator,
+    Properties, RecordParts, UniqKeyGenerator,
 };
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::{ExtFields, RemotingCommand};
@@ -113,17 +113,19 @@ pub async fn send_message(
         // Neither delayed nor transactional: stored where it was sent, its properties
         // never parsed.
         Some(plain) => {
-            let text = plain.with_broker_properties(&cfg.broker_cluster_name);
+            let mut text = String::with_capacity(raw_props.len() + 96);
+            let uniq = plain.write_stored(&cfg.broker_cluster_name, &mut text);
             let parts = RecordParts {
                 properties: text.as_bytes(),
                 ..parts
             };
             let buf = append::encode(&parts).map_err(illegal)?;
-            let view = PropertiesView::new(text.as_bytes());
-            let wait = view.get(property::WAIT) != Some("false");
-            let result = append::put(&state, buf, PutOptions { batch: false, wait }).await;
-            let uniq = view.get(property::UNIQ_KEY);
-            send_response(&state, &cfg, result, target.queue_id, &[], uniq)
+            let opts = PutOptions {
+                batch: false,
+                wait: plain.wait,
+            };
+            let result = append::put(&state, buf, opts).await;
+            send_response(&state, &cfg, result, target.queue_id, &[], text.get(uniq))
         }
         None => {
             add_broker_properties(&mut props, &cfg);
@@ -165,7 +167,10 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     let mut buf = BytesMut::with_capacity(body.len() * 2);
     let mut record_starts = Vec::new();
     let mut wait = true;
-    for entry in decode_batch(body) {
+    // One properties buffer for the whole batch: a canonical entry (almost all) is
+    // completed in place, without being parsed into a map.
+    let mut text = String::new();
+    for entry in decode_batch(body).raw() {
         let entry =
             entry.map_err(|e| BrokerError::MessageIllegal(format!("bad batch body: {e}")))?;
         if entry.body.len() > cfg.max_message_size {
@@ -175,21 +180,38 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
                 cfg.max_message_size
             )));
         }
-        let mut props = entry.properties;
-        if props.get(property::DELAY).is_some() {
-            return Err(BrokerError::MessageIllegal(
-                "TimeDelayLevel is not supported for batch".into(),
-            ));
+        let raw = std::str::from_utf8(&entry.properties).map_err(|_| {
+            BrokerError::MessageIllegal(format!(
+                "bad batch body: {}",
+                MessageError::Utf8 {
+                    field: "properties"
+                }
+            ))
+        })?;
+        match PlainProps::check(raw) {
+            Some(plain) => {
+                wait &= plain.wait;
+                plain.write_stored(&cfg.broker_cluster_name, &mut text);
+            }
+            None => {
+                let mut props = Properties::parse_str(raw);
+                if props.get(property::DELAY).is_some() {
+                    return Err(BrokerError::MessageIllegal(
+                        "TimeDelayLevel is not supported for batch".into(),
+                    ));
+                }
+                if props.get(property::WAIT) == Some("false") {
+                    wait = false;
+                }
+                add_broker_properties(&mut props, &cfg);
+                text.clear();
+                text.push_str(&props.encode());
+            }
         }
-        if props.get(property::WAIT) == Some("false") {
-            wait = false;
-        }
-        add_broker_properties(&mut props, &cfg);
-        let props_text = props.encode();
         let mut parts = RecordParts::new(
             &target.topic,
             &entry.body,
-            props_text.as_bytes(),
+            text.as_bytes(),
             conn.peer_addr(),
             state.store_host,
         );

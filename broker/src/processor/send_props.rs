@@ -7,6 +7,8 @@
 //! [`Properties`](cometmq_remoting::message::Properties), inserting and re-encoding produces;
 //! anything else (delay levels, transactions, a non-canonical string) takes that general path.
 
+use std::ops::Range;
+
 use cometmq_remoting::message::properties::{NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR};
 use cometmq_remoting::message::property;
 use cometmq_remoting::message::{PropertiesView, UniqKeyGenerator};
@@ -14,10 +16,15 @@ use cometmq_remoting::message::{PropertiesView, UniqKeyGenerator};
 const NAME_VALUE: char = NAME_VALUE_SEPARATOR as char;
 const ENTRY: char = PROPERTY_SEPARATOR as char;
 
-/// A canonical properties string that needs no redirection.
+/// A canonical properties string that needs no redirection, with what the send path
+/// needs from it, read in the same pass.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PlainProps<'a> {
     text: &'a str,
+    /// The client's `UNIQ_KEY`, if it sent one.
+    uniq_key: Option<&'a str>,
+    /// False when the client set `WAIT` to `false` (Java's `waitStoreMsgOK`).
+    pub(super) wait: bool,
 }
 
 impl<'a> PlainProps<'a> {
@@ -25,31 +32,51 @@ impl<'a> PlainProps<'a> {
     /// is neither delayed, transactional, nor already stamped with a cluster.
     pub(super) fn check(text: &'a str) -> Option<Self> {
         let view = PropertiesView::new(text.as_bytes());
+        if !view.is_canonical() {
+            return None;
+        }
         let redirected = [property::DELAY, property::TRAN_MSG, property::CLUSTER];
-        let plain = view.is_canonical()
-            && !view
-                .entries()
-                .any(|(name, _)| redirected.iter().any(|r| r.as_bytes() == name));
-        plain.then_some(PlainProps { text })
+        let mut plain = PlainProps {
+            text,
+            uniq_key: None,
+            wait: true,
+        };
+        for (name, value) in view.entries() {
+            if redirected.iter().any(|r| r.as_bytes() == name) {
+                return None;
+            }
+            if name == property::UNIQ_KEY.as_bytes() {
+                plain.uniq_key = std::str::from_utf8(value).ok();
+            } else if name == property::WAIT.as_bytes() {
+                plain.wait = value != b"false";
+            }
+        }
+        Some(plain)
     }
 
-    /// The stored properties: the client's entries, then `CLUSTER`, then a generated
-    /// `UNIQ_KEY` when the client sent none.
-    pub(super) fn with_broker_properties(&self, cluster: &str) -> String {
-        let mut out = String::with_capacity(self.text.len() + cluster.len() + 48);
+    /// Writes the stored properties into `out` (cleared first): the client's entries,
+    /// then `CLUSTER`, then a generated `UNIQ_KEY` when the client sent none. Returns the
+    /// `UNIQ_KEY`'s span in `out`.
+    pub(super) fn write_stored(&self, cluster: &str, out: &mut String) -> Range<usize> {
+        out.clear();
         out.push_str(self.text);
-        push_entry(&mut out, property::CLUSTER, cluster);
-        if PropertiesView::new(self.text.as_bytes())
-            .get(property::UNIQ_KEY)
-            .is_none()
-        {
-            push_entry(
-                &mut out,
-                property::UNIQ_KEY,
-                &UniqKeyGenerator::global().generate(),
-            );
+        push_entry(out, property::CLUSTER, cluster);
+        match self.uniq_key {
+            Some(key) => {
+                // Canonical text: the key is a slice of it, at the same place in `out`.
+                let start = key.as_ptr() as usize - self.text.as_ptr() as usize;
+                start..start + key.len()
+            }
+            None => {
+                out.push_str(property::UNIQ_KEY);
+                out.push(NAME_VALUE);
+                let start = out.len();
+                UniqKeyGenerator::global().generate_into(out);
+                let end = out.len();
+                out.push(ENTRY);
+                start..end
+            }
         }
-        out
     }
 }
 
@@ -85,7 +112,9 @@ mod tests {
             "KEYS\u{1}k1 k2\u{2}UNIQ_KEY\u{1}K2\u{2}",
         ] {
             let p = PlainProps::check(text).unwrap();
-            let out = p.with_broker_properties("DefaultCluster");
+            let mut out = String::new();
+            let uniq = p.write_stored("DefaultCluster", &mut out);
+            assert_eq!(Some(&out[uniq]), get(&out, property::UNIQ_KEY));
             if text.contains("UNIQ_KEY") {
                 assert_eq!(out, general(text, "DefaultCluster"));
             } else {
@@ -93,9 +122,10 @@ mod tests {
             }
             assert_eq!(get(&out, property::CLUSTER), Some("DefaultCluster"));
         }
-        let out = PlainProps::check("WAIT\u{1}false\u{2}UNIQ_KEY\u{1}U\u{2}")
-            .unwrap()
-            .with_broker_properties("C");
+        let plain = PlainProps::check("WAIT\u{1}false\u{2}UNIQ_KEY\u{1}U\u{2}").unwrap();
+        assert!(!plain.wait);
+        let mut out = String::new();
+        plain.write_stored("C", &mut out);
         assert_eq!(get(&out, property::WAIT), Some("false"));
         assert_eq!(get(&out, property::UNIQ_KEY), Some("U"));
     }

@@ -25,6 +25,29 @@ pub struct BatchEntry {
     pub properties: Properties,
 }
 
+/// One message of a batch as it arrived: its properties still encoded, so a sender can
+/// store them without parsing (the broker's send path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawBatchEntry {
+    /// User flag.
+    pub flag: i32,
+    /// Body, a zero-copy slice of the batch body.
+    pub body: Bytes,
+    /// The encoded properties string, a zero-copy slice of the batch body.
+    pub properties: Bytes,
+}
+
+impl RawBatchEntry {
+    /// Parses the properties: the entry as [`decode_batch`] yields it.
+    pub fn parse(self) -> Result<BatchEntry, MessageError> {
+        Ok(BatchEntry {
+            flag: self.flag,
+            body: self.body,
+            properties: Properties::parse(&self.properties)?,
+        })
+    }
+}
+
 impl BatchEntry {
     /// Size of this entry once encoded.
     pub fn encoded_len(&self) -> usize {
@@ -115,8 +138,13 @@ impl BatchIter {
         self.pos
     }
 
+    /// The remaining entries with their properties left encoded.
+    pub fn raw(self) -> RawBatchIter {
+        RawBatchIter(self)
+    }
+
     /// Decodes the entry at `self.pos`; returns it and its length.
-    fn decode_one(&self) -> Result<(BatchEntry, usize), MessageError> {
+    fn decode_one(&self) -> Result<(RawBatchEntry, usize), MessageError> {
         let input = self.buf.get(self.pos..).unwrap_or_default();
         let mut c = Cursor::new(input);
         let total_size = c.i32("TOTALSIZE")?;
@@ -135,7 +163,7 @@ impl BatchIter {
             field: "PROPERTIESLENGTH",
             len: i64::from(props_len),
         })?;
-        let properties = Properties::parse(c.take(props_len, "PROPERTIES")?)?;
+        let properties = self.buf.slice_ref(c.take(props_len, "PROPERTIES")?);
         if usize::try_from(total_size).ok() != Some(c.pos()) {
             return Err(MessageError::SizeMismatch {
                 declared: total_size,
@@ -143,7 +171,7 @@ impl BatchIter {
             });
         }
         Ok((
-            BatchEntry {
+            RawBatchEntry {
                 flag,
                 body,
                 properties,
@@ -157,6 +185,33 @@ impl Iterator for BatchIter {
     type Item = Result<BatchEntry, MessageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        let raw = self.next_raw()?;
+        let entry = raw.and_then(RawBatchEntry::parse);
+        if entry.is_err() {
+            self.done = true;
+        }
+        Some(entry)
+    }
+}
+
+impl std::iter::FusedIterator for BatchIter {}
+
+/// Iterator returned by [`BatchIter::raw`]: entries with their properties unparsed.
+#[derive(Debug, Clone)]
+pub struct RawBatchIter(BatchIter);
+
+impl Iterator for RawBatchIter {
+    type Item = Result<RawBatchEntry, MessageError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_raw()
+    }
+}
+
+impl std::iter::FusedIterator for RawBatchIter {}
+
+impl BatchIter {
+    fn next_raw(&mut self) -> Option<Result<RawBatchEntry, MessageError>> {
         if self.done || self.pos >= self.buf.len() {
             return None;
         }
@@ -172,5 +227,3 @@ impl Iterator for BatchIter {
         }
     }
 }
-
-impl std::iter::FusedIterator for BatchIter {}

@@ -28,7 +28,10 @@ pub mod sysflag;
 pub mod tags;
 pub mod uniq_key;
 
-pub use batch::{decode_batch, encode_batch, encode_batch_message, BatchEntry, BatchIter};
+pub use batch::{
+    decode_batch, encode_batch, encode_batch_message, BatchEntry, BatchIter, RawBatchEntry,
+    RawBatchIter,
+};
 pub use compression::{zlib_compress, zlib_decompress, CompressionType};
 pub use msg_id::{create_offset_msg_id, parse_offset_msg_id, write_offset_msg_id, MessageId};
 pub use properties::{Properties, PropertiesView};

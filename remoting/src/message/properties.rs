@@ -322,18 +322,12 @@ impl Properties {
 fn spans(bytes: &[u8]) -> impl Iterator<Item = (Range<usize>, Range<usize>)> + '_ {
     let mut start = 0;
     std::iter::from_fn(move || loop {
-        if start >= bytes.len() {
-            return None;
-        }
-        let rest = bytes.get(start..).unwrap_or_default();
-        let len = rest
-            .iter()
-            .position(|&b| b == PROPERTY_SEPARATOR)
-            .unwrap_or(rest.len());
+        let rest = bytes.get(start..).filter(|r| !r.is_empty())?;
+        let len = memchr::memchr(PROPERTY_SEPARATOR, rest).unwrap_or(rest.len());
         let entry = start..start + len;
         start = entry.end + 1;
         let entry_bytes = rest.get(..len).unwrap_or_default();
-        let Some(sep) = entry_bytes.iter().position(|&b| b == NAME_VALUE_SEPARATOR) else {
+        let Some(sep) = memchr::memchr(NAME_VALUE_SEPARATOR, entry_bytes) else {
             continue;
         };
         let name = entry.start..entry.start + sep;
@@ -382,38 +376,62 @@ impl<'a> PropertiesView<'a> {
         let Some(body) = self.0.strip_suffix(&[PROPERTY_SEPARATOR]) else {
             return self.0.is_empty();
         };
-        let mut n = 0;
-        for raw in body.split(|&b| b == PROPERTY_SEPARATOR) {
-            let Some(sep) = raw.iter().position(|&b| b == NAME_VALUE_SEPARATOR) else {
+        // One pass: check each entry's shape and remember its name; small sets compare
+        // with the names seen so far (no allocation), large ones use a hash set.
+        let mut few: [&[u8]; SMALL] = [&[]; SMALL];
+        let mut many: Option<std::collections::HashSet<&[u8]>> = None;
+        for (n, raw) in body.split(|&b| b == PROPERTY_SEPARATOR).enumerate() {
+            let Some(sep) = memchr::memchr(NAME_VALUE_SEPARATOR, raw) else {
                 return false;
             };
             let name = raw.get(..sep).unwrap_or_default();
             let value = raw.get(sep + 1..).unwrap_or_default();
-            if name.is_empty() || value.is_empty() || value.contains(&NAME_VALUE_SEPARATOR) {
+            if name.is_empty()
+                || value.is_empty()
+                || memchr::memchr(NAME_VALUE_SEPARATOR, value).is_some()
+            {
                 return false;
             }
-            n += 1;
+            if let Some(set) = many.as_mut() {
+                if !set.insert(name) {
+                    return false;
+                }
+            } else if n < SMALL {
+                if few.get(..n).unwrap_or_default().contains(&name) {
+                    return false;
+                }
+                if let Some(slot) = few.get_mut(n) {
+                    *slot = name;
+                }
+            } else {
+                let mut set: std::collections::HashSet<&[u8]> = few.iter().copied().collect();
+                if !set.insert(name) {
+                    return false;
+                }
+                many = Some(set);
+            }
         }
-        // Every raw entry is an entry: look for a repeated name.
-        let names = || self.entries().map(|(name, _)| name);
-        if n <= SMALL {
-            names()
-                .enumerate()
-                .all(|(i, name)| !names().take(i).any(|earlier| earlier == name))
-        } else {
-            let mut seen = std::collections::HashSet::with_capacity(n);
-            names().all(|name| seen.insert(name))
-        }
+        true
     }
 
     /// The value of `name` (the last one when repeated); `None` when absent or not UTF-8.
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        let value = self
-            .entries()
-            .filter(|(n, _)| *n == name.as_bytes())
-            .last()?
-            .1;
-        std::str::from_utf8(value).ok()
+        let [value] = self.get_many([name]);
+        value
+    }
+
+    /// The values of several names in one pass over the string (each as [`Self::get`]):
+    /// the dispatcher and the send path need three or four properties of every message.
+    pub fn get_many<const N: usize>(&self, names: [&str; N]) -> [Option<&'a str>; N] {
+        let mut found: [Option<&'a [u8]>; N] = [None; N];
+        for (name, value) in self.entries() {
+            for (want, slot) in names.iter().zip(found.iter_mut()) {
+                if want.as_bytes() == name {
+                    *slot = Some(value);
+                }
+            }
+        }
+        found.map(|v| v.and_then(|v| std::str::from_utf8(v).ok()))
     }
 }
 

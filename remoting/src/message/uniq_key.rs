@@ -85,8 +85,20 @@ impl UniqKeyGenerator {
         self.generate_at(now_ms())
     }
 
+    /// Appends a new key for the current time to `out` (no allocation of its own: the
+    /// broker stamps one on every message that arrives without).
+    pub fn generate_into(&self, out: &mut String) {
+        self.write_at(now_ms(), out);
+    }
+
     /// A new key as if the time were `now_ms` (ms since the epoch).
     pub fn generate_at(&self, now_ms: i64) -> String {
+        let mut key = String::with_capacity(self.prefix.len() + 12);
+        self.write_at(now_ms, &mut key);
+        key
+    }
+
+    fn write_at(&self, now_ms: i64, key: &mut String) {
         let now = now_ms.clamp(0, MAX_MS);
         let (mut start, mut len) = unpack(self.month.load(Ordering::Relaxed));
         // Java recomputes only when the next month is reached; a clock stepped back
@@ -102,11 +114,9 @@ impl UniqKeyGenerator {
             diff = 0; // Java: clock stepped back slightly (NTP).
         }
         let counter = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mut key = String::with_capacity(self.prefix.len() + 12);
         key.push_str(&self.prefix);
-        push_hex(&mut key, &diff.to_be_bytes());
-        push_hex(&mut key, &counter.to_be_bytes());
-        key
+        push_hex(key, &diff.to_be_bytes());
+        push_hex(key, &counter.to_be_bytes());
     }
 }
 

@@ -51,6 +51,11 @@ impl Default for FrameCodec {
     }
 }
 
+/// Frames of the current size a connection's read buffer makes room for when it grows.
+const READ_AHEAD_FRAMES: usize = 8;
+/// At most this much read-ahead room (a frame larger than this gets exactly its size).
+const READ_AHEAD_MAX_BYTES: usize = 1 << 20;
+
 impl Decoder for FrameCodec {
     type Item = RemotingCommand;
     type Error = RemotingError;
@@ -64,8 +69,18 @@ impl Decoder for FrameCodec {
         let len = check_length(i32::from_be_bytes(len_bytes), self.max_frame)?;
         let total = LEN_WORD + len;
         if src.len() < total {
-            // Bounded by max_frame + 4, already checked.
-            src.reserve(total - src.len());
+            if src.capacity() < total {
+                // Frames split off this buffer share its allocation until they are
+                // handled, so growing it copies the partial frame. Room for several more
+                // frames of this size makes that copy once per several large frames
+                // (batches) instead of once per frame. Bounded by max_frame + 4, checked.
+                let ahead = total
+                    .saturating_mul(READ_AHEAD_FRAMES)
+                    .min(READ_AHEAD_MAX_BYTES)
+                    .min(self.max_frame + LEN_WORD)
+                    .max(total);
+                src.reserve(ahead - src.len());
+            }
             return Ok(None);
         }
         // The frame leaves the buffer even if its header turns out to be bad.

@@ -40,6 +40,7 @@ for entry in "${versions[@]}"; do
   cd "$home/$version" || exit 1
   java -Xmx256m -XX:+UseSerialGC -Xss512k -Duser.home="$home/$version" \
     -Dcometmq.bin="$bin" -Dinterop.results="$results" \
+    -Dinterop.javaBroker="$root/tests/interop/java-broker/run.sh" \
     -cp "$cp" org.cometmq.interop.Interop 2>"$home/java-$version.err"
   cd "$here" || exit 1
   echo "java interop: rocketmq-client $version done (client warnings: $(grep -c WARN "$home/java-$version.err") lines)"

@@ -42,12 +42,17 @@ final class Cluster implements AutoCloseable {
         }
 
         void start() throws Exception {
+            start(30);
+        }
+
+        /** Starts the process and waits up to {@code seconds} for it to listen. */
+        void start(int seconds) throws Exception {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.redirectErrorStream(true);
             pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log));
             pb.environment().putIfAbsent("RUST_LOG", "info");
             process = pb.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException(cmd.get(0) + " exited with " + process.exitValue() + "; see " + log);

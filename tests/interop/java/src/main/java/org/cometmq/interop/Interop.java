@@ -54,6 +54,7 @@ public final class Interop {
             s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
         }
         s.put("mqadmin (clients stopped)", env -> AdminScenarios.tearDown(fixture));
+        s.put("java-broker-in-cluster", MixedScenarios::javaBrokerInCluster);
         s.put("offsets-across-restart", FailureScenarios::offsetsAcrossRestart);
         s.put("two-groups-one-stopped", FailureScenarios::oneBrokerGroupStopped);
         s.put("namesrv-lost", FailureScenarios::namesrvLost);
