@@ -664,7 +664,6 @@ fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runtime_info_shows_each_slave_its_acknowledged_offset_and_lag() {
     let _serial = SERIAL.lock().await;
-    use cometmq_broker::broker::Broker;
     use cometmq_broker::config::BrokerRole;
     use cometmq_broker::replication::ha_runtime_info;
     let cluster = common::Cluster::start(|c| {
@@ -672,12 +671,9 @@ async fn runtime_info_shows_each_slave_its_acknowledged_offset_and_lag() {
         c.ha_send_heartbeat_interval = 200;
     })
     .await;
-    let slave_dir = tempfile::tempdir().unwrap();
-    let mut cfg = common::test_config(slave_dir.path(), &cluster.namesrv_addr);
-    cfg.broker_role = BrokerRole::Slave;
-    cfg.broker_id = 1;
-    cfg.ha_send_heartbeat_interval = 200;
-    let slave = Broker::start(cfg).await.unwrap();
+    let (slave, _slave_dir) = cluster
+        .start_slave(|c| c.ha_send_heartbeat_interval = 200)
+        .await;
     let c = client();
     send_until_replicated(&c, &cluster.broker_addr, "Info").await;
     let master = cluster.broker.as_ref().unwrap();

@@ -70,6 +70,16 @@ impl Cluster {
         self.broker = Some(broker);
     }
 
+    /// Starts a slave (`brokerId` 1) of this cluster's broker group in this process, with
+    /// a store of its own (returned with it: keep it as long as the slave runs); `tweak`
+    /// adjusts its config ([`crate::broker::slave_config`]) first.
+    pub async fn start_slave(&self, tweak: impl FnOnce(&mut BrokerConfig)) -> (Broker, TempDir) {
+        let store = tempfile::tempdir().expect("a temp dir for the slave's store");
+        let mut cfg = crate::broker::slave_config(store.path(), &self.namesrv_addr);
+        tweak(&mut cfg);
+        (crate::broker::start(cfg).await, store)
+    }
+
     /// Stops the client, the broker and the NameServer, in that order.
     pub async fn stop(mut self) {
         self.client.shutdown().await;
