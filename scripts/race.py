@@ -108,6 +108,41 @@ SCENARIOS = [
 ]
 
 
+JAVA_TOOL = "org.apache.rocketmq.example.benchmark.Producer"
+JAVA_TOOL_WARMUP_REPORTS = 2
+
+
+def java_tool(broker, threads, seconds):
+    """Apache RocketMQ's own benchmark Producer (rocketmq-example 5.5.0, sync sends of 1 KiB
+    from `threads` threads) against `broker` for 10 s of warm-up plus `seconds`; returns
+    the mean of its 5 s "Send TPS" reports after the warm-up, and the broker's CPU time."""
+    cmd = [os.path.join(JAVA_DIR, "run.sh"), "benchmark", JAVA_TOOL, "-n", broker.namesrv,
+           "-t", "Bench1K", "-w", str(threads), "-s", "1024", "-ri", "5000"]
+    bench.log("$", "java benchmark Producer", "-w", threads)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    tps, c0 = [], None
+    deadline = time.monotonic() + 10 + seconds + 60
+    for line in proc.stdout:
+        if "Send TPS:" not in line:
+            continue
+        value = int(line.split("Send TPS:")[1].split("|")[0])
+        if c0 is None and len(tps) + 1 == JAVA_TOOL_WARMUP_REPORTS:
+            c0 = bench.cpu_seconds(broker.pid)
+            tps.append(value)
+            continue
+        tps.append(value)
+        if len(tps) - JAVA_TOOL_WARMUP_REPORTS >= max(1, seconds // 5) or time.monotonic() > deadline:
+            break
+    cpu = bench.cpu_seconds(broker.pid) - (c0 or 0)
+    proc.terminate()
+    proc.wait()
+    timed = tps[JAVA_TOOL_WARMUP_REPORTS:]
+    if not timed:
+        raise RuntimeError("the Java benchmark Producer reported nothing")
+    mean = sum(timed) / len(timed)
+    return {"tps": mean, "sent": mean * 5 * len(timed), "broker_cpu_s": cpu, "all_tps": timed}
+
+
 def race_one(kind, make, opts, work):
     """Every scenario against one broker kind; returns {key: mqbench summary}."""
     bindir, d, res = opts.bindir, str(opts.duration), {}
@@ -120,6 +155,8 @@ def race_one(kind, make, opts, work):
     for _, key, args, timed in SCENARIOS:
         res[key] = bench.measured(b, bindir, args + ["-d", d], opts.repeat if timed else 1)
         bench.log(kind, key, round(res[key]["tps"]))
+    res["javatool32"] = java_tool(b, 32, opts.duration)
+    bench.log(kind, "javatool32", round(res["javatool32"]["tps"]))
     res["fill"] = bench.measured(
         b, bindir, ["producer", "-t", "Backlog", "-w", "8", "-s", "1024", "-b", "32", "-q", str(opts.backlog)]
     )
@@ -149,6 +186,7 @@ def report(res, argv):
         ("sync, 1 sender", "sync1"),
         ("sync, 32 senders", "sync32"),
         ("batches of 32, 32 senders", "batch32"),
+        ("sync, 32 threads of Java's own benchmark Producer (rocketmq-example 5.5.0)", "javatool32"),
         ("SYNC_FLUSH, 64 senders", "syncflush64"),
         (f"fill a backlog of {java['fill']['sent']:,} (batches of 32, 8 senders)", "fill"),
         ("drain it, push consumer", "drain_push"),
@@ -195,13 +233,10 @@ def main():
     opts = p.parse_args()
     if opts.quick:
         opts.duration, opts.backlog, opts.repeat = 5, 200_000, 1
-    subprocess.run(["mvn", "-q", "-B", "dependency:copy-dependencies", "-DoutputDirectory=target/lib"], cwd=JAVA_DIR, check=True)
+    subprocess.run([os.path.join(JAVA_DIR, "run.sh"), "fetch"], check=True)
     work = tempfile.mkdtemp(prefix="cometmq-race-", dir=opts.workdir)
     res = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "repeat": opts.repeat}
-    res["java_version"] = next(
-        (f[len("rocketmq-broker-"):-4] for f in os.listdir(os.path.join(JAVA_DIR, "target", "lib")) if f.startswith("rocketmq-broker-")),
-        "?",
-    )
+    res["java_version"] = os.environ.get("ROCKETMQ_VERSION", "4.9.7")
     try:
         res["machine"] = bench.machine(work)
         res["java"] = race_one("java", lambda s, f: JavaBroker(s, f), opts, work)

@@ -18,7 +18,7 @@ fi
 # tests; elsewhere they are skipped with one loud line.
 java_ok=0
 if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
-  (cd tests/interop/java-broker && mvn -q -B dependency:copy-dependencies -DoutputDirectory=target/lib)
+  tests/interop/java-broker/run.sh fetch && ROCKETMQ_VERSION=5.5.0 tests/interop/java-broker/run.sh fetch
   java_ok=1
 elif [ "${CI:-}" = true ]; then
   echo "error: CI=true needs a JDK and Maven for the tests against Apache RocketMQ's broker" >&2
@@ -39,6 +39,12 @@ if [ "$java_ok" = 1 ]; then
   COMETMQ_SERVERS=java cargo test -p cometmq-client --locked --no-fail-fast \
     --test system_producer --test system_consumer --test system_orderly \
     --test system_pull_consumer --test system_transaction --test system_consume_concurrency \
+    2>&1 | tee -a "$log" || status=$?
+  # The side-by-side tests once more with Apache RocketMQ 5.x's broker and NameServer
+  # (the cargo test run above used 4.9.7).
+  echo "=== side by side with Apache RocketMQ 5.5.0's servers ==="
+  ROCKETMQ_VERSION=5.5.0 cargo test -p cometmq-broker --locked --no-fail-fast \
+    --test java_side_by_side --test java_replication --test java_mixed_cluster \
     2>&1 | tee -a "$log" || status=$?
 fi
 

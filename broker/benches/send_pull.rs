@@ -114,8 +114,11 @@ async fn run(flush: FlushDiskType) {
     let broker = Broker::start(BrokerConfig {
         broker_ip1: "127.0.0.1".into(),
         listen_port: 0,
-        store_path_root_dir: store.path().display().to_string(),
-        flush_disk_type: flush,
+        store: cometmq_broker::config::StoreConfig {
+            store_path_root_dir: store.path().to_path_buf(),
+            flush_disk_type: flush,
+            ..Default::default()
+        },
         ..BrokerConfig::default()
     })
     .await

@@ -30,7 +30,7 @@ impl Broker {
     /// `listenPort − 2`, registers with the NameServers, and starts background duties.
     pub async fn start(mut config: BrokerConfig) -> Result<Broker, BrokerStartError> {
         crate::replication::check_role(&mut config)?;
-        config.disk_space_ratios()?;
+        config.validate()?;
         let ip: IpAddr = if config.broker_ip1.is_empty() {
             cometmq_remoting::local_ip::local_ip_or_loopback()
         } else {

@@ -1,8 +1,14 @@
 //! The broker's settings: one struct with the keys of RocketMQ's `BrokerConfig`,
-//! `MessageStoreConfig` and `NettyServerConfig`, as they appear in `broker.conf`.
+//! `MessageStoreConfig` and `NettyServerConfig`, as they appear in `broker.conf`. The
+//! store's keys are declared once, in [`StoreConfig`], and embedded here.
 
-use cometmq_remoting::settings::Settings;
+use std::path::{Path, PathBuf};
+
+use cometmq_remoting::settings::{
+    KeyRules, LoadError, Refused, SettingError, Settings, NETTY_SERVER_KEYS,
+};
 use cometmq_remoting::{setting_enum, settings};
+pub use cometmq_store::{FlushDiskType, StoreConfig};
 
 setting_enum! {
     /// The broker's role in its group (`brokerRole`).
@@ -14,20 +20,6 @@ setting_enum! {
         /// A read-only replica.
         Slave = "SLAVE",
     }
-}
-
-setting_enum! {
-    /// How the CommitLog is flushed (`flushDiskType`).
-    pub enum FlushDiskType {
-        /// Flush in the background.
-        AsyncFlush = "ASYNC_FLUSH",
-        /// Acknowledge a send only after its bytes are fsynced (group commit).
-        SyncFlush = "SYNC_FLUSH",
-    }
-}
-
-fn home_dir() -> String {
-    std::env::var("HOME").unwrap_or_else(|_| ".".to_string())
 }
 
 /// The default delay levels (`messageDelayLevel`).
@@ -54,12 +46,6 @@ settings! {
         broker_permission: i32 = "brokerPermission", 6;
         /// Role: ASYNC_MASTER, SYNC_MASTER or SLAVE.
         broker_role: BrokerRole = "brokerRole", BrokerRole::AsyncMaster;
-        /// ASYNC_FLUSH or SYNC_FLUSH.
-        flush_disk_type: FlushDiskType = "flushDiskType", FlushDiskType::AsyncFlush;
-        /// Pre-fault each new CommitLog file before use (ASYNC_FLUSH only): about half the
-        /// append CPU, at the cost of a whole file of page cache (and RSS) ahead of use.
-        /// Off by default, as in RocketMQ.
-        warm_mapped_file_enable: bool = "warmMappedFileEnable", false;
         /// Create unknown topics on first send from the TBW102 template.
         auto_create_topic_enable: bool = "autoCreateTopicEnable", true;
         /// Create unknown consumer groups on first use.
@@ -76,16 +62,12 @@ settings! {
         region_id: String = "regionId", "DefaultRegion".to_string();
         /// Trace flag reported in send responses (`TRACE_ON`).
         trace_on: bool = "traceOn", true;
-        /// Concurrent send requests processed at once.
-        send_message_thread_pool_nums: usize = "sendMessageThreadPoolNums", 4;
-        /// Concurrent pull requests processed at once.
-        pull_message_thread_pool_nums: usize = "pullMessageThreadPoolNums", 20;
-        /// Send requests queued before SYSTEM_BUSY.
+        /// Send requests in progress past which a send is answered SYSTEM_BUSY at once
+        /// (Java: the send pool's queue length; there is no queue here).
         send_thread_pool_queue_capacity: usize = "sendThreadPoolQueueCapacity", 10000;
-        /// Pull requests queued before SYSTEM_BUSY.
+        /// Reported by GET_BROKER_RUNTIME_INFO only: pulls have no cap here (Java: the
+        /// pull pool's queue length).
         pull_thread_pool_queue_capacity: usize = "pullThreadPoolQueueCapacity", 100000;
-        /// A send that waited longer than this in the queue gets SYSTEM_BUSY.
-        wait_time_mills_in_send_queue: u64 = "waitTimeMillsInSendQueue", 200;
         /// Period of re-registration with the NameServers (clamped to 10–60 s).
         register_name_server_period: u64 = "registerNameServerPeriod", 30000;
         /// Timeout of one registration call.
@@ -110,75 +92,12 @@ settings! {
         transaction_check_max: i32 = "transactionCheckMax", 15;
         /// Period of the transaction check service (ms).
         transaction_check_interval: u64 = "transactionCheckInterval", 60000;
-        /// Root of the store directory.
-        store_path_root_dir: String = "storePathRootDir", format!("{}/store", home_dir());
-        /// CommitLog directory; empty means `<storePathRootDir>/commitlog`.
-        store_path_commit_log: String = "storePathCommitLog", String::new();
-        /// Size of one CommitLog file (RocketMQ 4 spelling).
-        maped_file_size_commit_log: u64 = "mapedFileSizeCommitLog", 1024 * 1024 * 1024;
-        /// Size of one ConsumeQueue file (300 000 entries of 20 bytes).
-        maped_file_size_consume_queue: u64 = "mapedFileSizeConsumeQueue", 300_000 * 20;
-        /// Background flush period of the CommitLog (ms).
-        flush_interval_commit_log: u64 = "flushIntervalCommitLog", 500;
-        /// Dirty pages that trigger a background flush.
-        flush_commit_log_least_pages: u32 = "flushCommitLogLeastPages", 4;
-        /// A full flush at least this often (ms).
-        flush_commit_log_thorough_interval: u64 = "flushCommitLogThoroughInterval", 10000;
-        /// Background flush period of ConsumeQueues (ms).
-        flush_interval_consume_queue: u64 = "flushIntervalConsumeQueue", 1000;
-        /// How long a SYNC_FLUSH or SYNC_MASTER send waits (ms).
-        sync_flush_timeout: u64 = "syncFlushTimeout", 5000;
-        /// Hour of day ("04") when expired files are deleted; `;`-separated list allowed.
-        delete_when: String = "deleteWhen", "04".to_string();
-        /// Hours a CommitLog file is kept.
-        file_reserved_time: u64 = "fileReservedTime", 72;
-        /// Disk use (%) above which expired files are deleted at any hour (clamped to
-        /// 10–95 as in Java).
-        disk_max_used_space_ratio: u32 = "diskMaxUsedSpaceRatio", 75;
-        /// Above `diskSpaceCleanForciblyRatio`, delete the oldest CommitLog files even
-        /// before `fileReservedTime` (logged at ERROR as a forced deletion). Off: only
-        /// expired files go, and a full disk refuses sends until space returns.
-        clean_file_forcibly_enable: bool = "cleanFileForciblyEnable", true;
-        /// Period of the retention and disk check (ms).
-        clean_resource_interval: u64 = "cleanResourceInterval", 10000;
-        /// RocketMQ 4.9.8's JVM system property (a fraction, e.g. 0.90): above this disk
-        /// use the disk is marked full and sends are refused. Empty: from
-        /// `diskSpaceWarningLevelRatio`.
-        disk_space_warning_level_ratio_property: String = "rocketmq.broker.diskSpaceWarningLevelRatio", String::new();
-        /// RocketMQ 4.9.8's JVM system property (a fraction, e.g. 0.85): above this disk
-        /// use unexpired files may be deleted; a full disk is OK again at or below it.
-        /// Empty: from `diskSpaceCleanForciblyRatio`.
-        disk_space_clean_forcibly_ratio_property: String = "rocketmq.broker.diskSpaceCleanForciblyRatio", String::new();
-        /// RocketMQ 5's key (%) for the warning level, clamped to 35–90.
-        disk_space_warning_level_ratio: u32 = "diskSpaceWarningLevelRatio", 90;
-        /// RocketMQ 5's key (%) for forced cleaning, clamped to 30–85.
-        disk_space_clean_forcibly_ratio: u32 = "diskSpaceCleanForciblyRatio", 85;
-        /// Largest message body accepted (bytes).
-        max_message_size: usize = "maxMessageSize", 4 * 1024 * 1024;
-        /// Verify record CRCs during recovery.
-        check_crc_on_recover: bool = "checkCRCOnRecover", true;
-        /// Build the IndexFile (query by key).
-        message_index_enable: bool = "messageIndexEnable", true;
-        /// Hash slots per IndexFile.
-        max_hash_slot_num: u32 = "maxHashSlotNum", 5_000_000;
-        /// Entries per IndexFile.
-        max_index_num: u32 = "maxIndexNum", 20_000_000;
         /// Results of a query by key at most.
         default_query_max_num: i32 = "defaultQueryMaxNum", 32;
         /// Delay levels of scheduled messages.
         message_delay_level: String = "messageDelayLevel", DEFAULT_DELAY_LEVELS.to_string();
         /// Period of persisting delay progress (ms).
         flush_delay_offset_interval: u64 = "flushDelayOffsetInterval", 10000;
-        /// Pull transfer limit for data in memory (bytes).
-        max_transfer_bytes_on_message_in_memory: usize = "maxTransferBytesOnMessageInMemory", 256 * 1024;
-        /// Pull transfer limit for data in memory (messages).
-        max_transfer_count_on_message_in_memory: usize = "maxTransferCountOnMessageInMemory", 32;
-        /// Pull transfer limit for data on disk (bytes).
-        max_transfer_bytes_on_message_in_disk: usize = "maxTransferBytesOnMessageInDisk", 64 * 1024;
-        /// Pull transfer limit for data on disk (messages).
-        max_transfer_count_on_message_in_disk: usize = "maxTransferCountOnMessageInDisk", 8;
-        /// Share of RAM beyond which pulled data counts as "on disk" (%).
-        access_message_in_memory_max_ratio: u32 = "accessMessageInMemoryMaxRatio", 40;
         /// The HA (replication) port; 0 means listenPort + 1.
         ha_listen_port: u16 = "haListenPort", 0;
         /// A slave's master HA address; empty means the one the NameServer reports.
@@ -210,121 +129,160 @@ settings! {
         /// Bytes queued on all client connections together past which a connection with
         /// a backlog is closed when it queues more (CometMQ's key; 0 means no limit).
         write_buffer_limit_total: usize = "writeBufferLimitTotal", 256 * 1024 * 1024;
+        /// The file UPDATE_BROKER_CONFIG writes the settings back to: the `-c` file
+        /// (as Java); empty means `<storePathRootDir>/config/broker.properties`.
+        broker_config_path: String = "brokerConfigPath", String::new();
+        ..store: StoreConfig;
     }
 }
 
-/// RocketMQ 5 spells some keys differently; they set the same fields.
-const ALIASES: &[(&str, &str)] = &[
-    ("mappedFileSizeCommitLog", "mapedFileSizeCommitLog"),
-    ("mappedFileSizeConsumeQueue", "mapedFileSizeConsumeQueue"),
+/// How `broker.conf` and UPDATE_BROKER_CONFIG treat keys beyond [`BrokerConfig`]'s own.
+/// docs/COMPATIBILITY.md lists every ignored and refused key with why.
+pub const RULES: KeyRules = KeyRules {
+    aliases: &[
+        // RocketMQ 4.0–4.4's spellings. Java 4.9.x and 5.x read only the `mapped` ones
+        // (they ignore these); CometMQ honours both.
+        ("mapedFileSizeCommitLog", "mappedFileSizeCommitLog"),
+        ("mapedFileSizeConsumeQueue", "mappedFileSizeConsumeQueue"),
+        // Java's spelling of the key (4.x and 5.x).
+        ("warmMapedFileEnable", "warmMappedFileEnable"),
+    ],
+    ignored: &[
+        NETTY_SERVER_KEYS,
+        &[
+            "rocketmqHome",
+            "transientStorePoolEnable",
+            "transientStorePoolSize",
+            "brokerFastFailureEnable",
+            "sendMessageThreadPoolNums",
+            "pullMessageThreadPoolNums",
+            "waitTimeMillsInSendQueue",
+        ],
+    ],
+    refused: &[
+        Refused {
+            key: "aclEnable",
+            allowed: "false",
+            feature: "ACL is not implemented yet: every client can send, consume and administer; \
+                      protect the ports by network rules and remove the key",
+        },
+        Refused {
+            key: "enableDLegerCommitLog",
+            allowed: "false",
+            feature: "DLedger (Raft) CommitLog replication is not implemented; \
+                      use brokerRole=SYNC_MASTER/ASYNC_MASTER/SLAVE replication",
+        },
+        Refused {
+            key: "enableControllerMode",
+            allowed: "false",
+            feature: "RocketMQ 5's controller (automatic master election) is not implemented; \
+                      use classic master/slave replication",
+        },
+        Refused {
+            key: "enableSlaveActingMaster",
+            allowed: "false",
+            feature: "slave acting master (RocketMQ 5) is not implemented",
+        },
+        Refused {
+            key: "autoMessageVersionOnTopicLen",
+            allowed: "true",
+            feature: "CometMQ always picks the stored-record version by topic length \
+                      (v2 past 127 bytes), Java's default; it cannot be switched off",
+        },
+        Refused {
+            key: "fetchNamesrvAddrByAddressServer",
+            allowed: "false",
+            feature: "fetching NameServer addresses from an address server is not implemented; \
+                      set namesrvAddr",
+        },
+    ],
+};
+
+/// The keys UPDATE_BROKER_CONFIG changes in the running broker: each is read where it is
+/// used, on every request or pass. Any other key of [`BrokerConfig`] is read once at
+/// start, and an update of it is refused naming it (Java accepts it and it does nothing
+/// until a restart). docs/COMPATIBILITY.md lists both.
+pub const RUNTIME_KEYS: &[&str] = &[
+    "brokerPermission",
+    "rejectTransactionMessage",
+    "regionId",
+    "traceOn",
+    "sendThreadPoolQueueCapacity",
+    "longPollingEnable",
+    "shortPollingTimeMills",
+    "slaveReadEnable",
+    "offsetCheckInSlave",
+    "defaultQueryMaxNum",
+    "transactionTimeOut",
+    "transactionCheckMax",
+    "transactionCheckInterval",
+    "compressedRegister",
+    "registerBrokerTimeoutMills",
+    "maxMessageSize",
+    "flushIntervalCommitLog",
+    "flushCommitLogLeastPages",
+    "flushCommitLogThoroughInterval",
+    "fileReservedTime",
+    "deleteWhen",
+    "diskMaxUsedSpaceRatio",
+    "cleanFileForciblyEnable",
+    "cleanResourceInterval",
+    "rocketmq.broker.diskSpaceWarningLevelRatio",
+    "rocketmq.broker.diskSpaceCleanForciblyRatio",
+    "diskSpaceWarningLevelRatio",
+    "diskSpaceCleanForciblyRatio",
 ];
 
-/// Keys RocketMQ knows that CometMQ accepts but does not use (no warning for them).
-const IGNORED: &[&str] = &[
-    "rocketmqHome",
-    "fetchNamesrvAddrByAddressServer",
-    "brokerFastFailureEnable",
-    "transientStorePoolEnable",
-    "warmMapedFileEnable",
-    "enableDLegerCommitLog",
-    "aclEnable",
-    "useEpollNativeSelector",
-    "autoMessageVersionOnTopicLen",
-];
-
-/// A config file that cannot be used.
+/// A config that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file cannot be read.
-    #[error("cannot read config file {path}: {source}")]
-    Read {
-        /// The path given.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// The config file cannot be used; the message names the file and the key.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// A value is invalid; the message names the key.
     #[error(transparent)]
-    Invalid(#[from] cometmq_remoting::settings::SettingError),
+    Invalid(#[from] SettingError),
+}
+
+impl From<SettingError> for crate::BrokerStartError {
+    fn from(e: SettingError) -> Self {
+        crate::BrokerStartError::Config(ConfigError::Invalid(e))
+    }
 }
 
 impl BrokerConfig {
-    /// Applies properties text (a `broker.conf`); returns the keys nobody knows, which the
-    /// caller warns about. RocketMQ 5 key spellings are accepted.
-    pub fn apply(&mut self, text: &str) -> Result<Vec<String>, ConfigError> {
-        let mut unknown = Vec::new();
-        for (key, value) in cometmq_remoting::java_properties::parse(text) {
-            let key = ALIASES
-                .iter()
-                .find(|(alias, _)| *alias == key)
-                .map_or(key.as_str(), |(_, k)| k)
-                .to_string();
-            if !self.set(&key, &value)? && !IGNORED.contains(&key.as_str()) {
-                unknown.push(key);
-            }
-        }
-        Ok(unknown)
-    }
-
-    /// Reads and applies a config file.
-    pub fn load_file(&mut self, path: &str) -> Result<Vec<String>, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_string(),
-            source,
+    /// Reads a `broker.conf` (`mqbroker -c`) over the defaults, with [`RULES`], and
+    /// remembers its path as `brokerConfigPath` (where UPDATE_BROKER_CONFIG writes back).
+    /// Returns the config and the keys nobody knows, which the caller warns about. Any
+    /// error names the file (and the key).
+    pub fn load(path: &Path) -> Result<(BrokerConfig, Vec<String>), ConfigError> {
+        let mut config = BrokerConfig::default();
+        let unknown = RULES.load_file(&mut config, path)?;
+        config.broker_config_path = path.display().to_string();
+        config.validate().map_err(|e| LoadError::Apply {
+            path: path.to_owned(),
+            source: e.into(),
         })?;
-        self.apply(&text)
+        Ok((config, unknown))
     }
 
-    /// The CommitLog directory.
-    pub fn commit_log_dir(&self) -> String {
-        if self.store_path_commit_log.is_empty() {
-            format!("{}/commitlog", self.store_path_root_dir)
+    /// Checks what a single key's parse cannot: the delay levels and disk ratios.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        self.delay_levels_ms()?;
+        self.store.disk_space_ratios()?;
+        Ok(())
+    }
+
+    /// The file UPDATE_BROKER_CONFIG persists to.
+    pub fn config_file_path(&self) -> PathBuf {
+        if self.broker_config_path.is_empty() {
+            self.store
+                .store_path_root_dir
+                .join("config")
+                .join("broker.properties")
         } else {
-            self.store_path_commit_log.clone()
+            PathBuf::from(&self.broker_config_path)
         }
-    }
-
-    /// The disk-full thresholds as fractions: (warning level, clean forcibly). As Java
-    /// does: the 4.9.8 system-property keys when set (as given), else the RocketMQ 5
-    /// percent keys, clamped to 0.35–0.90 and 0.30–0.85.
-    pub fn disk_space_ratios(&self) -> Result<(f64, f64), ConfigError> {
-        fn pick(
-            property: &str,
-            key: &str,
-            percent: u32,
-            lo: f64,
-            hi: f64,
-        ) -> Result<f64, ConfigError> {
-            let property_value = property.trim();
-            if property_value.is_empty() {
-                return Ok((f64::from(percent) / 100.0).clamp(lo, hi));
-            }
-            match property_value.parse::<f64>() {
-                Ok(v) if v.is_finite() && v > 0.0 && v <= 1.0 => Ok(v),
-                _ => Err(ConfigError::Invalid(
-                    cometmq_remoting::settings::SettingError {
-                        key: key.into(),
-                        value: property.to_string(),
-                        expected: "a fraction of the disk, above 0 and at most 1",
-                    },
-                )),
-            }
-        }
-        let warning = pick(
-            &self.disk_space_warning_level_ratio_property,
-            "rocketmq.broker.diskSpaceWarningLevelRatio",
-            self.disk_space_warning_level_ratio,
-            0.35,
-            0.90,
-        )?;
-        let forcibly = pick(
-            &self.disk_space_clean_forcibly_ratio_property,
-            "rocketmq.broker.diskSpaceCleanForciblyRatio",
-            self.disk_space_clean_forcibly_ratio,
-            0.30,
-            0.85,
-        )?;
-        Ok((warning, forcibly))
     }
 
     /// The port of the replication stream.
@@ -352,13 +310,25 @@ impl BrokerConfig {
     }
 
     /// The delay level durations in milliseconds, level 1 first.
-    pub fn delay_levels_ms(&self) -> Result<Vec<u64>, ConfigError> {
-        parse_delay_levels(&self.message_delay_level).ok_or_else(|| {
-            ConfigError::Invalid(cometmq_remoting::settings::SettingError {
-                key: "messageDelayLevel".into(),
-                value: self.message_delay_level.clone(),
-                expected: "durations like 1s 5m 2h 1d separated by spaces",
-            })
+    pub fn delay_levels_ms(&self) -> Result<Vec<u64>, SettingError> {
+        parse_delay_levels(&self.message_delay_level).ok_or_else(|| SettingError {
+            key: "messageDelayLevel".into(),
+            value: self.message_delay_level.clone(),
+            expected: "durations like 1s 5m 2h 1d separated by spaces",
+        })
+    }
+
+    /// The store's settings for this broker: the embedded keys plus what the broker
+    /// decides (record host, SYNC_MASTER, delay levels).
+    pub fn store_config(
+        &self,
+        store_host: std::net::SocketAddr,
+    ) -> Result<StoreConfig, SettingError> {
+        Ok(StoreConfig {
+            store_host: Some(store_host),
+            sync_master: self.broker_role == BrokerRole::SyncMaster,
+            delay_levels_ms: self.delay_levels_ms()?,
+            ..self.store.clone()
         })
     }
 
@@ -407,56 +377,121 @@ pub fn parse_delay_levels(text: &str) -> Option<Vec<u64>> {
 mod tests {
     use super::*;
 
+    fn apply(c: &mut BrokerConfig, text: &str) -> Result<Vec<String>, ConfigError> {
+        Ok(RULES.apply_text(c, text, Path::new("broker.conf"))?)
+    }
+
     #[test]
     fn loads_a_rocketmq_broker_conf() {
         let conf = "brokerClusterName = DefaultCluster\nbrokerName = broker-a\nbrokerId = 0\n\
                     deleteWhen = 04\nfileReservedTime = 48\nbrokerRole = SYNC_MASTER\n\
                     flushDiskType = SYNC_FLUSH\nmappedFileSizeCommitLog=1048576\nrocketmqHome=/opt\nbogusKey=1\n";
         let mut c = BrokerConfig::default();
-        let unknown = c.apply(conf).unwrap();
+        let unknown = apply(&mut c, conf).unwrap();
         assert_eq!(unknown, vec!["bogusKey"]);
         assert_eq!(c.broker_role, BrokerRole::SyncMaster);
-        assert_eq!(c.flush_disk_type, FlushDiskType::SyncFlush);
-        assert_eq!(c.file_reserved_time, 48);
-        assert_eq!(c.maped_file_size_commit_log, 1_048_576);
+        assert_eq!(c.store.flush_disk_type, FlushDiskType::SyncFlush);
+        assert_eq!(
+            c.store.file_reserved_time,
+            std::time::Duration::from_secs(48 * 3600)
+        );
+        assert_eq!(c.store.mapped_file_size_commit_log, 1_048_576);
         assert_eq!(c.fast_port(), 10909);
         assert_eq!(c.ha_port(), 10912);
     }
 
     #[test]
+    fn old_spellings_are_aliases() {
+        let mut c = BrokerConfig::default();
+        apply(
+            &mut c,
+            "mapedFileSizeCommitLog=8192\nmapedFileSizeConsumeQueue=2000\nwarmMapedFileEnable=true\n",
+        )
+        .unwrap();
+        assert_eq!(c.store.mapped_file_size_commit_log, 8192);
+        assert_eq!(c.store.mapped_file_size_consume_queue, 2000);
+        assert!(c.store.warm_mapped_file_enable);
+        let text = c.to_properties();
+        assert!(text.contains("\nmappedFileSizeCommitLog=8192\n"), "{text}");
+    }
+
+    #[test]
+    fn store_keys_are_declared_once() {
+        let c = BrokerConfig::default();
+        let entries = c.entries();
+        let mut keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a key listed twice");
+        for key in [
+            "storePathRootDir",
+            "flushDiskType",
+            "maxMessageSize",
+            "brokerName",
+        ] {
+            assert!(keys.contains(&key), "{key}");
+        }
+    }
+
+    #[test]
     fn invalid_values_name_the_key() {
         let mut c = BrokerConfig::default();
-        let e = c.apply("listenPort=99999").unwrap_err();
+        let e = apply(&mut c, "listenPort=99999").unwrap_err();
         assert!(e.to_string().contains("listenPort"), "{e}");
-        let e = c.apply("brokerRole=LEADER").unwrap_err();
+        assert!(e.to_string().contains("broker.conf"), "{e}");
+        let e = apply(&mut c, "brokerRole=LEADER").unwrap_err();
         assert!(e.to_string().contains("brokerRole"), "{e}");
+    }
+
+    #[test]
+    fn features_we_lack_are_refused_when_turned_on() {
+        for (key, on) in [
+            ("aclEnable", "true"),
+            ("enableDLegerCommitLog", "true"),
+            ("enableControllerMode", "TRUE"),
+            ("fetchNamesrvAddrByAddressServer", "true"),
+        ] {
+            let mut c = BrokerConfig::default();
+            let e = apply(&mut c, &format!("{key}={on}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key) && e.contains("not"), "{e}");
+            assert!(apply(&mut c, &format!("{key}=false")).unwrap().is_empty());
+        }
     }
 
     #[test]
     fn disk_space_ratios_as_java() {
         let mut c = BrokerConfig::default();
-        assert_eq!(c.disk_space_ratios().unwrap(), (0.90, 0.85));
-        c.apply("diskSpaceWarningLevelRatio=95\ndiskSpaceCleanForciblyRatio=10")
-            .unwrap();
-        assert_eq!(c.disk_space_ratios().unwrap(), (0.90, 0.30), "5.x clamps");
-        c.apply("rocketmq.broker.diskSpaceWarningLevelRatio=0.97\nrocketmq.broker.diskSpaceCleanForciblyRatio=0.2")
+        assert_eq!(c.store.disk_space_ratios().unwrap(), (0.90, 0.85));
+        apply(
+            &mut c,
+            "diskSpaceWarningLevelRatio=95\ndiskSpaceCleanForciblyRatio=10",
+        )
+        .unwrap();
+        assert_eq!(
+            c.store.disk_space_ratios().unwrap(),
+            (0.90, 0.30),
+            "5.x clamps"
+        );
+        apply(&mut c, "rocketmq.broker.diskSpaceWarningLevelRatio=0.97\nrocketmq.broker.diskSpaceCleanForciblyRatio=0.2")
             .unwrap();
         assert_eq!(
-            c.disk_space_ratios().unwrap(),
+            c.store.disk_space_ratios().unwrap(),
             (0.97, 0.2),
             "4.9.8's properties win, unclamped"
         );
-        c.apply("rocketmq.broker.diskSpaceCleanForciblyRatio=lots")
-            .unwrap();
-        let e = c.disk_space_ratios().unwrap_err();
+        apply(&mut c, "rocketmq.broker.diskSpaceCleanForciblyRatio=lots").unwrap();
+        let e = c.validate().unwrap_err();
         assert!(
             e.to_string()
                 .contains("rocketmq.broker.diskSpaceCleanForciblyRatio"),
             "{e}"
         );
-        assert!(c.clean_file_forcibly_enable, "Java's default");
-        c.apply("cleanFileForciblyEnable=false").unwrap();
-        assert!(!c.clean_file_forcibly_enable);
+        assert!(c.store.clean_file_forcibly_enable, "Java's default");
+        apply(&mut c, "cleanFileForciblyEnable=false").unwrap();
+        assert!(!c.store.clean_file_forcibly_enable);
     }
 
     #[test]
@@ -473,11 +508,14 @@ mod tests {
     #[test]
     fn print_and_reload() {
         let mut c = BrokerConfig::default();
-        c.apply("brokerName=b\nnamesrvAddr=127.0.0.1:9876;127.0.0.1:9877")
-            .unwrap();
+        apply(
+            &mut c,
+            "brokerName=b\nnamesrvAddr=127.0.0.1:9876;127.0.0.1:9877\nstorePathCommitLog=/x/log\n",
+        )
+        .unwrap();
         assert_eq!(c.namesrv_addrs(), vec!["127.0.0.1:9876", "127.0.0.1:9877"]);
         let mut again = BrokerConfig::default();
-        assert!(again.apply(&c.to_properties()).unwrap().is_empty());
+        assert!(apply(&mut again, &c.to_properties()).unwrap().is_empty());
         assert_eq!(again, c);
     }
 }

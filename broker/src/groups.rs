@@ -3,7 +3,6 @@
 //! Concurrency: one `RwLock`, held only for in-memory work; saves write a snapshot on a
 //! blocking thread.
 
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use cometmq_remoting::body::{DataVersion, SubscriptionGroupConfig, SubscriptionGroupWrapper};
@@ -42,7 +41,11 @@ const SYSTEM_GROUPS: &[&str] = &[
 impl GroupTable {
     /// Loads `config/subscriptionGroup.json` (or its `.bak`) and adds the system groups.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<GroupTable>> {
-        let path = PathBuf::from(&config.store_path_root_dir).join("config/subscriptionGroup.json");
+        let path = config
+            .store
+            .store_path_root_dir
+            .clone()
+            .join("config/subscriptionGroup.json");
         let file = persist::ConfigFile::new(path, "subscriptionGroup.json");
         let mut state: SubscriptionGroupWrapper =
             file.load_json()?
@@ -162,7 +165,7 @@ mod tests {
     fn auto_create_persist_and_delete() {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = BrokerConfig {
-            store_path_root_dir: dir.path().display().to_string(),
+            store: crate::config::StoreConfig::with_root(dir.path()),
             ..Default::default()
         };
         let t = GroupTable::load(&cfg).unwrap();

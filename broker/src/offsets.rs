@@ -5,7 +5,6 @@
 //! thread, every `flushConsumerOffsetInterval` and at shutdown.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use cometmq_remoting::body::ConsumerOffsetWrapper;
@@ -32,7 +31,11 @@ fn split_key(k: &str) -> Option<(&str, &str)> {
 impl OffsetTable {
     /// Loads `config/consumerOffset.json` (either JSON form, or its `.bak`).
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<OffsetTable>> {
-        let path = PathBuf::from(&config.store_path_root_dir).join("config/consumerOffset.json");
+        let path = config
+            .store
+            .store_path_root_dir
+            .clone()
+            .join("config/consumerOffset.json");
         let file = persist::ConfigFile::new(path, "consumerOffset.json");
         let loaded: Option<ConsumerOffsetWrapper> = file.load_json()?;
         Ok(Arc::new(OffsetTable {
@@ -168,7 +171,7 @@ mod tests {
     fn commit_query_persist_and_java_form() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = BrokerConfig {
-            store_path_root_dir: dir.path().display().to_string(),
+            store: crate::config::StoreConfig::with_root(dir.path()),
             ..Default::default()
         };
         let t = OffsetTable::load(&cfg).unwrap();

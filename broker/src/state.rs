@@ -4,19 +4,20 @@
 //! - The topic, group and offset tables own their maps (short-held locks, saved to JSON).
 //! - The client registry owns connected producers and consumers; the lock table owns
 //!   orderly-consumption locks.
-//! - The settings are an immutable snapshot swapped whole by UPDATE_BROKER_CONFIG.
+//! - The settings are an immutable snapshot swapped whole by UPDATE_BROKER_CONFIG, which
+//!   writes them back to `config_file`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use cometmq_remoting::body::DataVersion;
-use cometmq_store::{MessageStore, StoreConfig};
+use cometmq_store::MessageStore;
 use tokio::sync::Notify;
 
 use crate::clients::ClientRegistry;
-use crate::config::{BrokerConfig, FlushDiskType};
+use crate::config::BrokerConfig;
 use crate::groups::GroupTable;
 use crate::locks::LockTable;
 use crate::offsets::OffsetTable;
@@ -35,6 +36,11 @@ pub struct Stats {
 pub struct BrokerState {
     config: RwLock<Arc<BrokerConfig>>,
     config_version: Mutex<DataVersion>,
+    /// Where UPDATE_BROKER_CONFIG writes the settings back (`brokerConfigPath`).
+    pub config_file: Arc<crate::persist::ConfigFile>,
+    /// Held by UPDATE_BROKER_CONFIG from reading the settings to writing them back, so
+    /// two updates do not lose one another.
+    pub config_update: tokio::sync::Mutex<()>,
     /// The message store.
     pub store: Arc<MessageStore>,
     /// Topic configs.
@@ -83,7 +89,7 @@ impl BrokerState {
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
         let schedule = crate::schedule::ScheduleService::load(&config)?;
-        let store = Arc::new(MessageStore::open(store_config(&config, store_host))?);
+        let store = Arc::new(MessageStore::open(config.store_config(store_host)?)?);
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
         let offsets = OffsetTable::load(&config)?;
@@ -105,6 +111,11 @@ impl BrokerState {
             boot_timestamp: now_ms(),
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
+            config_file: crate::persist::ConfigFile::new(
+                config.config_file_path(),
+                "broker.properties",
+            ),
+            config_update: tokio::sync::Mutex::new(()),
             config: RwLock::new(Arc::new(config)),
             config_version: Mutex::new(DataVersion::new(now_ms())),
         }))
@@ -169,50 +180,4 @@ impl BrokerState {
         self.topics.persist().await;
         self.topics_changed.notify_one();
     }
-}
-
-/// The store's settings from the broker's.
-pub fn store_config(c: &BrokerConfig, store_host: SocketAddr) -> StoreConfig {
-    let mut s = StoreConfig::with_root(&c.store_path_root_dir);
-    if !c.store_path_commit_log.is_empty() {
-        s.store_path_commit_log = Some(c.store_path_commit_log.clone().into());
-    }
-    s.mapped_file_size_commit_log = c.maped_file_size_commit_log as usize;
-    s.mapped_file_size_consume_queue = c.maped_file_size_consume_queue as usize;
-    s.flush_disk_type = match c.flush_disk_type {
-        FlushDiskType::SyncFlush => cometmq_store::FlushDiskType::SyncFlush,
-        FlushDiskType::AsyncFlush => cometmq_store::FlushDiskType::AsyncFlush,
-    };
-    s.sync_flush_timeout = Duration::from_millis(c.sync_flush_timeout);
-    s.sync_master = c.broker_role == crate::config::BrokerRole::SyncMaster;
-    s.flush_interval_commit_log = Duration::from_millis(c.flush_interval_commit_log);
-    s.flush_commit_log_least_pages = c.flush_commit_log_least_pages as usize;
-    s.flush_commit_log_thorough_interval =
-        Duration::from_millis(c.flush_commit_log_thorough_interval);
-    s.flush_interval_consume_queue = Duration::from_millis(c.flush_interval_consume_queue);
-    s.file_reserved_time = Duration::from_secs(c.file_reserved_time * 3600);
-    s.delete_when = c.delete_when.clone();
-    s.disk_max_used_space_ratio = c.disk_max_used_space_ratio;
-    s.clean_file_forcibly_enable = c.clean_file_forcibly_enable;
-    s.clean_resource_interval = Duration::from_millis(c.clean_resource_interval.max(1));
-    if let Ok((warning, forcibly)) = c.disk_space_ratios() {
-        s.disk_space_warning_level_ratio = warning;
-        s.disk_space_clean_forcibly_ratio = forcibly;
-    }
-    s.max_message_size = c.max_message_size;
-    s.message_index_enable = c.message_index_enable;
-    s.max_hash_slot_num = c.max_hash_slot_num as usize;
-    s.max_index_num = c.max_index_num as usize;
-    s.max_transfer_bytes_on_message_in_memory = c.max_transfer_bytes_on_message_in_memory;
-    s.max_transfer_count_on_message_in_memory = c.max_transfer_count_on_message_in_memory;
-    s.warm_mapped_file_enable = c.warm_mapped_file_enable;
-    s.max_transfer_bytes_on_message_in_disk = c.max_transfer_bytes_on_message_in_disk;
-    s.max_transfer_count_on_message_in_disk = c.max_transfer_count_on_message_in_disk;
-    s.access_message_in_memory_max_ratio = c.access_message_in_memory_max_ratio;
-    s.check_crc_on_recover = c.check_crc_on_recover;
-    s.store_host = Some(store_host);
-    if let Ok(levels) = c.delay_levels_ms() {
-        s.delay_levels_ms = levels;
-    }
-    s
 }

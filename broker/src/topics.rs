@@ -4,7 +4,6 @@
 //! (never across `.await` or file I/O). Saving takes a snapshot under the lock and writes
 //! it outside, on a blocking thread.
 
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use cometmq_remoting::body::{perm, DataVersion, TopicConfig, TopicConfigSerializeWrapper};
@@ -38,7 +37,11 @@ impl TopicTable {
     /// Loads `config/topics.json` under the store root (or its `.bak`), then adds the
     /// system topics RocketMQ's broker creates at start.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<TopicTable>> {
-        let path = PathBuf::from(&config.store_path_root_dir).join("config/topics.json");
+        let path = config
+            .store
+            .store_path_root_dir
+            .clone()
+            .join("config/topics.json");
         let file = persist::ConfigFile::new(path, "topics.json");
         let loaded: Option<TopicConfigSerializeWrapper> = file.load_json()?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
@@ -251,7 +254,7 @@ mod tests {
 
     fn config(dir: &std::path::Path) -> BrokerConfig {
         BrokerConfig {
-            store_path_root_dir: dir.display().to_string(),
+            store: crate::config::StoreConfig::with_root(dir),
             ..Default::default()
         }
     }

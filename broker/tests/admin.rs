@@ -262,21 +262,28 @@ async fn broker_config_round_trip_and_a_bad_value_named() {
     let update = |text: &str| {
         RemotingCommand::request(request::UPDATE_BROKER_CONFIG).with_body(text.as_bytes().to_vec())
     };
-    let resp = c
-        .call(update("defaultTopicQueueNums=6\nnoSuchKey=1\n"))
-        .await;
+    let resp = c.call(update("defaultQueryMaxNum=6\nnoSuchKey=1\n")).await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
     assert!(remark(&resp).contains("noSuchKey"));
     let resp = c.call(get()).await;
     let text = String::from_utf8(resp.body.to_bytes().to_vec()).unwrap();
-    assert!(text.contains("defaultTopicQueueNums=6\n"), "{text}");
+    assert!(text.contains("defaultQueryMaxNum=6\n"), "{text}");
     let h: GetBrokerConfigResponseHeader = resp.decode_header().unwrap();
     let v1: DataVersion = fastjson::from_slice(h.version.as_bytes()).unwrap();
     assert!(v1.counter > v0.counter);
 
+    // A key read only at start is refused by name (it would not take effect).
+    let resp = c.call(update("defaultTopicQueueNums=6\n")).await;
+    assert_eq!(resp.code, response::NO_PERMISSION);
+    assert!(
+        remark(&resp).contains("defaultTopicQueueNums"),
+        "{:?}",
+        resp.remark
+    );
+
     // A bad value is named and changes nothing, not even the keys before it.
     let resp = c
-        .call(update("defaultTopicQueueNums=5\nflushDiskType=SOMETIMES\n"))
+        .call(update("defaultQueryMaxNum=5\nflushDiskType=SOMETIMES\n"))
         .await;
     assert_eq!(resp.code, response::INVALID_PARAMETER);
     assert!(remark(&resp).contains("flushDiskType"), "{:?}", resp.remark);
@@ -290,7 +297,8 @@ async fn broker_config_round_trip_and_a_bad_value_named() {
         .await;
     assert_eq!(resp.code, response::SYSTEM_ERROR);
     let text = String::from_utf8(c.call(get()).await.body.to_bytes().to_vec()).unwrap();
-    assert!(text.contains("defaultTopicQueueNums=6\n"));
+    assert!(text.contains("defaultQueryMaxNum=6\n"));
+    assert!(text.contains("defaultTopicQueueNums=8\n"));
     assert!(text.contains("flushDiskType=ASYNC_FLUSH\n"));
 
     // Retention and disk keys reach the running store, as Java's live config does.

@@ -16,6 +16,7 @@ use std::path::Path;
 use cometmq_remoting::code::response;
 use cometmq_remoting::header::SendMessageResponseHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
+use cometmq_testkit::request::create_group;
 use common::ha::{commit_log, read_queue, send, send_until_replicated, wait_topic_synced};
 use common::java::{self, Server};
 use common::txn;
@@ -64,12 +65,19 @@ async fn mixed(master_side: Side, slave_side: Side) {
         (mdir.path(), mport, "0", "SYNC_MASTER"),
         (sdir.path(), sport, "1", "SLAVE"),
     ] {
-        let extra = [
+        let mut extra = vec![
             ("brokerId", id),
             ("brokerRole", role),
             ("slaveSynchronizeInterval", "1000"),
             ("syncFlushTimeout", "3000"),
+            // A 5.x slave refuses pulls (SYSTEM_BUSY) unless told to serve them.
+            ("slaveReadEnable", "true"),
         ];
+        if role == "SYNC_MASTER" && master_side == Side::Java {
+            // A 5.x SYNC_MASTER waits for a slave only when more than one replica (itself
+            // included) must have a message; 4.x ignores the key.
+            extra.push(("inSyncReplicas", "2"));
+        }
         let props = java::conf(dir, "mix-a", &namesrv, port, &extra);
         java::write_conf(&dir.join("broker.conf"), &props);
     }
@@ -101,7 +109,10 @@ async fn mixed(master_side: Side, slave_side: Side) {
         bodies.push(body);
     }
     let base = base.unwrap();
-    // Metadata: a committed offset, copied by the slave's periodic sync.
+    // Metadata: a committed offset, copied by the slave's periodic sync. A 5.x broker
+    // refuses offsets of a group it does not know.
+    let resp = c.invoke(&maddr, create_group("MixG"), T).await.unwrap();
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
     let req = cometmq_testkit::request::commit_offset("MixG", TOPIC, 0, 123);
     let resp = c.invoke(&maddr, req, T).await.unwrap();
     assert_eq!(resp.code, response::SUCCESS);
@@ -170,9 +181,12 @@ async fn mixed(master_side: Side, slave_side: Side) {
         let theirs = slog.get(name).map(|d| trim_zeros(d)).unwrap_or_default();
         assert!(
             theirs == data,
-            "CommitLog file {name} differs: master {} bytes, slave {} bytes",
+            "CommitLog file {name} differs: master {} bytes, slave {} bytes (slave files {:?})",
             data.len(),
-            theirs.len()
+            theirs.len(),
+            slog.iter()
+                .map(|(n, d)| (n, trim_zeros(d).len()))
+                .collect::<Vec<_>>()
         );
     }
     probe.shutdown().await;

@@ -29,7 +29,7 @@ use cometmq_remoting::header::{
 use cometmq_remoting::message::{create_uniq_key, parse_offset_msg_id, MessageExt, Properties};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use cometmq_testkit::request::send_header;
+use cometmq_testkit::request::{create_group, send_header};
 use common::ha::{max_offset, read_queue};
 use common::java::{self, Server};
 use common::txn;
@@ -366,6 +366,11 @@ type Offsets = BTreeMap<(String, String, i32), i64>;
 /// Commits offsets for two groups: half of each queue for one, a third for the other.
 async fn commit_offsets(c: &RemotingClient, addr: &str, sent: &[Sent]) -> Offsets {
     let mut committed = Offsets::new();
+    // A 5.x broker refuses offsets of a group it does not know (SUBSCRIPTION_GROUP_NOT_EXIST).
+    for group in ["UpGroupA", "UpGroupB"] {
+        let resp = call(c, addr, create_group(group)).await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    }
     for (topic, queues) in TOPICS {
         for q in 0..queues {
             let n = sent

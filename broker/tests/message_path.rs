@@ -112,7 +112,7 @@ async fn offsets_survive_a_broker_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_clear_errors() {
-    let c = Cluster::start(|cfg| cfg.max_message_size = 1024).await;
+    let c = Cluster::start(|cfg| cfg.store.max_message_size = 1024).await;
     let resp = c.send("bad topic!", 0, None, None, b"x").await;
     assert_eq!(resp.code, response::INVALID_PARAMETER);
     assert!(resp.remark.unwrap().contains("illegal"));

@@ -636,8 +636,7 @@ fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
         let mut ports = Vec::new();
         for name in ["broker-a", "broker-a-s", "broker-b", "broker-b-s"] {
             let path = conf.join(layout).join(format!("{name}.properties"));
-            let mut c = BrokerConfig::default();
-            let unknown = c.load_file(path.to_str().unwrap()).unwrap();
+            let (c, unknown) = BrokerConfig::load(&path).unwrap();
             assert!(
                 unknown.is_empty(),
                 "{layout}/{name}: unknown keys {unknown:?}"

@@ -77,7 +77,7 @@ async fn lagging_pull_takes_disk_limits_and_suggests_the_slow_broker() {
     // accessMessageInMemoryMaxRatio 0: every message behind the end is "in disk".
     let c = Cluster::start(|b| {
         b.slave_read_enable = true;
-        b.access_message_in_memory_max_ratio = 0;
+        b.store.access_message_in_memory_max_ratio = 0;
     })
     .await;
     // maxTransferCountOnMessageInDisk (8); whichBrokerWhenConsumeSlowly (1).
@@ -90,7 +90,7 @@ async fn lagging_pull_takes_disk_limits_and_suggests_the_slow_broker() {
     c.stop().await;
 
     // Without slaveReadEnable the master is always suggested.
-    let c = Cluster::start(|b| b.access_message_in_memory_max_ratio = 0).await;
+    let c = Cluster::start(|b| b.store.access_message_in_memory_max_ratio = 0).await;
     assert_eq!(pull_lagging(&c).await, (8, 0));
     c.stop().await;
 }

@@ -256,7 +256,10 @@ mod embedded {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
             namesrv_addr: namesrv_addr.clone(),
-            store_path_root_dir: namesrv.dir.path().join("store").display().to_string(),
+            store: cometmq_broker::config::StoreConfig {
+                store_path_root_dir: namesrv.dir.path().join("store"),
+                ..Default::default()
+            },
             ..BrokerConfig::default()
         })
         .await?;

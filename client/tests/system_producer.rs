@@ -40,8 +40,8 @@ async fn stored(client: &RemotingClient, addr: &str, mq: &MessageQueue) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_against_real_namesrv_and_broker() {
     let sys = System::start_with(|c| {
-        c.maped_file_size_commit_log = 16 * 1024 * 1024;
-        c.maped_file_size_consume_queue = 60 * 1000;
+        c.store.mapped_file_size_commit_log = 16 * 1024 * 1024;
+        c.store.mapped_file_size_consume_queue = 60 * 1000;
     })
     .await;
     // The first NameServer address is dead: every lookup must fail over to the live one.

@@ -8,11 +8,13 @@ use cometmq_remoting::java_properties;
 /// Properties text; the pairs it yields render to text that parses to the same pairs.
 pub fn java_properties(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let pairs = java_properties::parse(&text);
+    let Ok(pairs) = java_properties::parse(&text) else {
+        return;
+    };
     let rendered = java_properties::render(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     assert_eq!(
-        java_properties::parse(&rendered),
-        pairs,
+        java_properties::parse(&rendered).ok(),
+        Some(pairs),
         "properties changed on a round trip through {rendered:?}"
     );
 }
@@ -21,13 +23,18 @@ pub fn java_properties(data: &[u8]) {
 pub fn broker_config(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut config = BrokerConfig::default();
-    if config.apply(&text).is_ok() {
-        let _ = config.delay_levels_ms();
+    let path = std::path::Path::new("broker.conf");
+    if cometmq_broker::config::RULES
+        .apply_text(&mut config, &text, path)
+        .is_ok()
+    {
+        let _ = config.validate();
         let _ = config.namesrv_addrs();
         let _ = (
             config.ha_port(),
             config.fast_port(),
-            config.commit_log_dir(),
+            config.store.commit_log_dir(),
+            config.store.retention_settings(),
         );
         let _ = config.important_entries();
     }
@@ -37,7 +44,10 @@ pub fn broker_config(data: &[u8]) {
 pub fn namesrv_config(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut config = NamesrvConfig::default();
-    if config.apply(&java_properties::parse(&text)).is_ok() {
+    let Ok(pairs) = java_properties::parse(&text) else {
+        return;
+    };
+    if config.apply(&pairs).is_ok() {
         let _ = (config.broker_expired(), config.scan_interval());
     }
 }

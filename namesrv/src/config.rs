@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use cometmq_remoting::java_properties;
-use cometmq_remoting::settings::Settings;
+use cometmq_remoting::settings::{KeyRules, Refused, Settings, NETTY_SERVER_KEYS};
 
 use crate::error::NamesrvError;
 
@@ -57,31 +56,61 @@ cometmq_remoting::settings! {
     }
 }
 
-/// Keys of Java's NamesrvConfig and NettyServerConfig that CometMQ accepts and ignores
-/// (thread pools, buffers, Netty tuning), so a Java config file loads without warnings.
-const IGNORED_KEYS: &[&str] = &[
-    "clientRequestThreadPoolNums",
-    "defaultThreadPoolNums",
-    "clientRequestThreadPoolQueueCapacity",
-    "defaultThreadPoolQueueCapacity",
-    "unRegisterBrokerQueueCapacity",
-    "supportActingMaster",
-    "notifyMinBrokerIdChanged",
-    "enableControllerInNamesrv",
-    "needWaitForService",
-    "waitSecondsForService",
-    "serverWorkerThreads",
-    "serverCallbackExecutorThreads",
-    "serverSelectorThreads",
-    "serverOnewaySemaphoreValue",
-    "serverAsyncSemaphoreValue",
-    "serverSocketSndBufSize",
-    "serverSocketRcvBufSize",
-    "serverSocketBacklog",
-    "serverPooledByteBufAllocatorEnable",
-    "useEpollNativeSelector",
-    "enableShutdownGracefully",
-    "shutdownWaitTimeSeconds",
+/// How `namesrv.conf` and UPDATE_NAMESRV_CONFIG treat keys beyond [`NamesrvConfig`]'s
+/// own: Java's thread-pool and Netty tuning keys are accepted and ignored (requests run
+/// on the async runtime); keys that turn on RocketMQ 5 features CometMQ lacks are refused.
+/// docs/COMPATIBILITY.md lists each with why.
+pub const RULES: KeyRules = KeyRules {
+    aliases: &[],
+    ignored: &[
+        NETTY_SERVER_KEYS,
+        &[
+            "clientRequestThreadPoolNums",
+            "defaultThreadPoolNums",
+            "clientRequestThreadPoolQueueCapacity",
+            "defaultThreadPoolQueueCapacity",
+            "unRegisterBrokerQueueCapacity",
+            "needWaitForService",
+            "waitSecondsForService",
+            "enableShutdownGracefully",
+            "shutdownWaitTimeSeconds",
+        ],
+    ],
+    refused: &[
+        Refused {
+            key: "enableControllerInNamesrv",
+            allowed: "false",
+            feature: "RocketMQ 5's controller (automatic master election) is not implemented",
+        },
+        Refused {
+            key: "supportActingMaster",
+            allowed: "false",
+            feature: "slave acting master (RocketMQ 5) is not implemented",
+        },
+        Refused {
+            key: "notifyMinBrokerIdChanged",
+            allowed: "false",
+            feature:
+                "notifying brokers of a changed minimum broker id (RocketMQ 5) is not implemented",
+        },
+    ],
+};
+
+/// The keys UPDATE_NAMESRV_CONFIG changes in the running NameServer: each is read where
+/// it is used. Any other key is read once at start (the listener, the file paths), and an
+/// update that would change it is refused naming it; Java accepts it and it waits for a
+/// restart.
+pub const RUNTIME_KEYS: &[&str] = &[
+    "rocketmqHome",
+    "productEnvName",
+    "clusterTest",
+    "orderMessageEnable",
+    "returnOrderTopicConfigToBroker",
+    "scanNotActiveBrokerInterval",
+    "brokerExpiredMillis",
+    "enableAllTopicList",
+    "enableTopicList",
+    "deleteTopicWithBrokerRegistration",
 ];
 
 fn home() -> PathBuf {
@@ -89,29 +118,20 @@ fn home() -> PathBuf {
 }
 
 impl NamesrvConfig {
-    /// Reads a properties file over the defaults; see [`Self::apply`].
+    /// Reads a properties file (`mqnamesrv -c`) over the defaults with [`RULES`], the
+    /// loader the broker uses too; returns the config and the unknown keys. Errors name
+    /// the file and the key.
     pub fn from_file(path: &Path) -> Result<(Self, Vec<String>), NamesrvError> {
-        let text = std::fs::read_to_string(path).map_err(|source| NamesrvError::ReadConfig {
-            path: path.to_owned(),
-            source,
-        })?;
         let mut config = NamesrvConfig::default();
-        let unknown = config.apply(&java_properties::parse(&text))?;
+        let unknown = RULES.load_file(&mut config, path)?;
         Ok((config, unknown))
     }
 
-    /// Applies `key=value` pairs. An invalid value fails naming its key (and nothing is
-    /// changed); keys nobody knows are returned for the caller to warn about.
+    /// Applies `key=value` pairs with [`RULES`]. An invalid value fails naming its key
+    /// (and nothing is changed); keys nobody knows are returned for the caller to warn
+    /// about.
     pub fn apply(&mut self, pairs: &[(String, String)]) -> Result<Vec<String>, NamesrvError> {
-        let mut next = self.clone();
-        let mut unknown = Vec::new();
-        for (key, value) in pairs {
-            if !next.set(key, value)? && !IGNORED_KEYS.contains(&key.as_str()) {
-                unknown.push(key.clone());
-            }
-        }
-        *self = next;
-        Ok(unknown)
+        Ok(RULES.apply(self, pairs)?)
     }
 
     /// The keys of `pairs` that `configBlackList` forbids changing at run time.
@@ -122,6 +142,15 @@ impl NamesrvConfig {
             .map(|(k, _)| k.as_str())
             .filter(|k| black.contains(k))
             .collect()
+    }
+
+    /// The first key whose value differs in `next` and may not change at run time.
+    pub fn restart_key(&self, next: &NamesrvConfig) -> Option<&'static str> {
+        self.entries()
+            .into_iter()
+            .zip(next.entries())
+            .find(|(a, b)| a.1 != b.1 && !RUNTIME_KEYS.contains(&a.0))
+            .map(|(a, _)| a.0)
     }
 
     /// `brokerExpiredMillis` as a duration.
@@ -164,8 +193,10 @@ impl SharedConfig {
 mod tests {
     use super::*;
 
+    use cometmq_remoting::java_properties;
+
     fn pairs(text: &str) -> Vec<(String, String)> {
-        java_properties::parse(text)
+        java_properties::parse(text).unwrap()
     }
 
     #[test]
@@ -175,7 +206,11 @@ mod tests {
         assert!(c.kv_config_path.ends_with("namesrv/kvConfig.json"));
         assert_eq!(c.broker_expired(), Duration::from_secs(120));
         assert!(c.to_properties().contains("\nlistenPort=9876\n"));
-        assert_eq!(c.entries().len(), NamesrvConfig::KEYS.len());
+        let mut keys: Vec<&str> = c.entries().iter().map(|(k, _)| *k).collect();
+        let n = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "each key once");
     }
 
     #[test]
@@ -225,6 +260,23 @@ mod tests {
             assert!(matches!(err, NamesrvError::InvalidConfig { key: ref k, .. } if k == key));
         }
         assert_eq!(c, NamesrvConfig::default());
+    }
+
+    #[test]
+    fn features_we_lack_are_refused_when_turned_on() {
+        let mut c = NamesrvConfig::default();
+        let err = c
+            .apply(&pairs("listenPort=1\nenableControllerInNamesrv=true\n"))
+            .expect_err("refused");
+        assert!(
+            err.to_string().contains("enableControllerInNamesrv"),
+            "{err}"
+        );
+        assert_eq!(c, NamesrvConfig::default());
+        assert!(c
+            .apply(&pairs("enableControllerInNamesrv=false\n"))
+            .expect("the default is fine")
+            .is_empty());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use cometmq_remoting::body::BodyError;
 use cometmq_remoting::code::response;
 use cometmq_remoting::header::HeaderError;
-use cometmq_remoting::settings::SettingError;
+use cometmq_remoting::settings::{ApplyError, LoadError, SettingError};
 use cometmq_remoting::{RemotingCommand, RemotingError};
 
 /// A NameServer error.
@@ -49,6 +49,9 @@ pub enum NamesrvError {
     /// UPDATE_NAMESRV_CONFIG tried to change a key of `configBlackList`.
     #[error("Can not update config in black list.")]
     Blacklisted,
+    /// UPDATE_NAMESRV_CONFIG tried to change a key read only at start.
+    #[error("{0} is read once at start and cannot change while the NameServer runs: set it in the config file and restart")]
+    NeedsRestart(&'static str),
     /// A config value does not parse.
     #[error("invalid value {value:?} for config key {key}: expected {expected}")]
     InvalidConfig {
@@ -59,14 +62,12 @@ pub enum NamesrvError {
         /// What a valid value looks like.
         expected: &'static str,
     },
-    /// The config file cannot be read.
-    #[error("cannot read config file {}: {source}", path.display())]
-    ReadConfig {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    /// The config file cannot be used; the message names the file (and the key).
+    #[error(transparent)]
+    ConfigFile(#[from] LoadError),
+    /// A config key turns on a feature CometMQ does not have.
+    #[error("{0}")]
+    UnsupportedConfig(ApplyError),
     /// A state file cannot be read or parsed.
     #[error("cannot load {}: {reason}", path.display())]
     Load {
@@ -93,6 +94,15 @@ pub enum NamesrvError {
     },
 }
 
+impl From<ApplyError> for NamesrvError {
+    fn from(e: ApplyError) -> Self {
+        match e {
+            ApplyError::Invalid(e) => e.into(),
+            other => NamesrvError::UnsupportedConfig(other),
+        }
+    }
+}
+
 impl From<SettingError> for NamesrvError {
     /// A config value that does not parse; the value is shown trimmed, as it was parsed.
     fn from(e: SettingError) -> Self {
@@ -112,7 +122,7 @@ impl NamesrvError {
             NamesrvError::KvNotFound { .. } | NamesrvError::KvNamespaceNotFound(_) => {
                 response::QUERY_NOT_FOUND
             }
-            NamesrvError::Blacklisted => response::NO_PERMISSION,
+            NamesrvError::Blacklisted | NamesrvError::NeedsRestart(_) => response::NO_PERMISSION,
             NamesrvError::Header(e) => e.response_code(),
             _ => response::SYSTEM_ERROR,
         }

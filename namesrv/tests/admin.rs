@@ -114,6 +114,13 @@ async fn namesrv_config_can_be_read_and_updated() {
         refused.remark.as_deref(),
         Some("Can not update config in black list.")
     );
+    // A key read once at start is refused by name, and nothing of the request applies.
+    let refused = s
+        .call(update("orderMessageEnable=false\nlistenPort=1\n"))
+        .await;
+    assert_eq!(refused.code, response::NO_PERMISSION);
+    assert!(refused.remark.unwrap().contains("listenPort"));
+    assert!(config(&s).await.contains("orderMessageEnable=true\n"));
     let invalid = s.call(update("scanNotActiveBrokerInterval=soon\n")).await;
     assert_eq!(invalid.code, response::SYSTEM_ERROR);
     assert!(invalid

@@ -5,6 +5,7 @@
 use std::process::Command;
 
 use cometmq_namesrv::{NamesrvConfig, NamesrvError};
+use cometmq_remoting::settings::{ApplyError, LoadError};
 
 fn mqnamesrv(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mqnamesrv"))
@@ -57,16 +58,42 @@ fn config_errors_name_the_key() {
 
     std::fs::write(&file, "orderMessageEnable=maybe\n").unwrap();
     match NamesrvConfig::from_file(&file) {
-        Err(NamesrvError::InvalidConfig { key, value, .. }) => {
+        Err(NamesrvError::ConfigFile(LoadError::Apply {
+            path,
+            source: ApplyError::Invalid(e),
+        })) => {
             assert_eq!(
-                (key.as_str(), value.as_str()),
-                ("orderMessageEnable", "maybe")
+                (e.key.as_str(), e.value.as_str(), path.as_path()),
+                ("orderMessageEnable", "maybe", file.as_path())
             );
         }
-        other => panic!("expected InvalidConfig, got {other:?}"),
+        other => panic!("expected an invalid value, got {other:?}"),
     }
 
     let (ok, _, stderr) = mqnamesrv(&["-c", "/no/such/file.conf"]);
     assert!(!ok);
     assert!(stderr.contains("/no/such/file.conf"), "{stderr}");
+}
+
+#[test]
+fn features_we_lack_and_malformed_files_stop_it_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("namesrv.conf");
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, "listenPort=9999\nenableControllerInNamesrv=true\n").unwrap();
+    let (ok, _, stderr) = mqnamesrv(&["-c", path, "-p"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("enableControllerInNamesrv") && stderr.contains(path),
+        "{stderr}"
+    );
+    std::fs::write(&file, "listenPort=9999\nenableControllerInNamesrv=false\n").unwrap();
+    let (ok, stdout, stderr) = mqnamesrv(&["-c", path, "-p"]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("listenPort=9999"), "{stdout}");
+
+    std::fs::write(&file, "listenPort=9999\nk=\\u00zz\n").unwrap();
+    let (ok, _, stderr) = mqnamesrv(&["-c", path, "-p"]);
+    assert!(!ok);
+    assert!(stderr.contains(&format!("{path}, line 2")), "{stderr}");
 }

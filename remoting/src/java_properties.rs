@@ -4,13 +4,27 @@
 //! Parsing follows `java.util.Properties.load`: `#` and `!` comments, `=`, `:` or
 //! whitespace between key and value, a trailing `\` continues a line, and `\t \n \r \f
 //! \uXXXX` escapes. Later keys win. Rendering escapes what `load` would misread.
+//! A `\u` not followed by four hex digits is an error, as Java's
+//! `IllegalArgumentException: Malformed \\uxxxx encoding.`
+
+/// Text that `java.util.Properties.load` would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "line {line}: malformed \\uxxxx encoding `{found}` (a \\u must be followed by four hex digits)"
+)]
+pub struct MalformedProperties {
+    /// The 1-based line where the logical line holding the escape starts.
+    pub line: usize,
+    /// The escape as written.
+    pub found: String,
+}
 
 /// Parses properties text into `(key, value)` pairs in file order (duplicates kept; the
 /// caller decides, usually "last wins").
-pub fn parse(text: &str) -> Vec<(String, String)> {
+pub fn parse(text: &str) -> Result<Vec<(String, String)>, MalformedProperties> {
     let mut out = Vec::new();
-    let mut lines = text.lines();
-    while let Some(first) = lines.next() {
+    let mut lines = text.lines().enumerate();
+    while let Some((index, first)) = lines.next() {
         let mut logical = String::new();
         let mut line = first.trim_start_matches([' ', '\t', '\x0c']);
         if logical.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
@@ -21,7 +35,7 @@ pub fn parse(text: &str) -> Vec<(String, String)> {
             if ends_with_continuation(line) {
                 logical.push_str(&line[..line.len() - 1]);
                 match lines.next() {
-                    Some(next) => line = next.trim_start_matches([' ', '\t', '\x0c']),
+                    Some((_, next)) => line = next.trim_start_matches([' ', '\t', '\x0c']),
                     None => break,
                 }
             } else {
@@ -29,9 +43,13 @@ pub fn parse(text: &str) -> Vec<(String, String)> {
                 break;
             }
         }
-        out.push(split_key_value(&logical));
+        let (key, value) = split_key_value(&logical).map_err(|found| MalformedProperties {
+            line: index + 1,
+            found,
+        })?;
+        out.push((key, value));
     }
-    out
+    Ok(out)
 }
 
 /// True when the line ends in an odd number of backslashes.
@@ -39,7 +57,8 @@ fn ends_with_continuation(line: &str) -> bool {
     line.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1
 }
 
-fn split_key_value(line: &str) -> (String, String) {
+/// Splits a logical line; `Err` holds a malformed `\\u` escape.
+fn split_key_value(line: &str) -> Result<(String, String), String> {
     let mut key_end = line.len();
     let mut escaped = false;
     for (i, c) in line.char_indices() {
@@ -56,15 +75,15 @@ fn split_key_value(line: &str) -> (String, String) {
             _ => {}
         }
     }
-    let key = unescape(&line[..key_end]);
+    let key = unescape(&line[..key_end])?;
     let mut rest = line[key_end..].trim_start_matches([' ', '\t', '\x0c']);
     if let Some(r) = rest.strip_prefix(['=', ':']) {
         rest = r.trim_start_matches([' ', '\t', '\x0c']);
     }
-    (key, unescape(rest))
+    Ok((key, unescape(rest)?))
 }
 
-fn unescape(s: &str) -> String {
+fn unescape(s: &str) -> Result<String, String> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -78,17 +97,40 @@ fn unescape(s: &str) -> String {
             Some('r') => out.push('\r'),
             Some('f') => out.push('\x0c'),
             Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(ch) if hex.len() == 4 => out.push(ch),
-                    _ => out.push_str(&hex),
+                let unit = hex_unit(&mut chars)?;
+                let ch = if (0xD800..0xDC00).contains(&unit) {
+                    // A high surrogate: Java keeps UTF-16 units, so its pair must follow
+                    // as a second escape for the text to be a character.
+                    let mut rest = chars.clone();
+                    let low = match (rest.next(), rest.next()) {
+                        (Some('\\'), Some('u')) => hex_unit(&mut rest)?,
+                        _ => return Err(format!("\\u{unit:04X} (a lone surrogate)")),
+                    };
+                    chars = rest;
+                    char::decode_utf16([unit, low]).next().and_then(Result::ok)
+                } else {
+                    char::from_u32(u32::from(unit))
+                };
+                match ch {
+                    Some(ch) => out.push(ch),
+                    None => return Err(format!("\\u{unit:04X} (a lone surrogate)")),
                 }
             }
             Some(other) => out.push(other),
             None => {}
         }
     }
-    out
+    Ok(out)
+}
+
+/// Reads the four hex digits after `\\u`, as Java does (exactly four, no sign).
+fn hex_unit(chars: &mut std::str::Chars<'_>) -> Result<u16, String> {
+    let hex: String = chars.by_ref().take(4).collect();
+    if hex.len() == 4 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        u16::from_str_radix(&hex, 16).map_err(|_| format!("\\u{hex}"))
+    } else {
+        Err(format!("\\u{hex}"))
+    }
 }
 
 /// Renders pairs as `key=value` lines that [`parse`] (and Java) read back unchanged.
@@ -132,7 +174,7 @@ mod tests {
     #[test]
     fn parses_java_forms() {
         let text = "# comment\n! also comment\n\nbrokerClusterName = DefaultCluster\nbrokerName:broker-a\nbrokerId 0\n  deleteWhen=04\nmessageDelayLevel=1s 5s \\\n   10s\nkey\\ with\\ space=v\\u0041\\tx\nempty=\n";
-        let p = parse(text);
+        let p = parse(text).unwrap();
         assert_eq!(
             p,
             vec![
@@ -165,25 +207,45 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
-        assert_eq!(parse(text), want);
+        assert_eq!(parse(text).unwrap(), want);
         assert_eq!(render([("a", "1"), ("b", "")]), "a=1\nb=\n");
         assert_eq!(
-            parse("trailing\\"),
+            parse("trailing\\").unwrap(),
             vec![("trailing".into(), String::new())]
         );
-        assert_eq!(parse("bad=\\uZZ"), vec![("bad".into(), "ZZ".into())]);
     }
 
     #[test]
     fn render_round_trips() {
         let pairs = [("a=b", " lead space"), ("#k", "v\\x\n"), ("plain", "1s 5s")];
         let text = render(pairs.iter().map(|(k, v)| (*k, *v)));
-        let back = parse(&text);
+        let back = parse(&text).unwrap();
         let want: Vec<(String, String)> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert_eq!(back, want);
+    }
+
+    /// Java's `Properties.load` throws "Malformed \\uxxxx encoding." for these.
+    #[test]
+    fn malformed_unicode_escapes_are_refused_with_their_line() {
+        for (text, line, found) in [
+            ("bad=\\uZZ", 1, "\\uZZ"),
+            ("# c\nok=1\nbad=x\\u12", 3, "\\u12"),
+            ("a=1\nk\\u00G1=v", 2, "\\u00G1"),
+            ("a=\\\n  \\u+123", 1, "\\u+123"),
+            ("lone=\\uD83D", 1, "\\uD83D (a lone surrogate)"),
+            ("lone=\\uDE00", 1, "\\uDE00 (a lone surrogate)"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.line, e.found.as_str()), (line, found), "{text:?}");
+            assert!(e.to_string().contains("malformed \\uxxxx encoding"), "{e}");
+        }
+        assert_eq!(
+            parse("smile=\\uD83D\\uDE00\\u00e9").unwrap(),
+            vec![("smile".into(), "\u{1F600}\u{e9}".into())]
+        );
     }
 
     #[test]

@@ -1,124 +1,147 @@
-//! Store configuration, with Apache RocketMQ's `MessageStoreConfig` key names.
+//! Store configuration: the keys of Apache RocketMQ's `MessageStoreConfig` that the store
+//! honours, declared once here. The broker embeds [`StoreConfig`] in its own settings, so
+//! `broker.conf`, `-p`, GET_BROKER_CONFIG and UPDATE_BROKER_CONFIG see these keys as the
+//! broker's, under Java's names.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cometmq_remoting::settings::SettingError;
+use cometmq_remoting::{setting_enum, settings};
+
 use crate::error::{Result, StoreError};
 
-/// When an append is acknowledged relative to the disk (`flushDiskType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FlushDiskType {
-    /// `ASYNC_FLUSH`: acknowledge once in the page cache; a background flush follows.
-    #[default]
-    AsyncFlush,
-    /// `SYNC_FLUSH`: acknowledge only after the record is on disk (group commit).
-    SyncFlush,
+setting_enum! {
+    /// When an append is acknowledged relative to the disk (`flushDiskType`).
+    pub enum FlushDiskType {
+        /// `ASYNC_FLUSH`: acknowledge once in the page cache; a background flush follows.
+        AsyncFlush = "ASYNC_FLUSH",
+        /// `SYNC_FLUSH`: acknowledge only after the record is on disk (group commit).
+        SyncFlush = "SYNC_FLUSH",
+    }
 }
 
-/// Store configuration. Field docs give the RocketMQ key and its default.
-#[derive(Debug, Clone)]
-pub struct StoreConfig {
-    /// `storePathRootDir` (default `~/store`): holds `consumequeue/`, `index/`,
-    /// `checkpoint`, `abort`, `lock`.
-    pub store_path_root_dir: PathBuf,
-    /// `storePathCommitLog` (default `<root>/commitlog`).
-    pub store_path_commit_log: Option<PathBuf>,
-    /// `mapedFileSizeCommitLog`: bytes per CommitLog file (1 GiB).
-    pub mapped_file_size_commit_log: usize,
-    /// `mapedFileSizeConsumeQueue`: bytes per ConsumeQueue file (300 000 × 20 bytes).
-    /// Must be a multiple of 20.
-    pub mapped_file_size_consume_queue: usize,
-    /// `flushDiskType` (ASYNC_FLUSH).
-    pub flush_disk_type: FlushDiskType,
-    /// `syncFlushTimeout` (5 s): longest a waiting append waits for its fsync
-    /// (FLUSH_DISK_TIMEOUT) or, on a SYNC_MASTER, for a slave (FLUSH_SLAVE_TIMEOUT).
-    pub sync_flush_timeout: Duration,
-    /// `brokerRole` = SYNC_MASTER (false): a waiting append also waits for a slave to hold
-    /// it ([`crate::ha::HaMaster`] reports the slaves' acknowledgements).
-    pub sync_master: bool,
-    /// `flushIntervalCommitLog` (500 ms): ASYNC_FLUSH flush period.
-    pub flush_interval_commit_log: Duration,
-    /// `flushCommitLogLeastPages` (4): ASYNC_FLUSH flushes once this many 4 KiB pages
-    /// are dirty.
-    pub flush_commit_log_least_pages: usize,
-    /// `flushCommitLogThoroughInterval` (10 s): flush whatever is dirty at least this often.
-    pub flush_commit_log_thorough_interval: Duration,
-    /// `flushIntervalConsumeQueue` (1 s): ConsumeQueue, index and checkpoint flush period.
-    pub flush_interval_consume_queue: Duration,
-    /// `fileReservedTime` (72 h): CommitLog files older than this may be deleted.
-    pub file_reserved_time: Duration,
-    /// `deleteWhen` ("04"): hours of the day (`;`-separated, local clock as given by the
-    /// store's [`crate::Clock`]) when expired files are deleted.
-    pub delete_when: String,
-    /// `diskMaxUsedSpaceRatio` (75 %, clamped to 10–95 as Java's getter does): above
-    /// this disk use, expired files are deleted at any hour.
-    pub disk_max_used_space_ratio: u32,
-    /// Java system property `rocketmq.broker.diskSpaceCleanForciblyRatio` (0.85): above
-    /// this disk use, unexpired files may be deleted (with `cleanFileForciblyEnable`),
-    /// and a disk marked full is marked OK again only at or below it.
-    pub disk_space_clean_forcibly_ratio: f64,
-    /// Java system property `rocketmq.broker.diskSpaceWarningLevelRatio` (0.90): above
-    /// this disk use, the disk is marked full and appends are refused
-    /// ([`crate::PutStatus::DiskFull`]).
-    pub disk_space_warning_level_ratio: f64,
-    /// `cleanFileForciblyEnable` (true): above `diskSpaceCleanForciblyRatio`, delete the
-    /// oldest CommitLog files even before `fileReservedTime` (a forced deletion, logged
-    /// at ERROR with what it destroyed). Off: only expired files are ever deleted, and
-    /// a full disk refuses sends until space returns.
-    pub clean_file_forcibly_enable: bool,
-    /// `cleanResourceInterval` (10 s): retention check period.
-    pub clean_resource_interval: Duration,
-    /// `deleteFileBatchMax` (10): most CommitLog files deleted per retention pass.
-    pub delete_file_batch_max: usize,
-    /// `maxMessageSize` (4 MiB): largest body accepted (Java checks the body length).
-    pub max_message_size: usize,
-    /// `messageIndexEnable` (true): build the IndexFile.
-    pub message_index_enable: bool,
-    /// `maxHashSlotNum` (5 000 000): hash slots per IndexFile.
-    pub max_hash_slot_num: usize,
-    /// `maxIndexNum` (20 000 000): entries per IndexFile.
-    pub max_index_num: usize,
-    /// `maxTransferBytesOnMessageInMemory` (256 KiB): byte limit of one read.
-    pub max_transfer_bytes_on_message_in_memory: usize,
-    /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
-    pub max_transfer_count_on_message_in_memory: usize,
-    /// `warmMappedFileEnable` (false, as in Java): under ASYNC_FLUSH, the thread
-    /// that prepares the next CommitLog file also faults all its pages in, writable, so
-    /// appends take no page faults (see [`crate::prealloc`]): the writer's CPU per
-    /// message about halves. Costs the file's size in page cache ahead of use, as dirty
-    /// zero pages the kernel may write back before records overwrite them (when a file
-    /// fills slower than the kernel's dirty expiry). Ignored under SYNC_FLUSH, where
-    /// that writeback would compete with the group-commit fsyncs and appends wait for
-    /// the disk anyway.
-    pub warm_mapped_file_enable: bool,
-    /// `maxTransferBytesOnMessageInDisk` (64 KiB): byte limit of one read of messages
-    /// that are "in disk" (see `access_message_in_memory_max_ratio`).
-    pub max_transfer_bytes_on_message_in_disk: usize,
-    /// `maxTransferCountOnMessageInDisk` (8): message limit of one read of messages
-    /// that are "in disk".
-    pub max_transfer_count_on_message_in_disk: usize,
-    /// `accessMessageInMemoryMaxRatio` (40 %): a message lying more than this share of
-    /// `total_physical_memory` behind the CommitLog's end is "in disk" (likely not in
-    /// the page cache): reads of it take the smaller on-disk limits, and the read
-    /// suggests pulling from a slave ([`crate::GetResult::suggest_pulling_from_slave`]).
-    pub access_message_in_memory_max_ratio: u32,
-    /// Physical memory in bytes the ratio above applies to (Java
-    /// `StoreUtil.TOTAL_PHYSICAL_MEMORY_SIZE`). Default: `MemTotal` of `/proc/meminfo`;
-    /// 0 when unknown, and then every message counts as in memory. Tests set it small.
-    pub total_physical_memory: u64,
-    /// `checkCRCOnRecover` (true): verify BODYCRC when recovering the CommitLog.
-    pub check_crc_on_recover: bool,
-    /// STOREHOSTADDRESS stamped into every appended record (the broker's
-    /// `brokerIP1:listenPort`); `None` keeps what the record carries. Its address
-    /// family must match the records' STOREHOST_V6 bit.
-    pub store_host: Option<SocketAddr>,
-    /// `messageDelayLevel` in milliseconds, level 1 first (default
-    /// `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`). The ConsumeQueue
-    /// tags code of a [`SCHEDULE_TOPIC`] entry is its store time plus the delay of the
-    /// record's `DELAY` level (clamped to the last level; 1 s for a level not in the
-    /// table), as Java's `computeDeliverTimestamp`.
-    pub delay_levels_ms: Vec<u64>,
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from)
+}
+
+settings! {
+    /// Store configuration. Field docs give the RocketMQ key; defaults are RocketMQ's.
+    /// Fields without a key are set by the program (the broker), not by a config file.
+    pub struct StoreConfig {
+        /// `storePathRootDir` (default `~/store`): holds `consumequeue/`, `index/`,
+        /// `checkpoint`, `abort`, `lock`, and the broker's `config/`.
+        store_path_root_dir: PathBuf = "storePathRootDir", home().join("store");
+        /// `storePathCommitLog` (empty: `<storePathRootDir>/commitlog`).
+        store_path_commit_log: Option<PathBuf> = "storePathCommitLog", None;
+        /// `mappedFileSizeCommitLog`: bytes per CommitLog file (1 GiB). RocketMQ 4.0–4.4's
+        /// spelling `mapedFileSizeCommitLog` is accepted too (the broker's alias).
+        mapped_file_size_commit_log: usize = "mappedFileSizeCommitLog", 1024 * 1024 * 1024;
+        /// `mappedFileSizeConsumeQueue`: bytes per ConsumeQueue file (300 000 × 20 bytes).
+        /// Must be a multiple of 20.
+        mapped_file_size_consume_queue: usize = "mappedFileSizeConsumeQueue", 300_000 * crate::consume_queue::ENTRY_SIZE;
+        /// `flushDiskType` (ASYNC_FLUSH).
+        flush_disk_type: FlushDiskType = "flushDiskType", FlushDiskType::AsyncFlush;
+        /// `syncFlushTimeout` (5000 ms): longest a waiting append waits for its fsync
+        /// (FLUSH_DISK_TIMEOUT) or, on a SYNC_MASTER, for a slave (FLUSH_SLAVE_TIMEOUT).
+        sync_flush_timeout: Duration = "syncFlushTimeout" in Millis, Duration::from_millis(5000);
+        /// `flushIntervalCommitLog` (500 ms): ASYNC_FLUSH flush period.
+        flush_interval_commit_log: Duration = "flushIntervalCommitLog" in Millis, Duration::from_millis(500);
+        /// `flushCommitLogLeastPages` (4): ASYNC_FLUSH flushes once this many 4 KiB pages
+        /// are dirty.
+        flush_commit_log_least_pages: usize = "flushCommitLogLeastPages", 4;
+        /// `flushCommitLogThoroughInterval` (10000 ms): flush whatever is dirty at least
+        /// this often.
+        flush_commit_log_thorough_interval: Duration = "flushCommitLogThoroughInterval" in Millis, Duration::from_secs(10);
+        /// `flushIntervalConsumeQueue` (1000 ms): ConsumeQueue, index and checkpoint flush
+        /// period.
+        flush_interval_consume_queue: Duration = "flushIntervalConsumeQueue" in Millis, Duration::from_millis(1000);
+        /// `fileReservedTime` (72 hours): CommitLog files older than this may be deleted.
+        file_reserved_time: Duration = "fileReservedTime" in Hours, Duration::from_secs(72 * 3600);
+        /// `deleteWhen` ("04"): hours of the day (`;`-separated, local clock as given by
+        /// the store's [`crate::Clock`]) when expired files are deleted.
+        delete_when: String = "deleteWhen", "04".to_owned();
+        /// `diskMaxUsedSpaceRatio` (75 %, clamped to 10–95 as Java's getter does): above
+        /// this disk use, expired files are deleted at any hour.
+        disk_max_used_space_ratio: u32 = "diskMaxUsedSpaceRatio", 75;
+        /// RocketMQ 4.9.8's JVM system property (a fraction, e.g. 0.90), accepted as a
+        /// key: above this disk use the disk is marked full and appends are refused
+        /// ([`crate::PutStatus::DiskFull`]). Empty: from `diskSpaceWarningLevelRatio`.
+        disk_space_warning_level_ratio_property: String = "rocketmq.broker.diskSpaceWarningLevelRatio", String::new();
+        /// RocketMQ 4.9.8's JVM system property (a fraction, e.g. 0.85), accepted as a
+        /// key: above this disk use unexpired files may be deleted (with
+        /// `cleanFileForciblyEnable`), and a full disk is OK again only at or below it.
+        /// Empty: from `diskSpaceCleanForciblyRatio`.
+        disk_space_clean_forcibly_ratio_property: String = "rocketmq.broker.diskSpaceCleanForciblyRatio", String::new();
+        /// RocketMQ 5's key (%) for the warning level, clamped to 35–90.
+        disk_space_warning_level_ratio: u32 = "diskSpaceWarningLevelRatio", 90;
+        /// RocketMQ 5's key (%) for forced cleaning, clamped to 30–85.
+        disk_space_clean_forcibly_ratio: u32 = "diskSpaceCleanForciblyRatio", 85;
+        /// `cleanFileForciblyEnable` (true): above the clean-forcibly ratio, delete the
+        /// oldest CommitLog files even before `fileReservedTime` (a forced deletion,
+        /// logged at ERROR with what it destroyed). Off: only expired files are ever
+        /// deleted, and a full disk refuses sends until space returns.
+        clean_file_forcibly_enable: bool = "cleanFileForciblyEnable", true;
+        /// `cleanResourceInterval` (10000 ms): retention check period.
+        clean_resource_interval: Duration = "cleanResourceInterval" in Millis, Duration::from_secs(10);
+        /// `deleteFileBatchMax` (10): most CommitLog files deleted per retention pass.
+        delete_file_batch_max: usize = "deleteFileBatchMax", 10;
+        /// `maxMessageSize` (4 MiB): largest body accepted (Java checks the body length).
+        max_message_size: usize = "maxMessageSize", 4 * 1024 * 1024;
+        /// `messageIndexEnable` (true): build the IndexFile.
+        message_index_enable: bool = "messageIndexEnable", true;
+        /// `maxHashSlotNum` (5 000 000): hash slots per IndexFile.
+        max_hash_slot_num: usize = "maxHashSlotNum", 5_000_000;
+        /// `maxIndexNum` (20 000 000): entries per IndexFile.
+        max_index_num: usize = "maxIndexNum", 20_000_000;
+        /// `maxTransferBytesOnMessageInMemory` (256 KiB): byte limit of one read.
+        max_transfer_bytes_on_message_in_memory: usize = "maxTransferBytesOnMessageInMemory", 256 * 1024;
+        /// `maxTransferCountOnMessageInMemory` (32): message limit of one read.
+        max_transfer_count_on_message_in_memory: usize = "maxTransferCountOnMessageInMemory", 32;
+        /// `maxTransferBytesOnMessageInDisk` (64 KiB): byte limit of one read of messages
+        /// that are "in disk" (see `access_message_in_memory_max_ratio`).
+        max_transfer_bytes_on_message_in_disk: usize = "maxTransferBytesOnMessageInDisk", 64 * 1024;
+        /// `maxTransferCountOnMessageInDisk` (8): message limit of one read of messages
+        /// that are "in disk".
+        max_transfer_count_on_message_in_disk: usize = "maxTransferCountOnMessageInDisk", 8;
+        /// `accessMessageInMemoryMaxRatio` (40 %): a message lying more than this share of
+        /// `total_physical_memory` behind the CommitLog's end is "in disk" (likely not in
+        /// the page cache): reads of it take the smaller on-disk limits, and the read
+        /// suggests pulling from a slave ([`crate::GetResult::suggest_pulling_from_slave`]).
+        access_message_in_memory_max_ratio: u32 = "accessMessageInMemoryMaxRatio", 40;
+        /// `warmMappedFileEnable` (false, as in Java; Java spells it `warmMapedFileEnable`,
+        /// the broker's alias): under ASYNC_FLUSH, the thread that prepares the next
+        /// CommitLog file also faults all its pages in, writable, so appends take no page
+        /// faults (see [`crate::prealloc`]): the writer's CPU per message about halves.
+        /// Costs the file's size in page cache ahead of use, as dirty zero pages the
+        /// kernel may write back before records overwrite them (when a file fills slower
+        /// than the kernel's dirty expiry). Ignored under SYNC_FLUSH, where that
+        /// writeback would compete with the group-commit fsyncs and appends wait for the
+        /// disk anyway.
+        warm_mapped_file_enable: bool = "warmMappedFileEnable", false;
+        /// `checkCRCOnRecover` (true): verify BODYCRC when recovering the CommitLog.
+        check_crc_on_recover: bool = "checkCRCOnRecover", true;
+        /// A SYNC_MASTER (the broker's `brokerRole`): a waiting append also waits for a
+        /// slave to hold it ([`crate::ha::HaMaster`] reports the slaves'
+        /// acknowledgements).
+        sync_master: bool, false;
+        /// Physical memory in bytes `accessMessageInMemoryMaxRatio` applies to (Java
+        /// `StoreUtil.TOTAL_PHYSICAL_MEMORY_SIZE`). Default: `MemTotal` of
+        /// `/proc/meminfo`; 0 when unknown, and then every message counts as in memory.
+        /// Tests set it small.
+        total_physical_memory: u64, total_physical_memory();
+        /// STOREHOSTADDRESS stamped into every appended record (the broker's
+        /// `brokerIP1:listenPort`); `None` keeps what the record carries. Its address
+        /// family must match the records' STOREHOST_V6 bit.
+        store_host: Option<SocketAddr>, None;
+        /// The broker's `messageDelayLevel` in milliseconds, level 1 first (default
+        /// `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`). The
+        /// ConsumeQueue tags code of a [`SCHEDULE_TOPIC`] entry is its store time plus
+        /// the delay of the record's `DELAY` level (clamped to the last level; 1 s for a
+        /// level not in the table), as Java's `computeDeliverTimestamp`.
+        delay_levels_ms: Vec<u64>, DEFAULT_DELAY_LEVELS_MS.to_vec();
+    }
 }
 
 /// The settings retention and the disk check read on every pass. They start as the
@@ -143,6 +166,20 @@ pub struct RetentionSettings {
     pub clean_resource_interval: Duration,
 }
 
+/// The ASYNC_FLUSH settings the flush thread reads every round. They start as the
+/// [`StoreConfig`]'s and may be changed while the store runs
+/// ([`crate::MessageStore::set_flush_settings`]), as Java's `FlushRealTimeService` reads
+/// them from its live `MessageStoreConfig` (UPDATE_BROKER_CONFIG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlushSettings {
+    /// `flushIntervalCommitLog`.
+    pub interval: Duration,
+    /// `flushCommitLogLeastPages`.
+    pub least_pages: usize,
+    /// `flushCommitLogThoroughInterval`.
+    pub thorough_interval: Duration,
+}
+
 /// The topic delayed messages wait in, one queue per level (queue id = level − 1).
 pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
@@ -151,47 +188,6 @@ pub const DEFAULT_DELAY_LEVELS_MS: [u64; 18] = [
     1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
     480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
 ];
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
-        StoreConfig {
-            store_path_root_dir: home.join("store"),
-            store_path_commit_log: None,
-            mapped_file_size_commit_log: 1024 * 1024 * 1024,
-            mapped_file_size_consume_queue: 300_000 * crate::consume_queue::ENTRY_SIZE,
-            flush_disk_type: FlushDiskType::AsyncFlush,
-            sync_flush_timeout: Duration::from_millis(5000),
-            sync_master: false,
-            flush_interval_commit_log: Duration::from_millis(500),
-            flush_commit_log_least_pages: 4,
-            flush_commit_log_thorough_interval: Duration::from_secs(10),
-            flush_interval_consume_queue: Duration::from_millis(1000),
-            file_reserved_time: Duration::from_secs(72 * 3600),
-            delete_when: "04".to_owned(),
-            disk_max_used_space_ratio: 75,
-            disk_space_clean_forcibly_ratio: 0.85,
-            disk_space_warning_level_ratio: 0.90,
-            clean_file_forcibly_enable: true,
-            clean_resource_interval: Duration::from_secs(10),
-            delete_file_batch_max: 10,
-            max_message_size: 4 * 1024 * 1024,
-            message_index_enable: true,
-            max_hash_slot_num: 5_000_000,
-            max_index_num: 20_000_000,
-            max_transfer_bytes_on_message_in_memory: 256 * 1024,
-            max_transfer_count_on_message_in_memory: 32,
-            max_transfer_bytes_on_message_in_disk: 64 * 1024,
-            max_transfer_count_on_message_in_disk: 8,
-            access_message_in_memory_max_ratio: 40,
-            total_physical_memory: total_physical_memory(),
-            check_crc_on_recover: true,
-            warm_mapped_file_enable: false,
-            store_host: None,
-            delay_levels_ms: DEFAULT_DELAY_LEVELS_MS.to_vec(),
-        }
-    }
-}
 
 /// `MemTotal` from `/proc/meminfo` in bytes, 0 when unknown.
 pub fn total_physical_memory() -> u64 {
@@ -216,16 +212,70 @@ impl StoreConfig {
     }
 
     /// The retention settings this config starts with.
+    /// (A ratio key that does not parse is refused by [`Self::disk_space_ratios`] when
+    /// the config is loaded; here it falls back to Java's defaults.)
     pub fn retention_settings(&self) -> RetentionSettings {
+        let (warning, forcibly) = self.disk_space_ratios().unwrap_or((0.90, 0.85));
         RetentionSettings {
             file_reserved_time: self.file_reserved_time,
             delete_when: self.delete_when.clone(),
             disk_max_used_space_ratio: self.disk_max_used_space_ratio,
-            disk_space_clean_forcibly_ratio: self.disk_space_clean_forcibly_ratio,
-            disk_space_warning_level_ratio: self.disk_space_warning_level_ratio,
+            disk_space_clean_forcibly_ratio: forcibly,
+            disk_space_warning_level_ratio: warning,
             clean_file_forcibly_enable: self.clean_file_forcibly_enable,
-            clean_resource_interval: self.clean_resource_interval,
+            clean_resource_interval: self.clean_resource_interval.max(Duration::from_millis(1)),
         }
+    }
+
+    /// The flush settings this config starts with.
+    pub fn flush_settings(&self) -> FlushSettings {
+        FlushSettings {
+            interval: self.flush_interval_commit_log,
+            least_pages: self.flush_commit_log_least_pages,
+            thorough_interval: self.flush_commit_log_thorough_interval,
+        }
+    }
+
+    /// The disk-full thresholds as fractions: (warning level, clean forcibly). As Java
+    /// does: the 4.9.8 system-property keys when set (as given), else the RocketMQ 5
+    /// percent keys, clamped to 0.35–0.90 and 0.30–0.85. An unparsable property is an
+    /// error naming it.
+    pub fn disk_space_ratios(&self) -> std::result::Result<(f64, f64), SettingError> {
+        fn pick(
+            property: &str,
+            key: &str,
+            percent: u32,
+            lo: f64,
+            hi: f64,
+        ) -> std::result::Result<f64, SettingError> {
+            let property_value = property.trim();
+            if property_value.is_empty() {
+                return Ok((f64::from(percent) / 100.0).clamp(lo, hi));
+            }
+            match property_value.parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 && v <= 1.0 => Ok(v),
+                _ => Err(SettingError {
+                    key: key.into(),
+                    value: property.to_string(),
+                    expected: "a fraction of the disk, above 0 and at most 1",
+                }),
+            }
+        }
+        let warning = pick(
+            &self.disk_space_warning_level_ratio_property,
+            "rocketmq.broker.diskSpaceWarningLevelRatio",
+            self.disk_space_warning_level_ratio,
+            0.35,
+            0.90,
+        )?;
+        let forcibly = pick(
+            &self.disk_space_clean_forcibly_ratio_property,
+            "rocketmq.broker.diskSpaceCleanForciblyRatio",
+            self.disk_space_clean_forcibly_ratio,
+            0.30,
+            0.85,
+        )?;
+        Ok((warning, forcibly))
     }
 
     /// How far (bytes) behind the CommitLog's end a message may lie and still count
@@ -272,12 +322,15 @@ impl StoreConfig {
     /// Checks sizes and ratios.
     pub(crate) fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(StoreError::Config(what.to_owned()));
+        if let Err(e) = self.disk_space_ratios() {
+            return Err(StoreError::Config(e.to_string()));
+        }
         if self.mapped_file_size_commit_log < 4096 {
-            return bad("mapedFileSizeCommitLog must be at least 4096");
+            return bad("mappedFileSizeCommitLog must be at least 4096");
         }
         let cq = self.mapped_file_size_consume_queue;
         if cq == 0 || !cq.is_multiple_of(crate::consume_queue::ENTRY_SIZE) {
-            return bad("mapedFileSizeConsumeQueue must be a positive multiple of 20");
+            return bad("mappedFileSizeConsumeQueue must be a positive multiple of 20");
         }
         if self.max_hash_slot_num == 0 || self.max_index_num < 2 {
             return bad("maxHashSlotNum must be > 0 and maxIndexNum > 1");
@@ -286,7 +339,7 @@ impl StoreConfig {
             return bad("maxHashSlotNum and maxIndexNum must fit an i32");
         }
         if self.mapped_file_size_commit_log > i32::MAX as usize {
-            return bad("mapedFileSizeCommitLog must fit an i32 (BLANK TOTALSIZE)");
+            return bad("mappedFileSizeCommitLog must fit an i32 (BLANK TOTALSIZE)");
         }
         if self.max_message_size == 0 {
             return bad("maxMessageSize must be > 0");

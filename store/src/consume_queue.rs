@@ -1,5 +1,5 @@
 //! One ConsumeQueue: the 20-byte entries `commitLogOffset i64 | size i32 | tagsCode i64`
-//! of one topic queue, in files of `mapedFileSizeConsumeQueue` bytes named by byte
+//! of one topic queue, in files of `mappedFileSizeConsumeQueue` bytes named by byte
 //! offset (reference §6.2). Logical offset `n` lives at byte `n × 20`.
 //!
 //! Concurrency: any thread reads published entries; only the dispatcher (or recovery,

@@ -8,6 +8,11 @@
 //!   once up to its current end, and completes them all; waiters that arrive during
 //!   that sync form the next group.
 //!
+//! The three ASYNC_FLUSH settings may change while the store runs
+//! ([`crate::MessageStore::set_flush_settings`], the broker's UPDATE_BROKER_CONFIG); the
+//! thread reads them under the lock it takes each round anyway, as Java's
+//! `FlushRealTimeService` reads its live config each round.
+//!
 //! The flush thread also records, in the checkpoint's values, the store time of the
 //! last flushed record (the dispatcher persists the checkpoint page).
 
@@ -18,7 +23,7 @@ use tokio::sync::oneshot;
 
 use crate::checkpoint::Checkpoint;
 use crate::commit_log::CommitLog;
-use crate::config::{FlushDiskType, StoreConfig};
+use crate::config::{FlushDiskType, FlushSettings, StoreConfig};
 
 const PAGE: i64 = 4096;
 
@@ -26,6 +31,8 @@ const PAGE: i64 = 4096;
 struct State {
     waiters: Vec<(i64, oneshot::Sender<()>)>,
     stop: bool,
+    /// Settings changed at run time; `None` until then (the config's apply).
+    settings: Option<FlushSettings>,
 }
 
 /// The flush thread's inbox.
@@ -52,6 +59,24 @@ impl FlushService {
         rx
     }
 
+    /// Replaces the ASYNC_FLUSH settings from the thread's next round on.
+    pub(crate) fn set_settings(&self, settings: FlushSettings) {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settings = Some(settings);
+        self.cv.notify_one();
+    }
+
+    /// The ASYNC_FLUSH settings in use.
+    pub(crate) fn settings(&self, config: &StoreConfig) -> FlushSettings {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .settings
+            .unwrap_or_else(|| config.flush_settings())
+    }
+
     /// Asks the thread to flush everything and exit.
     pub(crate) fn stop(&self) {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
@@ -61,24 +86,27 @@ impl FlushService {
     /// The thread body.
     pub(crate) fn run(&self, log: &CommitLog, checkpoint: &Checkpoint, config: &StoreConfig) {
         let sync = config.flush_disk_type == FlushDiskType::SyncFlush;
-        let least = config.flush_commit_log_least_pages as i64 * PAGE;
         let mut last_thorough = Instant::now();
         loop {
-            let (waiters, stop) = {
+            let (waiters, stop, settings) = {
                 let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let settings = st.settings.unwrap_or_else(|| config.flush_settings());
                 if st.waiters.is_empty() && !st.stop {
                     let timeout = if sync {
-                        Duration::from_millis(10).max(config.flush_interval_commit_log)
+                        Duration::from_millis(10).max(settings.interval)
                     } else {
-                        config.flush_interval_commit_log
+                        settings.interval
                     };
                     st = self
                         .cv
                         .wait_timeout(st, timeout)
                         .map_or_else(|e| e.into_inner().0, |r| r.0);
                 }
-                (std::mem::take(&mut st.waiters), st.stop)
+                (std::mem::take(&mut st.waiters), st.stop, settings)
             };
+            let least = i64::try_from(settings.least_pages)
+                .unwrap_or(i64::MAX)
+                .saturating_mul(PAGE);
             let (end, ts) = {
                 let app = log.appender();
                 (log.max_offset(), app.last_store_timestamp())
@@ -88,7 +116,7 @@ impl FlushService {
                 || sync
                 || !waiters.is_empty()
                 || dirty >= least
-                || last_thorough.elapsed() >= config.flush_commit_log_thorough_interval;
+                || last_thorough.elapsed() >= settings.thorough_interval;
             if due && dirty > 0 {
                 match log.flush() {
                     Ok(flushed) => {

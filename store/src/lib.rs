@@ -56,7 +56,7 @@ mod topic_delete;
 mod validate;
 
 pub use clock::{Clock, DiskUsage, StatvfsDiskUsage, SystemClock};
-pub use config::{FlushDiskType, RetentionSettings, StoreConfig};
+pub use config::{FlushDiskType, FlushSettings, RetentionSettings, StoreConfig};
 pub use error::{Result, StoreError};
 pub use forced_loss::{ConsumerProgress, ForcedLoss, LostRange};
 pub use read::{AcceptAll, MessageFilter};

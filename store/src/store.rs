@@ -528,6 +528,18 @@ impl MessageStore {
             .unwrap_or_else(|e| e.into_inner()) = settings;
     }
 
+    /// The ASYNC_FLUSH settings in use.
+    pub fn flush_settings(&self) -> crate::config::FlushSettings {
+        self.shared.flush.settings(&self.shared.config)
+    }
+
+    /// Changes the ASYNC_FLUSH settings (`flushIntervalCommitLog`,
+    /// `flushCommitLogLeastPages`, `flushCommitLogThoroughInterval`) from the flush
+    /// thread's next round on (the broker's UPDATE_BROKER_CONFIG).
+    pub fn set_flush_settings(&self, settings: crate::config::FlushSettings) {
+        self.shared.flush.set_settings(settings);
+    }
+
     /// (CommitLog files, messages) destroyed by forced deletions since the store opened.
     pub fn forced_deletion_totals(&self) -> (u64, u64) {
         self.shared.forced_deletions.totals()

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use cometmq_broker::broker::Broker;
-use cometmq_broker::config::{BrokerConfig, BrokerRole};
+use cometmq_broker::config::{BrokerConfig, BrokerRole, StoreConfig};
 
 /// A master's config for tests: 127.0.0.1 on an ephemeral port, registering with
 /// `namesrv`, its store in `store` with small files (4 MiB CommitLog files).
@@ -13,11 +13,14 @@ pub fn config(store: &Path, namesrv: &str) -> BrokerConfig {
         broker_ip1: "127.0.0.1".into(),
         listen_port: 0,
         namesrv_addr: namesrv.into(),
-        store_path_root_dir: store.display().to_string(),
-        maped_file_size_commit_log: 4 * 1024 * 1024,
-        maped_file_size_consume_queue: 20 * 1000,
-        max_hash_slot_num: 1000,
-        max_index_num: 4000,
+        store: StoreConfig {
+            store_path_root_dir: store.to_path_buf(),
+            mapped_file_size_commit_log: 4 * 1024 * 1024,
+            mapped_file_size_consume_queue: 20 * 1000,
+            max_hash_slot_num: 1000,
+            max_index_num: 4000,
+            ..StoreConfig::default()
+        },
         ..BrokerConfig::default()
     }
 }

@@ -20,6 +20,12 @@ pub fn java_broker_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop/java-broker")
 }
 
+/// The Apache RocketMQ release the Java servers run: `ROCKETMQ_VERSION`, default 4.9.7
+/// (`tests/interop/java-broker/run.sh` reads the same variable).
+pub fn version() -> String {
+    std::env::var("ROCKETMQ_VERSION").unwrap_or_else(|_| "4.9.7".into())
+}
+
 /// Whether the Java broker can run here: `java` and the jars (fetched with Maven once per
 /// test binary). Prints why not, or panics under `CI=true`.
 pub fn available() -> bool {
@@ -36,23 +42,23 @@ pub fn available() -> bool {
         if !ok("java", "-version") {
             return Err("no `java` on PATH".into());
         }
-        let dir = java_broker_dir();
-        if !dir.join("target/lib").is_dir() {
-            if !ok("mvn", "-v") {
-                return Err("no `mvn` on PATH to fetch the RocketMQ jars".into());
-            }
-            let out = Command::new("mvn")
-                .args(["-q", "-B", "dependency:copy-dependencies"])
-                .arg("-DoutputDirectory=target/lib")
-                .current_dir(&dir)
-                .output()
-                .map_err(|e| e.to_string())?;
-            if !out.status.success() {
-                return Err(format!(
-                    "mvn could not fetch the RocketMQ jars: {}",
-                    String::from_utf8_lossy(&out.stdout)
-                ));
-            }
+        if !ok("mvn", "-v")
+            && !java_broker_dir()
+                .join(format!("target/lib-{}", version()))
+                .is_dir()
+        {
+            return Err("no `mvn` on PATH to fetch the RocketMQ jars".into());
+        }
+        let out = Command::new(java_broker_dir().join("run.sh"))
+            .arg("fetch")
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "mvn could not fetch the RocketMQ {} jars: {}",
+                version(),
+                String::from_utf8_lossy(&out.stdout)
+            ));
         }
         Ok(())
     });

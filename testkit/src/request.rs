@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use cometmq_remoting::body::client::HeartbeatData;
-use cometmq_remoting::body::fastjson;
+use cometmq_remoting::body::{fastjson, SubscriptionGroupConfig};
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
     CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
@@ -31,6 +31,14 @@ pub fn create_topic(topic: &str, queues: i32) -> RemotingCommand {
             force: None,
         },
     )
+}
+
+/// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP for `group` with Java's defaults, as mqadmin's
+/// updateSubGroup sends it. A 5.x broker refuses offsets of a group it does not know.
+pub fn create_group(group: &str) -> RemotingCommand {
+    let g = SubscriptionGroupConfig::new(group);
+    let body = fastjson::to_vec(&g, fastjson::JsonStyle::Legacy).unwrap_or_default();
+    RemotingCommand::request(request::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP).with_body(body)
 }
 
 /// GET_ROUTEINFO_BY_TOPIC for `topic`, without `acceptStandardJsonOnly`.

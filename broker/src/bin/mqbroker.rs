@@ -37,20 +37,21 @@ struct Args {
 async fn main() -> ExitCode {
     cometmq_remoting::process::init_logging();
     let args = Args::parse();
-    let mut config = BrokerConfig::default();
-    if let Some(path) = &args.config_file {
-        match config.load_file(path) {
-            Ok(unknown) => {
+    let mut config = match &args.config_file {
+        Some(path) => match BrokerConfig::load(std::path::Path::new(path)) {
+            Ok((config, unknown)) => {
                 for key in unknown {
                     tracing::warn!(%key, file = %path, "unknown config key ignored");
                 }
+                config
             }
             Err(e) => {
                 eprintln!("mqbroker: {e}");
                 return ExitCode::FAILURE;
             }
-        }
-    }
+        },
+        None => BrokerConfig::default(),
+    };
     if let Some(addrs) = &args.namesrv_addr {
         config.namesrv_addr = addrs.clone();
     }
@@ -68,7 +69,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    if let Err(e) = config.delay_levels_ms() {
+    if let Err(e) = config.validate() {
         eprintln!("mqbroker: {e}");
         return ExitCode::FAILURE;
     }

@@ -2,9 +2,9 @@
 //! GET_BROKER_CONFIG (26), UPDATE_BROKER_CONFIG (25), and the maintenance triggers
 //! CLEAN_EXPIRED_CONSUMEQUEUE (306), CLEAN_UNUSED_TOPIC (316), TRIGGER_DELETE_FILES (27).
 //!
-//! UPDATE_BROKER_CONFIG changes the running settings only: it is not written back to the
-//! config file, and settings read once at start (ports, store paths and sizes, flush
-//! settings) keep their start-up values until a restart.
+//! UPDATE_BROKER_CONFIG changes the keys the running broker reads where it uses them
+//! ([`RUNTIME_KEYS`]) and writes the whole config back to `brokerConfigPath`, as Java's
+//! `Configuration.update` does; a key read once at start is refused, naming it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -14,12 +14,12 @@ use std::sync::Arc;
 use cometmq_remoting::body::{fastjson, JsonStyle, KvTable};
 use cometmq_remoting::code::version;
 use cometmq_remoting::header::GetBrokerConfigResponseHeader;
-use cometmq_remoting::settings::Settings;
+use cometmq_remoting::settings::{ApplyError, Settings};
 use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
 use cometmq_store::{DiskUsage, StatvfsDiskUsage};
 
-use crate::config::ConfigError;
+use crate::config::{RULES, RUNTIME_KEYS};
 use crate::error::{BrokerError, Reply};
 use crate::processor::client::json_response;
 use crate::state::BrokerState;
@@ -143,7 +143,10 @@ pub async fn runtime_info(
     put("startAcceptSendRequestTimeStamp", "0".into());
     put("commitLogDiskRatio", java_double(log_ratio));
     put(
-        &format!("commitLogDiskRatio_{}", cfg.commit_log_dir()),
+        &format!(
+            "commitLogDiskRatio_{}",
+            cfg.store.commit_log_dir().display()
+        ),
         java_double(log_ratio),
     );
     put("consumeQueueDiskRatio", java_double(cq_ratio));
@@ -187,12 +190,13 @@ pub async fn broker_config(
         .with_body(text.into_bytes()))
 }
 
-/// UPDATE_BROKER_CONFIG: applies the body's properties to a copy of the settings; an
-/// invalid value fails naming its key and changes nothing. Unknown keys are ignored and
-/// listed in the remark. A changed `brokerPermission` re-registers at once; retention
-/// and disk keys (`fileReservedTime`, `deleteWhen`, `diskMaxUsedSpaceRatio`,
-/// `cleanFileForciblyEnable`, the disk ratios, `cleanResourceInterval`) apply from the
-/// store's next pass.
+/// UPDATE_BROKER_CONFIG: applies the body's properties to a copy of the settings and
+/// writes the result to `brokerConfigPath`. All or nothing: an invalid value
+/// (INVALID_PARAMETER), a refused feature or a key that needs a restart
+/// (NO_PERMISSION, like Java's refusal of `brokerConfigPath`) fails naming the key and
+/// changes nothing. Unknown keys are ignored and listed in the remark. A changed
+/// `brokerPermission` re-registers at once; retention, disk and flush keys apply from
+/// the store's next pass.
 pub async fn update_broker_config(
     state: Arc<BrokerState>,
     conn: Connection,
@@ -201,7 +205,9 @@ pub async fn update_broker_config(
     let body = req.body.to_bytes();
     let text = std::str::from_utf8(&body)
         .map_err(|_| BrokerError::BadBody("the config body is not UTF-8 text".into()))?;
-    let props = cometmq_remoting::java_properties::parse(text);
+    let props = cometmq_remoting::java_properties::parse(text)
+        // Java's `string2Properties` fails on this too, and the answer is SYSTEM_ERROR.
+        .map_err(|e| BrokerError::BadBody(format!("the config body, {e}")))?;
     if let Some((k, _)) = props
         .iter()
         .find(|(k, _)| NOT_UPDATABLE.contains(&k.as_str()))
@@ -210,15 +216,14 @@ pub async fn update_broker_config(
             "Can not update config path: {k}"
         )));
     }
+    let _update = state.config_update.lock().await;
     let old = state.config();
     let mut new = (*old).clone();
-    let unknown = new.apply(text).map_err(|e| match e {
-        ConfigError::Invalid(e) => BrokerError::InvalidParameter(e.to_string()),
-        other => BrokerError::System(other.to_string()),
+    let unknown = RULES.apply(&mut new, &props).map_err(|e| match e {
+        ApplyError::Invalid(e) => BrokerError::InvalidParameter(e.to_string()),
+        unsupported => BrokerError::NoPermission(unsupported.to_string()),
     })?;
-    new.delay_levels_ms()
-        .map_err(|e| BrokerError::InvalidParameter(e.to_string()))?;
-    new.disk_space_ratios()
+    new.validate()
         .map_err(|e| BrokerError::InvalidParameter(e.to_string()))?;
     let changed: Vec<&str> = old
         .entries()
@@ -227,11 +232,30 @@ pub async fn update_broker_config(
         .filter(|(a, b)| a.1 != b.1)
         .map(|(a, _)| a.0)
         .collect();
+    if let Some(key) = changed.iter().find(|k| !RUNTIME_KEYS.contains(k)) {
+        return Err(BrokerError::NoPermission(format!(
+            "{key} is read once at start and cannot change while the broker runs: \
+             set it in the config file and restart"
+        )));
+    }
+    let snapshot = new.to_properties();
+    state
+        .config_file
+        .save(move || Ok(snapshot.into_bytes()))
+        .await
+        .map_err(|e| {
+            BrokerError::System(format!(
+                "cannot write the config to {}: {e}",
+                new.config_file_path().display()
+            ))
+        })?;
     tracing::info!(caller = %conn.peer_addr(), ?changed, ?unknown, "broker config updated");
     let permission_changed = old.broker_permission != new.broker_permission;
-    // Retention and disk keys take effect from the next pass, as in Java.
-    let retention = crate::state::store_config(&new, state.store_host).retention_settings();
-    state.store.set_retention_settings(retention);
+    // Retention, disk and flush keys take effect from the next pass, as in Java.
+    state
+        .store
+        .set_retention_settings(new.store.retention_settings());
+    state.store.set_flush_settings(new.store.flush_settings());
     state.set_config(new);
     if permission_changed {
         state.topics_changed.notify_one();

@@ -98,7 +98,7 @@ mod tests {
     async fn a_panicking_handler_gives_its_slot_back() {
         let root = tempfile::tempdir().unwrap();
         let config = BrokerConfig {
-            store_path_root_dir: root.path().display().to_string(),
+            store: crate::config::StoreConfig::with_root(root.path()),
             send_thread_pool_queue_capacity: 1,
             ..BrokerConfig::default()
         };

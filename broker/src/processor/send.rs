@@ -72,11 +72,11 @@ pub async fn send_message(
     let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
     let cfg = state.config();
     let body = req.body.to_bytes();
-    if body.len() > cfg.max_message_size {
+    if body.len() > cfg.store.max_message_size {
         return Err(BrokerError::MessageIllegal(format!(
             "the message body size {} exceeds the maximum {}",
             body.len(),
-            cfg.max_message_size
+            cfg.store.max_message_size
         )));
     }
     let raw_props = h.properties.as_deref().unwrap_or_default();
@@ -173,11 +173,11 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
     for entry in decode_batch(body).raw() {
         let entry =
             entry.map_err(|e| BrokerError::MessageIllegal(format!("bad batch body: {e}")))?;
-        if entry.body.len() > cfg.max_message_size {
+        if entry.body.len() > cfg.store.max_message_size {
             return Err(BrokerError::MessageIllegal(format!(
                 "a message body of {} bytes exceeds the maximum {}",
                 entry.body.len(),
-                cfg.max_message_size
+                cfg.store.max_message_size
             )));
         }
         let raw = std::str::from_utf8(&entry.properties).map_err(|_| {

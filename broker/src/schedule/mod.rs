@@ -37,7 +37,7 @@ impl ScheduleService {
     pub fn load(config: &BrokerConfig) -> Result<ScheduleService, crate::BrokerStartError> {
         Ok(ScheduleService {
             levels_ms: config.delay_levels_ms()?,
-            offsets: DelayOffsetTable::load(&config.store_path_root_dir)?,
+            offsets: DelayOffsetTable::load(&config.store.store_path_root_dir.to_string_lossy())?,
         })
     }
 
@@ -169,7 +169,7 @@ mod tests {
     fn levels() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = BrokerConfig {
-            store_path_root_dir: dir.path().display().to_string(),
+            store: crate::config::StoreConfig::with_root(dir.path()),
             message_delay_level: "1s 2m".into(),
             ..Default::default()
         };

@@ -86,9 +86,7 @@ pub fn recent_commit_window(cfg: &crate::config::BrokerConfig) -> std::time::Dur
 
 /// The CommitLog age (ms) past which a half message is given up: `fileReservedTime`.
 fn max_half_age_ms(state: &BrokerState) -> i64 {
-    i64::try_from(state.config().file_reserved_time)
-        .unwrap_or(i64::MAX / 3_600_000)
-        .saturating_mul(3_600_000)
+    i64::try_from(state.config().store.file_reserved_time.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// How long after its birth a half message may be checked: `transactionTimeOut`, or the

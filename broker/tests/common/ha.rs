@@ -284,6 +284,7 @@ pub async fn read_queue(
 ) -> Vec<MessageExt> {
     let mut offset = from;
     let mut out = Vec::new();
+    let mut last_refusal = None;
     for _ in 0..2000 {
         if offset >= until {
             break;
@@ -298,8 +299,12 @@ pub async fn read_queue(
             out.extend(got);
         } else {
             // Not there yet (topic not synced, not dispatched): try again shortly.
+            last_refusal = Some((resp.code, resp.remark.clone()));
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+    if offset < until {
+        eprintln!("read_queue {addr} {topic}/{queue_id}: stopped at {offset} of {until}; last refusal {last_refusal:?}");
     }
     out
 }

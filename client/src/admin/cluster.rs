@@ -146,7 +146,9 @@ impl Admin {
         let body = resp.body.to_bytes();
         let text = std::str::from_utf8(&body)
             .map_err(|_| ClientError::bad_body(code, addr, "config is not UTF-8"))?;
-        Ok(java_properties::parse(text).into_iter().collect())
+        let pairs = java_properties::parse(text)
+            .map_err(|e| ClientError::bad_body(code, addr, format!("config: {e}")))?;
+        Ok(pairs.into_iter().collect())
     }
 
     /// `updateBrokerConfig`: sets `key=value` on each broker of `addrs` (UPDATE_BROKER_CONFIG).

@@ -44,8 +44,8 @@ impl System {
         init_logs();
         System(
             cometmq_testkit::system::System::start(|cfg| {
-                cfg.maped_file_size_commit_log = 16 * 1024 * 1024;
-                cfg.maped_file_size_consume_queue = 60 * 1000;
+                cfg.store.mapped_file_size_commit_log = 16 * 1024 * 1024;
+                cfg.store.mapped_file_size_consume_queue = 60 * 1000;
                 tweak(cfg);
             })
             .await,

@@ -51,8 +51,9 @@ impl NamesrvProcessor {
         json(&KvTable { table })
     }
 
-    /// The body is properties text. Keys of `configBlackList` are refused; the new settings
-    /// are persisted to `configStorePath`.
+    /// The body is properties text. Keys of `configBlackList` are refused, and so is a
+    /// change of a key read only at start (`RUNTIME_KEYS` lists the others); the new
+    /// settings are persisted to `configStorePath`.
     pub(super) async fn update_config(&self, req: &RemotingCommand) -> Reply {
         let body = req.body.to_bytes();
         if body.is_empty() {
@@ -63,12 +64,22 @@ impl NamesrvProcessor {
             value: String::from_utf8_lossy(&body).into_owned(),
             expected: "UTF-8 properties text",
         })?;
-        let pairs = java_properties::parse(text);
+        let pairs = java_properties::parse(text).map_err(|e| NamesrvError::InvalidConfig {
+            key: "(body)".into(),
+            value: e.found.clone(),
+            expected: "properties text (a \\u escape takes four hex digits)",
+        })?;
         let unknown = self.config.update(|c| {
             if !c.blacklisted(&pairs).is_empty() {
                 return Err(NamesrvError::Blacklisted);
             }
-            c.apply(&pairs)
+            let mut next = c.clone();
+            let unknown = next.apply(&pairs)?;
+            if let Some(key) = c.restart_key(&next) {
+                return Err(NamesrvError::NeedsRestart(key));
+            }
+            *c = next;
+            Ok(unknown)
         })?;
         for key in unknown {
             tracing::warn!(%key, "UPDATE_NAMESRV_CONFIG: unknown config key ignored");

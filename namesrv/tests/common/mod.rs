@@ -37,7 +37,7 @@ impl std::ops::Deref for TestServer {
 /// Applies `extra` (`key=value` lines) to `c`.
 pub fn apply(c: &mut NamesrvConfig, extra: &str) {
     let unknown = c
-        .apply(&cometmq_namesrv::properties::parse(extra))
+        .apply(&cometmq_namesrv::properties::parse(extra).expect("valid properties"))
         .expect("valid test config");
     assert!(unknown.is_empty(), "unknown keys {unknown:?}");
 }
