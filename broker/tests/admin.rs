@@ -15,8 +15,7 @@ use cometmq_remoting::body::client::{
 use cometmq_remoting::body::{
     fastjson, ConsumeStats, ConsumerConnection, ConsumerOffsetWrapper, DataVersion, KvTable,
     ProducerConnection, QueryConsumeTimeSpanBody, SubscriptionGroupConfig,
-    SubscriptionGroupWrapper, TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicRouteData,
-    TopicStatsTable,
+    SubscriptionGroupWrapper, TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicStatsTable,
 };
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
@@ -28,7 +27,7 @@ use cometmq_remoting::header::{
     GetTopicStatsInfoRequestHeader, QueryConsumeTimeSpanRequestHeader,
     QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
     QueryTopicConsumeByWhoRequestHeader, QueryTopicsByConsumerRequestHeader,
-    ResetOffsetRequestHeader, SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader,
+    ResetOffsetRequestHeader, SendMessageResponseHeader,
 };
 use cometmq_remoting::message::decode_records;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
@@ -44,42 +43,6 @@ fn body<T: serde::de::DeserializeOwned>(resp: &RemotingCommand) -> T {
 
 fn remark(resp: &RemotingCommand) -> String {
     resp.remark.clone().unwrap_or_default()
-}
-
-async fn route(c: &Cluster, topic: &str) -> RemotingCommand {
-    c.client
-        .invoke(&c.namesrv_addr, cometmq_testkit::request::route(topic), T)
-        .await
-        .unwrap()
-}
-
-/// Asks the NameServer until the route of `topic` exists (the broker re-registers in the
-/// background); at most 200 tries.
-async fn wait_for_route(c: &Cluster, topic: &str) -> TopicRouteData {
-    for _ in 0..200 {
-        let resp = route(c, topic).await;
-        if resp.code == response::SUCCESS {
-            return fastjson::from_slice(&resp.body.to_bytes()).unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no route for {topic}");
-}
-
-async fn commit(c: &Cluster, group: &str, topic: &str, queue_id: i32, offset: i64) {
-    let h = UpdateConsumerOffsetRequestHeader {
-        consumer_group: group.into(),
-        topic: topic.into(),
-        queue_id,
-        commit_offset: offset,
-    };
-    let resp = c
-        .call(RemotingCommand::request_with_header(
-            request::UPDATE_CONSUMER_OFFSET,
-            &h,
-        ))
-        .await;
-    assert_eq!(resp.code, response::SUCCESS);
 }
 
 async fn committed(c: &Cluster, group: &str, topic: &str, queue_id: i32) -> i64 {
@@ -123,12 +86,12 @@ async fn create_and_delete_topic() {
     assert_eq!(&one, t);
 
     // The broker re-registered: the NameServer routes the topic here.
-    let r = wait_for_route(&c, "AdminTopic").await;
+    let r = c.wait_for_route("AdminTopic").await;
     assert_eq!(r.queue_datas[0].write_queue_nums, 6);
     assert_eq!(r.broker_datas[0].broker_addrs[&0], c.broker_addr);
 
     // Offsets on the topic go with it.
-    commit(&c, "G", "AdminTopic", 0, 0).await;
+    c.commit_offset("G", "AdminTopic", 0, 0).await;
     let resp = c
         .call(RemotingCommand::request_with_header(
             request::DELETE_TOPIC_IN_BROKER,
@@ -159,10 +122,7 @@ async fn create_and_delete_topic() {
     );
     let resp = c.client.invoke(&c.namesrv_addr, req, T).await.unwrap();
     assert_eq!(resp.code, response::SUCCESS);
-    assert_eq!(
-        route(&c, "AdminTopic").await.code,
-        response::TOPIC_NOT_EXIST
-    );
+    assert_eq!(c.route("AdminTopic").await.code, response::TOPIC_NOT_EXIST);
     let resp = c
         .call(RemotingCommand::request_with_header(
             request::GET_TOPIC_CONFIG,
@@ -242,7 +202,7 @@ async fn subscription_groups_create_list_delete() {
         3
     );
 
-    commit(&c, "AdminGroup", "Orders", 0, 0).await;
+    c.commit_offset("AdminGroup", "Orders", 0, 0).await;
     let delete = |clean: bool| {
         RemotingCommand::request_with_header(
             request::DELETE_SUBSCRIPTIONGROUP,
@@ -409,7 +369,7 @@ async fn topic_stats_consume_stats_and_runtime_info_match_what_was_sent() {
     assert_eq!(resp.code, response::TOPIC_NOT_EXIST);
     assert!(remark(&resp).contains("NoSuchTopic"));
 
-    commit(&c, "StatsGroup", "Stats", 0, 2).await;
+    c.commit_offset("StatsGroup", "Stats", 0, 2).await;
     let consume = |topic: Option<&str>| {
         RemotingCommand::request_with_header(
             request::GET_CONSUME_STATS,
@@ -573,8 +533,7 @@ fn consumer_heartbeat(client_id: &str, group: &str, topic: &str) -> RemotingComm
         }],
         ..Default::default()
     };
-    RemotingCommand::request(request::HEART_BEAT)
-        .with_body(fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap())
+    cometmq_testkit::request::heartbeat(&hb)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -617,8 +576,7 @@ async fn connections_reset_offset_and_relayed_calls() {
         }],
         ..Default::default()
     };
-    let req = RemotingCommand::request(request::HEART_BEAT)
-        .with_body(fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap());
+    let req = cometmq_testkit::request::heartbeat(&hb);
     assert_eq!(c.call(req).await.code, response::SUCCESS);
     let plist = |group: &str| {
         RemotingCommand::request_with_header(
@@ -649,7 +607,7 @@ async fn connections_reset_offset_and_relayed_calls() {
         }
     }
     c.wait_max_offset("Reset", 0, 4).await;
-    commit(&c, "RG", "Reset", 0, 4).await;
+    c.commit_offset("RG", "Reset", 0, 4).await;
     let reset = |timestamp: i64, force: bool| {
         RemotingCommand::request_with_header(
             request::INVOKE_BROKER_TO_RESET_OFFSET,

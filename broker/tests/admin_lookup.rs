@@ -19,7 +19,6 @@ use cometmq_remoting::header::{
     GetConsumeStatsInBrokerHeader, GetSubscriptionGroupConfigRequestHeader,
     GetTopicConfigRequestHeader, QueryConsumeQueueRequestHeader,
     QueryCorrectionOffsetRequestHeader, QuerySubscriptionByConsumerRequestHeader,
-    UpdateConsumerOffsetRequestHeader,
 };
 use cometmq_remoting::RemotingCommand;
 use common::Cluster;
@@ -43,22 +42,6 @@ fn topic(name: &str, queues: i32) -> TopicConfig {
         perm: 6,
         ..Default::default()
     }
-}
-
-async fn commit(c: &Cluster, group: &str, topic: &str, offset: i64) {
-    let h = UpdateConsumerOffsetRequestHeader {
-        consumer_group: group.into(),
-        topic: topic.into(),
-        queue_id: 0,
-        commit_offset: offset,
-    };
-    let resp = c
-        .call(RemotingCommand::request_with_header(
-            request::UPDATE_CONSUMER_OFFSET,
-            &h,
-        ))
-        .await;
-    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
 }
 
 #[tokio::test]
@@ -206,8 +189,8 @@ async fn consume_stats_queue_view_and_correction_offsets() {
     for g in ["G1", "G2"] {
         assert_eq!(c.heartbeat(g, "StatT", "*").await.code, response::SUCCESS);
     }
-    commit(&c, "G1", "StatT", 1).await;
-    commit(&c, "G2", "StatT", 2).await;
+    c.commit_offset("G1", "StatT", 0, 1).await;
+    c.commit_offset("G2", "StatT", 0, 2).await;
 
     // GET_BROKER_CONSUME_STATS: G1 is 2 behind, G2 1 behind.
     let h = GetConsumeStatsInBrokerHeader { is_order: false };

@@ -48,13 +48,8 @@ async fn heartbeat(client: &RemotingClient, addr: &str, client_id: &str) {
         }],
         ..Default::default()
     };
-    let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
     let resp = client
-        .invoke(
-            addr,
-            RemotingCommand::request(request::HEART_BEAT).with_body(body),
-            T,
-        )
+        .invoke(addr, cometmq_testkit::request::heartbeat(&hb), T)
         .await
         .unwrap();
     assert_eq!(resp.code, response::SUCCESS);
@@ -139,15 +134,11 @@ async fn silent_channels_expire() {
     while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), a_notes.recv()).await {
     }
     // A keeps sending heartbeats; B goes silent and is dropped, and A is told.
-    let mut dropped = false;
-    for _ in 0..100 {
+    let dropped = cometmq_testkit::wait::wait_until(|| async {
         heartbeat(&a, &c.broker_addr, "10.0.0.1@a").await;
-        if members(&c).await == vec!["10.0.0.1@a"] {
-            dropped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        members(&c).await == vec!["10.0.0.1@a"]
+    })
+    .await;
     assert!(dropped, "the silent consumer was never dropped");
     let told = tokio::time::timeout(T, a_notes.recv()).await.unwrap();
     assert_eq!(told.as_deref(), Some("GMembers"));

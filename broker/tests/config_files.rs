@@ -144,7 +144,7 @@ fn remark(resp: &RemotingCommand) -> &str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runtime_updates_are_written_back_and_survive_a_restart() {
-    let (namesrv, _kv) = cometmq_testkit::namesrv::start().await;
+    let namesrv = cometmq_testkit::namesrv::Namesrv::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let conf = dir.path().join("broker.conf");
@@ -154,7 +154,7 @@ async fn runtime_updates_are_written_back_and_survive_a_restart() {
             "# written by the test\nbrokerIP1=127.0.0.1\nlistenPort=0\nnamesrvAddr={}\n\
              storePathRootDir={}\nmapedFileSizeCommitLog=4194304\nmappedFileSizeConsumeQueue=20000\n\
              maxHashSlotNum=1000\nmaxIndexNum=4000\n",
-            namesrv.local_addr(),
+            namesrv.addr,
             store.display()
         ),
     )
@@ -252,5 +252,5 @@ async fn runtime_updates_are_written_back_and_survive_a_restart() {
     assert!(text.contains("maxMessageSize=123456\n"), "{text}");
     client.shutdown().await;
     broker.shutdown().await;
-    namesrv.shutdown().await;
+    namesrv.stop().await;
 }

@@ -12,27 +12,14 @@ use cometmq_remoting::body::{fastjson, SubscriptionGroupWrapper, TopicConfigSeri
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader,
-    UpdateConsumerOffsetRequestHeader,
 };
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
-use cometmq_testkit::request::{create_group, create_topic};
+use cometmq_testkit::request::{commit_offset, create_group, create_topic};
 use common::{Cluster, T};
 
 const TOPICS: usize = 500;
 const GROUPS: usize = 300;
-
-fn commit_offset(group: &str, topic: &str, offset: i64) -> RemotingCommand {
-    RemotingCommand::request_with_header(
-        request::UPDATE_CONSUMER_OFFSET,
-        &UpdateConsumerOffsetRequestHeader {
-            consumer_group: group.into(),
-            topic: topic.into(),
-            queue_id: 0,
-            commit_offset: offset,
-        },
-    )
-}
 
 async fn query_offset(c: &Cluster, group: &str, topic: &str) -> i64 {
     let resp = c
@@ -86,7 +73,7 @@ async fn concurrent_config_changes_all_succeed_and_survive_a_restart() {
             let mut codes = Vec::new();
             for req in [
                 create_group(&group),
-                commit_offset(&group, "Topic0", 100 + i as i64),
+                commit_offset(&group, "Topic0", 0, 100 + i as i64),
             ] {
                 let resp = client.invoke(&addr, req, T).await;
                 codes.push(resp.map(|r| (r.code, r.remark)));

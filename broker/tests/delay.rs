@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use cometmq_broker::schedule::DelayOffsetSerializeWrapper;
 use cometmq_remoting::body::fastjson;
@@ -18,9 +17,6 @@ use cometmq_remoting::RemotingCommand;
 use common::{eventually, messages, now_ms, Cluster};
 
 const SCHEDULE: &str = "SCHEDULE_TOPIC_XXXX";
-/// Upper bound for a delivery to happen (the longest level here is 5 s).
-const BOUND: Duration = Duration::from_secs(30);
-
 fn short_levels(cfg: &mut cometmq_broker::config::BrokerConfig) {
     cfg.message_delay_level = "1s 2s 3s".into();
     cfg.flush_delay_offset_interval = 200;
@@ -50,11 +46,9 @@ async fn send_delayed(
 
 /// Waits (bounded) until `topic`/`queue_id` holds `n` messages, then reads them all.
 async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<StoredRecord> {
-    eventually(
-        BOUND,
-        &format!("{n} messages in {topic}/{queue_id}"),
-        || async { (c.max_offset(topic, queue_id).await >= n).then_some(()) },
-    )
+    eventually(&format!("{n} messages in {topic}/{queue_id}"), || async {
+        (c.max_offset(topic, queue_id).await >= n).then_some(())
+    })
     .await;
     let resp = c.pull("GRead", topic, queue_id, 0, "*", 0).await;
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
@@ -117,7 +111,7 @@ async fn each_level_is_delivered_when_due() {
 
     // Operator views: GET_ALL_DELAY_OFFSET, runtime info, delayOffset.json.
     let want = BTreeMap::from([(1, 1), (2, 1), (3, 2)]);
-    eventually(BOUND, "delay offsets", || async {
+    eventually("delay offsets", || async {
         (all_delay_offsets(&c).await == want).then_some(())
     })
     .await;
@@ -129,7 +123,7 @@ async fn each_level_is_delivered_when_due() {
         "{info:?}"
     );
     let path = c.store_dir.path().join("config/delayOffset.json");
-    eventually(BOUND, "delayOffset.json", || async {
+    eventually("delayOffset.json", || async {
         let text = std::fs::read_to_string(&path).ok()?;
         (text == r#"{"offsetTable":{1:1,2:1,3:2}}"#).then_some(())
     })

@@ -191,7 +191,7 @@ async fn forced_cleaning_is_logged_with_what_it_destroyed_and_counted() {
         return;
     };
     let root = tempfile::tempdir().unwrap();
-    let ns = ha::namesrv().await;
+    let ns = ha::Namesrv::start().await;
     let store = fs.path().join("store");
     // 28 MiB of ballast: the CommitLog reaches 85 % after about 26 MiB of messages.
     ballast(&fs.path().join("ballast"), 28 << 20);
@@ -282,7 +282,7 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
         return;
     };
     let root = tempfile::tempdir().unwrap();
-    let ns = ha::namesrv().await;
+    let ns = ha::Namesrv::start().await;
     let store = fs.path().join("store");
     let ballast_path = fs.path().join("ballast");
     ballast(&ballast_path, 32 << 20);
@@ -339,7 +339,7 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
     fill_up(&rest);
     assert!(ha::pull(&c, &addr, GROUP, TOPIC, 0, 0).await.is_some());
     assert_eq!(commit_offset(&c, &addr, 7).await, response::SUCCESS);
-    common::eventually(Duration::from_secs(20), "a failed config save", || {
+    common::eventually("a failed config save", || {
         let failed = b.log_text().contains("cannot save config file");
         async move { failed.then_some(()) }
     })
@@ -370,7 +370,7 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
         ("subscriptionGroup.json", format!("\"{GROUP}\"")),
     ] {
         let path = store.join("config").join(file);
-        common::eventually(Duration::from_secs(20), file, || {
+        common::eventually(file, || {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let ok = text.contains(&what);
             async move { ok.then_some(()) }
@@ -391,7 +391,7 @@ async fn without_forced_cleaning_sends_are_refused_until_space_returns_and_nothi
     }
     b.start().await;
     let want = acked.len() as i64;
-    let end = common::eventually(Duration::from_secs(20), "the queue's max offset", || {
+    let end = common::eventually("the queue's max offset", || {
         let (c, addr) = (&c, &addr);
         async move {
             let m = ha::max_offset(c, addr, TOPIC, 0).await;

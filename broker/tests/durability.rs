@@ -17,7 +17,7 @@ use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
 use cometmq_testkit::request::send_header;
-use common::process::BrokerProcess;
+use common::process;
 use common::Cluster;
 
 const SENDERS: usize = 8;
@@ -46,7 +46,7 @@ async fn sync_flush_acks_survive_kill_9() {
     )
     .unwrap();
     let log = dir.path().join("broker.log");
-    let broker = BrokerProcess::start(&conf, &log, &addr).await;
+    let broker = process::start(&conf, &log, port).await;
 
     // (queue, queue offset) → body, for every acknowledged send.
     let acked: Arc<Mutex<BTreeMap<(i32, i64), String>>> = Arc::default();
@@ -102,7 +102,7 @@ async fn sync_flush_acks_survive_kill_9() {
     );
 
     // Restart on the same store and read every queue back.
-    let _broker = BrokerProcess::start(&conf, &log, &addr).await;
+    let _broker = process::start(&conf, &log, port).await;
     let reader = Cluster::attach(&addr).await;
     let mut found = 0;
     for queue in 0..4 {

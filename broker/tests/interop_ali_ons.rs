@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use cometmq_remoting::code::response;
 use cometmq_testkit::interop;
-use cometmq_testkit::request::route;
 use common::Cluster;
 use serde_json::Value;
 
@@ -29,20 +28,7 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     let seed = c.send("InteropTopic", 0, Some("Seed"), None, b"seed").await;
     assert_eq!(seed.code, response::SUCCESS);
     // Let the broker's re-registration carry the new topic to the NameServer.
-    let mut routed = false;
-    for _ in 0..100 {
-        let r = c
-            .client
-            .invoke(&c.namesrv_addr, route("InteropTopic"), common::T)
-            .await
-            .unwrap();
-        if r.code == response::SUCCESS {
-            routed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(routed, "the broker registered the new topic");
+    c.wait_for_route("InteropTopic").await;
 
     let (v, stderr) = interop::run_node(
         &script,
@@ -77,22 +63,6 @@ async fn ali_ons_produces_and_consumes_with_a_tag_filter() {
     c.stop().await;
 }
 
-/// Waits (bounded) until the NameServer routes `topic`.
-async fn wait_for_route(c: &Cluster, topic: &str) {
-    for _ in 0..100 {
-        let r = c
-            .client
-            .invoke(&c.namesrv_addr, route(topic), common::T)
-            .await
-            .unwrap();
-        if r.code == response::SUCCESS {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the broker never registered {topic}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ali_ons_sends_with_delay_levels() {
     let Some(script) = interop::script("produce_delayed.js") else {
@@ -101,7 +71,7 @@ async fn ali_ons_sends_with_delay_levels() {
     let c = Cluster::start(|cfg| cfg.message_delay_level = "1s 2s 3s".into()).await;
     let seed = c.send("InteropDelay", 0, Some("Seed"), None, b"seed").await;
     assert_eq!(seed.code, response::SUCCESS);
-    wait_for_route(&c, "InteropDelay").await;
+    c.wait_for_route("InteropDelay").await;
 
     let levels = ["1", "2", "3"];
     let mut args = vec![c.namesrv_addr.as_str(), "InteropDelay", "InteropDelayGroup"];

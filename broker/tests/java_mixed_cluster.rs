@@ -70,19 +70,15 @@ async fn produce_and_consume(namesrv: &str, brokers: &[String], root: &Path) {
             .await
             .unwrap_or_else(|e| panic!("create {TOPIC} on {addr}: {e}"));
     }
-    eventually(
-        Duration::from_secs(60),
-        "the route to list every broker",
-        || async {
-            let route = admin.topic_route(TOPIC).await.ok()?;
-            let addrs: BTreeSet<String> = route
-                .broker_datas
-                .iter()
-                .flat_map(|b| b.broker_addrs.values().cloned())
-                .collect();
-            brokers.iter().all(|b| addrs.contains(b)).then_some(())
-        },
-    )
+    eventually("the route to list every broker", || async {
+        let route = admin.topic_route(TOPIC).await.ok()?;
+        let addrs: BTreeSet<String> = route
+            .broker_datas
+            .iter()
+            .flat_map(|b| b.broker_addrs.values().cloned())
+            .collect();
+        brokers.iter().all(|b| addrs.contains(b)).then_some(())
+    })
     .await;
 
     let producer = Producer::builder("MixedClusterPG")
@@ -134,7 +130,7 @@ async fn produce_and_consume(namesrv: &str, brokers: &[String], root: &Path) {
         .build()
         .unwrap();
     consumer.start().await.unwrap();
-    eventually(Duration::from_secs(90), "every message consumed", || {
+    eventually("every message consumed", || {
         let n = got.lock().unwrap().len();
         async move { (n >= MESSAGES).then_some(()) }
     })
@@ -151,15 +147,15 @@ async fn cometmq_namesrv_with_a_java_and_a_cometmq_broker() {
         return;
     }
     let _serial = java::SERIAL.lock().await;
-    let (ns, _ns_dir) = cometmq_testkit::namesrv::start().await;
-    let namesrv = ns.local_addr().to_string();
+    let ns = cometmq_testkit::namesrv::Namesrv::start().await;
+    let namesrv = ns.addr.clone();
     let root = tempfile::tempdir().unwrap();
     let (jb, jaddr) = broker(true, root.path(), "broker-java", &namesrv).await;
     let (cb, caddr) = broker(false, root.path(), "broker-comet", &namesrv).await;
     produce_and_consume(&namesrv, &[jaddr, caddr], root.path()).await;
     jb.stop().await;
     cb.stop().await;
-    ns.shutdown().await;
+    ns.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,12 +12,10 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
-use cometmq_remoting::code::{request, response};
-use cometmq_remoting::header::{SendMessageResponseHeader, UpdateConsumerOffsetRequestHeader};
+use cometmq_remoting::code::response;
+use cometmq_remoting::header::SendMessageResponseHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
-use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::request::create_group;
 use common::ha::{commit_log, read_queue, send, send_until_replicated, wait_topic_synced};
 use common::java::{self, Server};
@@ -57,8 +55,8 @@ async fn mixed(master_side: Side, slave_side: Side) {
         return;
     }
     let _serial = java::SERIAL.lock().await;
-    let (ns, _ns_dir) = cometmq_testkit::namesrv::start().await;
-    let namesrv = ns.local_addr().to_string();
+    let ns = cometmq_testkit::namesrv::Namesrv::start().await;
+    let namesrv = ns.addr.clone();
     let mdir = tempfile::tempdir().unwrap();
     let sdir = tempfile::tempdir().unwrap();
     let (mport, sport) = (java::broker_port(), java::broker_port());
@@ -115,31 +113,15 @@ async fn mixed(master_side: Side, slave_side: Side) {
     // refuses offsets of a group it does not know.
     let resp = c.invoke(&maddr, create_group("MixG"), T).await.unwrap();
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
-    let h = UpdateConsumerOffsetRequestHeader {
-        consumer_group: "MixG".into(),
-        topic: TOPIC.into(),
-        queue_id: 0,
-        commit_offset: 123,
-    };
-    let resp = c
-        .invoke(
-            &maddr,
-            RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h),
-            T,
-        )
-        .await
-        .unwrap();
+    let req = cometmq_testkit::request::commit_offset("MixG", TOPIC, 0, 123);
+    let resp = c.invoke(&maddr, req, T).await.unwrap();
     assert_eq!(resp.code, response::SUCCESS);
     java::create_topic(&c, &maddr, "MixedMeta", 2).await;
     wait_topic_synced(&c, &saddr, "MixedMeta").await;
     let probe = txn::Producer::new("MixPG", |_| None);
-    eventually(
-        Duration::from_secs(60),
-        "the slave's copy of the offset",
-        || async {
-            (probe.consumer_offset(&saddr, "MixG", TOPIC, 0).await == Some(123)).then_some(())
-        },
-    )
+    eventually("the slave's copy of the offset", || async {
+        (probe.consumer_offset(&saddr, "MixG", TOPIC, 0).await == Some(123)).then_some(())
+    })
     .await;
 
     // Acknowledged only with the slave: a stopped slave times sends out.
@@ -160,7 +142,7 @@ async fn mixed(master_side: Side, slave_side: Side) {
     let total = base + bodies.len() as i64;
 
     // The master dies; everything is on the slave, byte for byte.
-    eventually(Duration::from_secs(60), "the slave to catch up", || async {
+    eventually("the slave to catch up", || async {
         let m = common::ha::max_offset(&c, &saddr, TOPIC, 0).await;
         (m >= total).then_some(())
     })
@@ -209,7 +191,7 @@ async fn mixed(master_side: Side, slave_side: Side) {
     }
     probe.shutdown().await;
     c.shutdown().await;
-    ns.shutdown().await;
+    ns.stop().await;
 }
 
 fn trim_zeros(data: &[u8]) -> &[u8] {

@@ -21,11 +21,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cometmq_namesrv::NameServer;
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
     QueryMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
-    UpdateConsumerOffsetRequestHeader, ViewMessageRequestHeader,
+    ViewMessageRequestHeader,
 };
 use cometmq_remoting::message::{create_uniq_key, parse_offset_msg_id, Properties, StoredRecord};
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
@@ -103,8 +102,8 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
         return;
     }
     let _serial = java::SERIAL.lock().await;
-    let (ns, _ns_dir) = cometmq_testkit::namesrv::start().await;
-    let namesrv = ns.local_addr().to_string();
+    let ns = cometmq_testkit::namesrv::Namesrv::start().await;
+    let namesrv = ns.addr.clone();
     let dir = tempfile::tempdir().unwrap();
     let port = java::broker_port();
     let addr = format!("127.0.0.1:{port}");
@@ -174,7 +173,7 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
                 .iter()
                 .filter(|s| s.topic == topic && s.queue_id == q)
                 .collect();
-            let max = eventually(T * 3, "the reader to dispatch the queue", || async {
+            let max = eventually("the reader to dispatch the queue", || async {
                 let m = max_offset(&client, &addr, topic, q).await;
                 (m >= want.len() as i64).then_some(m)
             })
@@ -212,7 +211,7 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
             end_timestamp: i64::MAX,
             unique_key_query: None,
         };
-        let found = eventually(T * 3, "the message by key", || async {
+        let found = eventually("the message by key", || async {
             let resp = call(
                 &client,
                 &addr,
@@ -233,7 +232,7 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
         assert_eq!(got, Some(*offset), "{group} {topic}:{q}\n{}", log_tail());
     }
     // The delayed messages arrive when due, and not before.
-    let arrived = eventually(Duration::from_secs(90), "the delayed messages", || async {
+    let arrived = eventually("the delayed messages", || async {
         let got = read_queue(
             &client,
             &addr,
@@ -283,11 +282,7 @@ async fn side_by_side(writer: Side, reader: Side, stop: Stop) {
     txn.shutdown().await;
     client.shutdown().await;
     r.stop().await;
-    shutdown(ns).await;
-}
-
-async fn shutdown(ns: NameServer) {
-    ns.shutdown().await;
+    ns.stop().await;
 }
 
 async fn call(c: &RemotingClient, addr: &str, req: RemotingCommand) -> RemotingCommand {
@@ -383,18 +378,8 @@ async fn commit_offsets(c: &RemotingClient, addr: &str, sent: &[Sent]) -> Offset
                 .filter(|s| s.topic == topic && s.queue_id == q)
                 .count() as i64;
             for (group, offset) in [("UpGroupA", n / 2), ("UpGroupB", n / 3)] {
-                let h = UpdateConsumerOffsetRequestHeader {
-                    consumer_group: group.into(),
-                    topic: topic.into(),
-                    queue_id: q,
-                    commit_offset: offset,
-                };
-                let resp = call(
-                    c,
-                    addr,
-                    RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h),
-                )
-                .await;
+                let req = cometmq_testkit::request::commit_offset(group, topic, q, offset);
+                let resp = call(c, addr, req).await;
                 assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
                 committed.insert((group.into(), topic.into(), q), offset);
             }
@@ -406,7 +391,7 @@ async fn commit_offsets(c: &RemotingClient, addr: &str, sent: &[Sent]) -> Offset
 /// Waits until `config/consumerOffset.json` holds every committed offset.
 async fn wait_offsets_persisted(dir: &Path, committed: &Offsets) {
     let path = dir.join("store/config/consumerOffset.json");
-    eventually(Duration::from_secs(30), "offsets persisted", || async {
+    eventually("offsets persisted", || async {
         let text = std::fs::read_to_string(&path).ok()?;
         committed
             .iter()

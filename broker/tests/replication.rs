@@ -37,7 +37,7 @@ type Acked = (i32, i64, String, i64);
 async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_the_slave_and_back()
 {
     let _serial = SERIAL.lock().await;
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let (mut master, mut slave) =
         start_pair(root.path(), &ns.addr, "broker-a", "SYNC_MASTER", &[], &[]).await;
@@ -203,7 +203,7 @@ async fn sync_master_killed_loses_no_acknowledged_message_and_consumers_move_to_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slave_killed_during_load_catches_up_and_its_commit_log_equals_the_masters() {
     let _serial = SERIAL.lock().await;
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let (mut master, mut slave) =
         start_pair(root.path(), &ns.addr, "broker-b", "ASYNC_MASTER", &[], &[]).await;
@@ -302,7 +302,7 @@ async fn a_slave_killed_during_load_catches_up_and_its_commit_log_equals_the_mas
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_master_without_a_slave_answers_slave_not_available_but_stores() {
     let _serial = SERIAL.lock().await;
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let mut master = Node::new(
         root.path(),
@@ -343,7 +343,7 @@ async fn a_sync_master_without_a_slave_answers_slave_not_available_but_stores() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_slave_gives_flush_slave_timeout_until_it_resumes() {
     let _serial = SERIAL.lock().await;
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let fast = [("syncFlushTimeout", "800")];
     let (mut master, mut slave) =
@@ -367,7 +367,7 @@ async fn a_stalled_slave_gives_flush_slave_timeout_until_it_resumes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slave_is_read_only_serves_reads_and_copies_the_masters_metadata() {
     let _serial = SERIAL.lock().await;
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let (mut master, mut slave) =
         start_pair(root.path(), &ns.addr, "broker-e", "ASYNC_MASTER", &[], &[]).await;
@@ -592,7 +592,7 @@ async fn replication_benchmark() {
         ("ASYNC_MASTER + slave", "ASYNC_MASTER", true),
         ("SYNC_MASTER + slave", "SYNC_MASTER", true),
     ] {
-        let ns = namesrv().await;
+        let ns = Namesrv::start().await;
         let root = tempfile::tempdir().unwrap();
         let mut master = Node::new(root.path(), "master", "bench", role, &ns.addr, &big);
         let mut slave = Node::new(root.path(), "slave", "bench", "SLAVE", &ns.addr, &big);
@@ -663,7 +663,6 @@ fn the_sample_layouts_load_with_known_keys_and_consistent_roles() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runtime_info_shows_each_slave_its_acknowledged_offset_and_lag() {
     let _serial = SERIAL.lock().await;
-    use cometmq_broker::broker::Broker;
     use cometmq_broker::config::BrokerRole;
     use cometmq_broker::replication::ha_runtime_info;
     let cluster = common::Cluster::start(|c| {
@@ -671,12 +670,9 @@ async fn runtime_info_shows_each_slave_its_acknowledged_offset_and_lag() {
         c.ha_send_heartbeat_interval = 200;
     })
     .await;
-    let slave_dir = tempfile::tempdir().unwrap();
-    let mut cfg = common::test_config(slave_dir.path(), &cluster.namesrv_addr);
-    cfg.broker_role = BrokerRole::Slave;
-    cfg.broker_id = 1;
-    cfg.ha_send_heartbeat_interval = 200;
-    let slave = Broker::start(cfg).await.unwrap();
+    let (slave, _slave_dir) = cluster
+        .start_slave(|c| c.ha_send_heartbeat_interval = 200)
+        .await;
     let c = client();
     send_until_replicated(&c, &cluster.broker_addr, "Info").await;
     let master = cluster.broker.as_ref().unwrap();

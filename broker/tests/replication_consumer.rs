@@ -37,9 +37,6 @@ fn init_logs() {
         .try_init();
 }
 
-/// Bound for a whole phase to settle.
-const LIMIT: Duration = Duration::from_secs(90);
-
 /// Client settings for the tests: quick route refresh (the master's disappearance and
 /// return show quickly) and frequent offset persistence.
 fn client_config(namesrv: &str, instance: &str, root: &Path) -> ClientConfig {
@@ -149,7 +146,7 @@ fn ids_in(d: &Deliveries, phases: &[u8]) -> HashSet<String> {
 async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_consuming_again() {
     let _serial = SERIAL.lock().await;
     init_logs();
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let (mut master, mut slave) =
         start_pair(root.path(), &ns.addr, "broker-f", "SYNC_MASTER", &[], &[]).await;
@@ -199,7 +196,7 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
         .build()
         .unwrap();
     consumer.start().await.unwrap();
-    eventually(LIMIT, "the consumer to consume 40 messages", || {
+    eventually("the consumer to consume 40 messages", || {
         let n = consumed.load(Ordering::SeqCst);
         async move { (n >= 40).then_some(()) }
     })
@@ -213,15 +210,11 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
     phase.store(MASTER_DOWN, Ordering::SeqCst);
     gate_open.store(1, Ordering::SeqCst);
     let want: HashSet<String> = first.iter().map(|a| a.0.clone()).collect();
-    eventually(
-        LIMIT,
-        "the first batch to be consumed from the slave",
-        || {
-            let got = ids_in(&deliveries, &[MASTER_UP, MASTER_DOWN]);
-            let ok = want.is_subset(&got);
-            async move { ok.then_some(()) }
-        },
-    )
+    eventually("the first batch to be consumed from the slave", || {
+        let got = ids_in(&deliveries, &[MASTER_UP, MASTER_DOWN]);
+        let ok = want.is_subset(&got);
+        async move { ok.then_some(()) }
+    })
     .await;
     let from_slave = served(&c, &slave.addr()).await - slave_served_before;
     eprintln!(
@@ -232,7 +225,7 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
     // The consumer commits its progress to the slave.
     let ends = queue_ends(&first);
     for (q, end) in &ends {
-        eventually(LIMIT, "the consumer's offsets on the slave", || {
+        eventually("the consumer's offsets on the slave", || {
             let (c, addr) = (&c, slave.addr());
             async move { (committed(c, &addr, group, topic, *q).await == *end).then_some(()) }
         })
@@ -246,7 +239,7 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
     send_until_replicated(&c, &master.addr(), "Warm").await;
     let second = send_batch(&p, topic, "second", 100).await;
     let want2: HashSet<String> = second.iter().map(|a| a.0.clone()).collect();
-    eventually(LIMIT, "the second batch to be consumed", || {
+    eventually("the second batch to be consumed", || {
         let got = ids_in(&deliveries, &[MASTER_BACK]);
         let ok = want2.is_subset(&got);
         async move { ok.then_some(()) }
@@ -276,7 +269,7 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
         let got = committed(&c, &master.addr(), group, topic, *q).await;
         assert_eq!(got, *end, "queue {q}: the master's committed offset");
         // The slave's sync converges on them too (no stale offsets left behind).
-        eventually(LIMIT, "the slave's copy of the final offsets", || {
+        eventually("the slave's copy of the final offsets", || {
             let (c, addr) = (&c, slave.addr());
             async move { (committed(c, &addr, group, topic, *q).await == *end).then_some(()) }
         })
@@ -301,7 +294,7 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
     next.start().await.unwrap();
     let marker = send_batch(&p, topic, "marker", 4).await;
     let markers: HashSet<String> = marker.iter().map(|a| a.0.clone()).collect();
-    eventually(LIMIT, "the new consumer to get the markers", || {
+    eventually("the new consumer to get the markers", || {
         let ok = markers.is_subset(&ids_in(&later, &[MASTER_BACK]));
         async move { ok.then_some(()) }
     })
@@ -326,7 +319,7 @@ async fn push_consumer_moves_to_the_slave_when_the_master_dies_and_back_without_
 async fn a_lagging_consumer_follows_the_suggestion_to_the_slave_and_gets_everything() {
     let _serial = SERIAL.lock().await;
     init_logs();
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     // A ratio of 0: every pull that leaves anything behind counts as lagging.
     let read_slave = [
@@ -348,7 +341,7 @@ async fn a_lagging_consumer_follows_the_suggestion_to_the_slave_and_gets_everyth
     let sent = send_batch(&p, topic, "lagging", 200).await;
     // The slave holds all of it.
     for (q, end) in queue_ends(&sent) {
-        eventually(LIMIT, "the slave to hold the messages", || {
+        eventually("the slave to hold the messages", || {
             let (c, addr) = (&c, slave.addr());
             async move { (max_offset(c, &addr, topic, q).await == end).then_some(()) }
         })
@@ -372,7 +365,7 @@ async fn a_lagging_consumer_follows_the_suggestion_to_the_slave_and_gets_everyth
         .unwrap();
     consumer.start().await.unwrap();
     let want: HashSet<String> = sent.iter().map(|a| a.0.clone()).collect();
-    eventually(LIMIT, "every message to be consumed", || {
+    eventually("every message to be consumed", || {
         let ok = want.is_subset(&ids_in(&seen, &[MASTER_UP]));
         async move { ok.then_some(()) }
     })

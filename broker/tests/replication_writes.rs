@@ -13,34 +13,15 @@
 
 mod common;
 
-use std::time::Duration;
-
 use cometmq_remoting::code::response;
+use cometmq_testkit::wait::wait_max_offset;
 use common::ha::*;
 use common::txn;
-
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// Waits (bounded) until queue `q` of `topic` at `addr` holds `n` messages.
-async fn wait_max_offset(
-    c: &cometmq_remoting::transport::RemotingClient,
-    addr: &str,
-    topic: &str,
-    q: i32,
-    n: i64,
-) {
-    common::eventually(
-        LIMIT,
-        &format!("{topic}/{q} to reach {n} at {addr}"),
-        || async move { (max_offset(c, addr, topic, q).await == n).then_some(()) },
-    )
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_slave_holds_up_neither_end_transaction_nor_delay_delivery() {
     let _serial = SERIAL.lock().await;
-    let ns = namesrv().await;
+    let ns = Namesrv::start().await;
     let root = tempfile::tempdir().unwrap();
     let fast = [("syncFlushTimeout", "800")];
     let (mut master, mut slave) =
@@ -77,14 +58,14 @@ async fn a_stalled_slave_holds_up_neither_end_transaction_nor_delay_delivery() {
     assert_eq!(got.len(), 1, "the committed message on the master");
     assert_eq!(got[0].body.as_ref(), b"decided later");
     // The delayed message is delivered on the master while the slave is still stopped.
-    wait_max_offset(&c, &master.addr(), "Later", 0, 1).await;
+    assert_eq!(wait_max_offset(&c, &master.addr(), "Later", 0, 1).await, 1);
     let got = read_queue(&c, &master.addr(), "G", "Later", 0, 0, 1).await;
     assert_eq!(got[0].body.as_ref(), b"due in a second");
 
     // Once the slave resumes it holds both, byte for byte.
     slave.signal("CONT");
     for topic in ["TxTopic", "Later"] {
-        wait_max_offset(&c, &slave.addr(), topic, 0, 1).await;
+        assert_eq!(wait_max_offset(&c, &slave.addr(), topic, 0, 1).await, 1);
         let on_master = read_queue(&c, &master.addr(), "G", topic, 0, 0, 1).await;
         let on_slave = read_queue(&c, &slave.addr(), "G", topic, 0, 0, 1).await;
         assert_eq!(on_slave.len(), 1, "{topic} on the slave");

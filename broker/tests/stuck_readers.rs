@@ -80,7 +80,7 @@ async fn normal_client_is_served(c: &Cluster, body: &str) {
 }
 
 async fn queue_empties(c: &Cluster) {
-    eventually(LIMIT, "the queued bytes to return to 0", || async {
+    eventually("the queued bytes to return to 0", || async {
         (stats(c).queued_bytes == 0).then_some(())
     })
     .await;
@@ -92,7 +92,6 @@ async fn a_peer_that_pauses_then_reads_gets_every_answer_without_a_burst() {
     fill_backlog(&c).await;
     let mut paused = stuck_reader(&c).await;
     eventually(
-        LIMIT,
         "the paused connection to pass its high-water mark",
         || async { (stats(&c).queued_bytes > 64 * 1024).then_some(()) },
     )
@@ -149,7 +148,6 @@ async fn a_peer_that_never_reads_is_no_longer_served_past_the_high_water_mark() 
     // 800 answers of ~75 KiB are ~60 MiB: far more than the sockets hold. The broker
     // fills the connection past its 64 KiB mark, then stops serving it.
     eventually(
-        LIMIT,
         "the stuck connection to pass its high-water mark",
         || async { (stats(&c).queued_bytes > 64 * 1024).then_some(()) },
     )
@@ -173,7 +171,7 @@ async fn a_peer_past_the_connection_limit_is_closed_and_its_queue_freed() {
     .await;
     fill_backlog(&c).await;
     let stuck = stuck_reader(&c).await;
-    eventually(LIMIT, "the stuck connection to be closed", || async {
+    eventually("the stuck connection to be closed", || async {
         (stats(&c).closed_connections == 1).then_some(())
     })
     .await;
@@ -200,7 +198,7 @@ async fn the_total_limit_holds_with_several_stuck_peers_and_others_are_served() 
     for _ in 0..STUCK {
         stuck.push(stuck_reader(&c).await);
     }
-    eventually(LIMIT, "a stuck connection to be closed", || async {
+    eventually("a stuck connection to be closed", || async {
         (stats(&c).closed_connections >= 1).then_some(())
     })
     .await;

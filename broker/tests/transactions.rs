@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use cometmq_broker::config::BrokerConfig;
 use cometmq_remoting::code::{request, response};
@@ -19,7 +17,7 @@ use cometmq_remoting::message::{
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
 use cometmq_testkit::request::{pull_header, send_header};
-use common::process::BrokerProcess;
+use common::process;
 use common::txn::{Producer, COMMIT, ROLLBACK, UNKNOWN};
 use common::{eventually, messages, now_ms, Cluster, T};
 
@@ -27,8 +25,6 @@ const HALF: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
 const OP: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
 const GIVEN_UP: &str = "TRANS_CHECK_MAX_TIME_TOPIC";
 const CHECK_GROUP: &str = "CID_RMQ_SYS_TRANS";
-/// Upper bound for the broker to get somewhere (checks run every 300 ms here).
-const BOUND: Duration = Duration::from_secs(40);
 
 fn fast_checks(cfg: &mut BrokerConfig) {
     cfg.transaction_time_out = 1000;
@@ -41,11 +37,9 @@ fn body(m: &StoredRecord) -> String {
 
 /// Waits (bounded) until `topic`/`queue_id` holds `n` messages, then reads them all.
 async fn read_all(c: &Cluster, topic: &str, queue_id: i32, n: i64) -> Vec<StoredRecord> {
-    eventually(
-        BOUND,
-        &format!("{n} messages in {topic}/{queue_id}"),
-        || async { (c.max_offset(topic, queue_id).await >= n).then_some(()) },
-    )
+    eventually(&format!("{n} messages in {topic}/{queue_id}"), || async {
+        (c.max_offset(topic, queue_id).await >= n).then_some(())
+    })
     .await;
     messages(&c.pull("GRead", topic, queue_id, 0, "*", 0).await)
 }
@@ -63,11 +57,9 @@ fn check_offset(c: &Cluster) -> Option<i64> {
 /// Waits (bounded) until the check service has handled every half message stored so far.
 async fn checks_settle(c: &Cluster) {
     let max = c.max_offset(HALF, 0).await;
-    eventually(
-        BOUND,
-        "the check service to pass every half message",
-        || async { (check_offset(c)? >= max).then_some(()) },
-    )
+    eventually("the check service to pass every half message", || async {
+        (check_offset(c)? >= max).then_some(())
+    })
     .await;
 }
 
@@ -315,7 +307,7 @@ async fn kill_9_with_half_messages_pending_loses_nothing_committed() {
         ),
     )
     .unwrap();
-    let broker = BrokerProcess::start(&conf, &log, &addr).await;
+    let broker = process::start(&conf, &log, port).await;
 
     // Before the crash the producer is connected but silent: checks go unanswered.
     let p = Producer::new("PGCrash", |_| None);
@@ -326,13 +318,13 @@ async fn kill_9_with_half_messages_pending_loses_nothing_committed() {
     let delayed_at = now_ms();
     send_delayed(&p, &addr, "TxCrashDelay", "later", 3).await;
     p.end(&addr, &one, COMMIT).await;
-    eventually(BOUND, "the commit and its op record", || async {
+    eventually("the commit and its op record", || async {
         let done =
             p.max_offset(&addr, "TxCrash", 0).await >= 1 && p.max_offset(&addr, OP, 0).await >= 1;
         done.then_some(())
     })
     .await;
-    eventually(BOUND, "checks of the two pending messages", || async {
+    eventually("checks of the two pending messages", || async {
         (p.checks().len() >= 2).then_some(())
     })
     .await;
@@ -341,7 +333,7 @@ async fn kill_9_with_half_messages_pending_loses_nothing_committed() {
     // as after a crash.
     assert!(dir.path().join("store/abort").exists());
 
-    let _broker = BrokerProcess::start(&conf, &log, &addr).await;
+    let _broker = process::start(&conf, &log, port).await;
     let before = p.checks().len();
     p.set_decide(|m| match m.body.as_ref() {
         b"two" => Some(COMMIT),
@@ -352,26 +344,22 @@ async fn kill_9_with_half_messages_pending_loses_nothing_committed() {
     p.heartbeat(&addr).await;
 
     // Checks resume: "two" is committed, "three" rolled back.
-    eventually(BOUND, "the check-back commit after the restart", || async {
+    eventually("the check-back commit after the restart", || async {
         (p.max_offset(&addr, "TxCrash", 0).await >= 2).then_some(())
     })
     .await;
-    eventually(BOUND, "a check of the rolled-back message", || async {
+    eventually("a check of the rolled-back message", || async {
         p.checks()[before..]
             .iter()
             .any(|ck| ck.msg.body.as_ref() == b"three")
             .then_some(())
     })
     .await;
-    eventually(
-        BOUND,
-        "the check service to pass every half message",
-        || async {
-            let max = p.max_offset(&addr, HALF, 0).await;
-            let at = p.consumer_offset(&addr, CHECK_GROUP, HALF, 0).await?;
-            (at >= max).then_some(())
-        },
-    )
+    eventually("the check service to pass every half message", || async {
+        let max = p.max_offset(&addr, HALF, 0).await;
+        let at = p.consumer_offset(&addr, CHECK_GROUP, HALF, 0).await?;
+        (at >= max).then_some(())
+    })
     .await;
     let committed: Vec<String> = pull_all(&p, &addr, "TxCrash")
         .await
@@ -381,7 +369,7 @@ async fn kill_9_with_half_messages_pending_loses_nothing_committed() {
     assert_eq!(committed, vec!["one", "two"]);
 
     // The delayed message sent before the crash is delivered, not before it is due.
-    let delayed = eventually(BOUND, "the delayed message", || async {
+    let delayed = eventually("the delayed message", || async {
         let got = pull_all(&p, &addr, "TxCrashDelay").await;
         (!got.is_empty()).then_some(got)
     })

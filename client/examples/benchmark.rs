@@ -239,26 +239,25 @@ async fn main() -> Result<(), BoxError> {
 mod embedded {
     use cometmq_broker::broker::Broker;
     use cometmq_broker::config::BrokerConfig;
-    use cometmq_namesrv::NameServer;
+    use cometmq_testkit::namesrv::Namesrv;
 
     use super::BoxError;
 
     pub struct Embedded {
-        namesrv: NameServer,
+        namesrv: Namesrv,
         broker: Broker,
         pub namesrv_addr: String,
-        _dir: tempfile::TempDir,
     }
 
     pub async fn start() -> Result<Embedded, BoxError> {
-        let (namesrv, dir) = cometmq_testkit::namesrv::try_start().await?;
-        let namesrv_addr = namesrv.local_addr().to_string();
+        let namesrv = Namesrv::try_start().await?;
+        let namesrv_addr = namesrv.addr.clone();
         let broker = Broker::start(BrokerConfig {
             broker_ip1: "127.0.0.1".into(),
             listen_port: 0,
             namesrv_addr: namesrv_addr.clone(),
             store: cometmq_broker::config::StoreConfig {
-                store_path_root_dir: dir.path().join("store"),
+                store_path_root_dir: namesrv.dir.path().join("store"),
                 ..Default::default()
             },
             ..BrokerConfig::default()
@@ -268,14 +267,13 @@ mod embedded {
             namesrv,
             broker,
             namesrv_addr,
-            _dir: dir,
         })
     }
 
     impl Embedded {
         pub async fn stop(self) {
             self.broker.shutdown().await;
-            self.namesrv.shutdown().await;
+            self.namesrv.stop().await;
         }
     }
 }

@@ -170,13 +170,11 @@ async fn fixture(seen: Shared) -> (RemotingServer, SocketAddr) {
 }
 
 async fn wait_for(seen: &Shared, what: impl Fn(&Seen) -> bool) -> bool {
-    for _ in 0..400 {
-        if what(&seen.lock().unwrap()) {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    false
+    cometmq_testkit::wait::wait_until(|| {
+        let held = what(&seen.lock().unwrap());
+        async move { held }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -65,13 +65,12 @@ fn store(addr: String) -> RemoteOffsetStore {
 
 async fn wait_for(offsets: &Offsets, key: (&str, &str, i32), want: i64) {
     let key = (key.0.to_owned(), key.1.to_owned(), key.2);
-    for _ in 0..200 {
-        if offsets.lock().unwrap().get(&key) == Some(&want) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("broker never got offset {want} for {key:?}");
+    let what = format!("the broker to get offset {want} for {key:?}");
+    cometmq_testkit::wait::eventually(&what, || {
+        let got = offsets.lock().unwrap().get(&key) == Some(&want);
+        async move { got.then_some(()) }
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cluster::{wait_until, System, LIMIT};
+use cluster::{wait_until, System};
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
 use cometmq_client::producer::Producer;
 use cometmq_client::Message;
@@ -63,7 +63,7 @@ async fn every_compression_type_round_trips_through_the_broker() {
         .build()
         .unwrap();
     consumer.start().await.unwrap();
-    let all = wait_until(LIMIT, || {
+    let all = wait_until(|| {
         let n = got.lock().unwrap().len();
         async move { n == 6 }
     })

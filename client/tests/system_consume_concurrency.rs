@@ -9,7 +9,7 @@ mod cluster;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use cluster::{wait_until, System, LIMIT};
+use cluster::{wait_until, System};
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
 use cometmq_client::{Message, MessageExt};
 
@@ -53,7 +53,7 @@ async fn consume_concurrency_calls_run_at_once_and_no_more() {
                 c.most.fetch_max(now, Ordering::SeqCst);
                 // Hold the call until `concurrency` calls ran at once (bounded), so the
                 // test sees whether they can.
-                wait_until(LIMIT, || {
+                wait_until(|| {
                     let most = c.most.load(Ordering::SeqCst);
                     async move { most >= concurrency }
                 })
@@ -67,7 +67,7 @@ async fn consume_concurrency_calls_run_at_once_and_no_more() {
         .unwrap();
     consumer.start().await.unwrap();
 
-    let all = wait_until(LIMIT, || {
+    let all = wait_until(|| {
         let n = calls.consumed.load(Ordering::SeqCst);
         async move { n >= total }
     })

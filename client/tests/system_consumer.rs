@@ -60,7 +60,7 @@ async fn filters_by_tag_and_redelivers_failures() {
         .unwrap();
     consumer.start().await.unwrap();
 
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let seen = seen.lock().unwrap();
         let ok = wanted.iter().all(|id| seen.contains_key(id))
             && failing
@@ -131,7 +131,7 @@ async fn broadcasting_delivers_everything_to_every_consumer() {
         seen.push(s);
     }
     for (i, s) in seen.iter().enumerate() {
-        let done = wait_until(LIMIT, || {
+        let done = wait_until(|| {
             let ok = s.lock().unwrap().len() >= wanted.len();
             async move { ok }
         })
@@ -149,7 +149,7 @@ async fn broadcasting_delivers_everything_to_every_consumer() {
     for c in &consumers {
         c.shutdown().await;
     }
-    let root = sys.dirs.0.path().join("offsets");
+    let root = sys.work_dir.path().join("offsets");
     let files: Vec<_> = std::fs::read_dir(&root).unwrap().collect();
     assert_eq!(files.len(), 3, "one offsets directory per client");
     producer.shutdown().await;
@@ -203,7 +203,7 @@ async fn no_message_lost_while_consumers_join_and_leave() {
     let progress = |n: usize| {
         let seen = seen.clone();
         async move {
-            wait_until(LIMIT, || {
+            wait_until(|| {
                 let ok = seen.lock().unwrap().len() >= n;
                 async move { ok }
             })
@@ -240,7 +240,7 @@ async fn no_message_lost_while_consumers_join_and_leave() {
 
     let mut ids = sender.await.unwrap();
     ids.sort();
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let s = seen.lock().unwrap();
         let ok = ids.iter().all(|id| s.contains_key(id));
         async move { ok }
@@ -282,7 +282,7 @@ async fn answers_reset_offset_and_running_info() {
     let deliveries = |n: usize| {
         let seen = seen.clone();
         async move {
-            wait_until(LIMIT, || {
+            wait_until(|| {
                 let ok = seen.lock().unwrap().values().map(Vec::len).sum::<usize>() >= n;
                 async move { ok }
             })
@@ -309,7 +309,7 @@ async fn answers_reset_offset_and_running_info() {
     assert_eq!(info.properties["PROP_CONSUME_TYPE"], "CONSUME_PASSIVELY");
     assert_eq!(info.properties["consumerGroup"], group);
     assert!(info.status_table[topic].consume_ok_tps > 0.0);
-    let status = wait_until(LIMIT, || {
+    let status = wait_until(|| {
         let s = member.consume_status(topic);
         let ok = s.len() == 8 && s.values().sum::<i64>() == 30;
         async move { ok }
@@ -360,7 +360,7 @@ async fn starts_from_a_timestamp() {
         .build()
         .unwrap();
     c.start().await.unwrap();
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let s = seen.lock().unwrap();
         let ok = new.iter().all(|id| s.contains_key(id));
         async move { ok }
@@ -457,7 +457,7 @@ async fn recovers_from_an_offset_beyond_the_queue() {
     let c = member(&sys, group, topic, "i1", &seen).await;
     // OFFSET_ILLEGAL moves each queue back to its end; what is sent next is consumed.
     let member = c.instance().consumer(group).unwrap();
-    let corrected = wait_until(LIMIT, || {
+    let corrected = wait_until(|| {
         let offsets = member.consume_status(topic);
         let ok = offsets.len() == queues.len() && offsets.values().all(|o| *o < 1_000_000);
         async move { ok }
@@ -472,7 +472,7 @@ async fn recovers_from_an_offset_beyond_the_queue() {
             .unwrap();
         after.insert(r.msg_id);
     }
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let s = seen.lock().unwrap();
         let ok = after.iter().all(|id| s.contains_key(id));
         async move { ok }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cluster::{converged, wait_until, System, LIMIT};
+use cluster::{converged, wait_until, System};
 use cometmq_client::consumer::{ConsumeFromWhere, OrderlyResult, PushConsumer};
 use cometmq_client::producer::SelectByHash;
 use cometmq_client::Message;
@@ -71,7 +71,7 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
     let consumed = |n: usize| {
         let log = log.clone();
         async move {
-            wait_until(LIMIT, || {
+            wait_until(|| {
                 let ok = log.lock().unwrap().len() >= n;
                 async move { ok }
             })
@@ -116,7 +116,7 @@ async fn orderly_consumers_keep_queue_order_while_joining_and_leaving() {
         }
         ends
     };
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let l = log.lock().unwrap();
         let ok = ends.iter().all(|(q, end)| {
             let seen: HashSet<i64> = l.iter().filter(|e| e.0 == *q).map(|e| e.1).collect();
@@ -193,7 +193,7 @@ async fn orderly_failures_retry_in_place_then_go_to_the_dead_letter_queue() {
         .build()
         .unwrap();
     c.start().await.unwrap();
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let ok = log.lock().unwrap().iter().any(|(b, _)| b == "c");
         async move { ok }
     })
@@ -214,7 +214,7 @@ async fn orderly_failures_retry_in_place_then_go_to_the_dead_letter_queue() {
     // The poison message is in the group's dead-letter queue.
     let dlq = cometmq_client::MessageQueue::new(format!("%DLQ%{group}"), q0.broker_name.clone(), 0);
     let instance = producer.instance().clone();
-    let stored = wait_until(LIMIT, || {
+    let stored = wait_until(|| {
         let (instance, dlq) = (instance.clone(), dlq.clone());
         async move {
             cometmq_client::consumer::max_offset(&instance, &dlq)

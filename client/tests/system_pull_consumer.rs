@@ -7,11 +7,9 @@ mod cluster;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use cluster::System;
+use cluster::{System, LIMIT};
 use cometmq_client::consumer::{max_offset, ConsumeFromWhere, PullConsumer};
 use cometmq_client::{Message, MessageExt};
-
-const LIMIT: Duration = Duration::from_secs(60);
 
 /// Polls until `n` distinct messages arrived (bounded).
 async fn poll_n(c: &PullConsumer, n: usize) -> Vec<MessageExt> {
@@ -100,7 +98,7 @@ async fn assign_poll_commit_seek_and_subscribe() {
         .unwrap();
     b.subscribe(topic, "*").unwrap();
     b.start().await.unwrap();
-    let shared = cluster::wait_until(LIMIT, || {
+    let shared = cluster::wait_until(|| {
         let (qa, qb) = (a.assigned_queues(), b.assigned_queues());
         let ok = qa.len() + qb.len() == queues.len() && !qa.is_empty() && !qb.is_empty();
         async move { ok }

@@ -78,7 +78,7 @@ async fn push_and_pull_consumers_get_exactly_the_matching_messages() {
     pull.start().await.unwrap();
     let mut pulled = HashSet::new();
     let n_wanted = wanted.len();
-    let all = wait_until(LIMIT, || {
+    let all = wait_until(|| {
         let n = seen.lock().unwrap().len();
         async move { n >= n_wanted }
     })

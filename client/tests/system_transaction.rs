@@ -7,7 +7,7 @@ mod cluster;
 
 use std::sync::{Arc, Mutex};
 
-use cluster::{record, wait_until, Seen, System, LIMIT};
+use cluster::{record, wait_until, Seen, System};
 use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
 use cometmq_client::producer::{LocalTransactionState, TransactionProducer};
 use cometmq_client::Message;
@@ -72,7 +72,7 @@ async fn transactions_commit_roll_back_and_check_back() {
         .unwrap();
     consumer.start().await.unwrap();
 
-    let done = wait_until(LIMIT, || {
+    let done = wait_until(|| {
         let s = seen.lock().unwrap();
         let c = checked.lock().unwrap();
         let ok = s.contains_key(&ids["commit"])

@@ -107,8 +107,8 @@ fn main() {
 }
 
 async fn run(o: Opts) {
-    let (server, _dir) = cometmq_testkit::namesrv::start().await;
-    let addr = server.local_addr().to_string();
+    let server = cometmq_testkit::namesrv::Namesrv::start().await;
+    let addr = server.addr.clone();
     let timeout = Duration::from_secs(10);
 
     // Four broker groups (master + slave) serving every topic.
@@ -208,5 +208,5 @@ async fn run(o: Opts) {
         "REGISTER_BROKER latency (changed data version each time)",
         heartbeats,
     );
-    server.shutdown().await;
+    server.stop().await;
 }

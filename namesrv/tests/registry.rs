@@ -149,6 +149,7 @@ async fn broker_expires_after_the_configured_timeout() {
         s.route("T")
             .await
             .is_some_and(|r| r.broker_datas.len() == 1)
+            .then_some(())
     })
     .await;
     let route = s.route("T").await.expect("b still serves T");
@@ -223,6 +224,7 @@ async fn a_closed_channel_drops_its_broker_at_once() {
         s.route("T")
             .await
             .is_some_and(|r| r.broker_datas.len() == 1)
+            .then_some(())
     })
     .await;
     assert_eq!(

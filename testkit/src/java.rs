@@ -9,14 +9,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
 
-/// The tests of one binary run one at a time (each holds this lock): a broker restarted
-/// on its port, and the ports beside it (fast channel, HA), must not have been taken by
-/// another test meanwhile; and two JVMs at once are heavy on a small machine.
-pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub use crate::port::SERIAL;
+pub use crate::process::Server;
 
 /// The folder with the pom, `run.sh` and the logback files.
 pub fn java_broker_dir() -> PathBuf {
@@ -137,21 +134,6 @@ pub fn broker_port() -> u16 {
     panic!("no free port triple");
 }
 
-/// One server child process (Java or CometMQ), killed when dropped.
-pub struct Server {
-    child: Option<Child>,
-    pub log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 impl Server {
     /// Apache RocketMQ's broker with `conf`; `home` holds its logs.
     pub async fn java_broker(conf: &Path, home: &Path, port: u16) -> Server {
@@ -169,101 +151,5 @@ impl Server {
         let mut cmd = Command::new(java_broker_dir().join("run.sh"));
         cmd.arg("namesrv").arg(home).arg("-c").arg(conf);
         Self::spawn(cmd, log, port, "the Java NameServer").await
-    }
-
-    /// Spawns `cmd` (stdin closed, stdout and stderr appended to `log`) and waits until
-    /// it listens on `port`; panics with its log if it exits first or never listens.
-    pub async fn spawn(mut cmd: Command, log: PathBuf, port: u16, what: &str) -> Server {
-        let out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        let mut server = Server {
-            child: Some(child),
-            log,
-        };
-        let addr = format!("127.0.0.1:{port}");
-        for _ in 0..1200 {
-            if tokio::net::TcpStream::connect(&addr).await.is_ok() {
-                return server;
-            }
-            if let Some(status) = server
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                panic!(
-                    "{what} exited ({status}) before listening:\n{}",
-                    server.home_log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "{what} did not listen on {addr}:\n{}",
-            server.home_log_tail()
-        );
-    }
-
-    /// The stdout log and, for the Java broker, its server log under `user.home`.
-    fn home_log_tail(&self) -> String {
-        let server_log = self
-            .log
-            .parent()
-            .map(|h| h.join("logs/rocketmqlogs/server.log"))
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .unwrap_or_default();
-        let start = server_log.len().saturating_sub(6000);
-        format!(
-            "{}\n--- server.log ---\n{}",
-            self.log_tail(),
-            server_log.get(start..).unwrap_or_default()
-        )
-    }
-
-    /// SIGTERM, then waits for the process to exit: both brokers flush and persist their
-    /// state on SIGTERM.
-    pub async fn stop(mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(c.id().to_string())
-                .status();
-            tokio::task::spawn_blocking(move || c.wait())
-                .await
-                .unwrap()
-                .unwrap();
-        }
-    }
-
-    /// Sends `sig` (`STOP`, `CONT`, …) to the process.
-    pub fn signal(&self, sig: &str) {
-        if let Some(c) = &self.child {
-            let _ = Command::new("kill")
-                .arg(format!("-{sig}"))
-                .arg(c.id().to_string())
-                .status();
-        }
-    }
-
-    /// SIGKILL: no shutdown code runs.
-    pub fn kill9(mut self) {
-        if let Some(mut c) = self.child.take() {
-            c.kill().unwrap();
-            c.wait().unwrap();
-        }
-    }
-
-    pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let start = text.len().saturating_sub(4000);
-        text.get(start..).unwrap_or_default().to_string()
     }
 }

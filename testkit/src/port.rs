@@ -15,3 +15,9 @@ pub fn free_port() -> u16 {
         }
     }
 }
+
+/// The tests of one binary that run servers on fixed ports run one at a time (each holds
+/// this lock): a broker restarted on its port, and the ports beside it (fast channel,
+/// HA), must not have been taken by another test meanwhile (a slave would then replicate
+/// from the wrong master); and two JVMs at once are heavy on a small machine.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -2,13 +2,15 @@
 //! headers are filled as a RocketMQ 4.x client fills them, and callers change what their
 //! case needs with struct update syntax (`Header { field, ..send_header(..) }`).
 
+use bytes::Bytes;
+use cometmq_remoting::body::client::HeartbeatData;
 use cometmq_remoting::body::{fastjson, SubscriptionGroupConfig};
 use cometmq_remoting::code::request;
 use cometmq_remoting::header::{
     CreateTopicRequestHeader, GetRouteInfoRequestHeader, PullMessageRequestHeader,
-    SendMessageRequestHeaderV2, TopicFilterType,
+    SendMessageRequestHeaderV2, TopicFilterType, UpdateConsumerOffsetRequestHeader,
 };
-use cometmq_remoting::message::Properties;
+use cometmq_remoting::message::{create_uniq_key, decode_records, Properties, StoredRecord};
 use cometmq_remoting::RemotingCommand;
 
 /// UPDATE_AND_CREATE_TOPIC for `topic` with `queues` read and write queues, read-write,
@@ -108,4 +110,52 @@ pub fn pull_header(
         expression_type: Some("TAG".into()),
         max_msg_bytes: None,
     }
+}
+
+/// HEART_BEAT with `hb` in the legacy (fastjson) JSON a 4.x client sends.
+pub fn heartbeat(hb: &HeartbeatData) -> RemotingCommand {
+    let body = fastjson::to_vec(hb, fastjson::JsonStyle::Legacy).expect("heartbeat JSON");
+    RemotingCommand::request(request::HEART_BEAT).with_body(body)
+}
+
+/// UPDATE_CONSUMER_OFFSET: commits `offset` for consumer `group` on queue `queue_id` of
+/// `topic`.
+pub fn commit_offset(group: &str, topic: &str, queue_id: i32, offset: i64) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::UPDATE_CONSUMER_OFFSET,
+        &UpdateConsumerOffsetRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id,
+            commit_offset: offset,
+        },
+    )
+}
+
+/// Message properties with a fresh `UNIQ_KEY` (as every client sets it) and, when given,
+/// `TAGS` and `KEYS`.
+pub fn props(tags: Option<&str>, keys: Option<&str>) -> Properties {
+    let mut props = Properties::new();
+    if let Some(t) = tags {
+        props.insert("TAGS", t);
+    }
+    if let Some(k) = keys {
+        props.insert("KEYS", k);
+    }
+    props.insert("UNIQ_KEY", create_uniq_key());
+    props
+}
+
+/// SEND_MESSAGE_V2 with `header` and `body`.
+pub fn send(header: &SendMessageRequestHeaderV2, body: &[u8]) -> RemotingCommand {
+    RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, header)
+        .with_body(Bytes::copy_from_slice(body))
+}
+
+/// The messages of a pull or query answer's body; panics on a record that does not
+/// decode.
+pub fn messages(resp: &RemotingCommand) -> Vec<StoredRecord> {
+    decode_records(resp.body.to_bytes())
+        .map(|m| m.expect("a decodable record"))
+        .collect()
 }

@@ -103,7 +103,7 @@ async fn errors_are_one_line_with_a_nonzero_exit() {
         .await
         .fails(1, &["NoSuchCluster"]);
     // NAMESRV_ADDR instead of -n.
-    let run = mqadmin_env(&["clusterList", "--json"], Some(&c.ns)).await;
+    let run = mqadmin_env(&["clusterList", "--json"], Some(&c.namesrv_addr)).await;
     run.ok();
     assert!(run.stdout.contains(BROKER));
     c.stop().await;
@@ -142,7 +142,7 @@ async fn kv_config_namesrv_config_and_order_conf() {
 
     let out = c.text(&["getNamesrvConfig"]).await;
     assert!(
-        out.contains(&format!("============{}============", c.ns)),
+        out.contains(&format!("============{}============", c.namesrv_addr)),
         "{out}"
     );
     let line = out
@@ -164,7 +164,7 @@ async fn kv_config_namesrv_config_and_order_conf() {
         "{out}"
     );
     let j = c.json(&["getNamesrvConfig"]).await;
-    assert_eq!(j[&c.ns]["orderMessageEnable"], "true");
+    assert_eq!(j[&c.namesrv_addr]["orderMessageEnable"], "true");
     let j = c
         .json(&[
             "updateNamesrvConfig",
@@ -176,7 +176,7 @@ async fn kv_config_namesrv_config_and_order_conf() {
         .await;
     assert_eq!(j["ok"], true);
     assert_eq!(
-        c.json(&["getNamesrvConfig"]).await[&c.ns]["orderMessageEnable"],
+        c.json(&["getNamesrvConfig"]).await[&c.namesrv_addr]["orderMessageEnable"],
         "false"
     );
 
@@ -301,7 +301,7 @@ async fn cluster_routes_topics_and_write_perm() {
     let out = c.text(&["wipeWritePerm", "-b", BROKER]).await;
     let expected = format!(
         "wipe write perm of broker[{BROKER}] in name server[{}] OK, ",
-        c.ns
+        c.namesrv_addr
     );
     assert!(out.starts_with(&expected), "{out}");
     let perm = c.json(&["topicRoute", "-t", "TopicA"]).await["queueDatas"][0]["perm"]
@@ -310,13 +310,19 @@ async fn cluster_routes_topics_and_write_perm() {
     assert_eq!(perm & 2, 0, "write permission wiped");
     let j = c.json(&["addWritePerm", "-b", BROKER]).await;
     assert_eq!(j["ok"], true);
-    assert!(j["topicCounts"][&c.ns].as_i64().unwrap() >= 1, "{j}");
+    assert!(
+        j["topicCounts"][&c.namesrv_addr].as_i64().unwrap() >= 1,
+        "{j}"
+    );
     let perm = c.json(&["topicRoute", "-t", "TopicA"]).await["queueDatas"][0]["perm"]
         .as_i64()
         .unwrap();
     assert_eq!(perm & 6, 6, "write permission back");
     let j = c.json(&["wipeWritePerm", "-b", BROKER]).await;
-    assert!(j["topicCounts"][&c.ns].as_i64().unwrap() >= 1, "{j}");
+    assert!(
+        j["topicCounts"][&c.namesrv_addr].as_i64().unwrap() >= 1,
+        "{j}"
+    );
     let out = c.text(&["addWritePerm", "-b", BROKER]).await;
     assert!(
         out.starts_with(&format!(

@@ -21,20 +21,8 @@ async fn mqbench(args: &[&str]) -> Run {
 }
 
 async fn mqbench_env(args: &[&str], ns_env: Option<&str>) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mqbench"));
-    cmd.args(args).env_remove("NAMESRV_ADDR");
-    if let Some(ns) = ns_env {
-        cmd.env("NAMESRV_ADDR", ns);
-    }
-    let out = tokio::time::timeout(Duration::from_secs(180), cmd.output())
-        .await
-        .expect("mqbench timed out")
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let bin = env!("CARGO_BIN_EXE_mqbench");
+    common::run(bin, args, ns_env, Duration::from_secs(180)).await
 }
 
 /// The JSON summary line of `mode`.
@@ -130,7 +118,7 @@ fn clean_all_run(run: &Run) -> (Value, Value) {
 /// Runs `mqbench -n <ns>` with the whitespace-separated `args` (the mode first).
 async fn bench(c: &Cluster, args: &str) -> Run {
     let mut all: Vec<&str> = args.split_whitespace().collect();
-    all.splice(1..1, ["-n", c.ns.as_str()]);
+    all.splice(1..1, ["-n", c.namesrv_addr.as_str()]);
     mqbench(&all).await
 }
 
@@ -225,7 +213,7 @@ async fn producer_then_consumer_drains_the_backlog() {
             "-d",
             "60",
         ],
-        Some(&c.ns),
+        Some(&c.namesrv_addr),
     )
     .await;
     run.ok();
@@ -346,9 +334,17 @@ async fn errors_are_one_line_with_a_nonzero_exit() {
 
     // Unknown topic: the consumer needs one that exists.
     let c = Cluster::start().await;
-    mqbench(&["consumer", "-n", &c.ns, "-t", "NoSuchTopic", "-d", "1"])
-        .await
-        .fails(1, &["NoSuchTopic", "does not exist"]);
+    mqbench(&[
+        "consumer",
+        "-n",
+        &c.namesrv_addr,
+        "-t",
+        "NoSuchTopic",
+        "-d",
+        "1",
+    ])
+    .await
+    .fails(1, &["NoSuchTopic", "does not exist"]);
     c.stop().await;
 }
 
@@ -357,7 +353,7 @@ async fn producer_refuses_an_unknown_topic_without_auto_creation() {
     // A broker that does not create topics on the first send (no TBW102).
     let c = Cluster::start_with(|cfg| cfg.auto_create_topic_enable = false).await;
     for mode in ["producer", "all"] {
-        mqbench(&[mode, "-n", &c.ns, "-t", "NotCreated", "-d", "1"])
+        mqbench(&[mode, "-n", &c.namesrv_addr, "-t", "NotCreated", "-d", "1"])
             .await
             .fails(1, &["NotCreated", "does not exist", "updateTopic"]);
     }

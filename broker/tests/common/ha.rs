@@ -7,54 +7,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use bytes::Bytes;
-use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::{fastjson, TopicConfigSerializeWrapper, TopicRouteData};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::SendMessageRequestHeaderV2;
-use cometmq_remoting::message::{create_uniq_key, Properties, StoredRecord};
+use cometmq_remoting::message::StoredRecord;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
-use cometmq_testkit::request::{offset_of, pull_header, queue_offset, route, send_header};
+use cometmq_testkit::request::{props, pull_header, route, send_header};
 
 use super::messages;
 
-/// These tests run broker processes on ports picked at random and restart them on the
-/// same ports; a test binary runs them one at a time (each test holds this lock) so a
-/// restarted broker's port is never taken by another test's process (a slave would then
-/// replicate from the wrong master).
-pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub use cometmq_testkit::namesrv::Namesrv;
+pub use cometmq_testkit::wait::max_offset;
+pub use cometmq_testkit::SERIAL;
 
 pub const CALL: Duration = Duration::from_secs(10);
 
 // ---------------------------------------------------------------------------------------
 // Processes
-
-/// A NameServer in this process.
-pub struct Namesrv {
-    pub ns: Option<NameServer>,
-    pub addr: String,
-    pub _dir: tempfile::TempDir,
-}
-
-pub async fn namesrv() -> Namesrv {
-    let (ns, dir) = cometmq_testkit::namesrv::start().await;
-    let addr = ns.local_addr().to_string();
-    Namesrv {
-        ns: Some(ns),
-        addr,
-        _dir: dir,
-    }
-}
-
-impl Namesrv {
-    pub async fn stop(mut self) {
-        if let Some(ns) = self.ns.take() {
-            ns.shutdown().await;
-        }
-    }
-}
 
 /// One `mqbroker` child process with its config file, store and log.
 pub struct Node {
@@ -139,10 +110,9 @@ impl Node {
     pub async fn start(&mut self) {
         const BOOTED: &str = "boot success. serializeType";
         let boots = self.log_text().matches(BOOTED).count();
-        let child = super::process::mqbroker(&self.conf, &self.log)
-            .env("RUST_LOG", "info")
-            .spawn()
-            .unwrap();
+        let mut cmd = super::process::mqbroker(&self.conf);
+        cometmq_testkit::process::log_to(&mut cmd, &self.log);
+        let child = cmd.env("RUST_LOG", "info").spawn().unwrap();
         self.child = Some(child);
         for _ in 0..600 {
             if self.log_text().matches(BOOTED).count() > boots {
@@ -252,15 +222,12 @@ pub async fn call(c: &RemotingClient, addr: &str, req: RemotingCommand) -> Optio
 }
 
 pub fn send_request(topic: &str, queue_id: i32, body: &[u8]) -> RemotingCommand {
-    let mut props = Properties::new();
-    props.insert("UNIQ_KEY", create_uniq_key());
-    props.insert("KEYS", String::from_utf8_lossy(&body[..body.len().min(24)]));
+    let keys = String::from_utf8_lossy(&body[..body.len().min(24)]);
     let h = SendMessageRequestHeaderV2 {
         born_timestamp: 1,
-        ..send_header("HaPG", topic, queue_id, &props)
+        ..send_header("HaPG", topic, queue_id, &props(None, Some(&keys)))
     };
-    RemotingCommand::request_with_header(request::SEND_MESSAGE_V2, &h)
-        .with_body(Bytes::copy_from_slice(body))
+    cometmq_testkit::request::send(&h, body)
 }
 
 pub async fn send(
@@ -342,16 +309,6 @@ pub async fn read_queue(
     out
 }
 
-pub async fn offset_call(c: &RemotingClient, addr: &str, code: i32, topic: &str, q: i32) -> i64 {
-    call(c, addr, queue_offset(code, topic, q))
-        .await
-        .map_or(-1, |r| offset_of(&r))
-}
-
-pub async fn max_offset(c: &RemotingClient, addr: &str, topic: &str, q: i32) -> i64 {
-    offset_call(c, addr, request::GET_MAX_OFFSET, topic, q).await
-}
-
 /// Waits (bounded) until the NameServer's route for `topic` lists `brokers` addresses
 /// for its broker group.
 pub async fn route_addrs(c: &RemotingClient, namesrv: &str, topic: &str) -> BTreeMap<i64, String> {
@@ -388,19 +345,16 @@ pub fn commit_log(store: &Path) -> BTreeMap<String, Vec<u8>> {
 /// serves pulls only for topics it knows (as Java's), so a topic created less than
 /// `slaveSynchronizeInterval` before its master dies cannot be read from the slave.
 pub async fn wait_topic_synced(c: &RemotingClient, slave: &str, topic: &str) {
-    for _ in 0..900 {
-        let known = call(
-            c,
-            slave,
-            RemotingCommand::request(request::GET_ALL_TOPIC_CONFIG),
-        )
-        .await
-        .and_then(|r| fastjson::from_slice::<TopicConfigSerializeWrapper>(&r.body.to_bytes()).ok())
-        .is_some_and(|w| w.topic_config_table.contains_key(topic));
-        if known {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the slave {slave} never learned topic {topic}");
+    let what = format!("the slave {slave} to learn topic {topic}");
+    cometmq_testkit::wait::eventually(&what, || async {
+        let req = RemotingCommand::request(request::GET_ALL_TOPIC_CONFIG);
+        call(c, slave, req)
+            .await
+            .and_then(|r| {
+                fastjson::from_slice::<TopicConfigSerializeWrapper>(&r.body.to_bytes()).ok()
+            })
+            .is_some_and(|w| w.topic_config_table.contains_key(topic))
+            .then_some(())
+    })
+    .await;
 }

@@ -4,17 +4,14 @@
 pub use cometmq_testkit::java::*;
 
 use std::path::Path;
-use std::process::Command;
 
 use cometmq_remoting::transport::RemotingClient;
 
 /// CometMQ's `mqbroker -c conf`, logging into `home`, once it listens on `port`.
 pub async fn mqbroker(conf: &Path, home: &Path, port: u16) -> Server {
     std::fs::create_dir_all(home).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mqbroker"));
-    cmd.arg("-c")
-        .arg(conf)
-        .env("RUST_LOG", "info,cometmq_broker::transaction=debug");
+    let mut cmd = super::process::mqbroker(conf);
+    cmd.env("RUST_LOG", "info,cometmq_broker::transaction=debug");
     Server::spawn(cmd, home.join("mqbroker.log"), port, "mqbroker").await
 }
 

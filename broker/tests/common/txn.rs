@@ -125,14 +125,9 @@ impl Producer {
             }],
             ..Default::default()
         };
-        let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
         let resp = self
             .client
-            .invoke(
-                addr,
-                RemotingCommand::request(request::HEART_BEAT).with_body(body),
-                T,
-            )
+            .invoke(addr, cometmq_testkit::request::heartbeat(&hb), T)
             .await
             .unwrap();
         assert_eq!(resp.code, response::SUCCESS);

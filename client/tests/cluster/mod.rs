@@ -1,50 +1,29 @@
-//! Whole-system fixtures for the consumer tests: a real CometMQ NameServer and broker on
-//! 127.0.0.1 with ephemeral ports and temp directories, and client settings that make
-//! tests quick (short route refresh and rebalance periods).
-//!
-//! With `COMETMQ_SERVERS=java` the same tests run against Apache RocketMQ's NameServer and
-//! broker instead (processes from `cometmq_testkit::java`), so that our client is judged
-//! by the reference servers too (`scripts/test.sh` runs them so when a JDK is present).
+//! Whole-system fixtures for the consumer tests: a NameServer and a broker from
+//! `cometmq_testkit::system` (CometMQ's in this process, or Apache RocketMQ's with
+//! `COMETMQ_SERVERS=java`, so that our client is judged by the reference servers too), and
+//! client settings that make tests quick (short route refresh and rebalance periods).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Not every test binary uses every re-export.
+#![allow(unused_imports)]
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cometmq_broker::broker::Broker;
-use cometmq_broker::config::{BrokerConfig, StoreConfig};
+use cometmq_broker::config::BrokerConfig;
 use cometmq_client::consumer::PushConsumer;
 use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::Producer;
-use cometmq_namesrv::NameServer;
-use cometmq_remoting::settings::Settings;
-use cometmq_testkit::java;
-
-/// The servers of a [`System`]: CometMQ's in this process, or Apache RocketMQ's.
-#[allow(clippy::large_enum_variant)] // one per test
-enum Servers {
-    InProcess {
-        namesrv: NameServer,
-        broker: Broker,
-    },
-    Java {
-        namesrv: java::Server,
-        broker: java::Server,
-    },
-}
-
-/// Whether the tests run against Apache RocketMQ's servers (`COMETMQ_SERVERS=java`).
-pub fn against_java() -> bool {
-    std::env::var("COMETMQ_SERVERS").is_ok_and(|v| v == "java")
-}
+pub use cometmq_testkit::wait::wait_until;
 
 /// A NameServer and one broker.
-pub struct System {
-    servers: Servers,
-    pub namesrv_addr: String,
-    pub broker_addr: String,
-    pub dirs: (tempfile::TempDir, tempfile::TempDir),
+pub struct System(cometmq_testkit::system::System);
+
+impl std::ops::Deref for System {
+    type Target = cometmq_testkit::system::System;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// Logs to the test output when `RUST_LOG` is set.
@@ -60,100 +39,17 @@ impl System {
         Self::start_with(|_| {}).await
     }
 
-    /// Starts with `tweak` applied to the broker configuration.
+    /// Starts with `tweak` applied to the broker configuration (16 MiB CommitLog files).
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> System {
         init_logs();
-        let (namesrv, kv) = cometmq_testkit::namesrv::start().await;
-        let namesrv_addr = namesrv.local_addr().to_string();
-        let store = tempfile::tempdir().unwrap();
-        let mut cfg = BrokerConfig {
-            broker_ip1: "127.0.0.1".into(),
-            listen_port: 0,
-            namesrv_addr: namesrv_addr.clone(),
-            store: StoreConfig {
-                store_path_root_dir: store.path().to_path_buf(),
-                mapped_file_size_commit_log: 16 * 1024 * 1024,
-                mapped_file_size_consume_queue: 60 * 1000,
-                max_hash_slot_num: 1000,
-                max_index_num: 4000,
-                ..StoreConfig::default()
-            },
-            ..BrokerConfig::default()
-        };
-        tweak(&mut cfg);
-        if against_java() {
-            namesrv.shutdown().await;
-            return Self::start_java(&cfg, kv, store).await;
-        }
-        let broker = Broker::start(cfg).await.unwrap();
-        let broker_addr = broker.broker_addr().to_string();
-        System {
-            servers: Servers::InProcess { namesrv, broker },
-            namesrv_addr,
-            broker_addr,
-            dirs: (kv, store),
-        }
-    }
-
-    /// Apache RocketMQ's NameServer and broker, the broker configured with `cfg`'s keys
-    /// (addresses, ports and store paths replaced by this system's).
-    async fn start_java(
-        cfg: &BrokerConfig,
-        kv: tempfile::TempDir,
-        store: tempfile::TempDir,
-    ) -> System {
-        assert!(
-            java::available(),
-            "COMETMQ_SERVERS=java needs a JDK and Maven"
-        );
-        let root = store.path();
-        let ns_port = cometmq_testkit::free_port();
-        let ns_conf = root.join("namesrv.properties");
-        std::fs::write(&ns_conf, format!("listenPort={ns_port}\n")).unwrap();
-        let namesrv = java::Server::java_namesrv(&ns_conf, &root.join("ns-home"), ns_port).await;
-        let namesrv_addr = format!("127.0.0.1:{ns_port}");
-        let port = java::broker_port();
-        let mut props = java::conf(root, &cfg.broker_name, &namesrv_addr, port, &[]);
-        const OURS: [&str; 7] = [
-            "listenPort",
-            "haListenPort",
-            "namesrvAddr",
-            "storePathRootDir",
-            "storePathCommitLog",
-            "brokerIP1",
-            "brokerIP2",
-        ];
-        for (key, value) in cfg.entries() {
-            let key = match key {
-                "mapedFileSizeCommitLog" => "mappedFileSizeCommitLog",
-                "mapedFileSizeConsumeQueue" => "mappedFileSizeConsumeQueue",
-                k => k,
-            };
-            if !OURS.contains(&key) && !value.is_empty() {
-                props.insert(key.to_string(), value);
-            }
-        }
-        let conf = root.join("broker.conf");
-        java::write_conf(&conf, &props);
-        let broker = java::Server::java_broker(&conf, &root.join("broker-home"), port).await;
-        // Java's broker listens before it has registered; CometMQ's start returns after.
-        let client = cometmq_remoting::transport::RemotingClient::new(Default::default());
-        let registered = wait_until(Duration::from_secs(60), || async {
-            let req = cometmq_testkit::request::route("TBW102");
-            client
-                .invoke(&namesrv_addr, req, Duration::from_secs(3))
-                .await
-                .is_ok_and(|r| r.code == 0)
-        })
-        .await;
-        client.shutdown().await;
-        assert!(registered, "the Java broker never registered");
-        System {
-            servers: Servers::Java { namesrv, broker },
-            namesrv_addr,
-            broker_addr: format!("127.0.0.1:{port}"),
-            dirs: (kv, store),
-        }
+        System(
+            cometmq_testkit::system::System::start(|cfg| {
+                cfg.store.mapped_file_size_commit_log = 16 * 1024 * 1024;
+                cfg.store.mapped_file_size_consume_queue = 60 * 1000;
+                tweak(cfg);
+            })
+            .await,
+        )
     }
 
     /// Client settings for this system: fast route refresh, and a named instance.
@@ -163,7 +59,7 @@ impl System {
             instance_name: instance.into(),
             poll_name_server_interval: Duration::from_millis(500),
             persist_consumer_offset_interval: Duration::from_secs(1),
-            offsets_root: self.dirs.0.path().join("offsets"),
+            offsets_root: self.work_dir.path().join("offsets"),
             ..ClientConfig::new(self.namesrv_addr.clone())
         }
     }
@@ -181,39 +77,12 @@ impl System {
     }
 
     pub async fn stop(self) {
-        match self.servers {
-            Servers::InProcess { namesrv, broker } => {
-                broker.shutdown().await;
-                namesrv.shutdown().await;
-            }
-            Servers::Java { namesrv, broker } => {
-                broker.stop().await;
-                namesrv.stop().await;
-            }
-        }
+        self.0.stop().await;
     }
 }
 
-/// Polls `check` every 50 ms until it holds, for at most `limit`; returns whether it held.
-pub async fn wait_until<F, Fut>(limit: Duration, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let end = tokio::time::Instant::now() + limit;
-    loop {
-        if check().await {
-            return true;
-        }
-        if tokio::time::Instant::now() >= end {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Generous bound for a whole scenario to settle.
-pub const LIMIT: Duration = Duration::from_secs(90);
+/// The bound for a whole scenario to settle: testkit's one deadline.
+pub use cometmq_testkit::wait::DEADLINE as LIMIT;
 
 /// What a listener saw: message id → deliveries (topic, reconsume times).
 pub type Seen = Arc<Mutex<HashMap<String, Vec<(String, i32)>>>>;
@@ -230,7 +99,7 @@ pub fn record(seen: &Seen, msgs: &[cometmq_client::MessageExt]) {
 /// Waits until the live consumers' assignments partition the `n` queues of `topic`, each
 /// taking some.
 pub async fn converged(consumers: &[&PushConsumer], topic: &str, n: usize) -> bool {
-    wait_until(LIMIT, || {
+    wait_until(|| {
         let sets: Vec<Vec<_>> = consumers
             .iter()
             .map(|c| {

@@ -1,10 +1,12 @@
 //! Helpers shared by the NameServer tests: a real server on 127.0.0.1:0 with its files in a
 //! temp dir, a client, and broker registration.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Not every test binary uses every re-export.
+#![allow(unused_imports)]
 
 use std::time::Duration;
 
-use cometmq_namesrv::{NameServer, NamesrvConfig};
+use cometmq_namesrv::NamesrvConfig;
 use cometmq_remoting::body::{
     fastjson, JsonStyle, RegisterBrokerBody, TopicConfig, TopicRouteData,
 };
@@ -14,50 +16,43 @@ use cometmq_remoting::header::{
 };
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::namesrv::Namesrv;
 use tempfile::TempDir;
 
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A running NameServer with its own temp dir and a client.
+/// A running NameServer (`cometmq_testkit::namesrv`) with a client.
 pub struct TestServer {
-    pub server: Option<NameServer>,
-    pub dir: TempDir,
-    pub addr: String,
+    pub ns: Namesrv,
     pub client: RemotingClient,
 }
 
-/// The config tests start from: port 0, files under `dir`, extra `key=value` lines applied.
-pub fn config_in(dir: &TempDir, extra: &str) -> NamesrvConfig {
-    let mut c = cometmq_testkit::namesrv::config(dir.path());
+impl std::ops::Deref for TestServer {
+    type Target = Namesrv;
+    fn deref(&self) -> &Namesrv {
+        &self.ns
+    }
+}
+
+/// Applies `extra` (`key=value` lines) to `c`.
+pub fn apply(c: &mut NamesrvConfig, extra: &str) {
     let unknown = c
         .apply(&cometmq_namesrv::properties::parse(extra).expect("valid properties"))
         .expect("valid test config");
     assert!(unknown.is_empty(), "unknown keys {unknown:?}");
-    c
 }
 
 impl TestServer {
     pub async fn start(extra: &str) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let server = NameServer::start(config_in(&dir, extra)).await.unwrap();
         TestServer {
-            addr: server.local_addr().to_string(),
-            server: Some(server),
-            dir,
+            ns: Namesrv::start_with(|c| apply(c, extra)).await,
             client: RemotingClient::new(TransportConfig::default()),
         }
     }
 
     /// Stops the server and starts a new one on the same files.
     pub async fn restart(&mut self, extra: &str) {
-        if let Some(s) = self.server.take() {
-            s.shutdown().await;
-        }
-        let server = NameServer::start(config_in(&self.dir, extra))
-            .await
-            .unwrap();
-        self.addr = server.local_addr().to_string();
-        self.server = Some(server);
+        self.ns.restart_with(|c| apply(c, extra)).await;
     }
 
     pub async fn call(&self, cmd: RemotingCommand) -> RemotingCommand {
@@ -91,11 +86,9 @@ impl TestServer {
         self.call(cmd).await
     }
 
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         self.client.shutdown().await;
-        if let Some(s) = self.server.take() {
-            s.shutdown().await;
-        }
+        self.ns.stop().await;
     }
 }
 
@@ -181,21 +174,7 @@ fn ha_of(addr: &str) -> String {
     format!("{host}:{}", port.parse::<u32>().unwrap() + 1)
 }
 
-/// Polls `check` every 20 ms for up to 5 s.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
+pub use cometmq_testkit::wait::eventually;
 
 /// Decodes a legacy-or-standard JSON body.
 pub fn body<T: serde::de::DeserializeOwned>(resp: &RemotingCommand) -> T {

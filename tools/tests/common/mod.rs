@@ -7,17 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_broker::broker::Broker;
-use cometmq_broker::config::{BrokerConfig, StoreConfig};
+use cometmq_broker::config::BrokerConfig;
 use cometmq_client::admin::Admin;
-use cometmq_namesrv::NameServer;
 use cometmq_remoting::body::client::{
     to_legacy_string, ConsumerData, ConsumerRunningInfo, HeartbeatData, ProducerData,
     SubscriptionData,
 };
-use cometmq_remoting::body::fastjson;
 use cometmq_remoting::code::request;
-use cometmq_remoting::header::UpdateConsumerOffsetRequestHeader;
 use cometmq_remoting::transport::{fn_processor, RemotingClient, Router, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use serde_json::Value;
@@ -26,14 +22,15 @@ pub const T: Duration = Duration::from_secs(10);
 pub const BROKER: &str = "broker-a";
 pub const CLUSTER: &str = "DefaultCluster";
 
-/// A NameServer and one broker, with their temp directories.
-pub struct Cluster {
-    pub namesrv: Option<NameServer>,
-    pub broker: Option<Broker>,
-    pub ns: String,
-    pub broker_addr: String,
-    pub store_dir: tempfile::TempDir,
-    pub kv_dir: tempfile::TempDir,
+/// A NameServer and one broker in this process (`cometmq_testkit::cluster`), with the
+/// admin tools' helpers.
+pub struct Cluster(pub cometmq_testkit::cluster::Cluster);
+
+impl std::ops::Deref for Cluster {
+    type Target = cometmq_testkit::cluster::Cluster;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Cluster {
@@ -43,53 +40,21 @@ impl Cluster {
 
     /// Starts the pair; `tweak` adjusts the broker's settings first.
     pub async fn start_with(tweak: impl FnOnce(&mut BrokerConfig)) -> Cluster {
-        let (namesrv, kv_dir) = cometmq_testkit::namesrv::start().await;
-        let ns = namesrv.local_addr().to_string();
-        let store_dir = tempfile::tempdir().unwrap();
-        let mut config = BrokerConfig {
-            broker_ip1: "127.0.0.1".into(),
-            listen_port: 0,
-            namesrv_addr: ns.clone(),
-            store: StoreConfig {
-                store_path_root_dir: store_dir.path().to_path_buf(),
-                mapped_file_size_commit_log: 4 * 1024 * 1024,
-                mapped_file_size_consume_queue: 20 * 1000,
-                max_hash_slot_num: 1000,
-                max_index_num: 4000,
-                ..StoreConfig::default()
-            },
-            ..BrokerConfig::default()
-        };
-        tweak(&mut config);
-        let broker = Broker::start(config).await.unwrap();
-        let broker_addr = broker.broker_addr().to_string();
-        Cluster {
-            namesrv: Some(namesrv),
-            broker: Some(broker),
-            ns,
-            broker_addr,
-            store_dir,
-            kv_dir,
-        }
+        Cluster(cometmq_testkit::cluster::Cluster::start(tweak).await)
     }
 
-    pub async fn stop(mut self) {
-        if let Some(b) = self.broker.take() {
-            b.shutdown().await;
-        }
-        if let Some(n) = self.namesrv.take() {
-            n.shutdown().await;
-        }
+    pub async fn stop(self) {
+        self.0.stop().await;
     }
 
     /// An admin client of this cluster.
     pub fn admin(&self) -> Admin {
-        Admin::new(&self.ns).unwrap()
+        Admin::new(&self.namesrv_addr).unwrap()
     }
 
     /// Runs `mqadmin -n <ns> args…`.
     pub async fn mqadmin(&self, args: &[&str]) -> Run {
-        let mut all = vec!["-n", &self.ns];
+        let mut all = vec!["-n", self.namesrv_addr.as_str()];
         all.extend_from_slice(args);
         mqadmin(&all).await
     }
@@ -139,25 +104,8 @@ impl Cluster {
                 .await,
             );
         }
-        self.wait_max_offset(topic, 0, n as i64).await;
+        self.0.wait_max_offset(topic, 0, n as i64).await;
         out
-    }
-
-    /// Waits (bounded) until queue `queue_id` of `topic` holds `at_least` messages.
-    pub async fn wait_max_offset(&self, topic: &str, queue_id: i32, at_least: i64) {
-        let admin = self.admin();
-        let mq = cometmq_client::MessageQueue::new(topic, BROKER, queue_id);
-        for _ in 0..500 {
-            if admin
-                .max_offset(&self.broker_addr, &mq)
-                .await
-                .is_ok_and(|m| m >= at_least)
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        admin.shutdown().await;
     }
 }
 
@@ -204,14 +152,26 @@ pub async fn mqadmin(args: &[&str]) -> Run {
 
 /// Runs the `mqadmin` binary with `args` and NAMESRV_ADDR set to `env` (or unset).
 pub async fn mqadmin_env(args: &[&str], env: Option<&str>) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mqadmin"));
+    run(
+        env!("CARGO_BIN_EXE_mqadmin"),
+        args,
+        env,
+        Duration::from_secs(60),
+    )
+    .await
+}
+
+/// Runs the binary `bin` with `args` and NAMESRV_ADDR set to `env` (or unset), for at
+/// most `limit` (a bound against hangs).
+pub async fn run(bin: &str, args: &[&str], env: Option<&str>, limit: Duration) -> Run {
+    let mut cmd = tokio::process::Command::new(bin);
     cmd.args(args).env_remove("NAMESRV_ADDR");
     if let Some(ns) = env {
         cmd.env("NAMESRV_ADDR", ns);
     }
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+    let out = tokio::time::timeout(limit, cmd.output())
         .await
-        .expect("mqadmin timed out")
+        .unwrap_or_else(|_| panic!("{bin} timed out"))
         .unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -275,15 +235,8 @@ impl FakeClient {
             }],
             ..Default::default()
         };
-        let body = fastjson::to_vec(&hb, fastjson::JsonStyle::Legacy).unwrap();
-        let resp = client
-            .invoke(
-                broker_addr,
-                RemotingCommand::request(request::HEART_BEAT).with_body(body),
-                T,
-            )
-            .await
-            .unwrap();
+        let req = cometmq_testkit::request::heartbeat(&hb);
+        let resp = client.invoke(broker_addr, req, T).await.unwrap();
         assert_eq!(resp.code, 0, "heartbeat: {:?}", resp.remark);
         FakeClient { client, client_id }
     }
@@ -297,13 +250,7 @@ impl FakeClient {
         queue_id: i32,
         offset: i64,
     ) {
-        let h = UpdateConsumerOffsetRequestHeader {
-            consumer_group: group.into(),
-            topic: topic.into(),
-            queue_id,
-            commit_offset: offset,
-        };
-        let req = RemotingCommand::request_with_header(request::UPDATE_CONSUMER_OFFSET, &h);
+        let req = cometmq_testkit::request::commit_offset(group, topic, queue_id, offset);
         let resp = self.client.invoke(broker_addr, req, T).await.unwrap();
         assert_eq!(resp.code, 0, "commit: {:?}", resp.remark);
     }
