@@ -51,6 +51,12 @@ struct Written {
 }
 
 impl ConfigFile {
+    /// The broker's `name` file in `<storePathRootDir>/config/`, where Java keeps
+    /// topics, groups and offsets.
+    pub fn in_store(store_root: &std::path::Path, name: &'static str) -> Arc<ConfigFile> {
+        ConfigFile::new(store_root.join("config").join(name), name)
+    }
+
     /// The writer of `path`; `name` names it in logs.
     pub fn new(path: PathBuf, name: &'static str) -> Arc<ConfigFile> {
         Arc::new(ConfigFile {

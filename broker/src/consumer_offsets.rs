@@ -32,12 +32,10 @@ fn split_key(k: &str) -> Option<(&str, &str)> {
 impl ConsumerOffsetTable {
     /// Loads `config/consumerOffset.json` (either JSON form, or its `.bak`).
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<ConsumerOffsetTable>> {
-        let path = config
-            .store
-            .store_path_root_dir
-            .clone()
-            .join("config/consumerOffset.json");
-        let file = config_file::ConfigFile::new(path, "consumerOffset.json");
+        let file = config_file::ConfigFile::in_store(
+            &config.store.store_path_root_dir,
+            "consumerOffset.json",
+        );
         let loaded: Option<ConsumerOffsetWrapper> = file.load_json()?;
         Ok(Arc::new(ConsumerOffsetTable {
             state: RwLock::new(loaded.map(|w| w.offset_table).unwrap_or_default()),

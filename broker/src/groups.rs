@@ -37,12 +37,10 @@ const SYSTEM_GROUPS: &[&str] = &[
 impl GroupTable {
     /// Loads `config/subscriptionGroup.json` (or its `.bak`) and adds the system groups.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<GroupTable>> {
-        let path = config
-            .store
-            .store_path_root_dir
-            .clone()
-            .join("config/subscriptionGroup.json");
-        let file = config_file::ConfigFile::new(path, "subscriptionGroup.json");
+        let file = config_file::ConfigFile::in_store(
+            &config.store.store_path_root_dir,
+            "subscriptionGroup.json",
+        );
         let mut state: SubscriptionGroupWrapper =
             file.load_json()?
                 .unwrap_or_else(|| SubscriptionGroupWrapper {

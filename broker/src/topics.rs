@@ -33,12 +33,8 @@ impl TopicTable {
     /// Loads `config/topics.json` under the store root (or its `.bak`), then adds the
     /// system topics RocketMQ's broker creates at start.
     pub fn load(config: &BrokerConfig) -> std::io::Result<Arc<TopicTable>> {
-        let path = config
-            .store
-            .store_path_root_dir
-            .clone()
-            .join("config/topics.json");
-        let file = config_file::ConfigFile::new(path, "topics.json");
+        let file =
+            config_file::ConfigFile::in_store(&config.store.store_path_root_dir, "topics.json");
         let loaded: Option<TopicConfigSerializeWrapper> = file.load_json()?;
         let mut state = loaded.unwrap_or_else(|| TopicConfigSerializeWrapper {
             data_version: DataVersion::new(now_ms()),

@@ -7,7 +7,6 @@
 //! snapshot and write it on a blocking thread.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -35,8 +34,8 @@ pub struct DelayOffsetTable {
 impl DelayOffsetTable {
     /// Loads `<root>/config/delayOffset.json` (or its `.bak`); empty when absent.
     pub fn load(store_root: &str) -> std::io::Result<DelayOffsetTable> {
-        let path = PathBuf::from(store_root).join("config/delayOffset.json");
-        let file = config_file::ConfigFile::new(path, "delayOffset.json");
+        let file =
+            config_file::ConfigFile::in_store(std::path::Path::new(store_root), "delayOffset.json");
         let loaded: Option<DelayOffsetSerializeWrapper> = file.load_json()?;
         Ok(DelayOffsetTable {
             offsets: Mutex::new(loaded.map(|w| w.offset_table).unwrap_or_default()),
