@@ -27,6 +27,7 @@ use tokio::net::TcpListener;
 use crate::config::BrokerConfig;
 use crate::state::{now_ms, BrokerState};
 use crate::stats::families::SIZE_BUCKETS;
+use crate::stats::HeldPullEnd;
 use crate::topic_names::{is_retry, DLQ_PREFIX};
 
 /// Binds the endpoint when `metricsExporterType=PROM` (`Ok(None)` when metrics are off);
@@ -438,6 +439,22 @@ impl BrokerCollector {
             )?;
             m.encode_family(&storage)?.encode_gauge(&r)?;
         }
+        let held: Vec<(Labels<'_>, u64)> = HeldPullEnd::ALL
+            .iter()
+            .map(|(end, label)| {
+                (
+                    vec![("outcome", *label)],
+                    state.stats.held_pulls.count(*end),
+                )
+            })
+            .collect();
+        counter(
+            enc,
+            "cometmq_held_pulls",
+            "Held pulls (long polling) by how they ended: woken by an arriving message, found \
+             by the periodic re-check (a missed wake-up), or at the end of their hold",
+            &held,
+        )?;
         if let Some(master) = state.ha.master() {
             let slaves = master.slaves();
             let addrs: Vec<String> = slaves.iter().map(|s| s.addr.to_string()).collect();

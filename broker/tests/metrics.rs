@@ -292,3 +292,44 @@ async fn unsupported_exporters_stop_the_start() {
         assert!(err.to_string().contains("metricsExporterType="), "{err}");
     }
 }
+
+/// A retry (CONSUMER_SEND_MSG_BACK, delay level 1) wakes the pull held on the group's retry
+/// queue when the delay service delivers it: the broker counts that held pull as woken by
+/// the arrival, never as found by its periodic re-check (which would mean a missed wake-up:
+/// issue 22's late retries under load) nor as ended by its hold.
+#[tokio::test]
+async fn a_delivered_retry_wakes_the_held_pull() {
+    let (c, metrics, _ns_metrics) = start_with_metrics().await;
+    assert_eq!(c.call(create_topic(TOPIC, 1)).await.code, response::SUCCESS);
+    let resp = c.send(TOPIC, 0, None, None, b"retry me").await;
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    let msgs = c.pull_until("WakeG", TOPIC, 0, 0, "*", 1).await;
+    let back = ConsumerSendMsgBackRequestHeader {
+        offset: msgs[0].commit_log_offset,
+        group: "WakeG".into(),
+        delay_level: 1,
+        origin_msg_id: Some(msgs[0].msg_id()),
+        origin_topic: Some(TOPIC.into()),
+        max_reconsume_times: Some(16),
+        ..Default::default()
+    };
+    assert_eq!(c.send_back(&back).await.code, response::SUCCESS);
+    // Held until the retry arrives (delay level 1: a second), or for at most a minute.
+    let held = c.pull("WakeG", "%RETRY%WakeG", 0, 0, "*", 60_000).await;
+    assert_eq!(held.code, response::SUCCESS, "{:?}", held.remark);
+    let got = common::messages(&held);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body.as_ref(), b"retry me");
+
+    let (_, text) = http_get(metrics, "/metrics").await;
+    let ended = |outcome: &'static str| {
+        sample(&text, "cometmq_held_pulls_total", &[("outcome", outcome)])
+            .unwrap_or_else(|| panic!("no cometmq_held_pulls_total{{outcome={outcome}}}:\n{text}"))
+    };
+    assert_eq!(ended("recheck"), 0.0, "a held pull missed its wake-up");
+    assert_eq!(
+        ended("timeout"),
+        0.0,
+        "a held pull ran out with the retry delivered"
+    );
+}

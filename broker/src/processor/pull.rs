@@ -21,6 +21,7 @@ use crate::config::BrokerRole;
 use crate::error::{BrokerError, Reply};
 use crate::filter::PullFilter;
 use crate::state::BrokerState;
+use crate::stats::HeldPullEnd;
 
 /// How often a held pull reads its queue again even without a growth signal (Java's
 /// `PullRequestHoldService` checks every 5 s under long polling).
@@ -142,11 +143,11 @@ pub async fn pull_message(
         let deadline = tokio::time::Instant::now() + hold;
         // Held: the connection's other requests must not wait behind this one.
         cometmq_remoting::transport::holding_request();
-        loop {
+        let end = loop {
             if *growth.borrow_and_update() > h.queue_offset {
                 result = read().await?;
                 if !not_found(&result, h.queue_offset) {
-                    break;
+                    break HeldPullEnd::Arrival;
                 }
             }
             // Java's hold service also re-checks every held pull every few seconds; so do
@@ -157,16 +158,17 @@ pub async fn pull_message(
                 Err(_) if wake < deadline => {
                     result = read().await?;
                     if !not_found(&result, h.queue_offset) {
-                        break;
+                        break HeldPullEnd::Recheck;
                     }
                 }
                 // Timed out, or the store is shutting down: answer with a final read.
                 _ => {
                     result = read().await?;
-                    break;
+                    break HeldPullEnd::Timeout;
                 }
             }
-        }
+        };
+        state.stats.held_pulls.record(end);
     }
     let suggest = suggest_broker(
         &cfg,

@@ -149,6 +149,8 @@ pub struct BrokerStats {
     pub broker_put: StatsItem,
     /// BROKER_GET_NUMS: every message pulled.
     pub broker_get: StatsItem,
+    /// How held pulls ended (CometMQ's own; Java keeps no such count).
+    pub held_pulls: super::held_pulls::HeldPulls,
 }
 
 thread_local! {

@@ -8,6 +8,7 @@
 //! - Every ten minutes: the hour windows; every hour: the day windows.
 
 pub mod families;
+pub mod held_pulls;
 pub mod item;
 pub mod rates;
 
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 pub use families::BrokerStats;
+pub use held_pulls::{HeldPullEnd, HeldPulls};
 pub use item::{StatsSnapshot, Window};
 pub use rates::{java_double, DailyTotals, Rates};
 
