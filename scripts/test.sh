@@ -32,6 +32,15 @@ trap 'rm -f "$log"' EXIT
 status=0
 cargo test --workspace --locked --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 
+# The doc comments build without broken or private links.
+doclog=$(mktemp)
+if ! RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked >"$doclog" 2>&1; then
+  tail -40 "$doclog"
+  echo "error: cargo doc found broken or private doc links" | tee -a "$log"
+  status=1
+fi
+rm -f "$doclog"
+
 # Our client judged by the reference: its whole-system tests again, against Apache
 # RocketMQ's NameServer and broker instead of ours (client/tests/cluster/mod.rs).
 if [ "$java_ok" = 1 ]; then

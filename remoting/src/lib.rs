@@ -9,7 +9,7 @@
 //! - [`message`]: the stored-record layout, properties, batches and message ids.
 //! - [`clock`]: the one clock (ms since the epoch, injectable for tests).
 //! - [`java_properties`]: the `.properties` text of config files and config bodies.
-//! - [`settings`]: config structs keyed by RocketMQ's names (`settings!`).
+//! - [`settings`](mod@settings): config structs keyed by RocketMQ's names (`settings!`).
 //! - [`periodic`]: the one "every N ms until stopped" loop of the background tasks.
 //! - [`transport`]: the tokio server and client with request correlation.
 //! - `process` (feature `process`): log set-up and the shutdown signal of the server

@@ -1,6 +1,6 @@
 //! Retention (Java 4.9.8 `CleanCommitLogService` / `CleanConsumeQueueService`).
 //!
-//! Each pass first checks the disk ([`crate::disk_space`]: marks it full or OK, says
+//! Each pass first checks the disk (`disk_space.rs`: marks it full or OK, says
 //! whether space is to be reclaimed and whether unexpired files may go). Then, when the
 //! hour is in `deleteWhen` or space is to be reclaimed, CommitLog files are deleted
 //! from the oldest on, at most `deleteFileBatchMax` per pass, never the newest file

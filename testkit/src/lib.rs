@@ -4,10 +4,10 @@
 //! that use it.
 //!
 //! - [`namesrv`]: an in-process NameServer ([`namesrv::Namesrv`]).
-//! - [`broker`] (feature `broker`): an in-process broker's test config and start.
-//! - [`cluster`] and [`calls`] (feature `broker`): a NameServer and a broker in this
+//! - `broker` (feature `broker`): an in-process broker's test config and start.
+//! - `cluster` and `calls` (feature `broker`): a NameServer and a broker in this
 //!   process, stopped and restarted, and the raw requests tests send it.
-//! - [`system`] (feature `broker`): the same pair, or Apache RocketMQ's with
+//! - `system` (feature `broker`): the same pair, or Apache RocketMQ's with
 //!   `COMETMQ_SERVERS=java`.
 //! - [`java`]: Apache RocketMQ's servers as child processes; [`process`]: any server
 //!   binary as one.

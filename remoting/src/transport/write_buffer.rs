@@ -1,7 +1,7 @@
 //! Bytes queued for writing: per connection and in total, with their limits.
 //!
 //! Every outgoing frame is counted from the moment it is queued until it is written or
-//! dropped ([`Queued`] releases its bytes when dropped, whatever the path). The counts
+//! dropped (`Queued` releases its bytes when dropped, whatever the path). The counts
 //! drive three limits:
 //! - a connection above its high-water mark stops being read, until it drains below its
 //!   low-water mark (RocketMQ 5.x's `writeBufferHighWaterMark` / `writeBufferLowWaterMark`

@@ -16,7 +16,7 @@ use crate::ext_fields::MAX_DECODED_FIELDS;
 /// `code` and `opaque` are required; everything else defaults (0, `None`, JAVA, no ext fields).
 /// Unknown keys are ignored. Invalid UTF-8, invalid JSON or a wrongly typed field is
 /// [`RemotingError::Malformed`]. Headers as real clients write them take the allocation-lean
-/// [`super::fast`] path; the rest go through serde.
+/// `fast` path; the rest go through serde.
 pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
     let text = std::str::from_utf8(header)
         .map_err(|e| RemotingError::Malformed(format!("JSON header is not valid UTF-8: {e}")))?;
