@@ -1037,3 +1037,51 @@ async fn query_messages_by_key_unique_key_and_id() {
         .fails(1, &["nope"]);
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_all_shows_puts_gets_and_backlog() {
+    let c = Cluster::start().await;
+    c.send("TopicS", 5).await;
+    let fake = FakeClient::connect(&c.broker_addr, "SG", "TopicS", "PG").await;
+    fake.commit(&c.broker_addr, "SG", "TopicS", 0, 2).await;
+    wait_route(&c, "%RETRY%SG").await;
+    // The broker samples its statistics every 10 s: ask until the puts show.
+    let mut rows = Value::Null;
+    for _ in 0..300 {
+        rows = c.json(&["statsAll", "-t", "TopicS"]).await;
+        if rows[0]["inMsg24Hour"] == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let row = &rows[0];
+    assert_eq!(row["topic"], "TopicS", "{rows}");
+    assert_eq!(row["group"], "SG", "{rows}");
+    assert_eq!(row["inMsg24Hour"], 5, "{rows}");
+    assert_eq!(row["accumulation"], 3, "{rows}");
+    let out = c.text(&["statsAll", "-t", "TopicS"]).await;
+    assert!(
+        has_header(
+            &out,
+            &[
+                "#Topic",
+                "#Consumer Group",
+                "#Accumulation",
+                "#InTPS",
+                "#OutTPS",
+                "#InMsg24Hour",
+                "#OutMsg24Hour"
+            ]
+        ),
+        "{out}"
+    );
+    // -a leaves out topics with no traffic.
+    let active = c.json(&["statsAll", "-a"]).await;
+    let topics: Vec<&str> = active
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["topic"].as_str())
+        .collect();
+    assert_eq!(topics, ["TopicS"], "{active}");
+}

@@ -22,6 +22,7 @@ pub mod kv;
 pub mod messages;
 pub mod offsets;
 pub mod read;
+pub mod stats;
 pub mod time;
 pub mod topics;
 

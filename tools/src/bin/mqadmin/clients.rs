@@ -1,4 +1,4 @@
-//! Consumer and producer commands: consumerProgress, consumerStatus, consumerConnection,
+//! Consumer and producer commands: consumerProgress, statsAll, consumerStatus, consumerConnection,
 //! producerConnection.
 
 use clap::Args;
@@ -269,5 +269,48 @@ impl ProducerConnection {
             connections(&p.connection_set),
             json!({ "group": self.group, "connectionSet": p.connection_set }),
         ))
+    }
+}
+
+/// Every topic's put rate, and each consuming group's get rate and backlog.
+#[derive(Args, Debug)]
+pub struct StatsAll {
+    /// Only topics with messages put or got over the last day.
+    #[arg(short = 'a', long = "activeTopic")]
+    active_topic: bool,
+    /// Only this topic.
+    #[arg(short = 't', long = "topic")]
+    topic: Option<String>,
+}
+
+impl StatsAll {
+    pub async fn run(&self, admin: &Admin) -> Result<Report> {
+        let rows = admin
+            .stats_all(self.topic.as_deref(), self.active_topic)
+            .await?;
+        let text = table(
+            &[
+                "Topic",
+                "Consumer Group",
+                "Accumulation",
+                "InTPS",
+                "OutTPS",
+                "InMsg24Hour",
+                "OutMsg24Hour",
+            ],
+            rows.iter().map(|r| {
+                vec![
+                    r.topic.clone(),
+                    r.group.clone().unwrap_or_default(),
+                    r.accumulation.to_string(),
+                    tps(r.in_tps),
+                    r.out_tps.map(tps).unwrap_or_default(),
+                    r.in_msg_24_hour.to_string(),
+                    r.out_msg_24_hour
+                        .map_or_else(|| "NO_CONSUMER".to_owned(), |n| n.to_string()),
+                ]
+            }),
+        );
+        Ok(Report::new(text, rows))
     }
 }

@@ -66,6 +66,8 @@ enum Command {
     UpdateSubGroup(groups::UpdateSubGroup),
     DeleteSubGroup(groups::DeleteSubGroup),
     ConsumerProgress(clients::ConsumerProgress),
+    /// Every topic's put rate and each consuming group's get rate and backlog (Java's statsAll).
+    StatsAll(clients::StatsAll),
     ConsumerStatus(clients::ConsumerStatus),
     ConsumerConnection(clients::ConsumerConnection),
     ProducerConnection(clients::ProducerConnection),
@@ -103,6 +105,7 @@ impl Command {
             Command::UpdateSubGroup(c) => c.run(admin).await,
             Command::DeleteSubGroup(c) => c.run(admin).await,
             Command::ConsumerProgress(c) => c.run(admin).await,
+            Command::StatsAll(c) => c.run(admin).await,
             Command::ConsumerStatus(c) => c.run(admin).await,
             Command::ConsumerConnection(c) => c.run(admin).await,
             Command::ProducerConnection(c) => c.run(admin).await,
