@@ -532,3 +532,51 @@ async fn sync_master_appends_wait_for_a_slave() {
     drop(stalled);
     ha.shutdown().await;
 }
+
+/// `inSyncReplicas` (RocketMQ 5): 1 means a SYNC_MASTER waits for no slave; 3 means two
+/// slaves, so one slave is not enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_sync_replicas_sets_how_many_slaves_a_sync_master_waits_for() {
+    let wait = crate::PutOptions {
+        batch: false,
+        wait: true,
+    };
+    let md = tempfile::tempdir().unwrap();
+    let mut c = config(md.path());
+    c.sync_master = true;
+    c.in_sync_replicas = Some(1);
+    let master = Arc::new(MessageStore::open(c).unwrap());
+    let r = master.put(record("T", 0, b"a"), wait).await;
+    assert_eq!(r.status, crate::PutStatus::PutOk, "no slave needed");
+    drop(master);
+
+    let md = tempfile::tempdir().unwrap();
+    let mut c = config(md.path());
+    c.sync_master = true;
+    c.in_sync_replicas = Some(3);
+    let master = Arc::new(MessageStore::open(c).unwrap());
+    let ha = HaMaster::start(master.clone(), "127.0.0.1:0".parse().unwrap(), ha_config())
+        .await
+        .unwrap();
+    let mut slave = TcpStream::connect(ha.local_addr()).await.unwrap();
+    slave
+        .write_all(&encode_report(master.max_phys_offset()))
+        .await
+        .unwrap();
+    for _ in 0..500 {
+        if ha.slave_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(ha.slave_ok());
+    let r = master.put(record("T", 0, b"b"), wait).await;
+    assert_eq!(
+        r.status,
+        crate::PutStatus::SlaveNotAvailable,
+        "two slaves needed"
+    );
+    assert!(r.appended.is_some());
+    drop(slave);
+    ha.shutdown().await;
+}
