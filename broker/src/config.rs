@@ -59,6 +59,10 @@ settings! {
         /// Serve SQL92 subscriptions (filter pulls by message properties). Off, as in Java:
         /// an SQL92 subscription is then refused.
         enable_property_filter: bool = "enablePropertyFilter", false;
+        /// Filter pulls of a group's retry topic by the group's SQL92 subscription to each
+        /// message's original topic (its `RETRY_TOPIC`), as Java's
+        /// `ExpressionForRetryMessageFilter`. Off, as in Java: retry messages all pass.
+        filter_support_retry: bool = "filterSupportRetry", false;
         /// Java's bloom-filter bits in the ConsumeQueue extension for SQL92 filters. Not
         /// implemented: `true` stops the broker at start-up.
         enable_calc_filter_bit_map: bool = "enableCalcFilterBitMap", false;
