@@ -66,6 +66,8 @@ pub struct BrokerState {
     pub ha: crate::replication::Replication,
     /// Compiled SQL92 subscriptions (`enablePropertyFilter`).
     pub sql_filters: crate::filter::SqlFilters,
+    /// POP consumption: per-queue pop locks and the revive queue round robin.
+    pub pop: crate::pop::PopState,
 }
 
 /// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
@@ -101,6 +103,7 @@ impl BrokerState {
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
             sql_filters: Default::default(),
+            pop: Default::default(),
             config_file: crate::config_file::ConfigFile::new(
                 config.config_file_path(),
                 "broker.properties",

@@ -12,6 +12,8 @@ mod admin_topics;
 mod client;
 mod gate;
 mod offset;
+mod pop;
+mod pop_ack;
 mod pull;
 mod query;
 mod reply;
@@ -146,6 +148,16 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         state,
         &[code::VIEW_MESSAGE_BY_ID],
         query::view_message_by_id,
+    );
+    // POP consumption (RocketMQ 5, issue 20).
+    let r = add(r, state, &[code::POP_MESSAGE], pop::pop_message);
+    let r = add(r, state, &[code::ACK_MESSAGE], pop_ack::ack_message);
+    let r = add(r, state, &[code::BATCH_ACK_MESSAGE], pop_ack::batch_ack);
+    let r = add(
+        r,
+        state,
+        &[code::CHANGE_MESSAGE_INVISIBLETIME],
+        pop_ack::change_invisible_time,
     );
     let r = add(r, state, &unsupported::codes(), unsupported::not_supported);
     let r = lookup_routes(r, state);

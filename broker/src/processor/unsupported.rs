@@ -23,14 +23,10 @@ pub const FEATURES: &[(&str, &[i32])] = &[
     (
         "POP consumption",
         &[
-            code::POP_MESSAGE,
-            code::ACK_MESSAGE,
             code::PEEK_MESSAGE,
-            code::CHANGE_MESSAGE_INVISIBLETIME,
             code::NOTIFICATION,
             code::POLLING_INFO,
             code::POP_ROLLBACK,
-            code::BATCH_ACK_MESSAGE,
             code::QUERY_ASSIGNMENT,
             code::SET_MESSAGE_REQUEST_MODE,
             code::GET_ALL_MESSAGE_REQUEST_MODE,
@@ -152,8 +148,8 @@ mod tests {
     #[test]
     fn remarks_name_the_feature() {
         assert_eq!(
-            remark(code::POP_MESSAGE),
-            "CometMQ does not support POP consumption yet (POP_MESSAGE, request code 200050)"
+            remark(code::PEEK_MESSAGE),
+            "CometMQ does not support POP consumption yet (PEEK_MESSAGE, request code 200052)"
         );
         assert!(remark(1005).contains("controller mode"));
         assert!(remark(code::GET_TOPIC_NAME_LIST).contains("does not serve it either"));

@@ -21,7 +21,8 @@ command_header! {
         req poll_time: i64 = "pollTime",
         /// When the client sent the request (ms since the epoch).
         req born_time: i64 = "bornTime",
-        /// Where a group without an offset starts: 0 = last message, 1 = first (`ConsumeInitMode`).
+        /// Where a group without an offset starts (`ConsumeInitMode`): 0 = MIN (the first
+        /// message), 1 = MAX (the last).
         req init_mode: i32 = "initMode",
         /// `TAG` or `SQL92`.
         opt exp_type: String = "expType",
