@@ -13,7 +13,8 @@
 //! the revive service's progress is the offset of group `CID_RMQ_SYS_REVIVE_GROUP` on
 //! each revive queue, so a restart (or a promoted slave) picks up where it stopped.
 
-pub mod receipt;
+/// The receipt (extraInfo) format, shared with the client.
+pub use cometmq_remoting::header::extra_info as receipt;
 pub mod records;
 pub mod revive;
 
@@ -45,7 +46,12 @@ pub struct PopState {
 
 impl PopState {
     /// The lock serialising pops (and orderly acks) of one queue for one group.
-    pub fn queue_lock(&self, topic: &str, group: &str, queue_id: i32) -> Arc<tokio::sync::Mutex<()>> {
+    pub fn queue_lock(
+        &self,
+        topic: &str,
+        group: &str,
+        queue_id: i32,
+    ) -> Arc<tokio::sync::Mutex<()>> {
         let key = format!("{topic}@{group}@{queue_id}");
         self.locks.lock().entry(key).or_default().clone()
     }
@@ -91,7 +97,13 @@ pub async fn put_record(
     let parts = RecordParts {
         queue_id: revive_qid,
         born_timestamp: now_ms(),
-        ..RecordParts::new(&topic, body, text.as_bytes(), state.store_host, state.store_host)
+        ..RecordParts::new(
+            &topic,
+            body,
+            text.as_bytes(),
+            state.store_host,
+            state.store_host,
+        )
     };
     match crate::append::encode(&parts) {
         Ok(buf) => {

@@ -111,13 +111,12 @@ impl Queue {
                 continue;
             };
             let mut ok = true;
-            let offsets: Vec<i64> = w
-                .ck
-                .offsets()
-                .zip(w.acked.iter())
-                .filter(|(_, acked)| !**acked)
-                .map(|(o, _)| o)
-                .collect();
+            let offsets: Vec<i64> =
+                w.ck.offsets()
+                    .zip(w.acked.iter())
+                    .filter(|(_, acked)| !**acked)
+                    .map(|(o, _)| o)
+                    .collect();
             let ck = w.ck.clone();
             for offset in offsets {
                 if !revive_one(state, &ck, offset).await {
@@ -138,7 +137,9 @@ impl Queue {
             .map(|w| w.ck.revive_offset)
             .min()
             .unwrap_or(self.read_offset);
-        state.offsets.commit(REVIVE_GROUP, &self.topic, self.qid, progress);
+        state
+            .offsets
+            .commit(REVIVE_GROUP, &self.topic, self.qid, progress);
     }
 
     /// Reads the records past `read_offset`.
@@ -146,7 +147,9 @@ impl Queue {
         loop {
             let (topic, qid, offset) = (self.topic.clone(), self.qid, self.read_offset);
             let read = state
-                .read_store(move |s| s.get_messages(None, &topic, qid, offset, READ_BATCH, &AcceptAll))
+                .read_store(move |s| {
+                    s.get_messages(None, &topic, qid, offset, READ_BATCH, &AcceptAll)
+                })
                 .await;
             let Ok(result) = read else { return };
             if result.status != GetStatus::Found {
@@ -222,10 +225,7 @@ async fn revive_one(state: &Arc<BrokerState>, ck: &CheckPoint, offset: i64) -> b
     let Ok(msg) = decode_record(&record, DecodeOptions::DEFAULT) else {
         return true;
     };
-    let max = state
-        .groups
-        .get(&ck.cid)
-        .map_or(16, |g| g.retry_max_times);
+    let max = state.groups.get(&ck.cid).map_or(16, |g| g.retry_max_times);
     let to_dlq = msg.reconsume_times >= max;
     let cfg = state.config();
     let (target, created) = if to_dlq {

@@ -52,7 +52,11 @@ struct PopRequest {
 }
 
 /// POP_MESSAGE.
-pub async fn pop_message(state: Arc<BrokerState>, _conn: Connection, req: RemotingCommand) -> Reply {
+pub async fn pop_message(
+    state: Arc<BrokerState>,
+    _conn: Connection,
+    req: RemotingCommand,
+) -> Reply {
     let h: PopMessageRequestHeader = req.decode_header()?;
     let cfg = state.config();
     if !perm::is_readable(cfg.broker_permission) {
@@ -164,7 +168,11 @@ fn watch_queues(
 }
 
 /// Reads the retry topic and the topic's queues once, as Java orders them.
-async fn pop_once(state: &Arc<BrokerState>, p: &PopRequest, queues: i32) -> Result<Popped, BrokerError> {
+async fn pop_once(
+    state: &Arc<BrokerState>,
+    p: &PopRequest,
+    queues: i32,
+) -> Result<Popped, BrokerError> {
     let mut out = Popped {
         messages: Vec::new(),
         total_size: 0,
@@ -245,16 +253,24 @@ async fn pop_queue(
             ..Default::default()
         };
         let body = serde_json::to_vec(&ck).map_err(|e| BrokerError::System(e.to_string()))?;
-        let status = crate::pop::put_record(state, p.revive_qid, CK_TAG, ck_unique_id(&ck), &body).await;
+        let status =
+            crate::pop::put_record(state, p.revive_qid, CK_TAG, ck_unique_id(&ck), &body).await;
         if !status.is_stored() {
             // Nothing handed out: the offset stays, as Java's pop does when the
             // checkpoint cannot be written.
             out.rest_num += result.max_offset - offset;
             return Ok(());
         }
-        state.offsets.commit(group, topic, queue_id, result.next_begin_offset);
+        state
+            .offsets
+            .commit(group, topic, queue_id, result.next_begin_offset);
         receipt::add_start_offset(&mut out.start_offset_info, topic, queue_id, offset);
-        receipt::add_msg_offsets(&mut out.msg_offset_info, topic, queue_id, &result.queue_offsets);
+        receipt::add_msg_offsets(
+            &mut out.msg_offset_info,
+            topic,
+            queue_id,
+            &result.queue_offsets,
+        );
         state
             .stats
             .on_pull(topic, group, result.messages.len(), result.total_size);
@@ -273,10 +289,14 @@ async fn pop_queue(
         }
     } else if matches!(
         result.status,
-        GetStatus::NoMatchedMessage | GetStatus::MessageWasRemoving | GetStatus::NoMatchedLogicQueue
+        GetStatus::NoMatchedMessage
+            | GetStatus::MessageWasRemoving
+            | GetStatus::NoMatchedLogicQueue
     ) && result.next_begin_offset > offset
     {
-        state.offsets.commit(group, topic, queue_id, result.next_begin_offset);
+        state
+            .offsets
+            .commit(group, topic, queue_id, result.next_begin_offset);
     }
     out.rest_num += result.max_offset - result.next_begin_offset.max(offset);
     Ok(())
@@ -285,7 +305,12 @@ async fn pop_queue(
 /// A retried message as Java's pop returns it: its topic set back to the request's and
 /// its receipt in the `POP_CK` property (the response's offset info names the retry
 /// topic's queue, which the client cannot tell apart otherwise).
-fn as_popped_retry(state: &BrokerState, p: &PopRequest, ck_offset: i64, record: &Bytes) -> Option<Bytes> {
+fn as_popped_retry(
+    state: &BrokerState,
+    p: &PopRequest,
+    ck_offset: i64,
+    record: &Bytes,
+) -> Option<Bytes> {
     let msg = decode_record(record, DecodeOptions::DEFAULT).ok()?;
     let mut props = msg.properties.clone();
     if props.get(property::POP_CK).is_none() {
@@ -400,8 +425,11 @@ fn respond(state: &BrokerState, p: &PopRequest, popped: Popped) -> RemotingComma
         order_count_info: None,
     };
     if popped.messages.is_empty() {
-        RemotingCommand::response(response::POLLING_TIMEOUT, Some("NO_MESSAGE_IN_QUEUE".into()))
-            .with_header(&header)
+        RemotingCommand::response(
+            response::POLLING_TIMEOUT,
+            Some("NO_MESSAGE_IN_QUEUE".into()),
+        )
+        .with_header(&header)
     } else {
         RemotingCommand::response(response::SUCCESS, Some("FOUND".into()))
             .with_header(&header)

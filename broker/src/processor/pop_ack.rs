@@ -15,11 +15,11 @@ use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
 
 use crate::error::{BrokerError, Reply};
+use crate::pop::put_record;
 use crate::pop::receipt::{real_topic, Receipt, ORDER_REVIVE_QUEUE};
 use crate::pop::records::{
     ack_unique_id, ck_unique_id, AckRecord, CheckPoint, ACK_TAG, BATCH_ACK_TAG, CK_TAG,
 };
-use crate::pop::put_record;
 use crate::state::{now_ms, BrokerState};
 
 /// The checks ACK and CHANGE_INVISIBLETIME share: group, topic, queue, offset, receipt.
@@ -88,14 +88,27 @@ async fn put_ack(state: &BrokerState, revive_qid: i32, ack: &AckRecord) -> Resul
     if status.is_stored() {
         Ok(())
     } else {
-        Err(BrokerError::System(format!("put ack msg error: {status:?}")))
+        Err(BrokerError::System(format!(
+            "put ack msg error: {status:?}"
+        )))
     }
 }
 
 /// ACK_MESSAGE.
-pub async fn ack_message(state: Arc<BrokerState>, _conn: Connection, req: RemotingCommand) -> Reply {
+pub async fn ack_message(
+    state: Arc<BrokerState>,
+    _conn: Connection,
+    req: RemotingCommand,
+) -> Reply {
     let h: AckMessageRequestHeader = req.decode_header()?;
-    let receipt = match check_target(&state, &h.consumer_group, &h.topic, h.queue_id, h.offset, &h.extra_info)? {
+    let receipt = match check_target(
+        &state,
+        &h.consumer_group,
+        &h.topic,
+        h.queue_id,
+        h.offset,
+        &h.extra_info,
+    )? {
         Ok(r) => r,
         Err(resp) => return Ok(resp),
     };
@@ -134,7 +147,11 @@ pub async fn batch_ack(state: Arc<BrokerState>, _conn: Connection, req: Remoting
 }
 
 /// One pop's acks of a batch; acks of unknown queues or offsets are dropped, as in Java.
-async fn batch_ack_one(state: &BrokerState, b: &BatchAck, broker_name: &str) -> Result<(), BrokerError> {
+async fn batch_ack_one(
+    state: &BrokerState,
+    b: &BatchAck,
+    broker_name: &str,
+) -> Result<(), BrokerError> {
     if state.groups.get(&b.consumer_group).is_none() {
         return Err(BrokerError::SubscriptionGroupNotExist(format!(
             "subscription group [{}] does not exist",
@@ -196,7 +213,14 @@ pub async fn change_invisible_time(
             h.invisible_time
         )));
     }
-    let receipt = match check_target(&state, &h.consumer_group, &h.topic, h.queue_id, h.offset, &h.extra_info)? {
+    let receipt = match check_target(
+        &state,
+        &h.consumer_group,
+        &h.topic,
+        h.queue_id,
+        h.offset,
+        &h.extra_info,
+    )? {
         Ok(r) => r,
         Err(resp) => return Ok(resp),
     };

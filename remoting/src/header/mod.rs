@@ -17,6 +17,7 @@ mod macros;
 
 pub mod admin;
 pub mod client;
+pub mod extra_info;
 pub mod namesrv;
 pub mod offset;
 pub mod pop;

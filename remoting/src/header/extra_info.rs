@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::topic_names::RETRY_PREFIX;
+/// The prefix of retry topics.
+const RETRY_PREFIX: &str = "%RETRY%";
 
 /// The revive queue id Java gives orderly pops.
 pub const ORDER_REVIVE_QUEUE: i32 = 999;
@@ -33,10 +34,14 @@ impl Receipt {
     pub fn parse(text: &str) -> Result<Receipt, String> {
         let parts: Vec<&str> = text.split(' ').collect();
         if parts.len() < 7 {
-            return Err(format!("extraInfo [{text}] has {} parts, 7 needed", parts.len()));
+            return Err(format!(
+                "extraInfo [{text}] has {} parts, 7 needed",
+                parts.len()
+            ));
         }
         fn num<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
-            s.parse().map_err(|_| format!("extraInfo's {what} [{s}] is not a number"))
+            s.parse()
+                .map_err(|_| format!("extraInfo's {what} [{s}] is not a number"))
         }
         let retry = parts[4];
         if !matches!(retry, "0" | "1" | "2") {
