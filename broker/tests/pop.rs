@@ -1,0 +1,255 @@
+//! POP consumption through raw requests, as RocketMQ 5 clients send them: the response
+//! headers and receipts, long polling, bad input (forged and stale receipts, unknown
+//! offsets, groups and invisible times), and checkpoints surviving a restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use cometmq_remoting::body::fastjson;
+use cometmq_remoting::body::pop::{BatchAck, BatchAckMessageRequestBody};
+use cometmq_remoting::code::{request, response};
+use cometmq_remoting::header::{
+    AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, PopMessageRequestHeader,
+    PopMessageResponseHeader,
+};
+use cometmq_remoting::RemotingCommand;
+use cometmq_testkit::request::{create_group, create_topic};
+use common::{messages, now_ms, Cluster};
+
+fn pop_req(group: &str, topic: &str, max: i32, invisible: i64, poll: i64) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::POP_MESSAGE,
+        &PopMessageRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id: -1,
+            max_msg_nums: max,
+            invisible_time: invisible,
+            poll_time: poll,
+            born_time: now_ms(),
+            init_mode: 0,
+            exp_type: Some("TAG".into()),
+            exp: Some("*".into()),
+            order: Some(false),
+            attempt_id: None,
+        },
+    )
+}
+
+fn ack_req(group: &str, topic: &str, queue_id: i32, extra: &str, offset: i64) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::ACK_MESSAGE,
+        &AckMessageRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id,
+            extra_info: extra.into(),
+            offset,
+        },
+    )
+}
+
+/// The receipt of the `i`th message of a pop response, built as Java's client builds it.
+fn receipt(resp: &RemotingCommand, queue_offset: i64) -> String {
+    let h: PopMessageResponseHeader = resp.decode_header().unwrap();
+    let start: i64 = h
+        .start_offset_info
+        .unwrap()
+        .split(' ')
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
+    format!(
+        "{start} {} {} {} 0 broker-a 0 {queue_offset}",
+        h.pop_time, h.invisible_time, h.revive_qid
+    )
+}
+
+async fn setup(c: &Cluster, topic: &str, group: &str) {
+    assert_eq!(c.call(create_topic(topic, 1)).await.code, response::SUCCESS);
+    assert_eq!(c.call(create_group(group)).await.code, response::SUCCESS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pop_answers_javas_headers_and_acks_check_their_receipts() {
+    let c = Cluster::start(|cfg| cfg.auto_create_subscription_group = false).await;
+    setup(&c, "PopT", "PopG").await;
+    for i in 0..3 {
+        let body = format!("m{i}");
+        assert_eq!(
+            c.send("PopT", 0, Some("A"), None, body.as_bytes())
+                .await
+                .code,
+            0
+        );
+    }
+    c.wait_max_offset("PopT", 0, 3).await;
+    let resp = c.call(pop_req("PopG", "PopT", 2, 60_000, 0)).await;
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    let h: PopMessageResponseHeader = resp.decode_header().unwrap();
+    assert_eq!(h.invisible_time, 60_000);
+    assert_eq!(h.start_offset_info.as_deref(), Some("0 0 0"));
+    assert_eq!(h.msg_offset_info.as_deref(), Some("0 0 0,1"));
+    assert_eq!(h.rest_num, 1);
+    assert!((0..8).contains(&h.revive_qid));
+    let msgs = messages(&resp);
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[0].body.as_ref(), b"m0");
+    let good = receipt(&resp, 0);
+    assert_eq!(
+        c.call(ack_req("PopG", "PopT", 0, &good, 0)).await.code,
+        response::SUCCESS
+    );
+
+    // Forged receipts, unknown offsets and groups: clear errors, the broker keeps serving.
+    let forged = c.call(ack_req("PopG", "PopT", 0, "not a receipt", 1)).await;
+    assert_eq!(
+        forged.code,
+        response::MESSAGE_ILLEGAL,
+        "{:?}",
+        forged.remark
+    );
+    let wrong_queue = c
+        .call(ack_req("PopG", "PopT", 0, "0 1 1 0 0 broker-a 5 1", 1))
+        .await;
+    assert_eq!(wrong_queue.code, response::MESSAGE_ILLEGAL);
+    let bad_revive_queue = c
+        .call(ack_req("PopG", "PopT", 0, "0 1 1 77 0 broker-a 0 1", 1))
+        .await;
+    assert_eq!(bad_revive_queue.code, response::MESSAGE_ILLEGAL);
+    let beyond = c.call(ack_req("PopG", "PopT", 0, &good, 99)).await;
+    assert_eq!(beyond.code, response::NO_MESSAGE, "{:?}", beyond.remark);
+    let bad_queue = c.call(ack_req("PopG", "PopT", 7, &good, 0)).await;
+    assert_eq!(bad_queue.code, response::MESSAGE_ILLEGAL);
+    let no_topic = c.call(ack_req("PopG", "NoSuchTopic", 0, &good, 0)).await;
+    assert_eq!(no_topic.code, response::TOPIC_NOT_EXIST);
+    let no_group = c.call(ack_req("NoSuchGroup", "PopT", 0, &good, 0)).await;
+    assert_eq!(no_group.code, response::SUBSCRIPTION_GROUP_NOT_EXIST);
+    let pop_no_group = c.call(pop_req("NoSuchGroup", "PopT", 1, 60_000, 0)).await;
+    assert_eq!(pop_no_group.code, response::SUBSCRIPTION_GROUP_NOT_EXIST);
+    let negative = c.call(pop_req("PopG", "PopT", 1, -5, 0)).await;
+    assert_eq!(
+        negative.code,
+        response::INVALID_PARAMETER,
+        "{:?}",
+        negative.remark
+    );
+    let too_many = c.call(pop_req("PopG", "PopT", 33, 60_000, 0)).await;
+    assert_eq!(too_many.code, response::SYSTEM_ERROR);
+    let change_negative = c
+        .call(RemotingCommand::request_with_header(
+            request::CHANGE_MESSAGE_INVISIBLETIME,
+            &ChangeInvisibleTimeRequestHeader {
+                consumer_group: "PopG".into(),
+                topic: "PopT".into(),
+                queue_id: 0,
+                extra_info: receipt(&resp, 1),
+                offset: 1,
+                invisible_time: -1,
+            },
+        ))
+        .await;
+    assert_eq!(change_negative.code, response::INVALID_PARAMETER);
+    let empty_batch = c
+        .call(RemotingCommand::request(request::BATCH_ACK_MESSAGE))
+        .await;
+    assert_eq!(empty_batch.code, response::NO_MESSAGE);
+    let junk_batch = c
+        .call(RemotingCommand::request(request::BATCH_ACK_MESSAGE).with_body(b"{junk".to_vec()))
+        .await;
+    assert_ne!(junk_batch.code, response::SUCCESS);
+    let bad_bits = BatchAckMessageRequestBody {
+        acks: vec![BatchAck {
+            bit_set: vec![0],
+            consumer_group: "PopG".into(),
+            revive_queue_id: 500,
+            topic: "PopT".into(),
+            retry: "0".into(),
+            ..Default::default()
+        }],
+        broker_name: "broker-a".into(),
+    };
+    let body = fastjson::to_vec(&bad_bits, fastjson::JsonStyle::Legacy).unwrap();
+    let bad_batch = c
+        .call(RemotingCommand::request(request::BATCH_ACK_MESSAGE).with_body(body))
+        .await;
+    assert_eq!(bad_batch.code, response::MESSAGE_ILLEGAL);
+
+    // A stale receipt (acked already) is accepted, as Java accepts it: nothing changes.
+    assert_eq!(
+        c.call(ack_req("PopG", "PopT", 0, &good, 0)).await.code,
+        response::SUCCESS
+    );
+    // Still serving: the third message pops.
+    let rest = c.call(pop_req("PopG", "PopT", 32, 60_000, 0)).await;
+    assert_eq!(rest.code, response::SUCCESS);
+    assert_eq!(messages(&rest)[0].body.as_ref(), b"m2");
+    // Nothing left: POLLING_TIMEOUT at once without a poll time.
+    let none = c.call(pop_req("PopG", "PopT", 32, 60_000, 0)).await;
+    assert_eq!(none.code, response::POLLING_TIMEOUT);
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_pop_is_answered_when_a_message_arrives() {
+    let c = Cluster::start(|_| {}).await;
+    setup(&c, "PopHold", "PopHoldG").await;
+    let held = c.call_within(
+        pop_req("PopHoldG", "PopHold", 4, 60_000, 60_000),
+        Duration::from_secs(90),
+    );
+    let send = async {
+        // Sent while the pop is held (or before: either way the pop gets it).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.send("PopHold", 0, None, None, b"late").await
+    };
+    let (resp, sent) = tokio::join!(held, send);
+    assert_eq!(sent.code, response::SUCCESS);
+    assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    assert_eq!(messages(&resp)[0].body.as_ref(), b"late");
+    c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_survive_a_restart() {
+    let mut c = Cluster::start(|cfg| cfg.revive_queue_num = 1).await;
+    setup(&c, "PopRestart", "PopRestartG").await;
+    assert_eq!(c.send("PopRestart", 0, None, None, b"kept").await.code, 0);
+    assert_eq!(c.send("PopRestart", 0, None, None, b"acked").await.code, 0);
+    c.wait_max_offset("PopRestart", 0, 2).await;
+    let resp = c
+        .call(pop_req("PopRestartG", "PopRestart", 2, 2_000, 0))
+        .await;
+    assert_eq!(messages(&resp).len(), 2);
+    let r = receipt(&resp, 1);
+    assert_eq!(
+        c.call(ack_req("PopRestartG", "PopRestart", 0, &r, 1))
+            .await
+            .code,
+        0
+    );
+    c.restart_broker(|cfg| cfg.revive_queue_num = 1).await;
+    // After the restart the un-acked message returns (from the pop retry topic), the acked
+    // one does not.
+    let back = common::eventually("the un-acked message back", || async {
+        let resp = c
+            .call(pop_req("PopRestartG", "PopRestart", 32, 60_000, 1_000))
+            .await;
+        (resp.code == response::SUCCESS).then(|| messages(&resp))
+    })
+    .await;
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].body.as_ref(), b"kept");
+    assert_eq!(back[0].reconsume_times, 1);
+    assert_eq!(back[0].topic, "PopRestart");
+    assert!(back[0].properties.get("POP_CK").is_some());
+    let again = c
+        .call(pop_req("PopRestartG", "PopRestart", 32, 60_000, 1_500))
+        .await;
+    assert_eq!(again.code, response::POLLING_TIMEOUT);
+    c.stop().await;
+}
