@@ -253,3 +253,66 @@ async fn checkpoints_survive_a_restart() {
     assert_eq!(again.code, response::POLLING_TIMEOUT);
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_with_messages_in_flight_loses_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = cometmq_testkit::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let conf = dir.path().join("broker.conf");
+    let log = dir.path().join("broker.log");
+    std::fs::write(
+        &conf,
+        format!(
+            "brokerIP1=127.0.0.1\nlistenPort={port}\nstorePathRootDir={}\n\
+             reviveQueueNum=2\nflushConsumerOffsetInterval=100\nmapedFileSizeCommitLog=4194304\n\
+             mapedFileSizeConsumeQueue=20000\nmaxHashSlotNum=1000\nmaxIndexNum=4000\n",
+            dir.path().join("store").display()
+        ),
+    )
+    .unwrap();
+    let broker = common::process::start(&conf, &log, port).await;
+    let c = Cluster::attach(&addr).await;
+    setup(&c, "PopKill", "PopKillG").await;
+    for i in 0..10 {
+        let body = format!("m{i}");
+        assert_eq!(c.send("PopKill", 0, None, None, body.as_bytes()).await.code, 0);
+    }
+    c.wait_max_offset("PopKill", 0, 10).await;
+    let resp = c.call(pop_req("PopKillG", "PopKill", 10, 3_000, 0)).await;
+    assert_eq!(messages(&resp).len(), 10);
+    for offset in 0..5 {
+        let r = receipt(&resp, offset);
+        let ack = c.call(ack_req("PopKillG", "PopKill", 0, &r, offset)).await;
+        assert_eq!(ack.code, response::SUCCESS);
+    }
+    // Crash once the group's offset (past the popped messages) is on disk: the un-acked
+    // messages can then come back only through their checkpoints.
+    let offsets = dir.path().join("store/config/consumerOffset.json");
+    common::eventually("the pop's offset saved", || async {
+        let text = std::fs::read_to_string(&offsets).unwrap_or_default();
+        text.contains(r#""PopKill@PopKillG":{0:10}"#).then_some(())
+    })
+    .await;
+    broker.kill9();
+    c.client.close_connections(&addr);
+    let broker = common::process::start(&conf, &log, port).await;
+    // Every un-acked message comes back, retried; the acked ones do not.
+    let got = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let wanted: std::collections::BTreeSet<String> = (5..10).map(|i| format!("m{i}")).collect();
+    common::eventually("the in-flight messages back", || async {
+        let resp = c.call(pop_req("PopKillG", "PopKill", 32, 600_000, 1_000)).await;
+        let mut got = got.lock().unwrap();
+        if resp.code == response::SUCCESS {
+            for m in messages(&resp) {
+                assert_eq!(m.reconsume_times, 1);
+                got.insert(String::from_utf8_lossy(&m.body).into_owned());
+            }
+        }
+        assert!(got.is_subset(&wanted), "acked messages came back: {got:?}");
+        (*got == wanted).then_some(())
+    })
+    .await;
+    broker.stop().await;
+    c.stop().await;
+}
