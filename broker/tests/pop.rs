@@ -12,8 +12,9 @@ use cometmq_remoting::body::fastjson;
 use cometmq_remoting::body::pop::{BatchAck, BatchAckMessageRequestBody};
 use cometmq_remoting::code::{request, response};
 use cometmq_remoting::header::{
-    AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, PopMessageRequestHeader,
-    PopMessageResponseHeader,
+    AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader, NotificationRequestHeader,
+    NotificationResponseHeader, PeekMessageRequestHeader, PollingInfoRequestHeader,
+    PollingInfoResponseHeader, PopMessageRequestHeader, PopMessageResponseHeader,
 };
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::request::{create_group, create_topic};
@@ -276,7 +277,10 @@ async fn kill_9_with_messages_in_flight_loses_none() {
     setup(&c, "PopKill", "PopKillG").await;
     for i in 0..10 {
         let body = format!("m{i}");
-        assert_eq!(c.send("PopKill", 0, None, None, body.as_bytes()).await.code, 0);
+        assert_eq!(
+            c.send("PopKill", 0, None, None, body.as_bytes()).await.code,
+            0
+        );
     }
     c.wait_max_offset("PopKill", 0, 10).await;
     let resp = c.call(pop_req("PopKillG", "PopKill", 10, 3_000, 0)).await;
@@ -301,7 +305,9 @@ async fn kill_9_with_messages_in_flight_loses_none() {
     let got = std::sync::Mutex::new(std::collections::BTreeSet::new());
     let wanted: std::collections::BTreeSet<String> = (5..10).map(|i| format!("m{i}")).collect();
     common::eventually("the in-flight messages back", || async {
-        let resp = c.call(pop_req("PopKillG", "PopKill", 32, 600_000, 1_000)).await;
+        let resp = c
+            .call(pop_req("PopKillG", "PopKill", 32, 600_000, 1_000))
+            .await;
         let mut got = got.lock().unwrap();
         if resp.code == response::SUCCESS {
             for m in messages(&resp) {
@@ -314,5 +320,92 @@ async fn kill_9_with_messages_in_flight_loses_none() {
     })
     .await;
     broker.stop().await;
+    c.stop().await;
+}
+
+fn notification_req(group: &str, topic: &str, poll: i64) -> RemotingCommand {
+    RemotingCommand::request_with_header(
+        request::NOTIFICATION,
+        &NotificationRequestHeader {
+            consumer_group: group.into(),
+            topic: topic.into(),
+            queue_id: -1,
+            poll_time: poll,
+            born_time: now_ms(),
+            order: Some(false),
+            attempt_id: None,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peek_notification_and_polling_info_change_nothing() {
+    let c = Cluster::start(|_| {}).await;
+    setup(&c, "PopPeek", "PopPeekG").await;
+    let info = || async {
+        let resp = c
+            .call(RemotingCommand::request_with_header(
+                request::POLLING_INFO,
+                &PollingInfoRequestHeader {
+                    consumer_group: "PopPeekG".into(),
+                    topic: "PopPeek".into(),
+                    queue_id: -1,
+                },
+            ))
+            .await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+        resp.decode_header::<PollingInfoResponseHeader>()
+            .unwrap()
+            .polling_num
+    };
+    assert_eq!(info().await, 0);
+    let empty = c.call(notification_req("PopPeekG", "PopPeek", 0)).await;
+    assert_eq!(empty.code, response::SUCCESS);
+    assert!(
+        !empty
+            .decode_header::<NotificationResponseHeader>()
+            .unwrap()
+            .has_msg
+    );
+    // A held notification shows in POLLING_INFO and is answered when a message arrives.
+    let held = c.call_within(
+        notification_req("PopPeekG", "PopPeek", 60_000),
+        Duration::from_secs(90),
+    );
+    let arrive = async {
+        common::eventually("the held notification counted", || async {
+            (info().await == 1).then_some(())
+        })
+        .await;
+        c.send("PopPeek", 0, None, None, b"peeked").await
+    };
+    let (resp, sent) = tokio::join!(held, arrive);
+    assert_eq!(sent.code, response::SUCCESS);
+    assert!(
+        resp.decode_header::<NotificationResponseHeader>()
+            .unwrap()
+            .has_msg
+    );
+    assert_eq!(info().await, 0);
+    let peek = || async {
+        c.call(RemotingCommand::request_with_header(
+            request::PEEK_MESSAGE,
+            &PeekMessageRequestHeader {
+                consumer_group: "PopPeekG".into(),
+                topic: "PopPeek".into(),
+                queue_id: -1,
+                max_msg_nums: 8,
+            },
+        ))
+        .await
+    };
+    for _ in 0..2 {
+        let resp = peek().await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+        assert_eq!(messages(&resp)[0].body.as_ref(), b"peeked");
+    }
+    let popped = c.call(pop_req("PopPeekG", "PopPeek", 8, 60_000, 0)).await;
+    assert_eq!(messages(&popped)[0].body.as_ref(), b"peeked");
+    assert_eq!(peek().await.code, response::PULL_NOT_FOUND);
     c.stop().await;
 }

@@ -37,11 +37,31 @@ pub fn revive_topic(cluster: &str) -> String {
     format!("rmq_sys_REVIVE_LOG_{cluster}")
 }
 
-/// Shared POP state: the per-queue pop locks and the revive queue round-robin.
+/// Shared POP state: the per-queue pop locks, the revive queue round-robin, and the
+/// count of held pops per `topic@group@queueId` (POLLING_INFO).
 #[derive(Default)]
 pub struct PopState {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     ck_counter: AtomicU64,
+    polling: Arc<Mutex<HashMap<String, i32>>>,
+}
+
+/// A held pop or notification, counted until dropped.
+pub struct Polling {
+    key: String,
+    table: Arc<Mutex<HashMap<String, i32>>>,
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        let mut t = self.table.lock();
+        if let Some(n) = t.get_mut(&self.key) {
+            *n -= 1;
+            if *n <= 0 {
+                t.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl PopState {
@@ -54,6 +74,22 @@ impl PopState {
     ) -> Arc<tokio::sync::Mutex<()>> {
         let key = format!("{topic}@{group}@{queue_id}");
         self.locks.lock().entry(key).or_default().clone()
+    }
+
+    /// Counts a held request on `topic@group@queue_id` until the guard is dropped.
+    pub fn hold(&self, topic: &str, group: &str, queue_id: i32) -> Polling {
+        let key = format!("{topic}@{group}@{queue_id}");
+        *self.polling.lock().entry(key.clone()).or_default() += 1;
+        Polling {
+            key,
+            table: self.polling.clone(),
+        }
+    }
+
+    /// Requests held now on `topic@group@queue_id` (Java's `pollingMap` size).
+    pub fn polling_num(&self, topic: &str, group: &str, queue_id: i32) -> i32 {
+        let key = format!("{topic}@{group}@{queue_id}");
+        self.polling.lock().get(&key).copied().unwrap_or(0)
     }
 
     /// The revive queue of the next pop (round robin over `reviveQueueNum`).

@@ -14,6 +14,7 @@ mod gate;
 mod offset;
 mod pop;
 mod pop_ack;
+mod pop_peek;
 mod pull;
 mod query;
 mod reply;
@@ -153,6 +154,9 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
     let r = add(r, state, &[code::POP_MESSAGE], pop::pop_message);
     let r = add(r, state, &[code::ACK_MESSAGE], pop_ack::ack_message);
     let r = add(r, state, &[code::BATCH_ACK_MESSAGE], pop_ack::batch_ack);
+    let r = add(r, state, &[code::PEEK_MESSAGE], pop_peek::peek_message);
+    let r = add(r, state, &[code::NOTIFICATION], pop_peek::notification);
+    let r = add(r, state, &[code::POLLING_INFO], pop_peek::polling_info);
     let r = add(
         r,
         state,

@@ -82,39 +82,7 @@ pub async fn pop_message(
             "CometMQ does not support orderly POP yet (POP_MESSAGE with order=true)".into(),
         ));
     }
-    let topic = state.topics.get(&h.topic).ok_or_else(|| {
-        BrokerError::TopicNotExist(format!("topic[{}] not exist, apply first please!", h.topic))
-    })?;
-    if !perm::is_readable(topic.perm) {
-        return Err(BrokerError::NoPermission(format!(
-            "the topic[{}] peeking message is forbidden",
-            h.topic
-        )));
-    }
-    if h.queue_id >= topic.read_queue_nums {
-        return Err(BrokerError::System(format!(
-            "queueId[{}] is illegal, topic:[{}] topicConfig.readQueueNums:[{}] consumer:[{}]",
-            h.queue_id, h.topic, topic.read_queue_nums, h.consumer_group
-        )));
-    }
-    let (group, created) = state
-        .groups
-        .get_or_auto_create(&h.consumer_group)
-        .ok_or_else(|| {
-            BrokerError::SubscriptionGroupNotExist(format!(
-                "subscription group [{}] does not exist",
-                h.consumer_group
-            ))
-        })?;
-    if created {
-        state.groups.persist().await;
-    }
-    if !group.consume_enable {
-        return Err(BrokerError::NoPermission(format!(
-            "subscription group no permission, {}",
-            h.consumer_group
-        )));
-    }
+    let topic = check_target(&state, &h.consumer_group, &h.topic, h.queue_id).await?;
     let (sub, sql) = subscription(&state, &h)?;
     let revive_qid = state.pop.next_revive_qid(cfg.revive_queue_num);
     let max = usize::try_from(h.max_msg_nums).unwrap_or(1);
@@ -131,16 +99,20 @@ pub async fn pop_message(
     let queues = topic.read_queue_nums;
     let hold = Duration::from_millis(u64::try_from(p.h.poll_time).unwrap_or(0));
     let deadline = tokio::time::Instant::now() + hold;
-    let mut held = false;
+    let mut held = None;
     let popped = loop {
         let mut growth = watch_queues(&state, &p, queues);
         let popped = pop_once(&state, &p, queues).await?;
         if !popped.messages.is_empty() || tokio::time::Instant::now() >= deadline {
             break popped;
         }
-        if !held {
+        if held.is_none() {
             cometmq_remoting::transport::holding_request();
-            held = true;
+            held = Some(
+                state
+                    .pop
+                    .hold(&p.h.topic, &p.h.consumer_group, p.h.queue_id),
+            );
         }
         let wake = deadline.min(tokio::time::Instant::now() + RECHECK_HELD_POP);
         let changed = select_all(growth.iter_mut().map(|rx| Box::pin(rx.changed())));
@@ -148,6 +120,44 @@ pub async fn pop_message(
         p.pop_time = now_ms();
     };
     Ok(respond(&state, &p, popped))
+}
+
+/// The checks POP, PEEK and NOTIFICATION share (Java's order and answers): the topic is
+/// readable, the queue exists, the group exists (auto-created if allowed) and may consume.
+pub(super) async fn check_target(
+    state: &BrokerState,
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+) -> Result<cometmq_remoting::body::TopicConfig, BrokerError> {
+    let config = state.topics.get(topic).ok_or_else(|| {
+        BrokerError::TopicNotExist(format!("topic[{topic}] not exist, apply first please!"))
+    })?;
+    if !perm::is_readable(config.perm) {
+        return Err(BrokerError::NoPermission(format!(
+            "the topic[{topic}] peeking message is forbidden"
+        )));
+    }
+    if queue_id >= config.read_queue_nums {
+        return Err(BrokerError::System(format!(
+            "queueId[{queue_id}] is illegal, topic:[{topic}] topicConfig.readQueueNums:[{}] consumer:[{group}]",
+            config.read_queue_nums
+        )));
+    }
+    let (group_config, created) = state.groups.get_or_auto_create(group).ok_or_else(|| {
+        BrokerError::SubscriptionGroupNotExist(format!(
+            "subscription group [{group}] does not exist"
+        ))
+    })?;
+    if created {
+        state.groups.persist().await;
+    }
+    if !group_config.consume_enable {
+        return Err(BrokerError::NoPermission(format!(
+            "subscription group no permission, {group}"
+        )));
+    }
+    Ok(config)
 }
 
 /// The growth signals of every queue a pop reads (its topic's and the retry topic's).
@@ -216,7 +226,7 @@ async fn pop_queue(
     let mut offset = match state.offsets.query(group, topic, queue_id) {
         Some(o) if o >= 0 => o,
         _ => {
-            let o = init_offset(state, topic, queue_id, p.h.init_mode);
+            let o = pop_offset(state, group, topic, queue_id, p.h.init_mode);
             state.offsets.commit(group, topic, queue_id, o);
             o
         }
@@ -337,6 +347,20 @@ fn as_popped_retry(
         ..RecordParts::from_stored(&msg, &[], msg.store_host)
     };
     crate::append::encode(&parts).ok().map(|b| b.freeze())
+}
+
+/// Where the group's next pop of a queue starts: its offset, else [`init_offset`].
+pub(super) fn pop_offset(
+    state: &BrokerState,
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    init_mode: i32,
+) -> i64 {
+    match state.offsets.query(group, topic, queue_id) {
+        Some(o) if o >= 0 => o,
+        _ => init_offset(state, topic, queue_id, init_mode),
+    }
 }
 
 /// Where a group without an offset starts (Java `getInitOffset`): the first message for

@@ -23,10 +23,6 @@ pub const FEATURES: &[(&str, &[i32])] = &[
     (
         "POP consumption",
         &[
-            code::PEEK_MESSAGE,
-            code::NOTIFICATION,
-            code::POLLING_INFO,
-            code::POP_ROLLBACK,
             code::QUERY_ASSIGNMENT,
             code::SET_MESSAGE_REQUEST_MODE,
             code::GET_ALL_MESSAGE_REQUEST_MODE,
@@ -95,6 +91,8 @@ pub const NOT_SERVED_BY_JAVA: &[i32] = &[
     code::WHO_CONSUME_THE_MESSAGE,
     code::REGISTER_FILTER_SERVER,
     code::REGISTER_MESSAGE_FILTER_CLASS,
+    // Declared in 5.x's RequestCode; no 5.x broker processor registers it.
+    code::POP_ROLLBACK,
 ];
 
 /// Every code this module answers.
@@ -148,8 +146,8 @@ mod tests {
     #[test]
     fn remarks_name_the_feature() {
         assert_eq!(
-            remark(code::PEEK_MESSAGE),
-            "CometMQ does not support POP consumption yet (PEEK_MESSAGE, request code 200052)"
+            remark(code::QUERY_ASSIGNMENT),
+            "CometMQ does not support POP consumption yet (QUERY_ASSIGNMENT, request code 400)"
         );
         assert!(remark(1005).contains("controller mode"));
         assert!(remark(code::GET_TOPIC_NAME_LIST).contains("does not serve it either"));

@@ -1,5 +1,6 @@
 //! POP consumption headers (RocketMQ 5): POP_MESSAGE (200050), ACK_MESSAGE (200051),
-//! CHANGE_MESSAGE_INVISIBLETIME (200053). BATCH_ACK_MESSAGE (200151) carries a JSON body
+//! PEEK_MESSAGE (200052), CHANGE_MESSAGE_INVISIBLETIME (200053), NOTIFICATION (200054),
+//! POLLING_INFO (200055). BATCH_ACK_MESSAGE (200151) carries a JSON body
 //! ([`crate::body::pop`]) and no header.
 
 use crate::command_header;
@@ -98,6 +99,68 @@ command_header! {
         req invisible_time: i64 = "invisibleTime",
         /// The revive queue.
         req revive_qid: i32 = "reviveQid",
+    }
+}
+
+command_header! {
+    /// PEEK_MESSAGE request: read like a pop, without a checkpoint or moving the offset.
+    pub struct PeekMessageRequestHeader {
+        /// Consumer group.
+        req consumer_group: String = "consumerGroup",
+        /// Topic.
+        req topic: String = "topic",
+        /// Queue; -1 for every readable queue.
+        req queue_id: i32 = "queueId",
+        /// Batch size.
+        req max_msg_nums: i32 = "maxMsgNums",
+    }
+}
+
+command_header! {
+    /// NOTIFICATION request: is there something to pop? (held up to `pollTime`).
+    pub struct NotificationRequestHeader {
+        /// Consumer group.
+        req consumer_group: String = "consumerGroup",
+        /// Topic.
+        req topic: String = "topic",
+        /// Queue; -1 for every readable queue.
+        req queue_id: i32 = "queueId",
+        /// Long-poll hold time, ms.
+        req poll_time: i64 = "pollTime",
+        /// When the client sent the request.
+        req born_time: i64 = "bornTime",
+        /// Orderly consumption.
+        opt order: bool = "order",
+        /// The client's attempt id.
+        opt attempt_id: String = "attemptId",
+    }
+}
+
+command_header! {
+    /// NOTIFICATION response.
+    pub struct NotificationResponseHeader {
+        /// Whether a pop would find messages.
+        req has_msg: bool = "hasMsg",
+    }
+}
+
+command_header! {
+    /// POLLING_INFO request: how many pops are held on a queue.
+    pub struct PollingInfoRequestHeader {
+        /// Consumer group.
+        req consumer_group: String = "consumerGroup",
+        /// Topic.
+        req topic: String = "topic",
+        /// Queue (-1: the pops of every queue).
+        req queue_id: i32 = "queueId",
+    }
+}
+
+command_header! {
+    /// POLLING_INFO response.
+    pub struct PollingInfoResponseHeader {
+        /// Pops held now.
+        req polling_num: i32 = "pollingNum",
     }
 }
 
