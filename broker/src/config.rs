@@ -160,6 +160,15 @@ settings! {
         /// POP: name pop retry topics `%RETRY%<group>+<topic>` (V2) instead of
         /// `%RETRY%<group>_<topic>`.
         enable_retry_topic_v2: bool = "enableRetryTopicV2", false;
+        /// QUERY_ASSIGNMENT: the mode of a group and topic without a mode set
+        /// (SET_MESSAGE_REQUEST_MODE): PULL or POP.
+        default_message_request_mode: cometmq_remoting::body::pop::MessageRequestMode = "defaultMessageRequestMode", cometmq_remoting::body::pop::MessageRequestMode::Pull;
+        /// QUERY_ASSIGNMENT under POP: how many following consumers' queues each consumer
+        /// also pops (≤ 0: every consumer pops every broker's queues).
+        default_pop_share_queue_num: i32 = "defaultPopShareQueueNum", -1;
+        /// QUERY_ASSIGNMENT balances queues among the group's consumers (else every
+        /// consumer gets every queue).
+        server_load_balancer_enable: bool = "serverLoadBalancerEnable", true;
         ..store: StoreConfig;
     }
 }

@@ -15,7 +15,9 @@
 
 /// The receipt (extraInfo) format, shared with the client.
 pub use cometmq_remoting::header::extra_info as receipt;
+pub mod assignment;
 pub mod records;
+pub mod request_modes;
 pub mod revive;
 
 use std::collections::HashMap;
@@ -44,6 +46,7 @@ pub struct PopState {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     ck_counter: AtomicU64,
     polling: Arc<Mutex<HashMap<String, i32>>>,
+    namesrv: std::sync::OnceLock<cometmq_remoting::transport::RemotingClient>,
 }
 
 /// A held pop or notification, counted until dropped.
@@ -74,6 +77,12 @@ impl PopState {
     ) -> Arc<tokio::sync::Mutex<()>> {
         let key = format!("{topic}@{group}@{queue_id}");
         self.locks.lock().entry(key).or_default().clone()
+    }
+
+    /// The client QUERY_ASSIGNMENT asks the NameServers for routes with (made on first use).
+    pub fn namesrv_client(&self) -> &cometmq_remoting::transport::RemotingClient {
+        self.namesrv
+            .get_or_init(|| cometmq_remoting::transport::RemotingClient::new(Default::default()))
     }
 
     /// Counts a held request on `topic@group@queue_id` until the guard is dropped.

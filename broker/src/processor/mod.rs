@@ -14,6 +14,7 @@ mod gate;
 mod offset;
 mod pop;
 mod pop_ack;
+mod pop_assign;
 mod pop_peek;
 mod pull;
 mod query;
@@ -157,6 +158,24 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
     let r = add(r, state, &[code::PEEK_MESSAGE], pop_peek::peek_message);
     let r = add(r, state, &[code::NOTIFICATION], pop_peek::notification);
     let r = add(r, state, &[code::POLLING_INFO], pop_peek::polling_info);
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_ASSIGNMENT],
+        pop_assign::query_assignment,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::SET_MESSAGE_REQUEST_MODE],
+        pop_assign::set_mode,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_MESSAGE_REQUEST_MODE],
+        pop_assign::all_modes,
+    );
     let r = add(
         r,
         state,

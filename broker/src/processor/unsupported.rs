@@ -21,14 +21,6 @@ use crate::state::BrokerState;
 /// Features other issues build, with the request codes that belong to them.
 pub const FEATURES: &[(&str, &[i32])] = &[
     (
-        "POP consumption",
-        &[
-            code::QUERY_ASSIGNMENT,
-            code::SET_MESSAGE_REQUEST_MODE,
-            code::GET_ALL_MESSAGE_REQUEST_MODE,
-        ],
-    ),
-    (
         "timer messages",
         &[code::GET_TIMER_CHECK_POINT, code::GET_TIMER_METRICS],
     ),
@@ -146,8 +138,8 @@ mod tests {
     #[test]
     fn remarks_name_the_feature() {
         assert_eq!(
-            remark(code::QUERY_ASSIGNMENT),
-            "CometMQ does not support POP consumption yet (QUERY_ASSIGNMENT, request code 400)"
+            remark(code::RECALL_MESSAGE),
+            "CometMQ does not support message recall yet (RECALL_MESSAGE, request code 370)"
         );
         assert!(remark(1005).contains("controller mode"));
         assert!(remark(code::GET_TOPIC_NAME_LIST).contains("does not serve it either"));
