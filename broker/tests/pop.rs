@@ -409,3 +409,97 @@ async fn peek_notification_and_polling_info_change_nothing() {
     assert_eq!(peek().await.code, response::PULL_NOT_FOUND);
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_assignment_balances_pull_groups_and_hands_pop_groups_whole_brokers() {
+    use cometmq_remoting::body::client::{ConsumerData, HeartbeatData, SubscriptionData};
+    use cometmq_remoting::body::pop::{
+        MessageRequestMode, QueryAssignmentRequestBody, QueryAssignmentResponseBody,
+        SetMessageRequestModeRequestBody,
+    };
+    use cometmq_remoting::transport::RemotingClient;
+    let c = Cluster::start(|_| {}).await;
+    assert_eq!(c.call(create_topic("PopAssign", 4)).await.code, 0);
+    c.wait_for_route("PopAssign").await;
+    // Two consumers of the group, each on its own connection.
+    let clients: Vec<RemotingClient> = (0..2)
+        .map(|_| RemotingClient::new(Default::default()))
+        .collect();
+    for (i, client) in clients.iter().enumerate() {
+        let hb = HeartbeatData {
+            client_id: format!("127.0.0.1@c{i}"),
+            consumer_data_set: vec![ConsumerData {
+                group_name: "PopAssignG".into(),
+                subscription_data_set: vec![SubscriptionData::for_tags("PopAssign", "*", 1)],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let resp = client
+            .invoke(
+                &c.broker_addr,
+                cometmq_testkit::request::heartbeat(&hb),
+                common::T,
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.code, 0);
+    }
+    let query = |client_id: &str| {
+        let body = QueryAssignmentRequestBody {
+            client_id: client_id.into(),
+            consumer_group: "PopAssignG".into(),
+            strategy_name: "AVG".into(),
+            topic: "PopAssign".into(),
+            ..Default::default()
+        };
+        let json = fastjson::to_vec(&body, fastjson::JsonStyle::Legacy).unwrap();
+        RemotingCommand::request(request::QUERY_ASSIGNMENT).with_body(json)
+    };
+    let assigned = |resp: RemotingCommand| {
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+        let b: QueryAssignmentResponseBody = fastjson::from_slice(&resp.body.to_bytes()).unwrap();
+        let mut v: Vec<(i32, MessageRequestMode)> = b
+            .message_queue_assignments
+            .unwrap()
+            .iter()
+            .map(|a| (a.message_queue.queue_id, a.mode))
+            .collect();
+        v.sort_by_key(|(q, _)| *q);
+        v
+    };
+    let pull = MessageRequestMode::Pull;
+    assert_eq!(
+        assigned(c.call(query("127.0.0.1@c0")).await),
+        vec![(0, pull), (1, pull)]
+    );
+    assert_eq!(
+        assigned(c.call(query("127.0.0.1@c1")).await),
+        vec![(2, pull), (3, pull)]
+    );
+    let pop = SetMessageRequestModeRequestBody {
+        consumer_group: "PopAssignG".into(),
+        mode: MessageRequestMode::Pop,
+        pop_share_queue_num: 0,
+        topic: "PopAssign".into(),
+    };
+    let json = fastjson::to_vec(&pop, fastjson::JsonStyle::Legacy).unwrap();
+    let set = c
+        .call(RemotingCommand::request(request::SET_MESSAGE_REQUEST_MODE).with_body(json))
+        .await;
+    assert_eq!(set.code, response::SUCCESS);
+    for id in ["127.0.0.1@c0", "127.0.0.1@c1"] {
+        assert_eq!(
+            assigned(c.call(query(id)).await),
+            vec![(-1, MessageRequestMode::Pop)]
+        );
+    }
+    let junk = c
+        .call(RemotingCommand::request(request::QUERY_ASSIGNMENT).with_body(b"[".to_vec()))
+        .await;
+    assert_eq!(junk.code, response::SYSTEM_ERROR);
+    for client in clients {
+        client.shutdown().await;
+    }
+    c.stop().await;
+}
