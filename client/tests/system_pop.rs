@@ -183,3 +183,49 @@ async fn change_invisible_time_and_batch_ack() {
     b.shutdown().await;
     sys.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orderly_pops_hold_the_queue_until_acked_and_keep_the_order() {
+    let sys = System::start_with(|_| {}).await;
+    setup(&sys, "PopOrder", 1, "GPopOrder", 16).await;
+    send_n(&sys, "PopOrder", 6).await;
+    let a = consumer(&sys, "a", "GPopOrder", "PopOrder");
+    let b = consumer(&sys, "b", "GPopOrder", "PopOrder");
+    let none = Duration::ZERO;
+    let mut first = Vec::new();
+    let end = tokio::time::Instant::now() + LIMIT;
+    while first.is_empty() && tokio::time::Instant::now() < end {
+        first = a
+            .receive_orderly(3, LONG, Duration::from_secs(1))
+            .await
+            .unwrap();
+    }
+    let bodies: Vec<String> = first.iter().map(body).collect();
+    assert_eq!(bodies, ["m0", "m1", "m2"]);
+    assert!(first.iter().all(|m| m.reconsume_times() == 0));
+    // Held: another consumer of the group gets nothing from the queue.
+    assert!(b.receive_orderly(3, LONG, none).await.unwrap().is_empty());
+    a.ack(&first[0]).await.unwrap();
+    assert!(b.receive_orderly(3, LONG, none).await.unwrap().is_empty());
+    // Given up on: the rest come again, in order, counted.
+    let mut second = first.remove(1);
+    a.change_invisible_duration(&mut second, none)
+        .await
+        .unwrap();
+    let again = b.receive_orderly(3, LONG, none).await.unwrap();
+    let bodies: Vec<String> = again.iter().map(body).collect();
+    assert_eq!(bodies, ["m1", "m2", "m3"]);
+    assert_eq!(again[0].reconsume_times(), 1);
+    assert_eq!(again[2].reconsume_times(), 0);
+    b.batch_ack(&again).await.unwrap();
+    let last = b.receive_orderly(32, LONG, none).await.unwrap();
+    let bodies: Vec<String> = last.iter().map(body).collect();
+    assert_eq!(bodies, ["m4", "m5"]);
+    for m in &last {
+        b.ack(m).await.unwrap();
+    }
+    assert!(a.receive_orderly(32, LONG, none).await.unwrap().is_empty());
+    a.shutdown().await;
+    b.shutdown().await;
+    sys.stop().await;
+}

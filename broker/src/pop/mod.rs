@@ -16,6 +16,7 @@
 /// The receipt (extraInfo) format, shared with the client.
 pub use cometmq_remoting::header::extra_info as receipt;
 pub mod assignment;
+pub mod order;
 pub mod records;
 pub mod request_modes;
 pub mod revive;
@@ -47,6 +48,8 @@ pub struct PopState {
     ck_counter: AtomicU64,
     polling: Arc<Mutex<HashMap<String, i32>>>,
     namesrv: std::sync::OnceLock<cometmq_remoting::transport::RemotingClient>,
+    /// Orderly pops: which queues are held, and how often each message was consumed.
+    pub order: order::OrderTable,
 }
 
 /// A held pop or notification, counted until dropped.

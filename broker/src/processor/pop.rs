@@ -38,6 +38,7 @@ struct Popped {
     rest_num: i64,
     start_offset_info: String,
     msg_offset_info: String,
+    order_count_info: String,
 }
 
 /// One pop request's fixed inputs.
@@ -49,6 +50,8 @@ struct PopRequest {
     pop_time: i64,
     max: usize,
     retry_topic: String,
+    /// Orderly pop: no checkpoint, no retry topic, the queue held until acked.
+    order: bool,
 }
 
 /// POP_MESSAGE.
@@ -77,14 +80,14 @@ pub async fn pop_message(
             h.invisible_time, h.max_msg_nums
         )));
     }
-    if h.order == Some(true) {
-        return Err(BrokerError::System(
-            "CometMQ does not support orderly POP yet (POP_MESSAGE with order=true)".into(),
-        ));
-    }
     let topic = check_target(&state, &h.consumer_group, &h.topic, h.queue_id).await?;
     let (sub, sql) = subscription(&state, &h)?;
-    let revive_qid = state.pop.next_revive_qid(cfg.revive_queue_num);
+    let order = h.order == Some(true);
+    let revive_qid = if order {
+        ORDER_REVIVE_QUEUE
+    } else {
+        state.pop.next_revive_qid(cfg.revive_queue_num)
+    };
     let max = usize::try_from(h.max_msg_nums).unwrap_or(1);
     let retry_topic = pop_retry_topic(&h.topic, &h.consumer_group, cfg.enable_retry_topic_v2);
     let mut p = PopRequest {
@@ -95,6 +98,7 @@ pub async fn pop_message(
         pop_time: now_ms(),
         max,
         retry_topic,
+        order,
     };
     let queues = topic.read_queue_nums;
     let hold = Duration::from_millis(u64::try_from(p.h.poll_time).unwrap_or(0));
@@ -189,11 +193,12 @@ async fn pop_once(
         rest_num: 0,
         start_offset_info: String::new(),
         msg_offset_info: String::new(),
+        order_count_info: String::new(),
     };
     let cfg = state.config();
     let random: i32 = rand::thread_rng().gen_range(0..100);
     let retry_first = random < cfg.pop_from_retry_probability;
-    let retry_exists = state.topics.get(&p.retry_topic).is_some();
+    let retry_exists = !p.order && state.topics.get(&p.retry_topic).is_some();
     if retry_first && retry_exists {
         pop_queue(state, p, &p.retry_topic, 0, &mut out).await?;
     }
@@ -235,6 +240,9 @@ async fn pop_queue(
         out.rest_num += state.store.max_offset(topic, queue_id) - offset;
         return Ok(());
     }
+    if p.order && state.pop.order.is_blocked(topic, group, queue_id, now_ms()) {
+        return Ok(());
+    }
     let want = p.max - out.messages.len();
     let mut result = read(state, p, topic, queue_id, offset, want).await?;
     if matches!(
@@ -246,34 +254,30 @@ async fn pop_queue(
         result = read(state, p, topic, queue_id, offset, want).await?;
     }
     if !result.messages.is_empty() {
-        let ck = CheckPoint {
-            broker_name: state.config().broker_name.clone(),
-            cid: group.to_owned(),
-            queue_offset_diff: result
-                .queue_offsets
-                .iter()
-                .map(|o| i32::try_from(o - offset).unwrap_or(i32::MAX))
-                .collect(),
-            invisible_time: p.h.invisible_time,
-            num: i8::try_from(result.messages.len()).unwrap_or(i8::MAX),
-            pop_time: p.pop_time,
-            queue_id,
-            start_offset: offset,
-            topic: topic.to_owned(),
-            ..Default::default()
-        };
-        let body = serde_json::to_vec(&ck).map_err(|e| BrokerError::System(e.to_string()))?;
-        let status =
-            crate::pop::put_record(state, p.revive_qid, CK_TAG, ck_unique_id(&ck), &body).await;
-        if !status.is_stored() {
+        if p.order {
+            state.pop.order.update(
+                topic,
+                group,
+                queue_id,
+                p.pop_time,
+                p.h.invisible_time,
+                &result.queue_offsets,
+                &mut out.order_count_info,
+            );
+            // The offset stays at the first message until the acks move it.
+            state.offsets.commit(group, topic, queue_id, offset);
+        } else if !write_checkpoint(state, p, topic, queue_id, offset, &result.queue_offsets)
+            .await?
+        {
             // Nothing handed out: the offset stays, as Java's pop does when the
             // checkpoint cannot be written.
             out.rest_num += result.max_offset - offset;
             return Ok(());
+        } else {
+            state
+                .offsets
+                .commit(group, topic, queue_id, result.next_begin_offset);
         }
-        state
-            .offsets
-            .commit(group, topic, queue_id, result.next_begin_offset);
         receipt::add_start_offset(&mut out.start_offset_info, topic, queue_id, offset);
         receipt::add_msg_offsets(
             &mut out.msg_offset_info,
@@ -310,6 +314,37 @@ async fn pop_queue(
     }
     out.rest_num += result.max_offset - result.next_begin_offset.max(offset);
     Ok(())
+}
+
+/// Appends the checkpoint of a pop of `offsets` (from `start`); false if it could not be
+/// stored.
+async fn write_checkpoint(
+    state: &BrokerState,
+    p: &PopRequest,
+    topic: &str,
+    queue_id: i32,
+    start: i64,
+    offsets: &[i64],
+) -> Result<bool, BrokerError> {
+    let ck = CheckPoint {
+        broker_name: state.config().broker_name.clone(),
+        cid: p.h.consumer_group.clone(),
+        queue_offset_diff: offsets
+            .iter()
+            .map(|o| i32::try_from(o - start).unwrap_or(i32::MAX))
+            .collect(),
+        invisible_time: p.h.invisible_time,
+        num: i8::try_from(offsets.len()).unwrap_or(i8::MAX),
+        pop_time: p.pop_time,
+        queue_id,
+        start_offset: start,
+        topic: topic.to_owned(),
+        ..Default::default()
+    };
+    let body = serde_json::to_vec(&ck).map_err(|e| BrokerError::System(e.to_string()))?;
+    let status =
+        crate::pop::put_record(state, p.revive_qid, CK_TAG, ck_unique_id(&ck), &body).await;
+    Ok(status.is_stored())
 }
 
 /// A retried message as Java's pop returns it: its topic set back to the request's and
@@ -438,15 +473,11 @@ fn respond(state: &BrokerState, p: &PopRequest, popped: Popped) -> RemotingComma
     let header = PopMessageResponseHeader {
         pop_time: p.pop_time,
         invisible_time: p.h.invisible_time,
-        revive_qid: if p.h.order == Some(true) {
-            ORDER_REVIVE_QUEUE
-        } else {
-            p.revive_qid
-        },
+        revive_qid: p.revive_qid,
         rest_num: popped.rest_num,
         start_offset_info: Some(popped.start_offset_info),
         msg_offset_info: Some(popped.msg_offset_info),
-        order_count_info: None,
+        order_count_info: p.order.then_some(popped.order_count_info),
     };
     if popped.messages.is_empty() {
         RemotingCommand::response(

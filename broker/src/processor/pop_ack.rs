@@ -15,6 +15,7 @@ use cometmq_remoting::transport::Connection;
 use cometmq_remoting::RemotingCommand;
 
 use crate::error::{BrokerError, Reply};
+use crate::pop::order::OrderedAck;
 use crate::pop::put_record;
 use crate::pop::receipt::{real_topic, Receipt, ORDER_REVIVE_QUEUE};
 use crate::pop::records::{
@@ -56,13 +57,9 @@ fn check_target(
         )));
     }
     let receipt = Receipt::parse(extra_info).map_err(BrokerError::MessageIllegal)?;
-    if receipt.revive_qid == ORDER_REVIVE_QUEUE {
-        return Err(BrokerError::System(
-            "CometMQ does not support orderly POP yet (receipt of an orderly pop)".into(),
-        ));
-    }
     let revive_queues = state.config().revive_queue_num;
-    if receipt.revive_qid < 0 || receipt.revive_qid >= revive_queues {
+    let orderly = receipt.revive_qid == ORDER_REVIVE_QUEUE;
+    if !orderly && (receipt.revive_qid < 0 || receipt.revive_qid >= revive_queues) {
         return Err(BrokerError::MessageIllegal(format!(
             "extraInfo's reviveQid {} is not a revive queue (0..{revive_queues})",
             receipt.revive_qid
@@ -74,6 +71,44 @@ fn check_target(
         )));
     }
     Ok(Ok(receipt))
+}
+
+/// Acks `offset` of an orderly pop (Java `ackOrderly`): the group's offset moves to the
+/// first message of the pop not acked yet, which unblocks the queue once all are.
+async fn ack_orderly(
+    state: &BrokerState,
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    pop_time: i64,
+) -> Result<(), BrokerError> {
+    let committed = || state.offsets.query(group, topic, queue_id).unwrap_or(-1);
+    if offset < committed() {
+        return Ok(());
+    }
+    let lock = state.pop.queue_lock(topic, group, queue_id);
+    let _held = lock.lock().await;
+    let old = committed();
+    if offset < old {
+        return Ok(());
+    }
+    match state
+        .pop
+        .order
+        .ack(topic, group, queue_id, offset, pop_time)
+    {
+        OrderedAck::Next(next) => {
+            if next > old {
+                state.offsets.commit(group, topic, queue_id, next);
+            }
+            Ok(())
+        }
+        OrderedAck::Stale => Ok(()),
+        OrderedAck::Unknown => Err(BrokerError::MessageIllegal(format!(
+            "offset is illegal, key:{topic}@{group}@{queue_id}, old:{old}, commit:{offset}"
+        ))),
+    }
 }
 
 /// Writes an ack record; a failed write is SYSTEM_ERROR.
@@ -112,6 +147,18 @@ pub async fn ack_message(
         Ok(r) => r,
         Err(resp) => return Ok(resp),
     };
+    if receipt.revive_qid == ORDER_REVIVE_QUEUE {
+        ack_orderly(
+            &state,
+            &h.consumer_group,
+            &h.topic,
+            h.queue_id,
+            h.offset,
+            receipt.pop_time,
+        )
+        .await?;
+        return Ok(RemotingCommand::success());
+    }
     let ack = AckRecord {
         ack_offset: h.offset,
         ack_offset_list: None,
@@ -158,13 +205,9 @@ async fn batch_ack_one(
             b.consumer_group
         )));
     }
-    if b.revive_queue_id == ORDER_REVIVE_QUEUE {
-        return Err(BrokerError::System(
-            "CometMQ does not support orderly POP yet (batch ack of an orderly pop)".into(),
-        ));
-    }
+    let orderly = b.revive_queue_id == ORDER_REVIVE_QUEUE;
     let revive_queues = state.config().revive_queue_num;
-    if b.revive_queue_id < 0 || b.revive_queue_id >= revive_queues {
+    if !orderly && (b.revive_queue_id < 0 || b.revive_queue_id >= revive_queues) {
         return Err(BrokerError::MessageIllegal(format!(
             "reviveQueueId {} is not a revive queue (0..{revive_queues})",
             b.revive_queue_id
@@ -184,6 +227,12 @@ async fn batch_ack_one(
         .filter(|o| *o >= min && *o <= max)
         .collect();
     if offsets.is_empty() {
+        return Ok(());
+    }
+    if orderly {
+        for o in offsets {
+            ack_orderly(state, &b.consumer_group, &topic, b.queue_id, o, b.pop_time).await?;
+        }
         return Ok(());
     }
     let ack = AckRecord {
@@ -225,6 +274,22 @@ pub async fn change_invisible_time(
         Err(resp) => return Ok(resp),
     };
     let now = now_ms();
+    if receipt.revive_qid == ORDER_REVIVE_QUEUE {
+        // Orderly: the queue's block ends later (or sooner); the receipt stays valid.
+        let changed = state.pop.order.change_invisible(
+            &h.topic,
+            &h.consumer_group,
+            h.queue_id,
+            receipt.pop_time,
+            now + h.invisible_time,
+        );
+        let header = ChangeInvisibleTimeResponseHeader {
+            pop_time: receipt.pop_time,
+            invisible_time: changed.unwrap_or(receipt.invisible_time),
+            revive_qid: ORDER_REVIVE_QUEUE,
+        };
+        return Ok(RemotingCommand::success().with_header(&header));
+    }
     let ck = CheckPoint {
         broker_name: receipt.broker_name.clone(),
         cid: h.consumer_group.clone(),

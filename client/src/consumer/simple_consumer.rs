@@ -105,6 +105,28 @@ impl SimpleConsumer {
         invisible: Duration,
         wait: Duration,
     ) -> Result<Vec<ReceivedMessage>> {
+        self.pop(max, invisible, wait, false).await
+    }
+
+    /// Orderly pop: each queue popped stays held for this group until every message of
+    /// the pop is acked (or `invisible` is over, when the un-acked ones come again, in
+    /// order, their reconsume count raised). Held by the broker up to `wait`.
+    pub async fn receive_orderly(
+        &self,
+        max: i32,
+        invisible: Duration,
+        wait: Duration,
+    ) -> Result<Vec<ReceivedMessage>> {
+        self.pop(max, invisible, wait, true).await
+    }
+
+    async fn pop(
+        &self,
+        max: i32,
+        invisible: Duration,
+        wait: Duration,
+        order: bool,
+    ) -> Result<Vec<ReceivedMessage>> {
         let brokers = self.brokers().await?;
         if brokers.is_empty() {
             return Err(ClientError::NoRoute {
@@ -125,7 +147,7 @@ impl SimpleConsumer {
             init_mode: 0,
             exp_type: Some("TAG".into()),
             exp: Some(self.expression.clone()),
-            order: Some(false),
+            order: Some(order),
             attempt_id: None,
         };
         let code = request::POP_MESSAGE;
@@ -147,6 +169,7 @@ impl SimpleConsumer {
             .decode_header()
             .map_err(|e| ClientError::bad_header(code, addr, e))?;
         let starts = parse_start_offsets(h.start_offset_info.as_deref().unwrap_or(""));
+        let counts = parse_start_offsets(h.order_count_info.as_deref().unwrap_or(""));
         let msgs = MessageExt::decode_all(resp.body.to_bytes(), name).map_err(|source| {
             ClientError::BadMessage {
                 addr: addr.clone(),
@@ -180,6 +203,14 @@ impl SimpleConsumer {
                     ck
                 }
             };
+            // Orderly pops: the times consumed before, per message or else per queue
+            // (Java's `orderCountInfo`).
+            let flag = extra_info::retry_flag(&m.topic);
+            let per_msg = format!("{flag}@qo{}%{}", m.queue_id, m.queue_offset);
+            let per_queue = format!("{flag}@{}", m.queue_id);
+            if let Some(c) = counts.get(&per_msg).or_else(|| counts.get(&per_queue)) {
+                m.record_mut().reconsume_times = i32::try_from(*c).unwrap_or(i32::MAX);
+            }
             out.push(ReceivedMessage {
                 message: m,
                 receipt,
@@ -325,7 +356,9 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// `startOffsetInfo` as `"retry@queueId" -> start offset` (Java `parseStartOffsetInfo`).
+/// `startOffsetInfo` as `"retry@queueId" -> start offset` (Java `parseStartOffsetInfo`);
+/// also reads `orderCountInfo` (`"retry@queueId"` or `"retry@qo<queueId>%<offset>"` ->
+/// count).
 fn parse_start_offsets(info: &str) -> HashMap<String, i64> {
     info.split(';')
         .filter_map(|one| {
