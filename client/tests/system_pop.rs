@@ -46,12 +46,17 @@ async fn setup(sys: &System, topic: &str, queues: i32, group: &str, retries: i32
     .await;
 }
 
+/// Sends `n` messages to `topic` (of one queue) and waits until the queue holds them all
+/// (a send is answered before the dispatcher indexes it).
 async fn send_n(sys: &System, topic: &str, n: usize) {
     let p = sys.producer(&format!("PG{topic}"));
     for i in 0..n {
         p.send(Message::new(topic, format!("m{i}"))).await.unwrap();
     }
     p.shutdown().await;
+    let c = RemotingClient::new(Default::default());
+    cometmq_testkit::wait::wait_max_offset(&c, &sys.broker_addr, topic, 0, n as i64).await;
+    c.shutdown().await;
 }
 
 fn consumer(sys: &System, name: &str, group: &str, topic: &str) -> SimpleConsumer {
