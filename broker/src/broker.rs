@@ -100,6 +100,7 @@ impl Broker {
         };
         let client = Arc::new(RemotingClient::new(TransportConfig::default()));
         let stop = CancellationToken::new();
+        crate::pop::ensure_revive_topic(&state).await;
         let master = crate::register::register_all(&state, &client).await;
         crate::replication::on_registered(&state, &master);
         let mut tasks = vec![
@@ -119,6 +120,7 @@ impl Broker {
         ];
         tasks.extend(crate::schedule::spawn(&state, &stop));
         tasks.push(crate::transaction::spawn(&state, &stop));
+        tasks.extend(crate::pop::revive::spawn(&state, &stop));
         let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));
         tracing::info!(
             broker = %state.broker_addr,
