@@ -437,6 +437,7 @@ async fn read(
                 &PullFilter {
                     sub: &sub,
                     sql: sql.as_deref(),
+                    retry_sql: &[],
                 },
             )
         })
