@@ -66,6 +66,21 @@ pub struct BrokerState {
     pub ha: crate::replication::Replication,
     /// Compiled SQL92 subscriptions (`enablePropertyFilter`).
     pub sql_filters: crate::filter::SqlFilters,
+    /// The ACL rules, when `aclEnable=true`.
+    pub acl: Option<Arc<crate::acl::Acl>>,
+}
+
+/// The ACL rules when `aclEnable=true`; no file to read stops the broker naming the keys.
+fn open_acl(
+    config: &BrokerConfig,
+) -> Result<Option<Arc<crate::acl::Acl>>, crate::BrokerStartError> {
+    if !config.acl_enable {
+        return Ok(None);
+    }
+    let Some(path) = config.acl_file() else {
+        return Err(crate::acl::AclError::NoFile.into());
+    };
+    Ok(Some(crate::acl::Acl::open(&path)?))
 }
 
 /// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
@@ -77,6 +92,7 @@ impl BrokerState {
         config: BrokerConfig,
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
+        let acl = open_acl(&config)?;
         let schedule = crate::schedule::ScheduleService::load(&config)?;
         let store = Arc::new(MessageStore::open(config.store_config(store_host)?)?);
         let topics = TopicTable::load(&config)?;
@@ -101,6 +117,7 @@ impl BrokerState {
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
             sql_filters: Default::default(),
+            acl,
             config_file: crate::config_file::ConfigFile::new(
                 config.config_file_path(),
                 "broker.properties",
