@@ -308,3 +308,76 @@ async fn a_broken_or_missing_file_stops_the_broker_naming_it() {
         .to_string();
     assert!(e.contains("absent.yml"), "{e}");
 }
+
+/// Our client with an ACL account: its producer and push consumer sign every request
+/// (routes, heartbeats, sends, pulls, offset commits) and work; a send its account may
+/// not make fails with the broker's ACL answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_signs_every_request() {
+    use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
+    use cometmq_client::instance::ClientConfig;
+    use cometmq_client::producer::Producer;
+    use cometmq_client::Message;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let a = start(RULES).await;
+    let c = &a.cluster;
+    for topic in ["TopicA", "TopicDenied"] {
+        let resp = c
+            .call(signed(create_topic(topic, 2), "admin-ak", "admin-secret"))
+            .await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+        c.wait_for_route(topic).await;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let config = |instance: &str| {
+        let mut cfg = ClientConfig {
+            client_ip: "127.0.0.1".into(),
+            instance_name: instance.into(),
+            heartbeat_broker_interval: std::time::Duration::from_secs(1),
+            offsets_root: root.path().join("offsets"),
+            ..ClientConfig::new(&c.namesrv_addr)
+        };
+        cfg.transport.credentials = Some(creds("producer1", "producer-secret"));
+        cfg
+    };
+    let producer = Producer::builder("PG1")
+        .client_config(config("producer"))
+        .build()
+        .unwrap();
+    producer.start().unwrap();
+    for i in 0..4 {
+        let msg = Message::builder("TopicA").body(format!("m{i}")).build();
+        let r = producer.send(msg).await;
+        assert!(r.is_ok(), "{r:?}");
+    }
+    let denied = producer
+        .send(Message::builder("TopicDenied").body("x").build())
+        .await;
+    let e = format!("{:?}", denied.expect_err("TopicDenied is DENY"));
+    assert!(
+        e.contains("No default permission for topic:TopicDenied"),
+        "{e}"
+    );
+
+    let consumed = Arc::new(AtomicUsize::new(0));
+    let n = consumed.clone();
+    let consumer = PushConsumer::builder("CG1")
+        .client_config(config("consumer"))
+        .subscribe("TopicA", "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .listener(move |msgs| {
+            n.fetch_add(msgs.len(), Ordering::SeqCst);
+            ConsumeResult::Success
+        })
+        .build()
+        .unwrap();
+    consumer.start().await.unwrap();
+    assert!(
+        wait_until(|| async { consumed.load(Ordering::SeqCst) >= 4 }).await,
+        "the signed consumer receives the 4 messages"
+    );
+    consumer.shutdown().await;
+    producer.shutdown().await;
+}

@@ -8,6 +8,7 @@
 //! changes ([`watch`]); a broken file keeps the last good rules and logs why.
 
 pub mod address;
+pub mod admin;
 pub mod permission;
 pub mod resources;
 pub mod rules;
