@@ -151,6 +151,24 @@ final class AclScenarios {
         env.onCleanup(c::shutdown);
         List<MessageExt> got = sink.await(sent.size(), 60);
         Check.sameMessages(sent, got);
+
+        // Java's own mqadmin (4.9.x: 5.x dropped the ACL 1.0 commands), signing with
+        // $ROCKETMQ_HOME/conf/tools.yml.
+        if (!AdminScenarios.V5) {
+            Path tools = Path.of(System.getProperty("rocketmq.home.dir")).resolve("conf").resolve("tools.yml");
+            Files.writeString(tools, "accessKey: rocketmq2\nsecretKey: admin-secret\n", StandardCharsets.UTF_8);
+            try {
+                String out = AdminScenarios.mqadmin(env, "updateAclConfig", "-b", brokerAddr, "-a", "javaAdminMade",
+                        "-s", "javaSecret1", "-t", "TopicAcl=SUB");
+                Check.that(Files.readString(acl).contains("javaAdminMade"), "Java's mqadmin updateAclConfig: " + out);
+                out = AdminScenarios.mqadmin(env, "clusterAclConfigVersion", "-b", brokerAddr);
+                Check.that(out.contains("broker-acl") && out.contains("AclCluster"), "Java's mqadmin clusterAclConfigVersion: " + out);
+                out = AdminScenarios.mqadmin(env, "deleteAclConfig", "-b", brokerAddr, "-a", "javaAdminMade");
+                Check.that(!Files.readString(acl).contains("javaAdminMade"), "Java's mqadmin deleteAclConfig: " + out);
+            } finally {
+                Files.deleteIfExists(tools);
+            }
+        }
     }
 
     interface Call {
