@@ -381,3 +381,49 @@ async fn our_client_signs_every_request() {
     consumer.shutdown().await;
     producer.shutdown().await;
 }
+
+/// ali-ons 3.12.0 with `accessKey` / `secretKey` (it signs with its `OnsChannel` field
+/// included): sends and consumes on its topic, and is refused a DENY topic. Skipped, with
+/// a message, when `node` or `tests/node_modules/ali-ons` is absent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ali_ons_signs_with_its_access_keys() {
+    let Some(script) = cometmq_testkit::interop::script("acl.js") else {
+        return;
+    };
+    let a = start(RULES).await;
+    let c = &a.cluster;
+    for topic in ["TopicA", "TopicDenied"] {
+        let resp = c
+            .call(signed(create_topic(topic, 2), "admin-ak", "admin-secret"))
+            .await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+        c.wait_for_route(topic).await;
+    }
+    let (v, stderr) = cometmq_testkit::interop::run_node(
+        &script,
+        &[
+            c.namesrv_addr.as_str(),
+            "TopicA",
+            "TopicDenied",
+            "4",
+            "AliGroup",
+            "producer1",
+            "producer-secret",
+        ],
+        std::time::Duration::from_secs(90),
+    )
+    .await;
+    let sent = v["sent"].as_array().unwrap();
+    assert_eq!(sent.len(), 4, "{stderr}");
+    for s in sent {
+        assert_eq!(s["status"], "SEND_OK", "{s}");
+    }
+    // ali-ons retries a SYSTEM_ERROR and then reports only "still failed", without the
+    // broker's remark; the topic has a route, so the refusal is the ACL's.
+    let denied = v["denied"].as_str().unwrap_or_default();
+    assert!(
+        denied.contains("still failed") && denied.contains("TopicDenied"),
+        "{denied} / {stderr}"
+    );
+    assert_eq!(v["received"].as_array().unwrap().len(), 4, "{v} / {stderr}");
+}
