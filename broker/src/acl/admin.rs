@@ -71,9 +71,8 @@ pub async fn update_account(state: Arc<BrokerState>, _: Connection, req: Remotin
             file.accounts.len() - 1
         }
     };
-    let Some(account) = file.accounts.get_mut(i) else {
-        return Err(BrokerError::System("account index".into()));
-    };
+    // `i` indexes `accounts`: the account found, or the one just pushed.
+    let account = &mut file.accounts[i];
     if let Some(s) = h.secret_key.filter(|s| !s.is_empty()) {
         account.secret_key = s;
     }
