@@ -65,6 +65,11 @@ impl Broker {
         let state = BrokerState::open(config.clone(), SocketAddr::new(ip, port))?;
         crate::replication::start(&state, bind_ip).await?;
         let router = crate::replication::gate(&state, processor::router(&state));
+        // ACL: checked before any processor, on both client ports; nothing when off.
+        let router = match &state.acl {
+            Some(acl) => crate::acl::gate(acl.clone(), router),
+            None => router,
+        };
         let server = match RemotingServer::bind(
             SocketAddr::new(bind_ip, port),
             transport.clone(),
@@ -119,6 +124,9 @@ impl Broker {
             )),
         ];
         tasks.extend(crate::schedule::spawn(&state, &stop));
+        if let Some(acl) = &state.acl {
+            tasks.push(tokio::spawn(crate::acl::watch(acl.clone(), stop.clone())));
+        }
         tasks.push(crate::transaction::spawn(&state, &stop));
         tasks.extend(crate::pop::revive::spawn(&state, &stop));
         let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));

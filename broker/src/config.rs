@@ -173,6 +173,12 @@ settings! {
         /// QUERY_ASSIGNMENT balances queues among the group's consumers (else every
         /// consumer gets every queue).
         server_load_balancer_enable: bool = "serverLoadBalancerEnable", true;
+        /// RocketMQ ACL 1.0: every request on the client ports must come from a white-listed
+        /// address or be signed by an account of the ACL file, with the permissions it needs.
+        acl_enable: bool = "aclEnable", false;
+        /// The ACL file (CometMQ's key; Java reads `$ROCKETMQ_HOME/conf/plain_acl.yml`,
+        /// which is also the default here when this is empty).
+        acl_file_path: String = "aclFilePath", String::new();
         ..store: StoreConfig;
     }
 }
@@ -201,12 +207,6 @@ pub const RULES: KeyRules = KeyRules {
         ],
     ],
     refused: &[
-        Refused {
-            key: "aclEnable",
-            allowed: "false",
-            feature: "ACL is not implemented yet: every client can send, consume and administer; \
-                      protect the ports by network rules and remove the key",
-        },
         Refused {
             key: "enableDLegerCommitLog",
             allowed: "false",
@@ -338,6 +338,17 @@ impl BrokerConfig {
         } else {
             PathBuf::from(&self.broker_config_path)
         }
+    }
+
+    /// The ACL file: `aclFilePath`, else `$ROCKETMQ_HOME/conf/plain_acl.yml` as Java;
+    /// `None` when neither is set.
+    pub fn acl_file(&self) -> Option<PathBuf> {
+        if !self.acl_file_path.is_empty() {
+            return Some(PathBuf::from(&self.acl_file_path));
+        }
+        std::env::var_os("ROCKETMQ_HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join("conf").join("plain_acl.yml"))
     }
 
     /// The port of the replication stream.
@@ -502,7 +513,6 @@ mod tests {
     #[test]
     fn features_we_lack_are_refused_when_turned_on() {
         for (key, on) in [
-            ("aclEnable", "true"),
             ("enableDLegerCommitLog", "true"),
             ("enableControllerMode", "TRUE"),
             ("fetchNamesrvAddrByAddressServer", "true"),

@@ -12,6 +12,7 @@
 //! - [`replication`], [`slave_sync`]: master/slave roles over the store's HA stream, and a
 //!   slave's metadata sync.
 
+pub mod acl;
 pub mod append;
 pub mod broker;
 pub mod clients;
@@ -54,4 +55,7 @@ pub enum BrokerStartError {
     /// the endpoint's address); the message names the key.
     #[error("{0}")]
     Metrics(String),
+    /// `aclEnable=true` and the ACL file is missing or broken.
+    #[error(transparent)]
+    Acl(#[from] acl::AclError),
 }

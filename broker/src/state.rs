@@ -70,6 +70,21 @@ pub struct BrokerState {
     pub pop: crate::pop::PopState,
     /// Which groups consume which topics by POP (`messageRequestMode.json`).
     pub request_modes: Arc<crate::pop::request_modes::RequestModes>,
+    /// The ACL rules, when `aclEnable=true`.
+    pub acl: Option<Arc<crate::acl::Acl>>,
+}
+
+/// The ACL rules when `aclEnable=true`; no file to read stops the broker naming the keys.
+fn open_acl(
+    config: &BrokerConfig,
+) -> Result<Option<Arc<crate::acl::Acl>>, crate::BrokerStartError> {
+    if !config.acl_enable {
+        return Ok(None);
+    }
+    let Some(path) = config.acl_file() else {
+        return Err(crate::acl::AclError::NoFile.into());
+    };
+    Ok(Some(crate::acl::Acl::open(&path)?))
 }
 
 /// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
@@ -81,6 +96,7 @@ impl BrokerState {
         config: BrokerConfig,
         store_host: SocketAddr,
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
+        let acl = open_acl(&config)?;
         let schedule = crate::schedule::ScheduleService::load(&config)?;
         let store = Arc::new(MessageStore::open(config.store_config(store_host)?)?);
         let topics = TopicTable::load(&config)?;
@@ -108,6 +124,7 @@ impl BrokerState {
             sql_filters: Default::default(),
             pop: Default::default(),
             request_modes,
+            acl,
             config_file: crate::config_file::ConfigFile::new(
                 config.config_file_path(),
                 "broker.properties",

@@ -39,7 +39,6 @@ fn features_we_lack_stop_the_broker_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("broker.conf");
     for key in [
-        "aclEnable",
         "enableDLegerCommitLog",
         "enableControllerMode",
         "enableSlaveActingMaster",

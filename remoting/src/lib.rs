@@ -15,6 +15,7 @@
 //! - `process` (feature `process`): log set-up and the shutdown signal of the server
 //!   binaries.
 
+pub mod acl_signature;
 pub mod body;
 pub mod civil_time;
 pub mod clock;

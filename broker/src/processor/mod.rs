@@ -183,6 +183,27 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         pop_ack::change_invisible_time,
     );
     let r = add(r, state, &unsupported::codes(), unsupported::not_supported);
+    // ACL 1.0 admin (codes 50–53): crate::acl::admin.
+    use crate::acl::admin as acl;
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_AND_CREATE_ACL_CONFIG],
+        acl::update_account,
+    );
+    let r = add(r, state, &[code::DELETE_ACL_CONFIG], acl::delete_account);
+    let r = add(
+        r,
+        state,
+        &[code::GET_BROKER_CLUSTER_ACL_INFO],
+        acl::acl_info,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::UPDATE_GLOBAL_WHITE_ADDRS_CONFIG],
+        acl::update_global_white,
+    );
     let r = lookup_routes(r, state);
     admin_routes(r, state)
 }

@@ -9,12 +9,14 @@
 //! - [`read`]: read ranges of a topic (consumeMessage, printMsg);
 //! - [`offsets`]: reset a group's offsets by time, clone offsets between groups;
 //! - [`kv`]: the NameServer's KV store and config;
+//! - [`acl`]: ACL 1.0 accounts and white lists on brokers;
 //! - [`time`]: timestamps as mqadmin prints and reads them.
 //!
 //! Requests to the NameServer fail over between its addresses; requests that change the
 //! NameServer (KV config, write permission, topic deletion) go to every address, as Java's
 //! admin does. Every failure is a [`ClientError`] naming what failed and where.
 
+pub mod acl;
 pub mod clients;
 pub mod cluster;
 pub mod groups;
@@ -109,6 +111,15 @@ impl Admin {
 
     /// Like [`Admin::new`], with `timeout` for every request.
     pub fn with_timeout(namesrv_addr: &str, timeout: Duration) -> Result<Self> {
+        Self::signed(namesrv_addr, timeout, None)
+    }
+
+    /// Like [`Admin::with_timeout`], signing every request with `credentials` (ACL).
+    pub fn signed(
+        namesrv_addr: &str,
+        timeout: Duration,
+        credentials: Option<cometmq_remoting::acl_signature::Credentials>,
+    ) -> Result<Self> {
         let addrs: Vec<String> = namesrv_addr
             .split(';')
             .map(str::trim)
@@ -122,6 +133,7 @@ impl Admin {
         }
         let transport = TransportConfig {
             connect_timeout: timeout.min(Duration::from_secs(3)),
+            credentials,
             ..TransportConfig::default()
         };
         let client = Arc::new(RemotingClient::new(transport));

@@ -15,6 +15,7 @@ use crate::command::ExtFields;
 
 mod macros;
 
+pub mod acl;
 pub mod admin;
 pub mod client;
 pub mod extra_info;
@@ -28,6 +29,7 @@ pub mod send;
 pub mod transaction;
 pub mod value;
 
+pub use acl::*;
 pub use admin::*;
 pub use client::*;
 pub use namesrv::*;

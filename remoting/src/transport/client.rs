@@ -46,13 +46,21 @@ impl RemotingClient {
         }
     }
 
+    /// Signs `request` with the config's ACL account, if it has one.
+    fn sign(&self, request: &mut RemotingCommand) {
+        if let Some(credentials) = &self.config.credentials {
+            credentials.sign(request);
+        }
+    }
+
     /// Sends `request` to `addr` and waits up to `timeout` (connecting included).
     pub async fn invoke(
         &self,
         addr: &str,
-        request: RemotingCommand,
+        mut request: RemotingCommand,
         timeout: Duration,
     ) -> Result<RemotingCommand> {
+        self.sign(&mut request);
         tokio::time::timeout(timeout, async {
             let conn = self.connection(addr).await?;
             conn.invoke(request, timeout).await
@@ -62,7 +70,8 @@ impl RemotingClient {
     }
 
     /// Sends a one-way `request` to `addr`.
-    pub async fn invoke_oneway(&self, addr: &str, request: RemotingCommand) -> Result<()> {
+    pub async fn invoke_oneway(&self, addr: &str, mut request: RemotingCommand) -> Result<()> {
+        self.sign(&mut request);
         let conn = self.connection(addr).await?;
         conn.invoke_oneway(request).await
     }

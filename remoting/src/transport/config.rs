@@ -38,6 +38,9 @@ pub struct TransportConfig {
     /// The total limit of queued bytes, shared by every connection made with a clone of
     /// this config (256 MiB by default; see [`WriteBudget`]).
     pub write_budget: Arc<WriteBudget>,
+    /// Client side: the ACL account every request is signed with (Java's
+    /// `AclClientRPCHook`); `None` sends requests unsigned.
+    pub credentials: Option<crate::acl_signature::Credentials>,
 }
 
 /// The total queued-bytes limit of [`TransportConfig::default`].
@@ -59,6 +62,7 @@ impl Default for TransportConfig {
             write_buffer_low_water_mark: DEFAULT_LOW_WATER_MARK,
             write_buffer_limit_per_connection: DEFAULT_WRITE_BUFFER_LIMIT_PER_CONNECTION,
             write_budget: WriteBudget::new(DEFAULT_WRITE_BUFFER_LIMIT_TOTAL),
+            credentials: None,
         }
     }
 }

@@ -49,6 +49,7 @@ func scenarios() []scenario {
 		{"retry-reconsume-later", retry},
 		{"delay-levels", delayLevels},
 		{"transactions", transactions},
+		{"acl-signed-clients", aclSignedClients},
 		{"offsets-across-restart", offsetsAcrossRestart},
 		{"two-groups-one-stopped", oneGroupStopped},
 		{"namesrv-lost", namesrvLost},

@@ -9,6 +9,7 @@
 //! Output is aligned tables like RocketMQ's, or JSON with `--json`. Errors are one line on
 //! stderr with a non-zero exit code: 2 for bad flags, 1 for everything else.
 
+mod acl;
 mod clients;
 mod cluster;
 mod groups;
@@ -85,6 +86,10 @@ enum Command {
     DeleteKvConfig(kv::DeleteKvConfig),
     GetNamesrvConfig(kv::GetNamesrvConfig),
     UpdateNamesrvConfig(kv::UpdateNamesrvConfig),
+    UpdateAclConfig(acl::UpdateAclConfig),
+    DeleteAclConfig(acl::DeleteAclConfig),
+    ClusterAclConfigVersion(acl::ClusterAclConfigVersion),
+    UpdateGlobalWhiteAddr(acl::UpdateGlobalWhiteAddr),
 }
 
 impl Command {
@@ -124,6 +129,10 @@ impl Command {
             Command::DeleteKvConfig(c) => c.run(admin).await,
             Command::GetNamesrvConfig(c) => c.run(admin).await,
             Command::UpdateNamesrvConfig(c) => c.run(admin).await,
+            Command::UpdateAclConfig(c) => c.run(admin).await,
+            Command::DeleteAclConfig(c) => c.run(admin).await,
+            Command::ClusterAclConfigVersion(c) => c.run(admin).await,
+            Command::UpdateGlobalWhiteAddr(c) => c.run(admin).await,
         }
     }
 
@@ -203,7 +212,16 @@ fn main() -> ExitCode {
         .clone()
         .or_else(|| std::env::var("NAMESRV_ADDR").ok())
         .unwrap_or_default();
-    let admin = match Admin::with_timeout(&namesrv, Duration::from_millis(cli.timeout_ms.max(1))) {
+    // ACL: Java's mqadmin signs with the account of $ROCKETMQ_HOME/conf/tools.yml.
+    let credentials = match std::env::var_os("ROCKETMQ_HOME").filter(|h| !h.is_empty()) {
+        Some(home) => match acl::tools_credentials(std::path::Path::new(&home)) {
+            Ok(c) => c,
+            Err(e) => return fail(format!("cannot read the ACL account: {e}"), 1),
+        },
+        None => None,
+    };
+    let timeout = Duration::from_millis(cli.timeout_ms.max(1));
+    let admin = match Admin::signed(&namesrv, timeout, credentials) {
         Ok(a) => a,
         Err(e) => return fail(e, 1),
     };

@@ -51,6 +51,7 @@ public final class Interop {
         s.put("query-key-msgid-offsetid", ReliabilityScenarios::queries);
         s.put("sql92-selector", FeatureScenarios::sql92);
         s.put("request-reply", FeatureScenarios::requestReply);
+        s.put("acl-signed-clients", AclScenarios::signedClients);
         if (FeatureScenarios.compressionSupported()) {
             s.put("compression-lz4-zstd", FeatureScenarios::compression);
         }
