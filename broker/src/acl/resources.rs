@@ -30,6 +30,19 @@ pub fn needed(req: &RemotingCommand) -> Result<Vec<(String, u8)>, String> {
             out.push((f("topic").map(str::to_owned), SUB));
             out.push((retry(f("consumerGroup")), SUB));
         }
+        // POP (RocketMQ 5): the topic (unless it is the group's pop retry topic) and the
+        // group, both SUB.
+        code::POP_MESSAGE
+        | code::PEEK_MESSAGE
+        | code::ACK_MESSAGE
+        | code::CHANGE_MESSAGE_INVISIBLETIME
+        | code::NOTIFICATION
+        | code::POLLING_INFO => {
+            if let Some(t) = f("topic").filter(|t| !t.starts_with(RETRY_PREFIX)) {
+                out.push((Some(t.to_owned()), SUB));
+            }
+            out.push((retry(f("consumerGroup")), SUB));
+        }
         code::QUERY_MESSAGE => out.push((f("topic").map(str::to_owned), SUB)),
         code::HEART_BEAT => {
             let data: HeartbeatData =
@@ -61,5 +74,33 @@ fn send(topic: Option<&str>, group: Option<&str>) -> (Option<String>, u8) {
     match topic {
         Some(t) if t.starts_with(RETRY_PREFIX) => (retry(group), SUB),
         t => (t.map(str::to_owned), PUB),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(code: i32, fields: &[(&str, &str)]) -> RemotingCommand {
+        let mut r = RemotingCommand::request(code);
+        for (k, v) in fields {
+            r.ext_fields.set(k, v);
+        }
+        r
+    }
+
+    #[test]
+    fn pops_need_the_topic_and_the_group() {
+        let pop = req(code::POP_MESSAGE, &[("topic", "T"), ("consumerGroup", "G")]);
+        assert_eq!(
+            needed(&pop).ok(),
+            Some(vec![("T".to_string(), SUB), ("%RETRY%G".to_string(), SUB)])
+        );
+        // An ack of a message popped from the group's pop retry topic: the group only.
+        let ack = req(
+            code::ACK_MESSAGE,
+            &[("topic", "%RETRY%G_T"), ("consumerGroup", "G")],
+        );
+        assert_eq!(needed(&ack).ok(), Some(vec![("%RETRY%G".to_string(), SUB)]));
     }
 }
