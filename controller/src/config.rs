@@ -41,10 +41,6 @@ cometmq_remoting::settings! {
         scan_inactive_master_interval: u64 = "scanInactiveMasterInterval", 5_000;
         /// `configBlackList`: `;`-separated keys UPDATE_CONTROLLER_CONFIG may not change.
         config_black_list: String = "configBlackList", "configBlackList;configStorePath".to_owned();
-        /// `listenPort`: the port brokers and mqadmin use (`mqcontroller` only; Java's default 19876).
-        listen_port: u16 = "listenPort", 19876;
-        /// `bindAddress`: the address to listen on.
-        bind_address: String = "bindAddress", "0.0.0.0".to_owned();
     }
 }
 
@@ -75,6 +71,10 @@ pub const RULES: KeyRules = KeyRules {
     ignored: &[
         NETTY_SERVER_KEYS,
         &[
+            // NettyServerConfig's port: as in Java's DLedger mode, brokers and mqadmin talk
+            // to each controller on its controllerDLegerPeers address.
+            "listenPort",
+            "bindAddress",
             "mappedFileSize",
             "controllerThreadPoolNums",
             "controllerRequestThreadPoolQueueCapacity",

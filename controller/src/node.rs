@@ -1,5 +1,5 @@
 //! [`Controller`]: one member of the controllers' Raft group — the Raft node, its peer
-//! listener, the shared state, the heartbeat table, and the leader's scan that re-elects
+//! listener (Raft RPC and the controller's request codes), the shared state, the heartbeat table, and the leader's scan that re-elects
 //! masters whose heartbeats stopped.
 
 use std::collections::BTreeMap;
@@ -18,6 +18,7 @@ use crate::config::{ControllerConfig, Peer};
 use crate::decide::{self, json_body, Decision};
 use crate::error::ControllerError;
 use crate::heartbeat::LiveBrokers;
+use crate::processor::ControllerProcessor;
 use crate::raft::log_store::LogStore;
 use crate::raft::network::{Network, PeerService};
 use crate::raft::state_machine::StateMachine;
@@ -40,7 +41,7 @@ pub struct Controller {
     /// Brokers alive by their heartbeats to this controller.
     pub live: Arc<LiveBrokers>,
     writes: Mutex<()>,
-    peer_server: RemotingServer,
+    server: parking_lot::Mutex<Option<RemotingServer>>,
     client: Arc<RemotingClient>,
     stop: Arc<Notify>,
     tasks: parking_lot::Mutex<Vec<JoinHandle<()>>>,
@@ -79,16 +80,6 @@ impl Controller {
         )
         .await
         .map_err(|e| ControllerError::Raft(e.to_string()))?;
-        let peer_server = RemotingServer::bind(
-            me.addr.as_str(),
-            TransportConfig::default(),
-            Arc::new(PeerService::router(raft.clone())),
-        )
-        .await
-        .map_err(|source| ControllerError::Bind {
-            addr: me.addr.clone(),
-            source,
-        })?;
         let members: BTreeMap<u64, BasicNode> = peers
             .iter()
             .map(|p| (p.node_id, BasicNode::new(&p.addr)))
@@ -112,11 +103,30 @@ impl Controller {
             state,
             live: Arc::default(),
             writes: Mutex::new(()),
-            peer_server,
+            server: parking_lot::Mutex::new(None),
             client,
             stop: Arc::new(Notify::new()),
             tasks: parking_lot::Mutex::new(Vec::new()),
         });
+        // As in Java's DLedger mode, one listener on the peer address serves both the Raft
+        // RPC and the controller's request codes (brokers' `controllerAddr` lists it).
+        let port = controller.me.addr.rsplit_once(':').map_or("", |(_, p)| p);
+        let bind = format!("0.0.0.0:{port}");
+        let router = ControllerProcessor::route(
+            PeerService::router(controller.raft.clone()),
+            controller.clone(),
+        );
+        let server =
+            match RemotingServer::bind(bind.as_str(), TransportConfig::default(), Arc::new(router))
+                .await
+            {
+                Ok(s) => s,
+                Err(source) => {
+                    controller.shutdown().await;
+                    return Err(ControllerError::Bind { addr: bind, source });
+                }
+            };
+        *controller.server.lock() = Some(server);
         let scan = tokio::spawn(scan_loop(controller.clone()));
         controller.tasks.lock().push(scan);
         tracing::info!(id = %controller.me.name, addr = %controller.me.addr, "controller started");
@@ -128,9 +138,9 @@ impl Controller {
         &self.me
     }
 
-    /// The address the Raft peer listener is bound to.
-    pub fn peer_addr(&self) -> std::net::SocketAddr {
-        self.peer_server.local_addr()
+    /// The address the listener is bound to (Raft RPC and controller requests).
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server.lock().as_ref().map(RemotingServer::local_addr)
     }
 
     /// The current leader's peer entry, if one is known.
@@ -255,7 +265,10 @@ impl Controller {
         if let Err(e) = self.raft.shutdown().await {
             tracing::warn!(error = %e, "raft shutdown");
         }
-        self.peer_server.shutdown().await;
+        let server = self.server.lock().take();
+        if let Some(s) = server {
+            s.shutdown().await;
+        }
         self.client.shutdown().await;
     }
 }

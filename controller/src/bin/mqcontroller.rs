@@ -2,12 +2,10 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
-use cometmq_controller::{Controller, ControllerConfig, ControllerError, ControllerProcessor};
+use cometmq_controller::{Controller, ControllerConfig, ControllerError};
 use cometmq_remoting::settings::Settings;
-use cometmq_remoting::transport::{RemotingServer, Router, TransportConfig};
 
 /// CometMQ controller: the Raft group that elects broker masters (RocketMQ 5 controller mode).
 #[derive(Debug, Parser)]
@@ -49,23 +47,14 @@ async fn run(args: Args) -> Result<(), ControllerError> {
         print!("{}", config.to_properties());
         return Ok(());
     }
-    let addr = format!("{}:{}", config.bind_address, config.listen_port);
     let controller = Controller::start(config).await?;
-    let router = ControllerProcessor::route(Router::new(), controller.clone());
-    let server = RemotingServer::bind(addr.as_str(), TransportConfig::default(), Arc::new(router))
-        .await
-        .map_err(|source| ControllerError::Bind {
-            addr: addr.clone(),
-            source,
-        })?;
     println!(
-        "The Controller boot success. address {}, raft {}",
-        server.local_addr(),
-        controller.peer_addr()
+        "The Controller boot success. id {}, address {}",
+        controller.me().name,
+        controller.me().addr
     );
     cometmq_remoting::process::shutdown_signal().await;
     tracing::info!("shutting down");
-    server.shutdown().await;
     controller.shutdown().await;
     Ok(())
 }

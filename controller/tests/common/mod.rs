@@ -11,10 +11,10 @@ use cometmq_controller::wire::{
     GetMetaDataResponseHeader, GetNextBrokerIdHeader, GetReplicaInfoRequestHeader,
     GetReplicaInfoResponseHeader, SyncStateSet,
 };
-use cometmq_controller::{Controller, ControllerConfig, ControllerProcessor};
+use cometmq_controller::{Controller, ControllerConfig};
 use cometmq_remoting::code::{request as rq, response as rc};
 use cometmq_remoting::settings::Settings;
-use cometmq_remoting::transport::{RemotingClient, RemotingServer, Router, TransportConfig};
+use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::free_port;
 use cometmq_testkit::wait::eventually;
@@ -23,25 +23,19 @@ pub const CALL: Duration = Duration::from_secs(10);
 
 pub struct Node {
     pub config: ControllerConfig,
-    pub running: Option<(Arc<Controller>, RemotingServer)>,
+    pub running: Option<Arc<Controller>>,
     pub addr: String,
 }
 
 impl Node {
     pub async fn start(&mut self) {
         let controller = Controller::start(self.config.clone()).await.unwrap();
-        let router = ControllerProcessor::route(Router::new(), controller.clone());
-        let server =
-            RemotingServer::bind("127.0.0.1:0", TransportConfig::default(), Arc::new(router))
-                .await
-                .unwrap();
-        self.addr = server.local_addr().to_string();
-        self.running = Some((controller, server));
+        self.addr = controller.me().addr.clone();
+        self.running = Some(controller);
     }
 
     pub async fn stop(&mut self) {
-        if let Some((c, s)) = self.running.take() {
-            s.shutdown().await;
+        if let Some(c) = self.running.take() {
             c.shutdown().await;
         }
     }
