@@ -12,11 +12,11 @@ use serde::Serialize;
 use crate::elect;
 use crate::heartbeat::LiveBrokers;
 use crate::state::{Event, ReplicasState, FIRST_BROKER_CONTROLLER_ID};
-use crate::wire::{
+use cometmq_remoting::body::controller::{ElectMasterResponseBody, SyncStateSet};
+use cometmq_remoting::header::controller::{
     AlterSyncStateSetRequestHeader, AlterSyncStateSetResponseHeader, ApplyBrokerIdRequestHeader,
     CleanControllerBrokerDataRequestHeader, ClusterBrokerHeader, ElectMasterRequestHeader,
-    ElectMasterResponseBody, MasterInfoResponseHeader, RegisterBrokerToControllerRequestHeader,
-    SyncStateSet,
+    MasterInfoResponseHeader, RegisterBrokerToControllerRequestHeader,
 };
 
 /// A decided write: the answer, and the event to log before answering (if any).

@@ -9,7 +9,9 @@
 //! - [`elect`]: the election policy. [`heartbeat`]: brokers alive by their heartbeats.
 //! - [`raft`]: openraft's storage over files, and its RPC over the remoting transport.
 //! - [`node`]: a running controller. [`processor`]: its request codes.
-//! - [`wire`]: the controller's headers and bodies.
+//!
+//! The headers and bodies are in `cometmq_remoting` (`header::controller`,
+//! `body::controller`), shared with mqadmin.
 
 pub mod config;
 pub mod decide;
@@ -20,7 +22,6 @@ pub mod node;
 pub mod processor;
 pub mod raft;
 pub mod state;
-pub mod wire;
 
 pub use config::ControllerConfig;
 pub use error::ControllerError;

@@ -24,7 +24,8 @@ use crate::raft::network::{Network, PeerService};
 use crate::raft::state_machine::StateMachine;
 use crate::raft::Raft;
 use crate::state::ReplicasState;
-use crate::wire::{ElectMasterRequestHeader, SyncStateSet};
+use cometmq_remoting::body::controller::SyncStateSet;
+use cometmq_remoting::header::controller::ElectMasterRequestHeader;
 
 /// Java's remark for a request a follower refuses.
 pub const NOT_LEADER_REMARK: &str = "The controller is not in leader state";

@@ -29,12 +29,14 @@ use crate::heartbeat::{Heartbeat, DEFAULT_HEARTBEAT_TIMEOUT};
 use crate::node::Controller;
 use crate::raft::files::write_atomic;
 use crate::state::FIRST_BROKER_CONTROLLER_ID;
-use crate::wire::{
+use cometmq_remoting::body::controller::{
+    BrokerReplicasInfo, ReplicaIdentity, ReplicasInfo, SyncStateSet,
+};
+use cometmq_remoting::header::controller::{
     AlterSyncStateSetRequestHeader, ApplyBrokerIdRequestHeader, BrokerHeartbeatRequestHeader,
-    BrokerReplicasInfo, CleanControllerBrokerDataRequestHeader, ElectMasterRequestHeader,
-    GetMetaDataResponseHeader, GetNextBrokerIdHeader, GetReplicaInfoRequestHeader,
-    GetReplicaInfoResponseHeader, RegisterBrokerToControllerRequestHeader, ReplicaIdentity,
-    ReplicasInfo, SyncStateSet,
+    CleanControllerBrokerDataRequestHeader, ElectMasterRequestHeader, GetMetaDataResponseHeader,
+    GetNextBrokerIdHeader, GetReplicaInfoRequestHeader, GetReplicaInfoResponseHeader,
+    RegisterBrokerToControllerRequestHeader,
 };
 
 /// The request codes a controller serves.

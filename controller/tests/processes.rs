@@ -9,8 +9,8 @@ mod common;
 use std::process::Command;
 use std::time::Instant;
 
-use cometmq_controller::wire::GetMetaDataResponseHeader;
 use cometmq_remoting::code::{request as rq, response as rc};
+use cometmq_remoting::header::controller::GetMetaDataResponseHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::process::Server;
@@ -140,7 +140,7 @@ async fn sigkill_the_leader_process() {
         .invoke(&addr(leader_now), common::next_broker_id(), CALL)
         .await
         .unwrap();
-    let h: cometmq_controller::wire::GetNextBrokerIdHeader = r.decode_header().unwrap();
+    let h: cometmq_remoting::header::controller::GetNextBrokerIdHeader = r.decode_header().unwrap();
     assert_eq!(h.next_broker_id, Some(3));
     for p in &mut procs {
         if let Some(s) = p.server.take() {

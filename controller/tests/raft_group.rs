@@ -9,11 +9,11 @@ mod common;
 
 use std::time::Duration;
 
-use cometmq_controller::wire::{
+use cometmq_remoting::code::{request as rq, response as rc};
+use cometmq_remoting::header::controller::{
     AlterSyncStateSetResponseHeader, ElectMasterRequestHeader, GetMetaDataResponseHeader,
     GetNextBrokerIdHeader, MasterInfoResponseHeader,
 };
-use cometmq_remoting::code::{request as rq, response as rc};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::wait::eventually;
 use common::{alter, apply_id, broker_a, heartbeat, replica_info, Group};

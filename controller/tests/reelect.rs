@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_controller::wire::ElectMasterRequestHeader;
 use cometmq_remoting::code::{request as rq, response as rc};
+use cometmq_remoting::header::controller::ElectMasterRequestHeader;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;
 use cometmq_testkit::wait::eventually;

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use cometmq_controller::wire::{ApplyBrokerIdRequestHeader, GetMetaDataResponseHeader};
 use cometmq_remoting::code::{request as rq, response as rc};
+use cometmq_remoting::header::controller::{ApplyBrokerIdRequestHeader, GetMetaDataResponseHeader};
 use cometmq_remoting::settings::Settings;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;

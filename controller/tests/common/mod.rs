@@ -6,13 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_controller::wire::{
+use cometmq_controller::{Controller, ControllerConfig};
+use cometmq_remoting::body::controller::SyncStateSet;
+use cometmq_remoting::code::{request as rq, response as rc};
+use cometmq_remoting::header::controller::{
     AlterSyncStateSetRequestHeader, ApplyBrokerIdRequestHeader, BrokerHeartbeatRequestHeader,
     GetMetaDataResponseHeader, GetNextBrokerIdHeader, GetReplicaInfoRequestHeader,
-    GetReplicaInfoResponseHeader, SyncStateSet,
+    GetReplicaInfoResponseHeader,
 };
-use cometmq_controller::{Controller, ControllerConfig};
-use cometmq_remoting::code::{request as rq, response as rc};
 use cometmq_remoting::settings::Settings;
 use cometmq_remoting::transport::{RemotingClient, TransportConfig};
 use cometmq_remoting::RemotingCommand;

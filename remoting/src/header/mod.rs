@@ -17,6 +17,7 @@ mod macros;
 
 pub mod admin;
 pub mod client;
+pub mod controller;
 pub mod namesrv;
 pub mod offset;
 pub mod pull;
