@@ -17,6 +17,7 @@
 
 pub mod clients;
 pub mod cluster;
+pub mod controller;
 pub mod groups;
 pub mod kv;
 pub mod messages;
