@@ -129,7 +129,8 @@ impl Controller {
             };
         *controller.server.lock() = Some(server);
         let scan = tokio::spawn(scan_loop(controller.clone()));
-        controller.tasks.lock().push(scan);
+        let leader_log = tokio::spawn(log_leader_changes(controller.clone()));
+        controller.tasks.lock().extend([scan, leader_log]);
         tracing::info!(id = %controller.me.name, addr = %controller.me.addr, "controller started");
         Ok(controller)
     }
@@ -280,6 +281,27 @@ pub fn not_leader() -> RemotingCommand {
         rc::CONTROLLER_NOT_LEADER,
         Some(NOT_LEADER_REMARK.to_owned()),
     )
+}
+
+/// Logs (INFO) each change of the group's leader, as seen by this controller.
+async fn log_leader_changes(c: Arc<Controller>) {
+    let mut metrics = c.raft.metrics();
+    let mut last = None;
+    loop {
+        let now = metrics.borrow_and_update().current_leader;
+        if now != last {
+            let name = c
+                .peers
+                .iter()
+                .find(|p| Some(p.node_id) == now)
+                .map_or("none", |p| p.name.as_str());
+            tracing::info!(leader = name, me = %c.me.name, "controller leader changed");
+            last = now;
+        }
+        if metrics.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Every `scanNotActiveBrokerInterval`: forget expired brokers; on the leader, elect new

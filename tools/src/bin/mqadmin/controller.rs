@@ -224,8 +224,8 @@ impl UpdateControllerConfig {
         }
         Ok(Report::new(
             format!(
-                "update controller config success!{}\n{} : {}",
-                list.join(";"),
+                "update controller config success![{}]\n{} : {}",
+                list.join(", "),
                 self.key.trim(),
                 self.value.trim()
             ),
