@@ -218,6 +218,18 @@ mod tests {
     }
 
     #[test]
+    fn sample_configs_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conf/controller");
+        for i in 0..3 {
+            let (c, unknown) =
+                ControllerConfig::from_file(&dir.join(format!("controller-n{i}.conf"))).unwrap();
+            assert!(unknown.is_empty(), "{unknown:?}");
+            assert_eq!(c.peers().unwrap().len(), 3);
+            assert_eq!(c.self_peer().unwrap().node_id, i);
+        }
+    }
+
+    #[test]
     fn metrics_exporter_refused() {
         let mut c = ControllerConfig::default();
         let pairs = vec![("metricsExporterType".to_owned(), "PROM".to_owned())];

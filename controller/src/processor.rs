@@ -152,7 +152,11 @@ impl ControllerProcessor {
                     }
                 };
                 if names.is_empty() {
-                    return RemotingCommand::success();
+                    // Java answers `createResponseCommand(null)`: SYSTEM_ERROR with this remark.
+                    return RemotingCommand::response(
+                        rc::SYSTEM_ERROR,
+                        Some("not set any response code".to_owned()),
+                    );
                 }
                 match c.read(|s| sync_state_data(c, s, &names)).await {
                     Ok(body) => RemotingCommand::success().with_body(json_body(&body)),
