@@ -257,6 +257,35 @@ impl Controller {
         }
     }
 
+    /// Snapshots the applied state now and drops the log up to it (openraft also does so
+    /// by itself every 5000 entries). A controller that missed the dropped entries gets
+    /// the snapshot instead. Returns the index the log now starts after.
+    pub async fn compact(&self) -> Result<u64, ControllerError> {
+        let raft_err = |e: openraft::error::Fatal<u64>| ControllerError::Raft(e.to_string());
+        let applied = self
+            .raft
+            .metrics()
+            .borrow()
+            .last_applied
+            .map_or(0, |l| l.index);
+        self.raft.trigger().snapshot().await.map_err(raft_err)?;
+        self.raft
+            .wait(Some(Duration::from_secs(30)))
+            .metrics(
+                |m| m.snapshot.is_some_and(|l| l.index >= applied),
+                "compact",
+            )
+            .await
+            .ok();
+        let snap = self.raft.metrics().borrow().snapshot.map_or(0, |l| l.index);
+        self.raft
+            .trigger()
+            .purge_log(snap)
+            .await
+            .map_err(raft_err)?;
+        Ok(snap)
+    }
+
     /// Stops the scan, the Raft node and the peer listener.
     pub async fn shutdown(&self) {
         self.stop.notify_waiters();
