@@ -114,6 +114,13 @@ async fn three_controllers_elect_replicate_fail_over_and_recover() {
         .await;
     assert_ne!(r.code, rc::SUCCESS);
     assert!(r.remark.unwrap().contains("clusterName"));
+    // Garbage on the Raft RPC codes of the same port: refused, the group goes on.
+    let bad_rpc = RemotingCommand::request(cometmq_controller::raft::network::RAFT_VOTE)
+        .with_body(b"\x00\x01garbage".to_vec());
+    assert_eq!(
+        g.call(leader, bad_rpc).await.code,
+        rc::CONTROLLER_INVALID_REQUEST
+    );
     assert_eq!(broker_a(&g, leader).await.0, Some(1));
 
     // The leader dies: another takes over with the state.
