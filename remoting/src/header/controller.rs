@@ -4,7 +4,8 @@
 use crate::command_header;
 
 command_header! {
-    /// CONTROLLER_ALTER_SYNC_STATE_SET (1001) request; the body is a [`SyncStateSet`].
+    /// CONTROLLER_ALTER_SYNC_STATE_SET (1001) request; the body is a
+    /// [`SyncStateSet`](crate::body::controller::SyncStateSet).
     pub struct AlterSyncStateSetRequestHeader {
         /// Broker name.
         req broker_name: String = "brokerName",
