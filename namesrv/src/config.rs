@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cometmq_remoting::settings::{KeyRules, Refused, Settings, NETTY_SERVER_KEYS};
+use cometmq_controller::config::{CONTROLLER_KEYS, RULES as CONTROLLER_RULES};
+use cometmq_remoting::java_properties;
+use cometmq_remoting::settings::{KeyRules, LoadError, Refused, Settings, NETTY_SERVER_KEYS};
 
 use crate::error::NamesrvError;
 
@@ -62,6 +64,12 @@ cometmq_remoting::settings! {
         metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
         /// `metricsPromExporterPort`: port of the Prometheus endpoint (0 picks a free one).
         metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
+        /// `enableControllerInNamesrv`: also run a controller (RocketMQ 5 controller mode),
+        /// configured by the controller keys of the same file.
+        enable_controller_in_namesrv: bool = "enableControllerInNamesrv", false;
+        /// The controller's settings, read from the same file when
+        /// `enableControllerInNamesrv=true` (Java reads one file into both configs).
+        controller: Option<cometmq_controller::ControllerConfig>, None;
     }
 }
 
@@ -86,11 +94,6 @@ pub const RULES: KeyRules = KeyRules {
         ],
     ],
     refused: &[
-        Refused {
-            key: "enableControllerInNamesrv",
-            allowed: "false",
-            feature: "RocketMQ 5's controller (automatic master election) is not implemented",
-        },
         Refused {
             key: "supportActingMaster",
             allowed: "false",
@@ -132,7 +135,31 @@ impl NamesrvConfig {
     /// the file and the key.
     pub fn from_file(path: &Path) -> Result<(Self, Vec<String>), NamesrvError> {
         let mut config = NamesrvConfig::default();
-        let unknown = RULES.load_file(&mut config, path)?;
+        let mut unknown = RULES.load_file(&mut config, path)?;
+        // The controller's keys are the controller's to read.
+        unknown.retain(|k| !CONTROLLER_KEYS.contains(&k.as_str()));
+        if config.enable_controller_in_namesrv {
+            let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let pairs = java_properties::parse(&text).map_err(|source| LoadError::Malformed {
+                path: path.to_owned(),
+                source,
+            })?;
+            let own: Vec<(String, String)> = pairs
+                .into_iter()
+                .filter(|(k, _)| CONTROLLER_KEYS.contains(&k.as_str()))
+                .collect();
+            let mut controller = cometmq_controller::ControllerConfig::default();
+            CONTROLLER_RULES
+                .apply(&mut controller, &own)
+                .map_err(|source| LoadError::Apply {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            config.controller = Some(controller);
+        }
         Ok((config, unknown))
     }
 
@@ -275,17 +302,29 @@ mod tests {
     fn features_we_lack_are_refused_when_turned_on() {
         let mut c = NamesrvConfig::default();
         let err = c
-            .apply(&pairs("listenPort=1\nenableControllerInNamesrv=true\n"))
+            .apply(&pairs("listenPort=1\nsupportActingMaster=true\n"))
             .expect_err("refused");
-        assert!(
-            err.to_string().contains("enableControllerInNamesrv"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("supportActingMaster"), "{err}");
         assert_eq!(c, NamesrvConfig::default());
-        assert!(c
-            .apply(&pairs("enableControllerInNamesrv=false\n"))
-            .expect("the default is fine")
-            .is_empty());
+    }
+
+    #[test]
+    fn controller_keys_come_from_the_same_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("namesrv.conf");
+        std::fs::write(
+            &path,
+            "listenPort=1\nenableControllerInNamesrv=true\ncontrollerDLegerGroup=g\n\
+             controllerDLegerPeers=n0-127.0.0.1:9878\ncontrollerDLegerSelfId=n0\n\
+             scanNotActiveBrokerInterval=700\nmetricsExporterType=PROM\n",
+        )
+        .expect("write");
+        let (c, unknown) = NamesrvConfig::from_file(&path).expect("loads");
+        assert!(unknown.is_empty(), "{unknown:?}");
+        let controller = c.controller.expect("controller config");
+        assert_eq!(controller.controller_dleger_group, "g");
+        assert_eq!(controller.scan_not_active_broker_interval, 700);
+        assert_eq!(c.scan_not_active_broker_interval, 700);
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub enum NamesrvError {
         /// The cause.
         source: RemotingError,
     },
+    /// The embedded controller (`enableControllerInNamesrv=true`) cannot start.
+    #[error("controller: {0}")]
+    Controller(#[from] cometmq_controller::ControllerError),
     /// The metrics settings cannot be honoured; the message names the key.
     #[error("{0}")]
     Metrics(String),

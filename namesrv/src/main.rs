@@ -32,6 +32,9 @@ async fn main() -> ExitCode {
     };
     if args.print_config_item {
         print!("{}", config.to_properties());
+        if let Some(c) = &config.controller {
+            print!("{}", c.to_properties());
+        }
         return ExitCode::SUCCESS;
     }
     let server = match NameServer::start(config).await {

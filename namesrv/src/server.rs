@@ -22,6 +22,7 @@ pub struct NameServer {
     routes: Arc<RouteTable>,
     config: SharedConfig,
     metrics: Option<cometmq_remoting::metrics_http::MetricsServer>,
+    controller: Option<Arc<cometmq_controller::Controller>>,
 }
 
 impl NameServer {
@@ -67,6 +68,26 @@ impl NameServer {
                 return Err(e);
             }
         };
+        // enableControllerInNamesrv: the controller serves on its own
+        // controllerDLegerPeers address, as in Java.
+        let controller = match (
+            &metrics_config.enable_controller_in_namesrv,
+            &metrics_config.controller,
+        ) {
+            (true, c) => {
+                match cometmq_controller::Controller::start(c.clone().unwrap_or_default()).await {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        if let Some(m) = metrics {
+                            m.shutdown().await;
+                        }
+                        server.shutdown().await;
+                        return Err(e.into());
+                    }
+                }
+            }
+            (false, _) => None,
+        };
         let expiry = expiry::spawn(routes.clone(), channels, shared.clone());
         tracing::info!(addr = %server.local_addr(), "NameServer started");
         Ok(NameServer {
@@ -75,6 +96,7 @@ impl NameServer {
             routes,
             config: shared,
             metrics,
+            controller,
         })
     }
 
@@ -98,9 +120,18 @@ impl NameServer {
         &self.config
     }
 
-    /// Stops the expiry scan, then the server (answering in-flight requests first).
+    /// The embedded controller, with `enableControllerInNamesrv=true`.
+    pub fn controller(&self) -> Option<&Arc<cometmq_controller::Controller>> {
+        self.controller.as_ref()
+    }
+
+    /// Stops the expiry scan, the controller, then the server (answering in-flight
+    /// requests first).
     pub async fn shutdown(self) {
         self.expiry.abort();
+        if let Some(c) = self.controller {
+            c.shutdown().await;
+        }
         if let Some(m) = self.metrics {
             m.shutdown().await;
         }

@@ -80,17 +80,29 @@ fn features_we_lack_and_malformed_files_stop_it_naming_them() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("namesrv.conf");
     let path = file.to_str().unwrap();
-    std::fs::write(&file, "listenPort=9999\nenableControllerInNamesrv=true\n").unwrap();
+    std::fs::write(&file, "listenPort=9999\nsupportActingMaster=true\n").unwrap();
     let (ok, _, stderr) = mqnamesrv(&["-c", path, "-p"]);
     assert!(!ok);
     assert!(
-        stderr.contains("enableControllerInNamesrv") && stderr.contains(path),
+        stderr.contains("supportActingMaster") && stderr.contains(path),
         "{stderr}"
     );
-    std::fs::write(&file, "listenPort=9999\nenableControllerInNamesrv=false\n").unwrap();
+    std::fs::write(&file, "listenPort=9999\nsupportActingMaster=false\n").unwrap();
     let (ok, stdout, stderr) = mqnamesrv(&["-c", path, "-p"]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("listenPort=9999"), "{stdout}");
+    // With the controller on, -p prints its keys too, read from the same file.
+    std::fs::write(
+        &file,
+        "listenPort=9999\nenableControllerInNamesrv=true\ncontrollerDLegerPeers=n0-127.0.0.1:9878\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = mqnamesrv(&["-c", path, "-p"]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("controllerDLegerPeers=n0-127.0.0.1:9878"),
+        "{stdout}"
+    );
 
     std::fs::write(&file, "listenPort=9999\nk=\\u00zz\n").unwrap();
     let (ok, _, stderr) = mqnamesrv(&["-c", path, "-p"]);

@@ -19,6 +19,7 @@
 pub mod acl;
 pub mod clients;
 pub mod cluster;
+pub mod controller;
 pub mod groups;
 pub mod kv;
 pub mod messages;

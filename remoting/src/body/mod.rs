@@ -29,6 +29,7 @@
 //! ```
 
 pub mod client;
+pub mod controller;
 pub mod fastjson;
 
 mod admin_lists;

@@ -18,6 +18,7 @@ mod macros;
 pub mod acl;
 pub mod admin;
 pub mod client;
+pub mod controller;
 pub mod extra_info;
 pub mod namesrv;
 pub mod offset;

@@ -12,6 +12,7 @@
 mod acl;
 mod clients;
 mod cluster;
+mod controller;
 mod groups;
 mod kv;
 mod messages;
@@ -90,6 +91,12 @@ enum Command {
     DeleteAclConfig(acl::DeleteAclConfig),
     ClusterAclConfigVersion(acl::ClusterAclConfigVersion),
     UpdateGlobalWhiteAddr(acl::UpdateGlobalWhiteAddr),
+    GetControllerMetaData(controller::GetControllerMetaData),
+    GetSyncStateSet(controller::GetSyncStateSet),
+    GetControllerConfig(controller::GetControllerConfig),
+    UpdateControllerConfig(controller::UpdateControllerConfig),
+    ElectMaster(controller::ElectMaster),
+    CleanBrokerMetadata(controller::CleanBrokerMetadata),
 }
 
 impl Command {
@@ -133,13 +140,32 @@ impl Command {
             Command::DeleteAclConfig(c) => c.run(admin).await,
             Command::ClusterAclConfigVersion(c) => c.run(admin).await,
             Command::UpdateGlobalWhiteAddr(c) => c.run(admin).await,
+            Command::GetControllerMetaData(c) => c.run(admin).await,
+            Command::GetSyncStateSet(c) => c.run(admin).await,
+            Command::GetControllerConfig(c) => c.run(admin).await,
+            Command::UpdateControllerConfig(c) => c.run(admin).await,
+            Command::ElectMaster(c) => c.run(admin).await,
+            Command::CleanBrokerMetadata(c) => c.run(admin).await,
         }
+    }
+
+    /// Commands that talk to controllers only (no NameServer needed).
+    fn controller_only(&self) -> bool {
+        matches!(
+            self,
+            Command::GetControllerMetaData(_)
+                | Command::GetControllerConfig(_)
+                | Command::UpdateControllerConfig(_)
+                | Command::ElectMaster(_)
+                | Command::CleanBrokerMetadata(_)
+        ) || matches!(self, Command::GetSyncStateSet(c) if c.by_broker_name())
     }
 
     /// `clusterList -i`: seconds between repeats.
     fn repeat(&self) -> Option<Duration> {
         match self {
             Command::ClusterList(c) => c.interval.map(|s| Duration::from_secs(s.max(1))),
+            Command::GetSyncStateSet(c) => c.interval.map(|s| Duration::from_secs(s.max(1))),
             _ => None,
         }
     }
@@ -177,7 +203,7 @@ async fn run(cli: &Cli, admin: &Admin) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(controller::java_short_flags(std::env::args())) {
         Ok(cli) => cli,
         Err(e) => {
             return match e.kind() {
@@ -223,6 +249,10 @@ fn main() -> ExitCode {
     let timeout = Duration::from_millis(cli.timeout_ms.max(1));
     let admin = match Admin::signed(&namesrv, timeout, credentials) {
         Ok(a) => a,
+        // The controller commands name their controllers with -a.
+        Err(_) if namesrv.trim().is_empty() && cli.command.controller_only() => {
+            Admin::for_controllers(timeout)
+        }
         Err(e) => return fail(e, 1),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()
