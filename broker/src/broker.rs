@@ -118,6 +118,7 @@ impl Broker {
             )),
         ];
         tasks.extend(crate::schedule::spawn(&state, &stop));
+        tasks.extend(crate::timer::spawn(&state, &stop));
         tasks.push(crate::transaction::spawn(&state, &stop));
         let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));
         tracing::info!(
@@ -188,6 +189,9 @@ impl Broker {
                 if let Err(e) = r {
                     tracing::error!(file = what, error = %e, "cannot save at shutdown");
                 }
+            }
+            if let Err(e) = state.timer.save() {
+                tracing::error!(file = "timercheck", error = %e, "cannot save at shutdown");
             }
             if let Err(e) = state.store.shutdown() {
                 tracing::error!(error = %e, "store shutdown failed");

@@ -150,6 +150,19 @@ settings! {
         metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
         /// Port of the Prometheus endpoint (0 picks a free one).
         metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
+        /// Serve timer messages (`TIMER_DELIVER_MS` / `TIMER_DELAY_SEC` /
+        /// `TIMER_DELAY_MS`); off, such a message is refused, as in Java.
+        timer_wheel_enable: bool = "timerWheelEnable", true;
+        /// Granularity of timer delivery (ms): one wheel slot.
+        timer_precision_ms: u64 = "timerPrecisionMs", 1000;
+        /// Longest timer delay accepted (s); a later time is refused MESSAGE_ILLEGAL.
+        timer_max_delay_sec: u64 = "timerMaxDelaySec", 259_200;
+        /// Period of the timer checkpoint (flush of the timer log and wheel, ms).
+        timer_flush_interval_ms: u64 = "timerFlushIntervalMs", 1000;
+        /// Slots ahead beyond which a timer is rolled (re-put to the timer topic later).
+        timer_roll_window_slot: i64 = "timerRollWindowSlot", 172_800;
+        /// Size of one timer log file (bytes).
+        mapped_file_size_timer_log: usize = "mappedFileSizeTimerLog", 100 * 1024 * 1024;
         ..store: StoreConfig;
     }
 }

@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod slave_sync;
 pub mod state;
 pub mod stats;
+pub mod timer;
 pub mod topic_names;
 pub mod topics;
 pub mod transaction;
@@ -53,4 +54,7 @@ pub enum BrokerStartError {
     /// the endpoint's address); the message names the key.
     #[error("{0}")]
     Metrics(String),
+    /// A timer setting cannot be honoured, or the timer files cannot be opened.
+    #[error(transparent)]
+    Timer(#[from] timer::TimerConfigError),
 }

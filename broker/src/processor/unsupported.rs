@@ -37,10 +37,6 @@ pub const FEATURES: &[(&str, &[i32])] = &[
         ],
     ),
     (
-        "timer messages",
-        &[code::GET_TIMER_CHECK_POINT, code::GET_TIMER_METRICS],
-    ),
-    (
         "ACL",
         &[
             code::UPDATE_AND_CREATE_ACL_CONFIG,
