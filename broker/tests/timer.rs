@@ -248,6 +248,7 @@ async fn a_slave_builds_the_timer_state() {
         .start_slave(|cfg| {
             fast(cfg);
             cfg.ha_send_heartbeat_interval = 200;
+            cfg.slave_synchronize_interval = 200;
         })
         .await;
     for i in 0..5 {
@@ -260,8 +261,14 @@ async fn a_slave_builds_the_timer_state() {
     .await;
     let master = &c.broker.as_ref().unwrap().state;
     assert_eq!(master.timer.pending(), 5);
-    // The slave delivers nothing of its own.
+    // The slave delivers nothing of its own, and follows the master's read time.
     assert_eq!(slave.state.store.max_offset("Slaved", 0), 0);
+    let master_read = checkpoint(&c).await.0;
+    eventually("the slave takes the master's timer read time", || async {
+        let b = slave.state.timer.checkpoint_body();
+        (i64::from_be_bytes(b[0..8].try_into().unwrap()) >= master_read).then_some(())
+    })
+    .await;
     slave.shutdown().await;
     c.stop().await;
 }

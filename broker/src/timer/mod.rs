@@ -177,6 +177,18 @@ impl TimerService {
         .to_vec()
     }
 
+    /// A slave takes its master's GET_TIMER_CHECK_POINT (Java `syncTimerCheckPoint`):
+    /// the master's read time, so that the slave's pending timers are the master's and a
+    /// promoted slave resumes delivery there.
+    pub fn follow_master(&self, body: &[u8]) {
+        let master = TimerCheckpoint::decode(body);
+        let mut p = self.progress.lock();
+        if master.last_read_time_ms > p.read_ms {
+            p.read_ms = master.last_read_time_ms;
+            p.dirty = true;
+        }
+    }
+
     /// Timers enqueued and not yet delivered (wheel slots from the read time on).
     pub fn pending(&self) -> i64 {
         let p = self.progress.lock();

@@ -236,7 +236,10 @@ mod tests {
     #[test]
     fn timers_write_java_properties() {
         let m = Message::builder("T").deliver_at(1_700_000_000_123).build();
-        assert_eq!(m.property(property::TIMER_DELIVER_MS), Some("1700000000123"));
+        assert_eq!(
+            m.property(property::TIMER_DELIVER_MS),
+            Some("1700000000123")
+        );
         let m = Message::builder("T")
             .deliver_at(5)
             .deliver_after(std::time::Duration::from_millis(1500))
