@@ -14,21 +14,53 @@ use tokio_util::sync::CancellationToken;
 use super::TimerService;
 use crate::state::BrokerState;
 
-/// Saves the checkpoint every `timerFlushIntervalMs` until `stop`.
+/// Period of the deletion of delivered timer log files.
+const CLEAN_EVERY: Duration = Duration::from_secs(30);
+
+/// Saves the checkpoint every `timerFlushIntervalMs` until `stop`; deletes delivered
+/// timer log files every [`CLEAN_EVERY`].
 pub(super) async fn run(state: Arc<BrokerState>, stop: CancellationToken) {
     let period = || Duration::from_millis(state.config().timer_flush_interval_ms.max(10));
-    periodic::every(stop.cancelled(), period, || async {
+    let mut last_clean = std::time::Instant::now();
+    periodic::every(stop.cancelled(), period, || {
+        let clean = last_clean.elapsed() >= CLEAN_EVERY;
+        if clean {
+            last_clean = std::time::Instant::now();
+        }
         let s = state.clone();
-        let saved = tokio::task::spawn_blocking(move || save(&s.timer)).await;
-        match saved {
-            Ok(Err(e)) => {
-                cometmq_store::throttled!(error, error = %e, "cannot save the timer checkpoint")
+        async move {
+            let saved = tokio::task::spawn_blocking(move || {
+                let saved = save(&s.timer);
+                if clean && saved.is_ok() {
+                    delete_delivered(&s.timer);
+                }
+                saved
+            })
+            .await;
+            match saved {
+                Ok(Err(e)) => {
+                    cometmq_store::throttled!(error, error = %e, "cannot save the timer checkpoint")
+                }
+                Err(e) => tracing::error!(error = %e, "timer checkpoint task failed"),
+                Ok(Ok(())) => {}
             }
-            Err(e) => tracing::error!(error = %e, "timer checkpoint task failed"),
-            Ok(Ok(())) => {}
         }
     })
     .await;
+}
+
+/// Deletes the timer log files that hold only delivered units (after a checkpoint, so
+/// a restart never needs them).
+fn delete_delivered(timer: &TimerService) {
+    let mut p = timer.progress.lock();
+    let read_ms = p.read_ms;
+    if let Some(store) = p.store.as_mut() {
+        match store.delete_delivered_files(read_ms) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "deleted delivered timer log files"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete delivered timer log files"),
+        }
+    }
 }
 
 /// Flushes and saves when anything changed (blocking).

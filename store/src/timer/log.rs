@@ -215,6 +215,19 @@ impl TimerLog {
         Ok(pos)
     }
 
+    /// Deletes the files that end at or before `pos`, except the last one (its units
+    /// are delivered). Returns how many were deleted.
+    pub fn delete_files_before(&mut self, pos: i64) -> Result<usize> {
+        let size = self.file_size as i64;
+        let mut deleted = 0;
+        while self.files.len() > 1 && self.files[0].0.base() + size <= pos {
+            let (segment, _) = self.files.remove(0);
+            segment.delete()?;
+            deleted += 1;
+        }
+        Ok(deleted)
+    }
+
     /// Global position after the last unit.
     pub fn end(&self) -> i64 {
         self.end
@@ -265,6 +278,28 @@ mod tests {
         assert_eq!(log.end(), c + UNIT_SIZE as i64);
         assert_eq!(log.last_unit().unwrap().1.reserved, 3);
         assert_eq!(log.unit_at(c).unwrap().delivery_ms(), 3000);
+    }
+
+    #[test]
+    fn delivered_files_are_deleted_and_the_rest_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let size = UNIT_SIZE * 2;
+        let mut log = TimerLog::open(dir.path(), size).unwrap();
+        let mut prev = -1;
+        for n in 0..5 {
+            prev = log.append(&unit(prev, n)).unwrap();
+        }
+        assert_eq!(log.delete_files_before(2 * size as i64).unwrap(), 2);
+        assert_eq!(
+            log.delete_files_before(i64::MAX).unwrap(),
+            0,
+            "the last file stays"
+        );
+        assert!(log.unit_at(0).is_none());
+        drop(log);
+        let log = TimerLog::open(dir.path(), size).unwrap();
+        assert_eq!(log.end(), 5 * UNIT_SIZE as i64);
+        assert_eq!(log.unit_at(4 * UNIT_SIZE as i64).unwrap().reserved, 5);
     }
 
     #[test]

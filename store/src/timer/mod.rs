@@ -187,6 +187,17 @@ impl TimerStore {
         (slot.last_pos.max(seen_last), units)
     }
 
+    /// Deletes the timer log files holding only delivered units: those before the
+    /// first unit of every slot from `read_ms` on (a scan of the wheel). Returns how
+    /// many files were deleted.
+    pub fn delete_delivered_files(&mut self, read_ms: i64) -> Result<usize> {
+        let keep_from = self
+            .wheel
+            .min_first_pos(read_ms)
+            .unwrap_or_else(|| self.log.end());
+        self.log.delete_files_before(keep_from)
+    }
+
     /// The CQ offset just past the last message the log holds (from the last unit's
     /// reserved field), if the log has units written by CometMQ.
     pub fn logged_queue_offset(&self) -> Option<i64> {

@@ -124,6 +124,17 @@ impl TimerWheel {
             .sum()
     }
 
+    /// The lowest first position of the slots of one round from `from_ms` on, if any
+    /// holds units.
+    pub fn min_first_pos(&self, from_ms: i64) -> Option<i64> {
+        let start = from_ms / self.precision_ms * self.precision_ms;
+        (0..self.slots)
+            .map(|i| self.slot(start + i * self.precision_ms))
+            .filter(|s| s.num > 0 && s.first_pos >= 0)
+            .map(|s| s.first_pos)
+            .min()
+    }
+
     /// Writes the wheel to disk (blocking).
     pub fn flush(&self) -> Result<()> {
         self.region.flush(0, self.region.len()).at("timerwheel")
