@@ -188,6 +188,17 @@ pub const RULES: KeyRules = KeyRules {
             "sendMessageThreadPoolNums",
             "pullMessageThreadPoolNums",
             "waitTimeMillsInSendQueue",
+            // Timer messages: Java's thread counts, metrics checks, warm-up and logging
+            // (the timer path here is three tasks; metrics are kept exactly).
+            "timerGetMessageThreadNum",
+            "timerPutMessageThreadNum",
+            "timerEnableDisruptor",
+            "timerEnableCheckMetrics",
+            "timerCheckMetricsWhen",
+            "timerWarmEnable",
+            "timerMetricSmallThreshold",
+            "timerProgressLogIntervalMs",
+            "timerEnableRetryUntilSuccess",
         ],
     ],
     refused: &[
@@ -219,6 +230,31 @@ pub const RULES: KeyRules = KeyRules {
             allowed: "true",
             feature: "CometMQ always picks the stored-record version by topic length \
                       (v2 past 127 bytes), Java's default; it cannot be switched off",
+        },
+        Refused {
+            key: "timerCongestNumEachSlot",
+            allowed: "2147483647",
+            feature: "timer message flow control per slot (WHEEL_TIMER_FLOW_CONTROL) is not implemented",
+        },
+        Refused {
+            key: "timerInterceptDelayLevel",
+            allowed: "false",
+            feature: "delay levels through the timer wheel are not implemented; delay levels use SCHEDULE_TOPIC_XXXX",
+        },
+        Refused {
+            key: "timerStopEnqueue",
+            allowed: "false",
+            feature: "stopping the timer enqueue (a Java debugging switch) is not implemented",
+        },
+        Refused {
+            key: "timerStopDequeue",
+            allowed: "false",
+            feature: "stopping timer delivery (a Java debugging switch) is not implemented",
+        },
+        Refused {
+            key: "timerSkipUnknownError",
+            allowed: "false",
+            feature: "skipping timer messages the store fails to take is not implemented: they are retried",
         },
         Refused {
             key: "fetchNamesrvAddrByAddressServer",
