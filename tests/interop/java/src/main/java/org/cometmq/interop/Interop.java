@@ -54,6 +54,9 @@ public final class Interop {
         if (FeatureScenarios.compressionSupported()) {
             s.put("compression-lz4-zstd", FeatureScenarios::compression);
         }
+        if (TimerScenarios.supported()) {
+            s.put("timer-deliver-time", TimerScenarios::deliverTime);
+        }
         AdminScenarios.Fixture[] fixture = new AdminScenarios.Fixture[1];
         for (String command : AdminScenarios.names()) {
             s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
