@@ -226,13 +226,15 @@ async fn enqueue_one(
                 cometmq_store::throttled!(error, error = %e, "cannot append to the timer log");
                 return Err(());
             }
+            // Counted before the progress moves, so a reader that sees the timer
+            // enqueued sees it counted.
+            timer.metrics.add(&real_topic, 1);
             p.queue_offset = offset + 1;
             p.dirty = true;
             false
         }
     };
     if !due_now {
-        timer.metrics.add(&real_topic, 1);
         return Ok(());
     }
     let unit = LogUnit {

@@ -1,37 +1,15 @@
 //! Pending timers per real topic (Java `TimerMetrics`): +1 when a timer is enqueued,
 //! −1 when it is delivered. Saved as `config/timermetrics` with each checkpoint and
-//! returned by GET_TIMER_METRICS, both as Java's `TimerMetricsSerializeWrapper`:
-//! `{"dataVersion":{…},"timingCount":{"<topic>":{"count":n,"timeStamp":ms}}}`.
+//! returned by GET_TIMER_METRICS, both as Java's `TimerMetricsSerializeWrapper`
+//! ([`cometmq_remoting::body::TimerMetricsSerializeWrapper`]).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use cometmq_remoting::body::DataVersion;
+pub use cometmq_remoting::body::{TimerMetric as Metric, TimerMetricsSerializeWrapper};
 use cometmq_remoting::clock::now_ms;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 
 use crate::config_file::ConfigFile;
-
-/// One topic's count (Java `TimerMetrics.Metric`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Metric {
-    /// Timers pending.
-    pub count: i64,
-    /// Last change, ms since the epoch.
-    pub time_stamp: i64,
-}
-
-/// The GET_TIMER_METRICS body and the `timermetrics` file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct TimerMetricsSerializeWrapper {
-    /// Bumped on every save.
-    pub data_version: DataVersion,
-    /// Real topic → pending timers.
-    pub timing_count: BTreeMap<String, Metric>,
-}
 
 /// The counts, behind one lock held for map work only.
 #[derive(Debug)]

@@ -197,6 +197,27 @@ impl TimerService {
             .map_or(0, |s| s.wheel.count_from(p.read_ms))
     }
 
+    /// GET_BROKER_RUNTIME_INFO's timer entries, as Java's: `timerReadBehind` (seconds
+    /// the delivery is behind the clock), `timerOffsetBehind` (timer topic messages not
+    /// yet enqueued), `timerCongestNum` (timers pending in the wheel).
+    pub fn runtime_info(&self, store: &cometmq_store::MessageStore) -> [(&'static str, String); 3] {
+        let max = store.max_offset(TIMER_TOPIC, 0);
+        let p = self.progress.lock();
+        let behind_s = (now_ms() - p.read_ms - self.precision_ms).max(0) / 1000;
+        let pending = p
+            .store
+            .as_ref()
+            .map_or(0, |s| s.wheel.count_from(p.read_ms));
+        [
+            ("timerReadBehind", behind_s.to_string()),
+            (
+                "timerOffsetBehind",
+                (max - p.queue_offset).max(0).to_string(),
+            ),
+            ("timerCongestNum", pending.to_string()),
+        ]
+    }
+
     /// Saves the checkpoint now (shutdown; blocking).
     pub fn save(&self) -> Result<(), StoreError> {
         checkpoint::save(self)

@@ -16,6 +16,7 @@ mod kv;
 mod messages;
 mod offsets;
 mod output;
+mod timers;
 mod topics;
 
 use std::process::ExitCode;
@@ -84,6 +85,8 @@ enum Command {
     DeleteKvConfig(kv::DeleteKvConfig),
     GetNamesrvConfig(kv::GetNamesrvConfig),
     UpdateNamesrvConfig(kv::UpdateNamesrvConfig),
+    /// Pending timer messages per topic (CometMQ's; GET_TIMER_METRICS).
+    TimerMetrics(timers::TimerMetrics),
 }
 
 impl Command {
@@ -122,6 +125,7 @@ impl Command {
             Command::DeleteKvConfig(c) => c.run(admin).await,
             Command::GetNamesrvConfig(c) => c.run(admin).await,
             Command::UpdateNamesrvConfig(c) => c.run(admin).await,
+            Command::TimerMetrics(c) => c.run(admin).await,
         }
     }
 
