@@ -65,15 +65,19 @@ fn delete_delivered(timer: &TimerService) {
 
 /// Flushes and saves when anything changed (blocking).
 pub(super) fn save(timer: &TimerService) -> Result<(), StoreError> {
-    let mut p = timer.progress.lock();
+    let p = timer.progress.lock();
     if !p.dirty {
         return Ok(());
     }
     let (read_ms, queue_offset) = (p.read_ms, p.queue_offset);
-    let flush_pos = match p.store.as_ref() {
-        Some(store) => store.flush()?,
+    let handle = p.store.as_ref().map(|s| s.flush_handle());
+    // The disk work runs without the lock: enqueue and delivery go on meanwhile.
+    drop(p);
+    let flush_pos = match &handle {
+        Some(h) => h.flush()?,
         None => 0,
     };
+    let mut p = timer.progress.lock();
     let old = p.store.as_ref().map(|s| s.checkpoint).unwrap_or_default();
     let checkpoint = TimerCheckpoint {
         last_read_time_ms: read_ms,
@@ -88,7 +92,9 @@ pub(super) fn save(timer: &TimerService) -> Result<(), StoreError> {
         Some(store) => store.save_checkpoint(checkpoint)?,
         None => checkpoint.save(&cometmq_store::timer::checkpoint_path(&timer.root))?,
     }
-    p.dirty = false;
+    if p.read_ms == read_ms && p.queue_offset == queue_offset {
+        p.dirty = false;
+    }
     drop(p);
     timer.metrics.save().map_err(|source| StoreError::Io {
         path: timer.root.join("config/timermetrics"),

@@ -233,6 +233,11 @@ impl TimerLog {
         self.end
     }
 
+    /// The files, to flush without holding the log's owner.
+    pub(crate) fn segments(&self) -> Vec<Arc<Segment>> {
+        self.files.iter().map(|(s, _)| Arc::clone(s)).collect()
+    }
+
     /// Syncs what was written since the last flush (blocking); returns the end.
     pub fn flush(&self) -> Result<i64> {
         for (segment, _) in &self.files {

@@ -51,6 +51,28 @@ pub struct TimerStore {
     checkpoint_path: PathBuf,
 }
 
+/// The files of a [`TimerStore`] to write to disk.
+#[derive(Debug)]
+pub struct FlushHandle {
+    segments: Vec<std::sync::Arc<crate::segment::Segment>>,
+    wheel: std::sync::Arc<crate::mmap::Region>,
+    end: i64,
+}
+
+impl FlushHandle {
+    /// Syncs the log files' unflushed units and the wheel (blocking). Returns the log
+    /// position flushed to (the log's end when the handle was taken).
+    pub fn flush(&self) -> Result<i64> {
+        for segment in &self.segments {
+            if segment.flushed() < segment.published() {
+                segment.flush()?;
+            }
+        }
+        wheel::flush_region(&self.wheel)?;
+        Ok(self.end)
+    }
+}
+
 /// `<root>/timerwheel`.
 pub fn wheel_path(root: &Path) -> PathBuf {
     root.join("timerwheel")
@@ -208,9 +230,17 @@ impl TimerStore {
     /// Writes the log and the wheel to disk (blocking). Returns the log position
     /// flushed to.
     pub fn flush(&self) -> Result<i64> {
-        let pos = self.log.flush()?;
-        self.wheel.flush()?;
-        Ok(pos)
+        self.flush_handle().flush()
+    }
+
+    /// What [`TimerStore::flush`] writes, taken under the owner's lock and flushed
+    /// after it is released, so appends go on while the disk works.
+    pub fn flush_handle(&self) -> FlushHandle {
+        FlushHandle {
+            segments: self.log.segments(),
+            wheel: self.wheel.region(),
+            end: self.log.end(),
+        }
     }
 
     /// Saves `checkpoint` to `config/timercheck` (blocking).

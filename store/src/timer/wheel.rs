@@ -86,7 +86,7 @@ impl TimerWheel {
         };
         let long = |i: usize| i64::from_be_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
         let int = |i: usize| i32::from_be_bytes(b[i..i + 4].try_into().unwrap_or([0; 4]));
-        if long(0) != time_ms / self.precision_ms || long(16) < 0 && long(8) < 0 {
+        if long(0) != time_ms / self.precision_ms {
             return Slot::EMPTY;
         }
         // A never-written slot reads as time 0 with positions 0: only slot time 0.
@@ -137,8 +137,18 @@ impl TimerWheel {
 
     /// Writes the wheel to disk (blocking).
     pub fn flush(&self) -> Result<()> {
-        self.region.flush(0, self.region.len()).at("timerwheel")
+        flush_region(&self.region)
     }
+
+    /// The mapping, to flush without holding the wheel's owner.
+    pub(crate) fn region(&self) -> Arc<Region> {
+        Arc::clone(&self.region)
+    }
+}
+
+/// Writes a wheel mapping to disk (blocking).
+pub(crate) fn flush_region(region: &Region) -> Result<()> {
+    region.flush(0, region.len()).at("timerwheel")
 }
 
 #[cfg(test)]
