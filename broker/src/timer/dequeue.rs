@@ -21,6 +21,8 @@ use crate::topic_names::TRANS_HALF_TOPIC;
 
 /// Wait after a store refusal (disk full, shutting down) before trying again.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// Records read from the CommitLog per blocking call while delivering a slot.
+const READ_BATCH: usize = 256;
 /// Longest sleep before looking at the clock and the role again.
 const MAX_SLEEP: Duration = Duration::from_millis(500);
 
@@ -88,17 +90,33 @@ async fn deliver_slot(state: &BrokerState, slot_ms: i64, stop: &CancellationToke
             seen = last;
             units
         };
-        for unit in units.iter().rev() {
+        let due: Vec<LogUnit> = units
+            .into_iter()
+            .rev()
+            .filter(|u| u.magic & MAGIC_DELETE == 0)
+            .collect();
+        for chunk in due.chunks(READ_BATCH) {
             if stop.is_cancelled() {
                 return false;
             }
-            if unit.magic & MAGIC_DELETE != 0 {
-                continue;
-            }
-            match deliver(state, unit, unit.write_ms).await {
-                Delivered::Done(Some(topic)) => timer.metrics.add(&topic, -1),
-                Delivered::Done(None) => {}
-                Delivered::Retry => return false,
+            // One blocking read for a chunk's records, not one per message.
+            let phys: Vec<i64> = chunk.iter().map(|u| u.offset_py).collect();
+            let Ok(records) = state
+                .read_store(move |store| {
+                    phys.iter()
+                        .map(|p| store.get_message_at(*p))
+                        .collect::<Vec<_>>()
+                })
+                .await
+            else {
+                return false;
+            };
+            for (unit, record) in chunk.iter().zip(records) {
+                match deliver_record(state, unit, record, unit.write_ms).await {
+                    Delivered::Done(Some(topic)) => timer.metrics.add(&topic, -1),
+                    Delivered::Done(None) => {}
+                    Delivered::Retry => return false,
+                }
             }
         }
     }
@@ -107,7 +125,6 @@ async fn deliver_slot(state: &BrokerState, slot_ms: i64, stop: &CancellationToke
 /// Re-puts the message of `unit`: to its real topic, or to the timer topic again when
 /// the unit is rolled. `enqueue_ms` becomes `TIMER_ENQUEUE_MS`.
 pub(super) async fn deliver(state: &BrokerState, unit: &LogUnit, enqueue_ms: i64) -> Delivered {
-    let roll = unit.magic & MAGIC_ROLL != 0;
     let phys = unit.offset_py;
     let Ok(record) = state
         .read_store(move |store| store.get_message_at(phys))
@@ -115,6 +132,18 @@ pub(super) async fn deliver(state: &BrokerState, unit: &LogUnit, enqueue_ms: i64
     else {
         return Delivered::Retry;
     };
+    deliver_record(state, unit, record, enqueue_ms).await
+}
+
+/// [`deliver`] with the unit's record already read (`None`: gone from the CommitLog).
+async fn deliver_record(
+    state: &BrokerState,
+    unit: &LogUnit,
+    record: Option<bytes::Bytes>,
+    enqueue_ms: i64,
+) -> Delivered {
+    let roll = unit.magic & MAGIC_ROLL != 0;
+    let phys = unit.offset_py;
     let Some(record) = record else {
         tracing::warn!(phys, "timer message gone from the CommitLog; skipped");
         return Delivered::Done(None);
