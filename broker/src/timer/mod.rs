@@ -6,13 +6,13 @@
 //! 1. On send, [`send::timer_target`] checks and rounds the delivery time and rewrites
 //!    the message to `rmq_sys_wheel_timer` queue 0 with `TIMER_OUT_MS`, `REAL_TOPIC`
 //!    and `REAL_QID`; the append pipeline stores it like any message.
-//! 2. [`enqueue`] reads that queue's ConsumeQueue from the checkpointed offset and adds
+//! 2. `enqueue` reads that queue's ConsumeQueue from the checkpointed offset and adds
 //!    one unit per message to the timer log, linked into the wheel slot of its time
 //!    (`cometmq_store::timer`). A slave does the same from its replicated CommitLog,
 //!    so it holds the same timer state.
-//! 3. [`dequeue`] (master only) walks each slot once its time has passed, re-puts every
+//! 3. `dequeue` (master only) walks each slot once its time has passed, re-puts every
 //!    message to its real topic and queue through the append pipeline, then moves on.
-//! 4. [`checkpoint`] flushes the log and the wheel, then saves `config/timercheck`
+//! 4. `checkpoint` flushes the log and the wheel, then saves `config/timercheck`
 //!    (delivered-up-to slot time, enqueued-up-to offset). A crash re-delivers at most
 //!    the slots since the last checkpoint: at-least-once.
 
