@@ -127,6 +127,7 @@ impl Broker {
         if let Some(acl) = &state.acl {
             tasks.push(tokio::spawn(crate::acl::watch(acl.clone(), stop.clone())));
         }
+        tasks.extend(crate::timer::spawn(&state, &stop));
         tasks.push(crate::transaction::spawn(&state, &stop));
         tasks.extend(crate::pop::revive::spawn(&state, &stop));
         let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));
@@ -198,6 +199,9 @@ impl Broker {
                 if let Err(e) = r {
                     tracing::error!(file = what, error = %e, "cannot save at shutdown");
                 }
+            }
+            if let Err(e) = state.timer.save() {
+                tracing::error!(file = "timercheck", error = %e, "cannot save at shutdown");
             }
             if let Err(e) = state.store.shutdown() {
                 tracing::error!(error = %e, "store shutdown failed");

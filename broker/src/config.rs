@@ -179,6 +179,19 @@ settings! {
         /// The ACL file (CometMQ's key; Java reads `$ROCKETMQ_HOME/conf/plain_acl.yml`,
         /// which is also the default here when this is empty).
         acl_file_path: String = "aclFilePath", String::new();
+        /// Serve timer messages (`TIMER_DELIVER_MS` / `TIMER_DELAY_SEC` /
+        /// `TIMER_DELAY_MS`); off, such a message is refused, as in Java.
+        timer_wheel_enable: bool = "timerWheelEnable", true;
+        /// Granularity of timer delivery (ms): one wheel slot.
+        timer_precision_ms: u64 = "timerPrecisionMs", 1000;
+        /// Longest timer delay accepted (s); a later time is refused MESSAGE_ILLEGAL.
+        timer_max_delay_sec: u64 = "timerMaxDelaySec", 259_200;
+        /// Period of the timer checkpoint (flush of the timer log and wheel, ms).
+        timer_flush_interval_ms: u64 = "timerFlushIntervalMs", 1000;
+        /// Slots ahead beyond which a timer is rolled (re-put to the timer topic later).
+        timer_roll_window_slot: i64 = "timerRollWindowSlot", 172_800;
+        /// Size of one timer log file (bytes).
+        mapped_file_size_timer_log: usize = "mappedFileSizeTimerLog", 100 * 1024 * 1024;
         ..store: StoreConfig;
     }
 }
@@ -204,6 +217,17 @@ pub const RULES: KeyRules = KeyRules {
             "sendMessageThreadPoolNums",
             "pullMessageThreadPoolNums",
             "waitTimeMillsInSendQueue",
+            // Timer messages: Java's thread counts, metrics checks, warm-up and logging
+            // (the timer path here is three tasks; metrics are kept exactly).
+            "timerGetMessageThreadNum",
+            "timerPutMessageThreadNum",
+            "timerEnableDisruptor",
+            "timerEnableCheckMetrics",
+            "timerCheckMetricsWhen",
+            "timerWarmEnable",
+            "timerMetricSmallThreshold",
+            "timerProgressLogIntervalMs",
+            "timerEnableRetryUntilSuccess",
         ],
     ],
     refused: &[
@@ -235,6 +259,31 @@ pub const RULES: KeyRules = KeyRules {
             allowed: "false",
             feature: "POP's in-memory checkpoint merge buffer is not implemented; every \
                       checkpoint and ack is written to the revive topic at once",
+        },
+        Refused {
+            key: "timerCongestNumEachSlot",
+            allowed: "2147483647",
+            feature: "timer message flow control per slot (WHEEL_TIMER_FLOW_CONTROL) is not implemented",
+        },
+        Refused {
+            key: "timerInterceptDelayLevel",
+            allowed: "false",
+            feature: "delay levels through the timer wheel are not implemented; delay levels use SCHEDULE_TOPIC_XXXX",
+        },
+        Refused {
+            key: "timerStopEnqueue",
+            allowed: "false",
+            feature: "stopping the timer enqueue (a Java debugging switch) is not implemented",
+        },
+        Refused {
+            key: "timerStopDequeue",
+            allowed: "false",
+            feature: "stopping timer delivery (a Java debugging switch) is not implemented",
+        },
+        Refused {
+            key: "timerSkipUnknownError",
+            allowed: "false",
+            feature: "skipping timer messages the store fails to take is not implemented: they are retried",
         },
         Refused {
             key: "fetchNamesrvAddrByAddressServer",

@@ -32,6 +32,7 @@ pub mod schedule;
 pub mod slave_sync;
 pub mod state;
 pub mod stats;
+pub mod timer;
 pub mod topic_names;
 pub mod topics;
 pub mod transaction;
@@ -58,4 +59,7 @@ pub enum BrokerStartError {
     /// `aclEnable=true` and the ACL file is missing or broken.
     #[error(transparent)]
     Acl(#[from] acl::AclError),
+    /// A timer setting cannot be honoured, or the timer files cannot be opened.
+    #[error(transparent)]
+    Timer(#[from] timer::TimerConfigError),
 }

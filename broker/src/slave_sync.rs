@@ -120,6 +120,11 @@ pub async fn sync_all(
         Ok(None) => {}
         Err(e) => tracing::debug!(%master, error = %e, "no delay offsets from the master"),
     }
+    match fetch(client, master, request::GET_TIMER_CHECK_POINT).await {
+        Ok(Some(body)) => state.timer.follow_master(&body),
+        Ok(None) => {}
+        Err(e) => tracing::debug!(%master, error = %e, "no timer checkpoint from the master"),
+    }
     match fetch(client, master, request::GET_ALL_SUBSCRIPTIONGROUP_CONFIG).await {
         Ok(Some(body)) => match fastjson::from_slice::<SubscriptionGroupWrapper>(&body) {
             Ok(w) => {

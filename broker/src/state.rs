@@ -46,6 +46,8 @@ pub struct BrokerState {
     pub locks: LockTable,
     /// Delay levels and their delivery progress.
     pub schedule: crate::schedule::ScheduleService,
+    /// Timer messages: settings, wheel, log and progress.
+    pub timer: crate::timer::TimerService,
     /// Recently committed transactions (no second commit of one transaction).
     pub recent_commits: crate::transaction::recent::RecentCommits,
     /// `brokerIP1:listenPort`, the address clients and NameServers know this broker by.
@@ -98,6 +100,7 @@ impl BrokerState {
     ) -> Result<Arc<BrokerState>, crate::BrokerStartError> {
         let acl = open_acl(&config)?;
         let schedule = crate::schedule::ScheduleService::load(&config)?;
+        let timer = crate::timer::TimerService::load(&config)?;
         let store = Arc::new(MessageStore::open(config.store_config(store_host)?)?);
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
@@ -114,6 +117,7 @@ impl BrokerState {
             clients: ClientRegistry::default(),
             locks: LockTable::default(),
             schedule,
+            timer,
             recent_commits: Default::default(),
             stats: Default::default(),
             rates: crate::stats::Rates::default(),

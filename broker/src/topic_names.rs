@@ -10,6 +10,8 @@ pub const TRANS_HALF_TOPIC: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
 pub const TRANS_OP_HALF_TOPIC: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
 /// Half messages checked too often.
 pub const TRANS_CHECK_MAX_TIME_TOPIC: &str = "TRANS_CHECK_MAX_TIME_TOPIC";
+/// Timer messages wait here (RocketMQ 5's `TimerMessageStore.TIMER_TOPIC`).
+pub const TIMER_TOPIC: &str = "rmq_sys_wheel_timer";
 /// Self-test topic.
 pub const SELF_TEST_TOPIC: &str = "SELF_TEST_TOPIC";
 /// Offset-moved events.
@@ -33,6 +35,7 @@ pub const NOT_ALLOWED_SEND: &[&str] = &[
     TRANS_CHECK_MAX_TIME_TOPIC,
     SELF_TEST_TOPIC,
     OFFSET_MOVED_EVENT,
+    TIMER_TOPIC,
 ];
 
 /// `%RETRY%<group>`.

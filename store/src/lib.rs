@@ -52,6 +52,7 @@ mod state;
 pub mod status;
 mod statvfs;
 mod store;
+pub mod timer;
 mod topic_delete;
 mod validate;
 mod wakeup;

@@ -1085,3 +1085,42 @@ async fn stats_all_shows_puts_gets_and_backlog() {
         .collect();
     assert_eq!(topics, ["TopicS"], "{active}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timer_metrics_show_pending_timers_per_topic() {
+    let c = Cluster::start().await;
+    for i in 0..3 {
+        let resp = c
+            .send_with(
+                "TimedTopic",
+                0,
+                None,
+                None,
+                format!("t{i}").as_bytes(),
+                |h| {
+                    let mut props = h.properties.take().unwrap_or_default();
+                    props.push_str("TIMER_DELAY_SEC\u{1}3600\u{2}");
+                    h.properties = Some(props);
+                },
+            )
+            .await;
+        assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    }
+    let last = cometmq_testkit::wait::eventually("three timers pending", || async {
+        let j = c.json(&["timerMetrics", "-b", &c.broker_addr]).await;
+        let b = &j[&c.broker_addr];
+        (b["runtime"]["timerCongestNum"] == "3" && b["timingCount"]["TimedTopic"]["count"] == 3)
+            .then_some(j)
+    })
+    .await;
+    let b = &last[&c.broker_addr];
+    assert_eq!(b["runtime"]["timerCongestNum"], "3", "{last}");
+    assert_eq!(b["timingCount"]["TimedTopic"]["count"], 3, "{last}");
+    let out = c.text(&["timerMetrics", "-c", CLUSTER]).await;
+    assert!(
+        out.lines()
+            .any(|l| l.contains("TimedTopic") && l.trim_end().ends_with('3')),
+        "{out}"
+    );
+    c.stop().await;
+}

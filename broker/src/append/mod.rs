@@ -26,6 +26,7 @@ use cometmq_remoting::message::{encode_record, MessageError, Properties, RecordP
 use cometmq_store::{PutOptions, PutResult, PutStatus};
 
 use crate::config::BrokerRole;
+use crate::error::BrokerError;
 use crate::state::BrokerState;
 
 /// Which redirect rules a write is subject to.
@@ -52,13 +53,15 @@ pub fn encode(parts: &RecordParts<'_>) -> Result<BytesMut, MessageError> {
 
 /// Writes one message: `parts` with `props` as its properties, after the `redirect`
 /// rules (which may rewrite topic, queue, `props` and sysFlag); waits as `wait` asks.
+/// A message that cannot be encoded is MESSAGE_ILLEGAL; a timer the redirect refuses
+/// is its error.
 pub async fn write(
     state: &BrokerState,
     parts: RecordParts<'_>,
     props: &mut Properties,
     redirect: Redirect,
     wait: bool,
-) -> Result<PutResult, MessageError> {
+) -> Result<PutResult, BrokerError> {
     let mut sys_flag = parts.sys_flag;
     let (topic, queue_id) = match redirect {
         Redirect::Send { reconsume_times } => {
@@ -70,10 +73,10 @@ pub async fn write(
                 props,
                 &mut sys_flag,
             )
-            .await
+            .await?
         }
         Redirect::Delay => {
-            destination::for_delay(state, parts.topic, parts.queue_id, props, sys_flag)
+            destination::for_delay(state, parts.topic, parts.queue_id, props, sys_flag)?
         }
     };
     let text = props.encode();
@@ -84,7 +87,7 @@ pub async fn write(
         properties: text.as_bytes(),
         ..parts
     };
-    let buf = encode(&parts)?;
+    let buf = encode(&parts).map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
     Ok(put(state, buf, PutOptions { batch: false, wait }).await)
 }
 

@@ -21,6 +21,7 @@ mod query;
 mod reply;
 mod send;
 mod send_props;
+mod timer;
 mod transaction;
 pub mod unsupported;
 
@@ -97,6 +98,9 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         &[code::GET_ALL_DELAY_OFFSET],
         transaction::all_delay_offset,
     );
+    // Timer messages (issue 19).
+    let r = add(r, state, &[code::GET_TIMER_CHECK_POINT], timer::checkpoint);
+    let r = add(r, state, &[code::GET_TIMER_METRICS], timer::metrics);
     let r = add(r, state, &[code::HEART_BEAT], client::heartbeat);
     let r = add(
         r,

@@ -142,9 +142,7 @@ pub async fn send_message(
             let redirect = Redirect::Send {
                 reconsume_times: target.reconsume_times,
             };
-            let result = append::write(&state, parts, &mut props, redirect, wait)
-                .await
-                .map_err(illegal)?;
+            let result = append::write(&state, parts, &mut props, redirect, wait).await?;
             let uniq = props.get(property::UNIQ_KEY);
             send_response(&state, &cfg, result, &target, &[], uniq)
         }
@@ -207,6 +205,13 @@ pub async fn send_batch(state: Arc<BrokerState>, conn: Connection, req: Remoting
                 if props.get(property::DELAY).is_some() {
                     return Err(BrokerError::MessageIllegal(
                         "TimeDelayLevel is not supported for batch".into(),
+                    ));
+                }
+                if crate::timer::send::is_timer(&props) {
+                    return Err(BrokerError::MessageIllegal(
+                        "timer messages (TIMER_DELIVER_MS, TIMER_DELAY_SEC, TIMER_DELAY_MS) \
+                         are not supported in a batch; send them one by one"
+                            .into(),
                     ));
                 }
                 if props.get(property::WAIT) == Some("false") {
@@ -312,7 +317,10 @@ pub async fn send_back(state: Arc<BrokerState>, _conn: Connection, req: Remoting
     };
     let result = append::write(&state, parts, &mut props, Redirect::Delay, false)
         .await
-        .map_err(|e| BrokerError::System(e.to_string()))?;
+        .map_err(|e| match e {
+            BrokerError::MessageIllegal(m) => BrokerError::System(m),
+            other => other,
+        })?;
     if result.status.is_stored() {
         state.count_put(1);
         // Keyed by the original topic, as Java's `incSendBackNums` is.

@@ -35,7 +35,14 @@ impl<'a> PlainProps<'a> {
         if !view.is_canonical() {
             return None;
         }
-        let redirected = [property::DELAY, property::TRAN_MSG, property::CLUSTER];
+        let redirected = [
+            property::DELAY,
+            property::TRAN_MSG,
+            property::CLUSTER,
+            property::TIMER_DELIVER_MS,
+            property::TIMER_DELAY_SEC,
+            property::TIMER_DELAY_MS,
+        ];
         let mut plain = PlainProps {
             text,
             uniq_key: None,

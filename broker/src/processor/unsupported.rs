@@ -21,10 +21,6 @@ use crate::state::BrokerState;
 /// Features other issues build, with the request codes that belong to them.
 pub const FEATURES: &[(&str, &[i32])] = &[
     (
-        "timer messages",
-        &[code::GET_TIMER_CHECK_POINT, code::GET_TIMER_METRICS],
-    ),
-    (
         "ACL 2.0 (RocketMQ 5.3 users and policies)",
         &[3001, 3002, 3003, 3004, 3005, 3006, 3007, 3008, 3009, 3010],
     ),

@@ -90,9 +90,7 @@ pub async fn commit(state: &BrokerState, half: &StoredRecord) -> Result<(), Brok
         prepared_transaction_offset: half.commit_log_offset,
         ..RecordParts::from_stored(half, &[], state.store_host)
     };
-    let result = append::write(state, parts, &mut props, Redirect::Delay, false)
-        .await
-        .map_err(|e| BrokerError::MessageIllegal(e.to_string()))?;
+    let result = append::write(state, parts, &mut props, Redirect::Delay, false).await?;
     stored(result)?;
     state.count_put(1);
     Ok(())

@@ -139,6 +139,16 @@ impl Admin {
         Ok(table.table)
     }
 
+    /// Pending timer messages per topic (GET_TIMER_METRICS, RocketMQ 5).
+    pub async fn timer_metrics(
+        &self,
+        addr: &str,
+    ) -> Result<cometmq_remoting::body::TimerMetricsSerializeWrapper> {
+        let code = request::GET_TIMER_METRICS;
+        let resp = self.call(addr, RemotingCommand::request(code)).await?;
+        decode(code, addr, &resp)
+    }
+
     /// `getBrokerConfig`: the broker's configuration (GET_BROKER_CONFIG).
     pub async fn broker_config(&self, addr: &str) -> Result<BTreeMap<String, String>> {
         let code = request::GET_BROKER_CONFIG;

@@ -156,6 +156,40 @@ impl MessageBuilder {
         self
     }
 
+    /// A timer message (RocketMQ 5): delivered at `epoch_ms`, ms since the epoch, to the
+    /// broker's `timerPrecisionMs` and never before (Java `setDeliverTimeMs`,
+    /// `TIMER_DELIVER_MS`). A time already past delivers at once; one more than the
+    /// broker's `timerMaxDelaySec` ahead is refused.
+    pub fn deliver_at(mut self, epoch_ms: i64) -> Self {
+        self.clear_timer();
+        self.msg
+            .properties
+            .insert(property::TIMER_DELIVER_MS, epoch_ms.to_string());
+        self
+    }
+
+    /// A timer message delivered `delay` after the broker receives it (Java
+    /// `setDelayTimeMs`, `TIMER_DELAY_MS`).
+    pub fn deliver_after(mut self, delay: std::time::Duration) -> Self {
+        self.clear_timer();
+        let ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+        self.msg
+            .properties
+            .insert(property::TIMER_DELAY_MS, ms.to_string());
+        self
+    }
+
+    /// Removes any timer property: the last of `deliver_at` / `deliver_after` wins.
+    fn clear_timer(&mut self) {
+        for p in [
+            property::TIMER_DELIVER_MS,
+            property::TIMER_DELAY_MS,
+            property::TIMER_DELAY_SEC,
+        ] {
+            self.msg.properties.remove(p);
+        }
+    }
+
     /// Whether the broker waits for flush/replication before answering (default true).
     pub fn wait_store_msg_ok(mut self, wait: bool) -> Self {
         self.msg
@@ -197,6 +231,21 @@ mod tests {
         assert_eq!(m.tags(), None);
         assert_eq!(m.keys().count(), 0);
         assert_eq!(m.delay_level(), 0);
+    }
+
+    #[test]
+    fn timers_write_java_properties() {
+        let m = Message::builder("T").deliver_at(1_700_000_000_123).build();
+        assert_eq!(
+            m.property(property::TIMER_DELIVER_MS),
+            Some("1700000000123")
+        );
+        let m = Message::builder("T")
+            .deliver_at(5)
+            .deliver_after(std::time::Duration::from_millis(1500))
+            .build();
+        assert_eq!(m.property(property::TIMER_DELIVER_MS), None);
+        assert_eq!(m.property(property::TIMER_DELAY_MS), Some("1500"));
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub mod pop;
 mod register_broker;
 mod route;
 mod subscription_group;
+mod timer_metrics;
 mod topic_config;
 
 pub use admin_lists::{
@@ -66,6 +67,7 @@ pub use route::{
     MASTER_ID,
 };
 pub use subscription_group::{SubscriptionGroupConfig, SubscriptionGroupWrapper};
+pub use timer_metrics::{TimerMetric, TimerMetricsSerializeWrapper};
 pub use topic_config::{perm, topic_sys_flag, TopicConfig, TopicConfigSerializeWrapper};
 
 /// A body that could not be read or written.

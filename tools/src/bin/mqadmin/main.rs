@@ -18,6 +18,7 @@ mod kv;
 mod messages;
 mod offsets;
 mod output;
+mod timers;
 mod topics;
 
 use std::process::ExitCode;
@@ -97,6 +98,8 @@ enum Command {
     UpdateControllerConfig(controller::UpdateControllerConfig),
     ElectMaster(controller::ElectMaster),
     CleanBrokerMetadata(controller::CleanBrokerMetadata),
+    /// Pending timer messages per topic (CometMQ's; GET_TIMER_METRICS).
+    TimerMetrics(timers::TimerMetrics),
 }
 
 impl Command {
@@ -146,6 +149,7 @@ impl Command {
             Command::UpdateControllerConfig(c) => c.run(admin).await,
             Command::ElectMaster(c) => c.run(admin).await,
             Command::CleanBrokerMetadata(c) => c.run(admin).await,
+            Command::TimerMetrics(c) => c.run(admin).await,
         }
     }
 

@@ -58,6 +58,9 @@ public final class Interop {
         if (PopScenarios.supported()) {
             s.put("pop-consumption", PopScenarios::popConsumption);
         }
+        if (TimerScenarios.supported()) {
+            s.put("timer-deliver-time", TimerScenarios::deliverTime);
+        }
         AdminScenarios.Fixture[] fixture = new AdminScenarios.Fixture[1];
         for (String command : AdminScenarios.names()) {
             s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
