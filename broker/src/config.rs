@@ -151,6 +151,7 @@ settings! {
         /// Port of the Prometheus endpoint (0 picks a free one).
         metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
         ..store: StoreConfig;
+        ..tls: cometmq_remoting::tls::TlsSettings;
     }
 }
 
@@ -213,6 +214,8 @@ pub const RULES: KeyRules = KeyRules {
             feature: "fetching NameServer addresses from an address server is not implemented; \
                       set namesrvAddr",
         },
+        cometmq_remoting::tls::TLS_REFUSED[0],
+        cometmq_remoting::tls::TLS_REFUSED[1],
     ],
 };
 
@@ -260,6 +263,9 @@ pub enum ConfigError {
     /// A value is invalid; the message names the key.
     #[error(transparent)]
     Invalid(#[from] SettingError),
+    /// The `tls.*` settings cannot be used; the message names the key.
+    #[error(transparent)]
+    Tls(#[from] cometmq_remoting::tls::TlsSetupError),
 }
 
 impl From<SettingError> for crate::BrokerStartError {

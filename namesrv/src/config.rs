@@ -62,6 +62,7 @@ cometmq_remoting::settings! {
         metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
         /// `metricsPromExporterPort`: port of the Prometheus endpoint (0 picks a free one).
         metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
+        ..tls: cometmq_remoting::tls::TlsSettings;
     }
 }
 
@@ -102,6 +103,8 @@ pub const RULES: KeyRules = KeyRules {
             feature:
                 "notifying brokers of a changed minimum broker id (RocketMQ 5) is not implemented",
         },
+        cometmq_remoting::tls::TLS_REFUSED[0],
+        cometmq_remoting::tls::TLS_REFUSED[1],
     ],
 };
 

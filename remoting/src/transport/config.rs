@@ -38,6 +38,11 @@ pub struct TransportConfig {
     /// The total limit of queued bytes, shared by every connection made with a clone of
     /// this config (256 MiB by default; see [`WriteBudget`]).
     pub write_budget: Arc<WriteBudget>,
+    /// A listener's TLS (`tls.server.mode` permissive or enforcing); `None` serves
+    /// plaintext only, with no first-byte check.
+    pub tls_server: Option<crate::tls::ServerTls>,
+    /// TLS for connections this side opens (`tls.enable`); `None` connects in plaintext.
+    pub tls_client: Option<crate::tls::ClientTls>,
 }
 
 /// The total queued-bytes limit of [`TransportConfig::default`].
@@ -59,6 +64,8 @@ impl Default for TransportConfig {
             write_buffer_low_water_mark: DEFAULT_LOW_WATER_MARK,
             write_buffer_limit_per_connection: DEFAULT_WRITE_BUFFER_LIMIT_PER_CONNECTION,
             write_budget: WriteBudget::new(DEFAULT_WRITE_BUFFER_LIMIT_TOTAL),
+            tls_server: None,
+            tls_client: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! [`RemotingServer`]: accepts TCP connections and serves their requests with one processor
-//! (normally a [`Router`](crate::transport::Router)).
+//! (normally a [`Router`](crate::transport::Router)). With TLS on, each accepted
+//! connection first goes through [`crate::tls`]'s first-byte check and handshake.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -88,7 +89,20 @@ async fn accept_loop(
             r = listener.accept() => r,
         };
         match accepted {
-            Ok((stream, _)) => serve(stream, &config, &processor, &connections),
+            Ok((stream, _)) => match &config.tls_server {
+                None => serve(stream, &config, &processor, &connections),
+                Some(tls) => {
+                    let (tls, config) = (tls.clone(), config.clone());
+                    let (processor, connections) = (processor.clone(), connections.clone());
+                    tokio::spawn(async move {
+                        if let Some(conn) =
+                            crate::tls::accept(&tls, stream, &config, processor).await
+                        {
+                            track(conn, &connections);
+                        }
+                    });
+                }
+            },
             Err(e) => {
                 // Typically EMFILE: back off briefly instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
@@ -111,6 +125,11 @@ fn serve(
             return;
         }
     };
+    track(conn, connections);
+}
+
+/// Keeps `conn` in the live table until it closes.
+fn track(conn: Connection, connections: &Arc<Mutex<HashMap<u64, Connection>>>) {
     tracing::debug!(peer = %conn.peer_addr(), "connection accepted");
     connections.lock().insert(conn.id(), conn.clone());
     let connections = connections.clone();
