@@ -109,6 +109,15 @@ impl Admin {
 
     /// Like [`Admin::new`], with `timeout` for every request.
     pub fn with_timeout(namesrv_addr: &str, timeout: Duration) -> Result<Self> {
+        Self::with_tls(namesrv_addr, timeout, None)
+    }
+
+    /// Like [`Admin::with_timeout`], connecting with TLS when `tls` is given (`--tls`).
+    pub fn with_tls(
+        namesrv_addr: &str,
+        timeout: Duration,
+        tls: Option<cometmq_remoting::tls::ClientTls>,
+    ) -> Result<Self> {
         let addrs: Vec<String> = namesrv_addr
             .split(';')
             .map(str::trim)
@@ -122,6 +131,7 @@ impl Admin {
         }
         let transport = TransportConfig {
             connect_timeout: timeout.min(Duration::from_secs(3)),
+            tls_client: tls,
             ..TransportConfig::default()
         };
         let client = Arc::new(RemotingClient::new(transport));

@@ -98,6 +98,32 @@ impl ClientTls {
         })
     }
 
+    /// The client TLS of a command-line tool's `--tls` (Java's `-Dtls.enable=true`): the
+    /// `tls.client.*` keys of `config_file` (default `/etc/rocketmq/tls.properties`, as
+    /// Java's `tls.config.file`) when it exists, else Java's test mode (any server
+    /// trusted, no client certificate).
+    pub fn from_config_file(
+        config_file: Option<&std::path::Path>,
+    ) -> Result<ClientTls, TlsSetupError> {
+        let mut settings = TlsSettings {
+            enable: true,
+            ..TlsSettings::default()
+        };
+        if let Some(path) = config_file {
+            if !path.is_file() {
+                return Err(TlsSetupError {
+                    key: "tls.config.file",
+                    reason: format!("{} is not a readable file", path.display()),
+                });
+            }
+            settings.config_file = path.to_path_buf();
+        }
+        Self::from_settings(&settings.with_config_file()?)?.ok_or_else(|| TlsSetupError {
+            key: "tls.enable",
+            reason: "not on".into(),
+        })
+    }
+
     /// Runs the handshake on a connected `stream` to `addr` and starts the connection.
     pub(crate) async fn connect(
         &self,

@@ -41,6 +41,14 @@ struct Cli {
     /// Request timeout in milliseconds.
     #[arg(long = "timeoutMillis", global = true, default_value_t = 5000)]
     timeout_ms: u64,
+    /// Connect with TLS (Java's -Dtls.enable=true): the tls.client.* keys of
+    /// --tlsConfigFile (default /etc/rocketmq/tls.properties when it exists), else any
+    /// server trusted.
+    #[arg(long = "tls", global = true)]
+    tls: bool,
+    /// The TLS properties file (Java's tls.config.file); implies --tls.
+    #[arg(long = "tlsConfigFile", global = true, value_name = "PATH")]
+    tls_config_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -201,7 +209,15 @@ fn main() -> ExitCode {
         .clone()
         .or_else(|| std::env::var("NAMESRV_ADDR").ok())
         .unwrap_or_default();
-    let admin = match Admin::with_timeout(&namesrv, Duration::from_millis(cli.timeout_ms.max(1))) {
+    let tls = if cli.tls || cli.tls_config_file.is_some() {
+        match cometmq_remoting::tls::ClientTls::from_config_file(cli.tls_config_file.as_deref()) {
+            Ok(t) => Some(t),
+            Err(e) => return fail(e, 2),
+        }
+    } else {
+        None
+    };
+    let admin = match Admin::with_tls(&namesrv, Duration::from_millis(cli.timeout_ms.max(1)), tls) {
         Ok(a) => a,
         Err(e) => return fail(e, 1),
     };
