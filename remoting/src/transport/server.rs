@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::error::Result;
 use crate::transport::{Connection, RequestProcessor, TransportConfig};
@@ -21,6 +22,8 @@ pub struct RemotingServer {
     connections: Arc<Mutex<HashMap<u64, Connection>>>,
     stop: CancellationToken,
     accept_task: Mutex<Option<JoinHandle<()>>>,
+    /// Connections in their TLS first-byte check or handshake, not yet in `connections`.
+    handshakes: TaskTracker,
 }
 
 impl RemotingServer {
@@ -34,12 +37,14 @@ impl RemotingServer {
         let local_addr = listener.local_addr()?;
         let connections: Arc<Mutex<HashMap<u64, Connection>>> = Arc::default();
         let stop = CancellationToken::new();
+        let handshakes = TaskTracker::new();
         let task = tokio::spawn(accept_loop(
             listener,
             config.clone(),
             processor,
             connections.clone(),
             stop.clone(),
+            handshakes.clone(),
         ));
         tracing::info!(%local_addr, "remoting server listening");
         Ok(RemotingServer {
@@ -48,6 +53,7 @@ impl RemotingServer {
             connections,
             stop,
             accept_task: Mutex::new(Some(task)),
+            handshakes,
         })
     }
 
@@ -69,6 +75,9 @@ impl RemotingServer {
         if let Some(task) = task {
             let _ = task.await;
         }
+        // Handshakes in progress stop at `stop`; none adds a connection after this.
+        self.handshakes.close();
+        self.handshakes.wait().await;
         let conns = self.connections();
         let grace = self.config.shutdown_grace;
         futures::future::join_all(conns.iter().map(|c| c.shutdown(grace))).await;
@@ -82,6 +91,7 @@ async fn accept_loop(
     processor: Arc<dyn RequestProcessor>,
     connections: Arc<Mutex<HashMap<u64, Connection>>>,
     stop: CancellationToken,
+    handshakes: TaskTracker,
 ) {
     loop {
         let accepted = tokio::select! {
@@ -94,10 +104,13 @@ async fn accept_loop(
                 Some(tls) => {
                     let (tls, config) = (tls.clone(), config.clone());
                     let (processor, connections) = (processor.clone(), connections.clone());
-                    tokio::spawn(async move {
-                        if let Some(conn) =
-                            crate::tls::accept(&tls, stream, &config, processor).await
-                        {
+                    let stop = stop.clone();
+                    handshakes.spawn(async move {
+                        let accepted = tokio::select! {
+                            _ = stop.cancelled() => None,
+                            c = crate::tls::accept(&tls, stream, &config, processor) => c,
+                        };
+                        if let Some(conn) = accepted {
                             track(conn, &connections);
                         }
                     });
