@@ -77,6 +77,7 @@ fn main() {
         let filter = PullFilter {
             sub: &sub,
             sql: selector.as_ref(),
+            retry_sql: &[],
         };
         for round in 0..2 {
             let start = Instant::now();

@@ -110,6 +110,7 @@ impl Broker {
             ..TransportConfig::default()
         }));
         let stop = CancellationToken::new();
+        crate::pop::ensure_revive_topic(&state).await;
         let master = crate::register::register_all(&state, &client).await;
         crate::replication::on_registered(&state, &master);
         let mut tasks = vec![
@@ -129,6 +130,7 @@ impl Broker {
         ];
         tasks.extend(crate::schedule::spawn(&state, &stop));
         tasks.push(crate::transaction::spawn(&state, &stop));
+        tasks.extend(crate::pop::revive::spawn(&state, &stop));
         let metrics = metrics_listener.and_then(|l| crate::metrics::serve(l, &state));
         tracing::info!(
             broker = %state.broker_addr,

@@ -59,6 +59,10 @@ settings! {
         /// Serve SQL92 subscriptions (filter pulls by message properties). Off, as in Java:
         /// an SQL92 subscription is then refused.
         enable_property_filter: bool = "enablePropertyFilter", false;
+        /// Filter pulls of a group's retry topic by the group's SQL92 subscription to each
+        /// message's original topic (its `RETRY_TOPIC`), as Java's
+        /// `ExpressionForRetryMessageFilter`. Off, as in Java: retry messages all pass.
+        filter_support_retry: bool = "filterSupportRetry", false;
         /// Java's bloom-filter bits in the ConsumeQueue extension for SQL92 filters. Not
         /// implemented: `true` stops the broker at start-up.
         enable_calc_filter_bit_map: bool = "enableCalcFilterBitMap", false;
@@ -165,6 +169,25 @@ settings! {
         metrics_prom_exporter_host: String = "metricsPromExporterHost", String::new();
         /// Port of the Prometheus endpoint (0 picks a free one).
         metrics_prom_exporter_port: u16 = "metricsPromExporterPort", 5557;
+        /// POP: queues of the revive topic `rmq_sys_REVIVE_LOG_<cluster>` (checkpoints and
+        /// acks are spread over them round robin).
+        revive_queue_num: i32 = "reviveQueueNum", 8;
+        /// POP: longest pause of the revive service between passes (ms).
+        revive_interval: u64 = "reviveInterval", 1000;
+        /// POP: percent of pops that read the pop retry topic before the topic itself.
+        pop_from_retry_probability: i32 = "popFromRetryProbability", 20;
+        /// POP: name pop retry topics `%RETRY%<group>+<topic>` (V2) instead of
+        /// `%RETRY%<group>_<topic>`.
+        enable_retry_topic_v2: bool = "enableRetryTopicV2", false;
+        /// QUERY_ASSIGNMENT: the mode of a group and topic without a mode set
+        /// (SET_MESSAGE_REQUEST_MODE): PULL or POP.
+        default_message_request_mode: cometmq_remoting::body::pop::MessageRequestMode = "defaultMessageRequestMode", cometmq_remoting::body::pop::MessageRequestMode::Pull;
+        /// QUERY_ASSIGNMENT under POP: how many following consumers' queues each consumer
+        /// also pops (≤ 0: every consumer pops every broker's queues).
+        default_pop_share_queue_num: i32 = "defaultPopShareQueueNum", -1;
+        /// QUERY_ASSIGNMENT balances queues among the group's consumers (else every
+        /// consumer gets every queue).
+        server_load_balancer_enable: bool = "serverLoadBalancerEnable", true;
         ..store: StoreConfig;
         ..tls: cometmq_remoting::tls::TlsSettings;
     }
@@ -218,6 +241,12 @@ pub const RULES: KeyRules = KeyRules {
             allowed: "true",
             feature: "CometMQ always picks the stored-record version by topic length \
                       (v2 past 127 bytes), Java's default; it cannot be switched off",
+        },
+        Refused {
+            key: "enablePopBufferMerge",
+            allowed: "false",
+            feature: "POP's in-memory checkpoint merge buffer is not implemented; every \
+                      checkpoint and ack is written to the revive topic at once",
         },
         Refused {
             key: "fetchNamesrvAddrByAddressServer",

@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use cometmq_filter::{FilterError, Selector};
 use cometmq_remoting::body::client::SubscriptionData;
-use cometmq_remoting::message::{PropertiesView, RecordParts};
+use cometmq_remoting::message::{property, PropertiesView, RecordParts};
 use cometmq_store::MessageFilter;
 
 /// A compiled expression and the text it came from.
@@ -62,6 +62,21 @@ impl SqlFilters {
         Ok(selector)
     }
 
+    /// The compiled SQL92 subscriptions of `subs` (a group's), by topic, for filtering its
+    /// retry topic; expressions that do not compile are left out (no filter, as Java).
+    pub fn for_retry<'a>(
+        &self,
+        group: &str,
+        subs: impl Iterator<Item = &'a SubscriptionData>,
+    ) -> Vec<(String, Arc<Selector>)> {
+        subs.filter(|s| s.is_sql92())
+            .filter_map(|s| {
+                let selector = self.get(group, &s.topic, &s.sub_string).ok()?;
+                Some((s.topic.clone(), selector))
+            })
+            .collect()
+    }
+
     /// Forgets a group's filters (the group has no consumer left).
     pub fn remove_group(&self, group: &str) {
         let mut by_group = self.by_group.lock();
@@ -69,27 +84,51 @@ impl SqlFilters {
     }
 }
 
+/// A group's compiled SQL92 selectors, by the topic each subscribes to.
+pub type TopicSelectors = [(String, Arc<Selector>)];
+
 /// The filter of one pull: the subscription's tags, or its SQL92 selector.
 pub struct PullFilter<'a> {
     /// The subscription (tag codes for a tag subscription).
     pub sub: &'a SubscriptionData,
     /// The compiled selector of an SQL92 subscription.
     pub sql: Option<&'a Selector>,
+    /// A retry topic's pull with `filterSupportRetry`: the group's SQL92 selectors by
+    /// original topic, applied to each message by its `RETRY_TOPIC` (empty: none).
+    pub retry_sql: &'a TopicSelectors,
 }
 
 impl MessageFilter for PullFilter<'_> {
     fn is_matched_by_tags_code(&self, tags_code: i64) -> bool {
         // SQL92: every entry is a candidate (no bloom bits), judged on its record.
-        self.sql.is_some() || self.sub.is_all() || self.sub.code_set.contains(&(tags_code as i32))
+        self.sql.is_some()
+            || !self.retry_sql.is_empty()
+            || self.sub.is_all()
+            || self.sub.code_set.contains(&(tags_code as i32))
     }
 
     fn is_matched_by_commit_log(&self, record: &[u8]) -> bool {
-        let Some(selector) = self.sql else {
+        if self.sql.is_none() && self.retry_sql.is_empty() {
             return true;
-        };
+        }
         // A record whose properties cannot be read is judged with none, as Java does.
         let properties = RecordParts::parse(record).map_or(&[][..], |r| r.properties);
         let view = PropertiesView::new(properties);
+        let selector = match self.sql {
+            Some(s) => s,
+            None => {
+                let topic = view.get(property::RETRY_TOPIC);
+                match self
+                    .retry_sql
+                    .iter()
+                    .find(|(t, _)| Some(t.as_str()) == topic)
+                {
+                    Some((_, s)) => s,
+                    // No SQL92 subscription to the original topic: no filter.
+                    None => return true,
+                }
+            }
+        };
         selector.matches(|name| view.get(name))
     }
 }
@@ -127,6 +166,7 @@ mod tests {
 
         let sub = SubscriptionData::for_sql("T", "a > 1 AND TAGS = 'x'", 1);
         let f = PullFilter {
+            retry_sql: &[],
             sub: &sub,
             sql: Some(&a),
         };
@@ -135,5 +175,26 @@ mod tests {
         assert!(!f.is_matched_by_commit_log(&record(&[("a", "2"), ("TAGS", "y")])));
         assert!(!f.is_matched_by_commit_log(&record(&[("TAGS", "x")])));
         assert!(!f.is_matched_by_commit_log(b"garbage"));
+    }
+
+    #[test]
+    fn a_retry_pull_uses_the_original_topics_selector() {
+        let filters = SqlFilters::default();
+        let sub_t = SubscriptionData::for_sql("T", "a = '1'", 1);
+        let tags = SubscriptionData::for_tags("U", "*", 1);
+        let retry = filters.for_retry("G", [&sub_t, &tags].into_iter());
+        assert_eq!(retry.len(), 1);
+        let all = SubscriptionData::for_tags("%RETRY%G", "*", 1);
+        let f = PullFilter {
+            sub: &all,
+            sql: None,
+            retry_sql: &retry,
+        };
+        assert!(f.is_matched_by_tags_code(42));
+        assert!(f.is_matched_by_commit_log(&record(&[("a", "1"), ("RETRY_TOPIC", "T")])));
+        assert!(!f.is_matched_by_commit_log(&record(&[("a", "2"), ("RETRY_TOPIC", "T")])));
+        // Another original topic (no SQL92 subscription), or none: no filter.
+        assert!(f.is_matched_by_commit_log(&record(&[("a", "2"), ("RETRY_TOPIC", "U")])));
+        assert!(f.is_matched_by_commit_log(&record(&[("a", "2")])));
     }
 }

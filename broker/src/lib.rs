@@ -23,6 +23,7 @@ pub mod filter;
 pub mod groups;
 pub mod locks;
 pub mod metrics;
+pub mod pop;
 pub mod processor;
 pub mod register;
 pub mod replication;

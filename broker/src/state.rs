@@ -66,6 +66,10 @@ pub struct BrokerState {
     pub ha: crate::replication::Replication,
     /// Compiled SQL92 subscriptions (`enablePropertyFilter`).
     pub sql_filters: crate::filter::SqlFilters,
+    /// POP consumption: per-queue pop locks and the revive queue round robin.
+    pub pop: crate::pop::PopState,
+    /// Which groups consume which topics by POP (`messageRequestMode.json`).
+    pub request_modes: Arc<crate::pop::request_modes::RequestModes>,
 }
 
 /// The one clock's `now_ms`, re-exported for `stats.rs` and the tests that name it here.
@@ -82,6 +86,7 @@ impl BrokerState {
         let topics = TopicTable::load(&config)?;
         let groups = GroupTable::load(&config)?;
         let offsets = ConsumerOffsetTable::load(&config)?;
+        let request_modes = crate::pop::request_modes::RequestModes::load(&config)?;
         store.set_consumer_progress(offsets.clone());
         Ok(Arc::new(BrokerState {
             broker_addr: store_host.to_string(),
@@ -101,6 +106,8 @@ impl BrokerState {
             topics_changed: Notify::new(),
             ha: crate::replication::Replication::default(),
             sql_filters: Default::default(),
+            pop: Default::default(),
+            request_modes,
             config_file: crate::config_file::ConfigFile::new(
                 config.config_file_path(),
                 "broker.properties",

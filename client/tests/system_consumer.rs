@@ -484,3 +484,75 @@ async fn recovers_from_an_offset_beyond_the_queue() {
     producer.shutdown().await;
     sys.stop().await;
 }
+
+/// `consume_timeout` (Java's `consumeTimeout`): a listener call that never returns has its
+/// message sent back for redelivery, and the queue's offset moves past it, so a hung
+/// listener no longer pins its queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_listener_call_is_given_up_after_consume_timeout() {
+    let sys = System::start().await;
+    let producer = sys.producer("SysConsTimeoutPG");
+    let topic = "ConsTimeoutTopic";
+    let mut hung_id = String::new();
+    for i in 0..8 {
+        let body = if i == 3 {
+            "hang".to_string()
+        } else {
+            format!("m{i}")
+        };
+        let r = producer.send(Message::new(topic, body)).await.unwrap();
+        if i == 3 {
+            hung_id = r.msg_id;
+        }
+    }
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let group = "SysConsTimeoutG";
+    let c = PushConsumer::builder(group)
+        .client_config(sys.client_config("ct1"))
+        .subscribe(topic, "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .consume_timeout(Duration::from_secs(1))
+        .settings(|s| s.await_termination = Duration::from_millis(100))
+        .listener_async(move |msgs| {
+            record(&s, &msgs);
+            let hang = msgs
+                .iter()
+                .any(|m| m.reconsume_times == 0 && &m.body[..] == b"hang");
+            async move {
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                ConsumeResult::Success
+            }
+        })
+        .build()
+        .unwrap();
+    c.start().await.unwrap();
+    // Redelivered through the retry topic, one reconsume later.
+    let redelivered = wait_until(|| {
+        let ok = seen
+            .lock()
+            .unwrap()
+            .get(&hung_id)
+            .is_some_and(|d| d.iter().any(|(_, times)| *times >= 1));
+        async move { ok }
+    })
+    .await;
+    assert!(
+        redelivered,
+        "deliveries: {:?}",
+        seen.lock().unwrap().get(&hung_id)
+    );
+    // The hung call no longer holds the offset: every queue reached its end.
+    let member = c.instance().consumer(group).unwrap();
+    let passed = wait_until(|| {
+        let ok = member.consume_status(topic).values().sum::<i64>() == 8;
+        async move { ok }
+    })
+    .await;
+    assert!(passed, "offsets: {:?}", member.consume_status(topic));
+    c.shutdown().await;
+    producer.shutdown().await;
+    sys.stop().await;
+}

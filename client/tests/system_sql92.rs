@@ -180,3 +180,100 @@ async fn without_property_filter_the_start_is_refused_and_bad_sql_never_subscrib
         .unwrap();
     assert!(err.to_string().contains("enableCalcFilterBitMap"), "{err}");
 }
+
+/// What a raw pull of `group`'s retry topic (queue 0, from offset 0, tag `*`) returns,
+/// as each message's property `a`; waits until the last message sent (`a` = "last") is
+/// there.
+async fn pull_retry(sys: &System, group: &str) -> Vec<String> {
+    let client = RemotingClient::new(Default::default());
+    let retry = format!("%RETRY%{group}");
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let found = wait_until(|| {
+        let h = cometmq_testkit::request::pull_header(group, &retry, 0, 0, "*");
+        let req =
+            RemotingCommand::request_with_header(cometmq_remoting::code::request::PULL_MESSAGE, &h);
+        let call = client.invoke(&sys.broker_addr, req, Duration::from_secs(5));
+        let got = got.clone();
+        async move {
+            let Ok(resp) = call.await else { return false };
+            if resp.code != response::SUCCESS {
+                return false;
+            }
+            let msgs = cometmq_client::MessageExt::decode_all(resp.body.to_bytes(), "b").unwrap();
+            let mut got = got.lock().unwrap();
+            *got = msgs
+                .iter()
+                .map(|m| m.property("a").unwrap_or_default().to_string())
+                .collect();
+            got.last().is_some_and(|a| a == "last")
+        }
+    })
+    .await;
+    let got = got.lock().unwrap().clone();
+    assert!(found, "pulled {got:?}");
+    client.shutdown().await;
+    got
+}
+
+/// `filterSupportRetry`: a pull of the group's retry topic filters each message by the
+/// group's SQL92 subscription to its original topic (`RETRY_TOPIC`); without it, every
+/// retry message passes (Java's default).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_support_retry_filters_the_retry_topic_by_the_original_subscription() {
+    for support in [true, false] {
+        let sys = System::start_with(|c| {
+            c.enable_property_filter = true;
+            c.filter_support_retry = support;
+        })
+        .await;
+        let group = "SqlRetryG";
+        // The group, and its retry topic with one queue, before anything sends to it.
+        let admin = RemotingClient::new(Default::default());
+        for req in [
+            cometmq_testkit::request::create_group(group),
+            cometmq_testkit::request::create_topic(&format!("%RETRY%{group}"), 1),
+        ] {
+            let resp = admin
+                .invoke(&sys.broker_addr, req, Duration::from_secs(5))
+                .await;
+            assert_eq!(resp.unwrap().code, response::SUCCESS);
+        }
+        admin.shutdown().await;
+        // Its heartbeat registers the SQL92 subscription.
+        let consumer = PushConsumer::builder(group)
+            .client_config(sys.client_config("retry"))
+            .subscribe_sql(TOPIC, "a = '1' OR a = 'last'")
+            .listener(|_| ConsumeResult::Success)
+            .build()
+            .unwrap();
+        consumer.start().await.unwrap();
+        let producer = sys.producer("SqlRetryPG");
+        let retry_msg = |a: &str| {
+            Message::builder(format!("%RETRY%{group}"))
+                .property("a", a)
+                .property("RETRY_TOPIC", TOPIC)
+                .body(a.to_string())
+                .build()
+        };
+        // The first send waits for the group and its retry topic to be known.
+        let sent = wait_until(|| {
+            let send = producer.send(retry_msg("2"));
+            async move { send.await.is_ok() }
+        })
+        .await;
+        assert!(sent);
+        for a in ["1", "3", "last"] {
+            producer.send(retry_msg(a)).await.unwrap();
+        }
+        let got = pull_retry(&sys, group).await;
+        let want: &[&str] = if support {
+            &["1", "last"]
+        } else {
+            &["2", "1", "3", "last"]
+        };
+        assert_eq!(got, want, "filterSupportRetry={support}");
+        consumer.shutdown().await;
+        producer.shutdown().await;
+        sys.stop().await;
+    }
+}

@@ -122,6 +122,10 @@ settings! {
         warm_mapped_file_enable: bool = "warmMappedFileEnable", false;
         /// `checkCRCOnRecover` (true): verify BODYCRC when recovering the CommitLog.
         check_crc_on_recover: bool = "checkCRCOnRecover", true;
+        /// `inSyncReplicas` (RocketMQ 5; the master counts itself): on a SYNC_MASTER, a
+        /// waiting append waits for `n - 1` slaves; 1 or less does not wait for any (5.x's
+        /// default). Not set: one slave, as RocketMQ 4.9 (which has no such key).
+        in_sync_replicas: Option<i32> = "inSyncReplicas", None;
         /// A SYNC_MASTER (the broker's `brokerRole`): a waiting append also waits for a
         /// slave to hold it ([`crate::ha::HaMaster`] reports the slaves'
         /// acknowledgements).

@@ -4,8 +4,9 @@
 //!
 //! - SYNC_FLUSH: the group-commit fsync past the record (FLUSH_DISK_TIMEOUT otherwise).
 //! - SYNC_MASTER ([`StoreConfig::sync_master`](crate::StoreConfig::sync_master)): a
-//!   slave's acknowledgement past the record (SLAVE_NOT_AVAILABLE when no slave is close
-//!   enough, FLUSH_SLAVE_TIMEOUT otherwise).
+//!   slave's acknowledgement past the record, or `inSyncReplicas - 1` slaves' when that
+//!   key is set (SLAVE_NOT_AVAILABLE when too few slaves are close enough,
+//!   FLUSH_SLAVE_TIMEOUT otherwise).
 //!
 //! Both are bounded by `syncFlushTimeout` and awaited together; a replica failure wins
 //! over a flush failure, as Java's `CommitLog.asyncPutMessage` combines
@@ -90,8 +91,14 @@ async fn flushed(shared: &StoreState, end: i64) -> PutStatus {
     }
 }
 
-/// A slave's acknowledgement past `end`, up to `syncFlushTimeout`.
+/// Slaves' acknowledgements past `end`, up to `syncFlushTimeout`: one slave's, or
+/// `inSyncReplicas - 1` slaves' when the key is set (none for 1 or less).
 async fn replicated(shared: &StoreState, end: i64) -> PutStatus {
+    let needed = match shared.config.in_sync_replicas {
+        None => 1,
+        Some(n) if n <= 1 => return PutStatus::PutOk,
+        Some(n) => usize::try_from(n - 1).unwrap_or(1),
+    };
     let Some(r) = shared.durability.replicas() else {
         return PutStatus::SlaveNotAvailable;
     };
@@ -99,7 +106,7 @@ async fn replicated(shared: &StoreState, end: i64) -> PutStatus {
     let master_end = shared.log.max_offset();
     match r
         .tracker
-        .wait(end, master_end, r.fallbehind_max, limit)
+        .wait_for_many(end, master_end, r.fallbehind_max, limit, needed)
         .await
     {
         ReplicaWait::Ok => PutStatus::PutOk,

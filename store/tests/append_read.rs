@@ -78,7 +78,7 @@ async fn append_stamps_and_reads_back() {
 #[tokio::test]
 async fn read_statuses() {
     let dir = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let r = store.get_messages(None, "Nope", 0, 0, 32, &AcceptAll);
     assert_eq!(
         (r.status, r.next_begin_offset),
@@ -118,7 +118,7 @@ async fn transfer_limits() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.max_transfer_bytes_on_message_in_memory = 3200;
-    let store = MessageStore::open(cfg).unwrap();
+    let store = common::open(cfg).unwrap();
     for _ in 0..40 {
         store.append(record("T", 0, b"s", "")).await;
     }
@@ -142,7 +142,7 @@ async fn transfer_limits() {
 #[tokio::test]
 async fn batch_gets_consecutive_offsets_in_one_file() {
     let dir = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     store.append(record("B", 2, b"first", "")).await;
     let mut batch = BytesMut::new();
     for i in 0..5 {
@@ -178,7 +178,7 @@ async fn illegal_messages_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.max_message_size = 1000;
-    let store = MessageStore::open(cfg).unwrap();
+    let store = common::open(cfg).unwrap();
     let before = store.max_phys_offset();
     let bad = [
         BytesMut::from(&b"garbage garbage garbage"[..]),
@@ -204,7 +204,7 @@ async fn blank_filler_closes_files() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.mapped_file_size_commit_log = 4096;
-    let store = MessageStore::open(cfg).unwrap();
+    let store = common::open(cfg).unwrap();
     let mut ends = Vec::new();
     for i in 0..12u8 {
         let a = store
@@ -243,7 +243,7 @@ async fn blank_filler_closes_files() {
 #[tokio::test]
 async fn transactions_prepared_and_rollback_are_not_dispatched() {
     let dir = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let p = props(&[("UNIQ_KEY", "U-PREP")]);
     let prep = store
         .append(record_with_flag(
@@ -354,7 +354,7 @@ async fn query_by_key_and_offset_by_time() {
 #[tokio::test]
 async fn growth_is_announced() {
     let dir = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let mut rx = store.subscribe_growth("G", 1);
     assert_eq!(*rx.borrow_and_update(), 0);
     let waiter = tokio::spawn(async move { rx.wait_for(|&m| m >= 2).await.map(|v| *v).unwrap() });
@@ -379,7 +379,7 @@ async fn sync_flush_group_commit() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(dir.path());
     cfg.flush_disk_type = FlushDiskType::SyncFlush;
-    let store = std::sync::Arc::new(MessageStore::open(cfg).unwrap());
+    let store = std::sync::Arc::new(common::open(cfg).unwrap());
     let mut tasks = Vec::new();
     for t in 0..16 {
         let s = store.clone();
@@ -420,9 +420,9 @@ async fn sync_flush_group_commit() {
 async fn reopen_continues_offsets_and_lock_excludes() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = MessageStore::open(config(dir.path())).unwrap();
+        let store = common::open(config(dir.path())).unwrap();
         assert!(matches!(
-            MessageStore::open(config(dir.path())),
+            common::open(config(dir.path())),
             Err(cometmq_store::StoreError::Locked(_))
         ));
         for _ in 0..7 {
@@ -434,7 +434,7 @@ async fn reopen_continues_offsets_and_lock_excludes() {
             PutStatus::ServiceNotAvailable
         );
     }
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     assert!(!store.recovered_from_crash());
     assert_eq!(store.max_offset("R", 0), 7);
     let a = store
@@ -452,9 +452,9 @@ async fn replication_raw_append_rebuilds_queues() {
     let b_dir = tempfile::tempdir().unwrap();
     let mut cfg = config(a_dir.path());
     cfg.mapped_file_size_commit_log = 8192;
-    let master = MessageStore::open(cfg.clone()).unwrap();
+    let master = common::open(cfg.clone()).unwrap();
     cfg.store_path_root_dir = b_dir.path().to_path_buf();
-    let slave = MessageStore::open(cfg).unwrap();
+    let slave = common::open(cfg).unwrap();
     for i in 0..30 {
         let p = props(&[("KEYS", &format!("k{i}"))]);
         master.append(record("H", i % 3, &[i as u8; 500], &p)).await;
@@ -492,7 +492,7 @@ async fn sync_flush_timeout_answers_flush_disk_timeout_but_keeps_the_message() {
     // FLUSH_DISK_TIMEOUT. Many appends in flight at once make sure some of them find the
     // flush thread still behind, however fast the disk is.
     cfg.sync_flush_timeout = Duration::ZERO;
-    let store = std::sync::Arc::new(MessageStore::open(cfg).unwrap());
+    let store = std::sync::Arc::new(common::open(cfg).unwrap());
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..400u32 {
         let store = store.clone();

@@ -53,7 +53,7 @@ fn crash_child() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let store = Arc::new(MessageStore::open(crash_config(Path::new(&dir))).unwrap());
+        let store = Arc::new(common::open(crash_config(Path::new(&dir))).unwrap());
         println!("READY");
         let mut tasks = Vec::new();
         for w in 0..WRITERS {
@@ -204,7 +204,7 @@ fn sigkill_during_sync_flush_appends_loses_nothing_acknowledged() {
         // recovers, verifies, and shuts down cleanly (normal recovery in the child).
         if round % 2 == 0 || round == rounds - 1 {
             rt.block_on(async {
-                let store = MessageStore::open(crash_config(dir.path())).unwrap();
+                let store = common::open(crash_config(dir.path())).unwrap();
                 assert!(
                     store.recovered_from_crash(),
                     "round {round}: the child was killed"

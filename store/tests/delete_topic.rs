@@ -21,7 +21,7 @@ fn bodies(store: &MessageStore, topic: &str, queue_id: i32) -> Vec<Vec<u8>> {
 #[tokio::test]
 async fn deleted_topic_starts_again_at_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     for i in 0..5 {
         assert_eq!(send(&store, "D", i % 2, b"old").await, i64::from(i / 2));
     }
@@ -49,7 +49,7 @@ async fn deleted_topic_starts_again_at_zero() {
     drop(store);
 
     // A clean restart.
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     assert_eq!(bodies(&store, "D", 0), [b"new0".to_vec(), b"new1".to_vec()]);
     assert_eq!(send(&store, "D", 0, b"new2").await, 2);
     assert_eq!(send(&store, "D", 1, b"new-q1").await, 0);
@@ -64,7 +64,7 @@ async fn deleted_topic_stays_deleted_when_its_records_are_dispatched_again() {
     // whole last file.
     let dir = tempfile::tempdir().unwrap();
     let crashed = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     send(&store, "Other", 0, b"keep").await;
     for _ in 0..3 {
         send(&store, "D", 0, b"old").await;
@@ -75,7 +75,7 @@ async fn deleted_topic_stays_deleted_when_its_records_are_dispatched_again() {
     drop(store);
 
     for root in [dir.path(), crashed.path()] {
-        let store = MessageStore::open(config(root)).unwrap();
+        let store = common::open(config(root)).unwrap();
         settle(&store).await;
         assert_eq!(store.max_offset("D", 0), 0, "{}", root.display());
         assert_eq!(send(&store, "D", 0, b"new").await, 0);
@@ -91,7 +91,7 @@ async fn tombstone_goes_once_retention_passes_it() {
     let mut c = config(dir.path());
     c.file_reserved_time = std::time::Duration::ZERO;
     c.delete_when = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(";");
-    let store = MessageStore::open(c).unwrap();
+    let store = common::open(c).unwrap();
     send(&store, "D", 0, b"old").await;
     settle(&store).await;
     store.delete_topic("D").unwrap();

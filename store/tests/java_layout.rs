@@ -12,7 +12,7 @@ use std::path::Path;
 use bytes::BytesMut;
 use cometmq_remoting::message::record::layout::encode_blank;
 use cometmq_remoting::message::{encode_record, java_string_hash, tags_code, RecordParts};
-use cometmq_store::{AcceptAll, GetStatus, MessageStore, StoreConfig};
+use cometmq_store::{AcceptAll, GetStatus, StoreConfig};
 use common::*;
 
 const LOG_FILE: usize = 4096;
@@ -161,7 +161,7 @@ fn write_index(root: &Path, placed: &[(i64, usize)]) {
 async fn opens_a_cleanly_stopped_java_store() {
     let dir = tempfile::tempdir().unwrap();
     let built = build(dir.path(), false, false, true);
-    let store = MessageStore::open(java_config(dir.path())).unwrap();
+    let store = common::open(java_config(dir.path())).unwrap();
     assert!(!store.recovered_from_crash());
     assert_eq!(store.max_phys_offset(), built.log_end);
     assert_eq!(
@@ -208,7 +208,7 @@ async fn opens_a_cleanly_stopped_java_store() {
     assert!(a.phys_offset >= built.log_end);
     store.shutdown().unwrap();
     drop(store);
-    let store = MessageStore::open(java_config(dir.path())).unwrap();
+    let store = common::open(java_config(dir.path())).unwrap();
     assert_eq!(store.max_offset("TopicTest", 0), 8);
 }
 
@@ -216,7 +216,7 @@ async fn opens_a_cleanly_stopped_java_store() {
 async fn rebuilds_a_crashed_java_store_with_lagging_queues() {
     let dir = tempfile::tempdir().unwrap();
     let built = build(dir.path(), true, true, false);
-    let store = MessageStore::open(java_config(dir.path())).unwrap();
+    let store = common::open(java_config(dir.path())).unwrap();
     assert!(store.recovered_from_crash());
     assert_eq!(store.max_phys_offset(), built.log_end);
     assert_eq!(

@@ -19,7 +19,7 @@ async fn store_with_lag(
     c.total_physical_memory = 100 * 1024;
     c.access_message_in_memory_max_ratio = 40;
     tweak(&mut c);
-    let store = MessageStore::open(c).unwrap();
+    let store = common::open(c).unwrap();
     let mut size = 0;
     for i in 0..100u8 {
         let r = store.append(record("L", 0, &[i; 1000], "")).await;

@@ -25,12 +25,12 @@ async fn fill(store: &MessageStore, n: usize) -> Vec<cometmq_store::Appended> {
 async fn crash_copy_recovers_everything() {
     let dir = tempfile::tempdir().unwrap();
     let crashed = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let appended = fill(&store, 300).await;
     copy_dir(dir.path(), crashed.path());
     drop(store);
 
-    let store = MessageStore::open(config(crashed.path())).unwrap();
+    let store = common::open(config(crashed.path())).unwrap();
     assert!(store.recovered_from_crash());
     assert_eq!(store.max_offset("C", 0) + store.max_offset("C", 1), 300);
     for (i, a) in appended.iter().enumerate() {
@@ -57,7 +57,7 @@ async fn crash_copy_recovers_everything() {
 async fn torn_tail_is_truncated_with_its_queue_entries() {
     let dir = tempfile::tempdir().unwrap();
     let crashed = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let appended = fill(&store, 20).await;
     copy_dir(dir.path(), crashed.path());
     drop(store);
@@ -75,7 +75,7 @@ async fn torn_tail_is_truncated_with_its_queue_entries() {
     bytes[end + 100..end + 200].fill(0xAB);
     std::fs::write(&path, bytes).unwrap();
 
-    let store = MessageStore::open(config(crashed.path())).unwrap();
+    let store = common::open(config(crashed.path())).unwrap();
     assert!(store.recovered_from_crash());
     assert_eq!(
         store.max_phys_offset(),
@@ -107,7 +107,7 @@ async fn torn_tail_is_truncated_with_its_queue_entries() {
     drop(store);
 
     // Clean reopen: the zeroed tail stays dead.
-    let store = MessageStore::open(config(crashed.path())).unwrap();
+    let store = common::open(config(crashed.path())).unwrap();
     assert!(!store.recovered_from_crash());
     assert_eq!(store.max_offset("C", 1), 10);
 }
@@ -116,7 +116,7 @@ async fn torn_tail_is_truncated_with_its_queue_entries() {
 async fn lost_consume_queues_and_index_are_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     let crashed = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let appended = fill(&store, 250).await;
     store.flush().unwrap();
     copy_dir(dir.path(), crashed.path());
@@ -126,7 +126,7 @@ async fn lost_consume_queues_and_index_are_rebuilt() {
     // The checkpoint says nothing was flushed: recovery starts at the first file.
     std::fs::write(crashed.path().join("checkpoint"), vec![0u8; 4096]).unwrap();
 
-    let store = MessageStore::open(config(crashed.path())).unwrap();
+    let store = common::open(config(crashed.path())).unwrap();
     assert_eq!(store.max_offset("C", 0), 125);
     let r = store.get_messages(None, "C", 0, 0, 32, &AcceptAll);
     assert_eq!(
@@ -168,7 +168,7 @@ async fn prepared_next_file_is_never_read_as_data() {
     const FILE: i64 = 65536;
     let dir = tempfile::tempdir().unwrap();
     let crashed = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let appended = fill(&store, 300).await;
     let end = appended.last().unwrap().end_offset();
     let next = (end / FILE + 1) * FILE;
@@ -203,7 +203,7 @@ async fn prepared_next_file_is_never_read_as_data() {
         .join("commitlog")
         .join(format!("{next:020}.tmp"));
     std::fs::write(&old_style, b"half-made").unwrap();
-    let store = MessageStore::open(config(crashed.path())).unwrap();
+    let store = common::open(config(crashed.path())).unwrap();
     assert!(store.recovered_from_crash());
     // The reopened store prepares the same file again: never the 9-byte leftover.
     let len = std::fs::metadata(&leftover).map_or(0, |m| m.len());
@@ -233,7 +233,7 @@ async fn empty_last_file_after_a_switch_recovers_and_is_kept_by_retention() {
     const FILE: i64 = 65536;
     let dir = tempfile::tempdir().unwrap();
     let crashed = tempfile::tempdir().unwrap();
-    let store = MessageStore::open(config(dir.path())).unwrap();
+    let store = common::open(config(dir.path())).unwrap();
     let appended = fill(&store, 300).await;
     copy_dir(dir.path(), crashed.path());
     drop(store);
@@ -259,7 +259,7 @@ async fn empty_last_file_after_a_switch_recovers_and_is_kept_by_retention() {
     let mut c = config(crashed.path());
     c.file_reserved_time = std::time::Duration::ZERO;
     c.delete_when = (0..24).map(|h| h.to_string()).collect::<Vec<_>>().join(";");
-    let store = MessageStore::open(c).unwrap();
+    let store = common::open(c).unwrap();
     assert_eq!(
         store.max_phys_offset(),
         next,

@@ -13,6 +13,10 @@ mod client;
 mod gate;
 mod offset;
 pub(crate) mod places;
+mod pop;
+mod pop_ack;
+mod pop_assign;
+mod pop_peek;
 mod pull;
 mod query;
 mod reply;
@@ -159,6 +163,37 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
         state,
         &[code::VIEW_MESSAGE_BY_ID],
         query::view_message_by_id,
+    );
+    // POP consumption (RocketMQ 5, issue 20).
+    let r = add(r, state, &[code::POP_MESSAGE], pop::pop_message);
+    let r = add(r, state, &[code::ACK_MESSAGE], pop_ack::ack_message);
+    let r = add(r, state, &[code::BATCH_ACK_MESSAGE], pop_ack::batch_ack);
+    let r = add(r, state, &[code::PEEK_MESSAGE], pop_peek::peek_message);
+    let r = add(r, state, &[code::NOTIFICATION], pop_peek::notification);
+    let r = add(r, state, &[code::POLLING_INFO], pop_peek::polling_info);
+    let r = add(
+        r,
+        state,
+        &[code::QUERY_ASSIGNMENT],
+        pop_assign::query_assignment,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::SET_MESSAGE_REQUEST_MODE],
+        pop_assign::set_mode,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::GET_ALL_MESSAGE_REQUEST_MODE],
+        pop_assign::all_modes,
+    );
+    let r = add(
+        r,
+        state,
+        &[code::CHANGE_MESSAGE_INVISIBLETIME],
+        pop_ack::change_invisible_time,
     );
     let r = add(r, state, &unsupported::codes(), unsupported::not_supported);
     let r = lookup_routes(r, state);

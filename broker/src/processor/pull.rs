@@ -19,7 +19,7 @@ use cometmq_store::{GetResult, GetStatus};
 
 use crate::config::BrokerRole;
 use crate::error::{BrokerError, Reply};
-use crate::filter::PullFilter;
+use crate::filter::{PullFilter, TopicSelectors};
 use crate::state::BrokerState;
 use crate::stats::HeldPullEnd;
 
@@ -39,12 +39,15 @@ struct Read {
     sub: Arc<SubscriptionData>,
     /// The compiled selector of an SQL92 subscription.
     sql: Option<Arc<Selector>>,
+    /// `filterSupportRetry` on a retry topic: the group's selectors by original topic.
+    retry_sql: Option<Arc<TopicSelectors>>,
 }
 
 impl Read {
     async fn run(&self) -> Result<GetResult, BrokerError> {
         let (group, topic, sub) = (self.group.clone(), self.topic.clone(), self.sub.clone());
         let sql = self.sql.clone();
+        let retry_sql = self.retry_sql.clone();
         let (queue_id, offset, max) = (self.queue_id, self.offset, self.max);
         self.state
             .read_store(move |store| {
@@ -57,6 +60,7 @@ impl Read {
                     &PullFilter {
                         sub: &sub,
                         sql: sql.as_deref(),
+                        retry_sql: retry_sql.as_deref().unwrap_or_default(),
                     },
                 )
             })
@@ -113,6 +117,7 @@ pub async fn pull_message(
     }
     let sub = subscription(&state, &h, group.consume_broadcast_enable)?;
     let sql = sql_selector(&state, &h, &sub)?;
+    let retry_sql = retry_selectors(&state, &cfg, &h);
     let is_master = cfg.broker_role != BrokerRole::Slave;
     if h.has_flag(PullMessageRequestHeader::FLAG_COMMIT_OFFSET) && is_master {
         state
@@ -129,6 +134,7 @@ pub async fn pull_message(
         max,
         sub: Arc::new(sub),
         sql,
+        retry_sql,
     };
     let read = || query.run();
     let mut result = read().await?;
@@ -283,6 +289,24 @@ fn sql_selector(
             "The broker's consumer filter data is not exist!Your expression may be wrong! {e}"
         ))),
     }
+}
+
+/// With `filterSupportRetry`, a pull of a retry topic filters each message by the group's
+/// SQL92 subscription to the message's original topic (Java's
+/// `ExpressionForRetryMessageFilter`).
+fn retry_selectors(
+    state: &BrokerState,
+    cfg: &crate::config::BrokerConfig,
+    h: &PullMessageRequestHeader,
+) -> Option<Arc<TopicSelectors>> {
+    if !cfg.filter_support_retry || !h.topic.starts_with(crate::topic_names::RETRY_PREFIX) {
+        return None;
+    }
+    let info = state.clients.consumer_group(&h.consumer_group)?;
+    let selectors = state
+        .sql_filters
+        .for_retry(&h.consumer_group, info.subscriptions.values());
+    (!selectors.is_empty()).then(|| selectors.into())
 }
 
 /// Parses a tag expression (`*`, `TagA`, `TagA || TagB`); an expression with characters

@@ -19,7 +19,7 @@ use cometmq_remoting::RemotingCommand;
 use cometmq_store::{PutOptions, PutStatus};
 
 use crate::append;
-use crate::error::{BrokerError, Reply};
+use crate::error::Reply;
 use crate::state::{now_ms, BrokerState};
 
 /// How long the requester may take to take the push (Java `callClient`'s timeout).
@@ -29,14 +29,7 @@ const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn send_reply(state: Arc<BrokerState>, conn: Connection, req: RemotingCommand) -> Reply {
     let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
     let cfg = state.config();
-    let body = req.body.to_bytes();
-    if body.len() > cfg.store.max_message_size {
-        return Err(BrokerError::MessageIllegal(format!(
-            "the message body size {} exceeds the maximum {}",
-            body.len(),
-            cfg.store.max_message_size
-        )));
-    }
+    let body = super::send::checked_body(&cfg, &req)?;
     let target = super::send::resolve_target(&state, &cfg, &h, req.version).await?;
     let raw = h.properties.as_deref().unwrap_or_default();
     let props = Properties::parse_lossy(raw.as_bytes());

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use cometmq_remoting::body::{perm, TopicConfig};
 use cometmq_remoting::code::{response, version};
 use cometmq_remoting::header::HeaderValue;
@@ -63,14 +63,11 @@ impl TopicInfo {
     }
 }
 
-/// SEND_MESSAGE / SEND_MESSAGE_V2.
-pub async fn send_message(
-    state: Arc<BrokerState>,
-    conn: Connection,
-    req: RemotingCommand,
-) -> Reply {
-    let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
-    let cfg = state.config();
+/// The request's body, refused with MESSAGE_ILLEGAL when larger than `maxMessageSize`.
+pub(super) fn checked_body(
+    cfg: &BrokerConfig,
+    req: &RemotingCommand,
+) -> Result<Bytes, BrokerError> {
     let body = req.body.to_bytes();
     if body.len() > cfg.store.max_message_size {
         return Err(BrokerError::MessageIllegal(format!(
@@ -79,6 +76,18 @@ pub async fn send_message(
             cfg.store.max_message_size
         )));
     }
+    Ok(body)
+}
+
+/// SEND_MESSAGE / SEND_MESSAGE_V2.
+pub async fn send_message(
+    state: Arc<BrokerState>,
+    conn: Connection,
+    req: RemotingCommand,
+) -> Reply {
+    let h = SendMessageRequestHeader::read_for_code(req.code, &req.ext_fields)?;
+    let cfg = state.config();
+    let body = checked_body(&cfg, &req)?;
     let raw_props = h.properties.as_deref().unwrap_or_default();
     let plain = PlainProps::check(raw_props);
     let mut props = match plain {

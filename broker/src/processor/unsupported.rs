@@ -21,22 +21,6 @@ use crate::state::BrokerState;
 /// Features other issues build, with the request codes that belong to them.
 pub const FEATURES: &[(&str, &[i32])] = &[
     (
-        "POP consumption",
-        &[
-            code::POP_MESSAGE,
-            code::ACK_MESSAGE,
-            code::PEEK_MESSAGE,
-            code::CHANGE_MESSAGE_INVISIBLETIME,
-            code::NOTIFICATION,
-            code::POLLING_INFO,
-            code::POP_ROLLBACK,
-            code::BATCH_ACK_MESSAGE,
-            code::QUERY_ASSIGNMENT,
-            code::SET_MESSAGE_REQUEST_MODE,
-            code::GET_ALL_MESSAGE_REQUEST_MODE,
-        ],
-    ),
-    (
         "timer messages",
         &[code::GET_TIMER_CHECK_POINT, code::GET_TIMER_METRICS],
     ),
@@ -99,6 +83,8 @@ pub const NOT_SERVED_BY_JAVA: &[i32] = &[
     code::WHO_CONSUME_THE_MESSAGE,
     code::REGISTER_FILTER_SERVER,
     code::REGISTER_MESSAGE_FILTER_CLASS,
+    // Declared in 5.x's RequestCode; no 5.x broker processor registers it.
+    code::POP_ROLLBACK,
 ];
 
 /// Every code this module answers.
@@ -152,8 +138,8 @@ mod tests {
     #[test]
     fn remarks_name_the_feature() {
         assert_eq!(
-            remark(code::POP_MESSAGE),
-            "CometMQ does not support POP consumption yet (POP_MESSAGE, request code 200050)"
+            remark(code::RECALL_MESSAGE),
+            "CometMQ does not support message recall yet (RECALL_MESSAGE, request code 370)"
         );
         assert!(remark(1005).contains("controller mode"));
         assert!(remark(code::GET_TOPIC_NAME_LIST).contains("does not serve it either"));

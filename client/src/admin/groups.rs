@@ -34,6 +34,25 @@ impl Admin {
         Ok(addrs)
     }
 
+    /// Sets how `group` consumes `topic` on the brokers of `target`
+    /// (SET_MESSAGE_REQUEST_MODE, mqadmin setConsumeMode): PULL, or POP with
+    /// `pop_share_queue_num`. Returns the addresses.
+    pub async fn set_message_request_mode(
+        &self,
+        target: &BrokerTarget,
+        mode: &cometmq_remoting::body::pop::SetMessageRequestModeRequestBody,
+    ) -> Result<Vec<String>> {
+        let code = request::SET_MESSAGE_REQUEST_MODE;
+        let body = fastjson::to_vec(mode, JsonStyle::Legacy)
+            .map_err(|e| ClientError::invalid("mode", e.to_string()))?;
+        let addrs = self.target_addrs(target).await?;
+        for addr in &addrs {
+            let req = RemotingCommand::request(code).with_body(body.clone());
+            self.call(addr, req).await?;
+        }
+        Ok(addrs)
+    }
+
     /// Deletes a subscription group from the brokers of `target` (DELETE_SUBSCRIPTIONGROUP),
     /// with its offsets if `clean_offset`. For a whole cluster the group's retry and
     /// dead-letter topics are deleted too, as Java's tool does. Returns the addresses.

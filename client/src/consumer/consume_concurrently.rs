@@ -159,25 +159,81 @@ impl Finished {
     }
 }
 
+/// A batch's identity within its pull: its first offset.
+fn first_offset(batch: &[MessageExt]) -> i64 {
+    batch.first().map_or(-1, |m| m.queue_offset)
+}
+
+/// The listener calls of one pull that are running, with when each started, and those
+/// given up on after `consume_timeout`.
+#[derive(Default)]
+struct Calls<'a> {
+    running: Vec<(Instant, &'a [MessageExt])>,
+    /// First offsets of the batches given up on.
+    given_up: Vec<i64>,
+}
+
+impl<'a> Calls<'a> {
+    fn start(&mut self, batch: &'a [MessageExt]) {
+        self.running.push((Instant::now(), batch));
+    }
+
+    /// The call on `batch` returned; false if it had been given up on.
+    fn finish(&mut self, batch: &[MessageExt]) -> bool {
+        let id = first_offset(batch);
+        if let Some(i) = self.given_up.iter().position(|&o| o == id) {
+            self.given_up.swap_remove(i);
+            return false;
+        }
+        if let Some(i) = self.running.iter().position(|(_, b)| first_offset(b) == id) {
+            self.running.swap_remove(i);
+        }
+        true
+    }
+
+    /// Takes out the calls started `timeout` or more before `now`.
+    fn expired(&mut self, now: Instant, timeout: Duration) -> Vec<&'a [MessageExt]> {
+        let mut out = Vec::new();
+        self.running.retain(|(t, b)| {
+            let late = now.saturating_duration_since(*t) >= timeout;
+            if late {
+                out.push(*b);
+            }
+            !late
+        });
+        out
+    }
+}
+
 impl Pulled {
     /// Consumes the messages of one pull in batches of `consume_batch_size`, each batch
     /// as soon as one of the service's permits is free, so batches of one pull run
     /// concurrently as Java's per-batch ConsumeRequests do. The batches are driven by
     /// this one task (no task per batch) and borrow the pulled messages (no copy).
+    ///
+    /// A call still running after `consume_timeout` is given up on (Java's
+    /// `cleanExpireMsg`): its messages are sent back with delay level 3 and leave the
+    /// process queue; whatever the call returns later is ignored.
     async fn run(self, msgs: Vec<MessageExt>) {
         let size = self.core.settings.consume_batch_size.max(1);
+        let timeout = self.core.settings.consume_timeout;
         let mut batches = msgs.chunks(size);
         let mut next = batches.next();
         let mut running = FuturesUnordered::new();
+        let mut calls = Calls::default();
         let mut finished = Finished {
             done: Vec::with_capacity(msgs.len()),
             ..Finished::default()
         };
+        // One timer per pull, moved to the oldest running call's deadline when it fires.
+        let expiry = tokio::time::sleep(timeout);
+        tokio::pin!(expiry);
         loop {
             // Start every batch a permit is free for.
             while let Some(batch) = next {
                 match self.shared.permits.try_acquire() {
                     Ok(permit) => {
+                        calls.start(batch);
                         running.push(self.run_batch(permit, batch));
                         next = batches.next();
                     }
@@ -188,9 +244,9 @@ impl Pulled {
             tokio::select! {
                 biased;
                 Some(outcome) = running.next(), if !running.is_empty() => {
-                    self.add(&mut finished, outcome);
+                    self.add(&mut finished, &mut calls, outcome);
                     while let Some(Some(outcome)) = running.next().now_or_never() {
-                        self.add(&mut finished, outcome);
+                        self.add(&mut finished, &mut calls, outcome);
                     }
                     self.settle(&mut finished);
                 }
@@ -200,19 +256,74 @@ impl Pulled {
                         next = None;
                         continue;
                     };
+                    calls.start(batch);
                     running.push(self.run_batch(permit, batch));
                     next = batches.next();
+                }
+                () = &mut expiry, if !calls.running.is_empty() => {
+                    let now = Instant::now();
+                    for batch in calls.expired(now, timeout) {
+                        match Box::pin(self.give_up(batch)).await {
+                            true => {
+                                finished.done.extend(batch.iter().map(|m| m.queue_offset));
+                                calls.given_up.push(first_offset(batch));
+                            }
+                            // Not sent back: checked again one timeout later.
+                            false => calls.running.push((now, batch)),
+                        }
+                    }
+                    self.settle(&mut finished);
+                    let oldest = calls.running.iter().map(|(t, _)| *t).min().unwrap_or(now);
+                    expiry.as_mut().reset((oldest + timeout).into());
                 }
                 else => return,
             }
         }
     }
 
+    /// Sends back the messages of a call that ran past `consume_timeout`; whether all
+    /// were sent back.
+    async fn give_up(&self, batch: &[MessageExt]) -> bool {
+        let core = &self.core;
+        let timeout = core.settings.consume_timeout;
+        let max = core.settings.effective_max_reconsume_times(false);
+        let mut all = true;
+        for m in batch {
+            tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), ?timeout, "listener call ran past consume_timeout; message sent back");
+            if !core.settings.is_clustering() {
+                continue;
+            }
+            let sent = send_back(
+                &core.instance,
+                &self.shared.producer,
+                core.group(),
+                m,
+                3,
+                max,
+            )
+            .await;
+            if let Err(e) = sent {
+                tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "expired message not sent back");
+                all = false;
+            }
+        }
+        all
+    }
+
     /// Adds a finished call; what it could not send back is retried by a task of its own.
-    fn add(&self, finished: &mut Finished, outcome: Option<Outcome<'_>>) {
+    /// A call given up on after `consume_timeout` is ignored.
+    fn add<'a>(
+        &self,
+        finished: &mut Finished,
+        calls: &mut Calls<'a>,
+        outcome: Option<Outcome<'a>>,
+    ) {
         let Some(mut outcome) = outcome else {
             return;
         };
+        if !calls.finish(outcome.msgs) {
+            return;
+        }
         finished.add(&outcome);
         if !outcome.retry.is_empty() {
             let retry = std::mem::take(&mut outcome.retry);
@@ -305,7 +416,15 @@ impl Pulled {
         }
         let max = core.settings.effective_max_reconsume_times(false);
         for m in msgs {
-            let sent = send_back(&core.instance, &self.shared.producer, core.group(), m, max).await;
+            let sent = send_back(
+                &core.instance,
+                &self.shared.producer,
+                core.group(),
+                m,
+                0,
+                max,
+            )
+            .await;
             if let Err(e) = sent {
                 tracing::warn!(group = %core.group(), msg_id = %m.msg_id(), error = %e, "message not sent back; consuming it again locally");
                 let mut m = m.clone();

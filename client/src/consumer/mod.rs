@@ -35,6 +35,7 @@ mod rebalance;
 mod selector;
 mod send_back;
 mod settings;
+mod simple_consumer;
 mod start_offset;
 mod stats;
 
@@ -50,3 +51,4 @@ pub use push_builder::PushConsumerBuilder;
 pub use push_consumer::PushConsumer;
 pub use selector::MessageSelector;
 pub use settings::{is_retry_topic, retry_topic, ConsumeFromWhere, ConsumerSettings, MessageModel};
+pub use simple_consumer::{ReceivedMessage, SimpleConsumer};

@@ -155,6 +155,13 @@ impl PushConsumerBuilder {
         self
     }
 
+    /// How long a concurrent listener call may run before its messages are sent back for
+    /// redelivery (15 minutes, Java's `consumeTimeout`).
+    pub fn consume_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.consume_timeout = timeout;
+        self
+    }
+
     /// Rebalance period (20 s).
     pub fn rebalance_interval(mut self, every: Duration) -> Self {
         self.settings.rebalance_interval = every;

@@ -77,15 +77,17 @@ pub(crate) fn retry_copy(group: &str, msg: &MessageExt, max_reconsume_times: i32
     m
 }
 
-/// Sends `msg` back: to the broker first, else as a copy through `producer`.
+/// Sends `msg` back: to the broker first, with `delay_level` (0: the broker picks 3 +
+/// reconsume times), else as a copy through `producer`.
 pub(crate) async fn send_back(
     instance: &ClientInstance,
     producer: &Producer,
     group: &str,
     msg: &MessageExt,
+    delay_level: i32,
     max_reconsume_times: i32,
 ) -> Result<()> {
-    match send_back_to_broker(instance, group, msg, 0, max_reconsume_times).await {
+    match send_back_to_broker(instance, group, msg, delay_level, max_reconsume_times).await {
         Ok(()) => Ok(()),
         Err(e) => {
             tracing::warn!(%group, msg_id = %msg.msg_id(), error = %e, "send-back failed, sending to the retry topic");

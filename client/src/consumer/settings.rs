@@ -52,6 +52,10 @@ pub struct ConsumerSettings {
     /// Redeliveries before a message goes to the dead-letter queue; `-1` means 16 for
     /// concurrent and unlimited for orderly listeners (`maxReconsumeTimes`).
     pub max_reconsume_times: i32,
+    /// Concurrent listener: a call running longer than this has its messages sent back for
+    /// redelivery (delay level 3) and leaves the process queue, so a hung listener no longer
+    /// holds its queue's offset (`consumeTimeout`, 15 minutes).
+    pub consume_timeout: Duration,
     /// Orderly: pause after a failed batch (`suspendCurrentQueueTimeMillis`, 1 s).
     pub suspend_current_queue_time: Duration,
     /// Long polling: how long the broker may hold a pull (15 s).
@@ -102,6 +106,7 @@ impl ConsumerSettings {
             consume_concurrency: 20,
             consume_batch_size: 1,
             max_reconsume_times: -1,
+            consume_timeout: Duration::from_secs(15 * 60),
             suspend_current_queue_time: Duration::from_secs(1),
             broker_suspend_max_time: Duration::from_secs(15),
             consumer_timeout_when_suspend: Duration::from_secs(30),
@@ -171,6 +176,10 @@ impl ConsumerSettings {
             (
                 self.max_reconsume_times >= -1,
                 "max_reconsume_times must be -1 or more",
+            ),
+            (
+                !self.consume_timeout.is_zero(),
+                "consume_timeout must be more than zero",
             ),
         ];
         match checks.iter().find(|(ok, _)| !ok) {

@@ -38,6 +38,7 @@ mod connection;
 mod consumer_offsets;
 mod data_version;
 mod lists;
+pub mod pop;
 mod register_broker;
 mod route;
 mod subscription_group;

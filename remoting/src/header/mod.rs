@@ -17,8 +17,10 @@ mod macros;
 
 pub mod admin;
 pub mod client;
+pub mod extra_info;
 pub mod namesrv;
 pub mod offset;
+pub mod pop;
 pub mod pull;
 pub mod query;
 pub mod reply;
@@ -30,6 +32,7 @@ pub use admin::*;
 pub use client::*;
 pub use namesrv::*;
 pub use offset::*;
+pub use pop::*;
 pub use pull::*;
 pub use query::*;
 pub use reply::*;

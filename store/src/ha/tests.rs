@@ -52,6 +52,19 @@ fn ha_config() -> HaConfig {
     }
 }
 
+/// Polls `check` every 5 ms until it holds; false after 120 s (a stuck test, never a
+/// timing assertion).
+async fn until(mut check: impl FnMut() -> bool) -> bool {
+    let end = tokio::time::Instant::now() + Duration::from_secs(120);
+    while !check() {
+        if tokio::time::Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    true
+}
+
 fn open(dir: &Path) -> Arc<MessageStore> {
     Arc::new(MessageStore::open(config(dir)).unwrap())
 }
@@ -66,11 +79,8 @@ async fn fill(store: &MessageStore, n: usize, size: usize) {
 
 /// Waits (bounded) until the slave's CommitLog ends where the master's does.
 async fn caught_up(master: &MessageStore, slave: &MessageStore) {
-    for _ in 0..1000 {
-        if slave.max_phys_offset() == master.max_phys_offset() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    if until(|| slave.max_phys_offset() == master.max_phys_offset()).await {
+        return;
     }
     panic!(
         "slave at {} never reached the master's {}",
@@ -177,12 +187,7 @@ async fn an_empty_slave_starts_at_the_masters_last_file() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!client.status().connected);
     client.set_master(Some(&ha.local_addr().to_string()));
-    for _ in 0..500 {
-        if !ha.slaves().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    assert!(until(|| !ha.slaves().is_empty()).await);
     fill(&master, 20, 800).await;
     caught_up(&master, &slave).await;
     // The master's last file when the slave connected (the fill may have started another).
@@ -211,12 +216,7 @@ async fn waits_answer_no_slave_then_ok_then_timeout_for_a_stalled_slave() {
     // A slave that reports once and then never reads nor reports again.
     let mut stalled = TcpStream::connect(ha.local_addr()).await.unwrap();
     stalled.write_all(&encode_report(end)).await.unwrap();
-    for _ in 0..500 {
-        if ha.slave_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    assert!(until(|| ha.slave_ok()).await);
     assert_eq!(
         ha.wait_replicated(end, Duration::from_millis(100)).await,
         ReplicaWait::Ok
@@ -228,13 +228,7 @@ async fn waits_answer_no_slave_then_ok_then_timeout_for_a_stalled_slave() {
         ReplicaWait::Timeout
     );
     // Housekeeping closes it: then there is no slave at all.
-    for _ in 0..500 {
-        if ha.slaves().is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(ha.slaves().is_empty());
+    assert!(until(|| ha.slaves().is_empty()).await);
     assert_eq!(
         ha.wait_replicated(master.max_phys_offset(), Duration::from_millis(100))
             .await,
@@ -444,14 +438,7 @@ async fn the_slave_reconnects_and_catches_up_after_a_cut_and_a_silent_network() 
     // the dead connection; once the network is back the slave continues.
     proxy.pause(true);
     fill(&master, 100, 600).await;
-    let mut dropped = false;
-    for _ in 0..500 {
-        if ha.slaves().is_empty() {
-            dropped = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let dropped = until(|| ha.slaves().is_empty()).await;
     assert!(dropped, "the master kept a silent connection");
     assert!(slave.max_phys_offset() < master.max_phys_offset());
     proxy.pause(false);
@@ -504,13 +491,7 @@ async fn sync_master_appends_wait_for_a_slave() {
         .write_all(&encode_report(master.max_phys_offset()))
         .await
         .unwrap();
-    for _ in 0..500 {
-        if ha.slave_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(ha.slave_ok());
+    assert!(until(|| ha.slave_ok()).await);
     let r = put(b"d", wait).await;
     assert_eq!(r.status, crate::PutStatus::FlushSlaveTimeout);
     assert!(r.appended.is_some());
@@ -518,17 +499,54 @@ async fn sync_master_appends_wait_for_a_slave() {
     // A waiting append succeeds once the slave reports holding it.
     let before = master.max_phys_offset();
     let waiting = tokio::spawn(put(b"f", wait));
-    for _ in 0..500 {
-        if master.max_phys_offset() > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    assert!(until(|| master.max_phys_offset() > before).await);
     stalled
         .write_all(&encode_report(master.max_phys_offset()))
         .await
         .unwrap();
     assert_eq!(waiting.await.unwrap().status, crate::PutStatus::PutOk);
     drop(stalled);
+    ha.shutdown().await;
+}
+
+/// `inSyncReplicas` (RocketMQ 5): 1 means a SYNC_MASTER waits for no slave; 3 means two
+/// slaves, so one slave is not enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_sync_replicas_sets_how_many_slaves_a_sync_master_waits_for() {
+    let wait = crate::PutOptions {
+        batch: false,
+        wait: true,
+    };
+    let md = tempfile::tempdir().unwrap();
+    let mut c = config(md.path());
+    c.sync_master = true;
+    c.in_sync_replicas = Some(1);
+    let master = Arc::new(MessageStore::open(c).unwrap());
+    let r = master.put(record("T", 0, b"a"), wait).await;
+    assert_eq!(r.status, crate::PutStatus::PutOk, "no slave needed");
+    drop(master);
+
+    let md = tempfile::tempdir().unwrap();
+    let mut c = config(md.path());
+    c.sync_master = true;
+    c.in_sync_replicas = Some(3);
+    let master = Arc::new(MessageStore::open(c).unwrap());
+    let ha = HaMaster::start(master.clone(), "127.0.0.1:0".parse().unwrap(), ha_config())
+        .await
+        .unwrap();
+    let mut slave = TcpStream::connect(ha.local_addr()).await.unwrap();
+    slave
+        .write_all(&encode_report(master.max_phys_offset()))
+        .await
+        .unwrap();
+    assert!(until(|| ha.slave_ok()).await);
+    let r = master.put(record("T", 0, b"b"), wait).await;
+    assert_eq!(
+        r.status,
+        crate::PutStatus::SlaveNotAvailable,
+        "two slaves needed"
+    );
+    assert!(r.appended.is_some());
+    drop(slave);
     ha.shutdown().await;
 }

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
 /// Outcome of waiting for a slave to hold a record (SYNC_MASTER).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,8 @@ struct Conn {
 pub(crate) struct Tracker {
     conns: Mutex<HashMap<u64, Conn>>,
     acked: watch::Sender<i64>,
+    /// Signalled on every report: what waits for more than one slave re-counts.
+    reported: Notify,
 }
 
 impl Default for Tracker {
@@ -56,6 +58,7 @@ impl Default for Tracker {
         Tracker {
             conns: Mutex::new(HashMap::new()),
             acked: watch::Sender::new(0),
+            reported: Notify::new(),
         }
     }
 }
@@ -83,6 +86,7 @@ impl Tracker {
             }
             raise
         });
+        self.reported.notify_waiters();
     }
 
     /// The highest offset any slave has acknowledged.
@@ -140,6 +144,53 @@ impl Tracker {
             ReplicaWait::Timeout
         }
     }
+
+    /// Waits until `needed` slaves acknowledged `end` (RocketMQ 5's `inSyncReplicas` - 1):
+    /// [`ReplicaWait::NoSlave`] at once when fewer than `needed` reporting slaves are
+    /// within `fallbehind_max` of `master_end`.
+    pub(crate) async fn wait_for_many(
+        &self,
+        end: i64,
+        master_end: i64,
+        fallbehind_max: u64,
+        timeout: Duration,
+        needed: usize,
+    ) -> ReplicaWait {
+        if needed <= 1 {
+            return self.wait(end, master_end, fallbehind_max, timeout).await;
+        }
+        let close = |c: &Conn| {
+            c.acked >= 0 && u64::try_from(master_end - c.acked).unwrap_or(0) < fallbehind_max
+        };
+        if self.conns.lock().values().filter(|c| close(c)).count() < needed {
+            return ReplicaWait::NoSlave;
+        }
+        let count = || {
+            self.conns
+                .lock()
+                .values()
+                .filter(|c| c.acked >= end)
+                .count()
+        };
+        let reached = tokio::time::timeout(timeout, async {
+            loop {
+                let reported = self.reported.notified();
+                tokio::pin!(reported);
+                reported.as_mut().enable();
+                if count() >= needed {
+                    return;
+                }
+                reported.await;
+            }
+        })
+        .await
+        .is_ok();
+        if reached {
+            ReplicaWait::Ok
+        } else {
+            ReplicaWait::Timeout
+        }
+    }
 }
 
 #[cfg(test)]
@@ -182,5 +233,35 @@ mod tests {
         t.disconnected(1);
         t.disconnected(2);
         assert_eq!(t.wait(12, 12, 100, ms).await, ReplicaWait::NoSlave);
+    }
+
+    #[tokio::test]
+    async fn waits_for_many_count_each_slave() {
+        let t = Arc::new(Tracker::default());
+        let ms = Duration::from_millis(50);
+        t.connected(1, addr(1));
+        t.report(1, 10);
+        assert_eq!(
+            t.wait_for_many(10, 10, 100, ms, 2).await,
+            ReplicaWait::NoSlave
+        );
+        t.connected(2, addr(2));
+        t.report(2, 5);
+        assert_eq!(
+            t.wait_for_many(10, 10, 100, ms, 2).await,
+            ReplicaWait::Timeout
+        );
+        let waiter = {
+            let t = t.clone();
+            tokio::spawn(async move {
+                t.wait_for_many(10, 10, 100, Duration::from_secs(10), 2)
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        t.report(2, 10);
+        assert_eq!(waiter.await.unwrap(), ReplicaWait::Ok);
+        // One slave is enough when one is needed.
+        assert_eq!(t.wait_for_many(10, 10, 100, ms, 1).await, ReplicaWait::Ok);
     }
 }

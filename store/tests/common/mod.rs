@@ -111,6 +111,16 @@ impl DiskUsage for FakeDisk {
     }
 }
 
+/// Opens a store with the system clock and a disk 10 % full: the tests do not depend on how
+/// full the machine's real disk is (above 85 % the retention pass would delete their files).
+pub fn open(config: StoreConfig) -> cometmq_store::Result<MessageStore> {
+    MessageStore::open_with(
+        config,
+        Arc::new(cometmq_store::SystemClock),
+        FakeDisk::new(0.1),
+    )
+}
+
 /// Copies a store directory (as a crash would leave it: `abort` present).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

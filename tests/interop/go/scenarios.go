@@ -41,6 +41,7 @@ func scenarios() []scenario {
 		{"body-over-4KiB", bigBody},
 		{"keys-tags-filter", tagFilter},
 		{"sql92-selector", sql92},
+		{"request-reply", requestReply},
 		{"ordered-selector-orderly", ordered},
 		{"push-clustering", clustering},
 		{"push-broadcasting", broadcasting},

@@ -1,4 +1,4 @@
-//! Subscription group commands: updateSubGroup, deleteSubGroup.
+//! Subscription group commands: updateSubGroup, deleteSubGroup, setConsumeMode.
 
 use clap::{ArgGroup, Args};
 use cometmq_client::admin::{Admin, BrokerTarget};
@@ -48,6 +48,70 @@ pub struct UpdateSubGroup {
     /// Tell consumers when membership changes (true|false).
     #[arg(short = 'a', long = "notifyConsumerIdsChanged", num_args = 0..=1, default_missing_value = "true")]
     notify: Option<bool>,
+}
+
+/// Set how a group consumes a topic: PULL (queues balanced among its consumers) or POP.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("target").required(true).args(["broker_addr", "cluster"])))]
+pub struct SetConsumeMode {
+    /// On this broker (ip:port).
+    #[arg(short = 'b', long = "brokerAddr")]
+    broker_addr: Option<String>,
+    /// On every master of this cluster.
+    #[arg(short = 'c', long = "clusterName")]
+    cluster: Option<String>,
+    /// Topic name.
+    #[arg(short = 't', long = "topicName")]
+    topic: String,
+    /// Consumer group name.
+    #[arg(short = 'g', long = "groupName")]
+    group: String,
+    /// Consume mode: PULL or POP.
+    #[arg(short = 'm', long = "mode")]
+    mode: String,
+    /// Number of queues shared in POP mode.
+    #[arg(short = 'q', long = "popShareQueueNum", default_value_t = 0)]
+    pop_share_queue_num: i32,
+}
+
+impl SetConsumeMode {
+    pub async fn run(&self, admin: &Admin) -> Result<Report> {
+        use cometmq_remoting::body::pop::{MessageRequestMode, SetMessageRequestModeRequestBody};
+        let mode = match self.mode.trim() {
+            "PULL" => MessageRequestMode::Pull,
+            "POP" => MessageRequestMode::Pop,
+            other => {
+                return Err(cometmq_client::ClientError::invalid(
+                    "mode",
+                    format!("{other} is not PULL or POP"),
+                ))
+            }
+        };
+        let body = SetMessageRequestModeRequestBody {
+            consumer_group: self.group.trim().to_owned(),
+            mode,
+            pop_share_queue_num: self.pop_share_queue_num,
+            topic: self.topic.trim().to_owned(),
+        };
+        let addrs = admin
+            .set_message_request_mode(&target(&self.broker_addr, &self.cluster), &body)
+            .await?;
+        let mut lines: Vec<String> = addrs
+            .iter()
+            .map(|a| format!("set consume mode to {a} success."))
+            .collect();
+        lines.push(format!(
+            "topic[{}] group[{}] consume mode[{}] popShareQueueNum[{}]",
+            body.topic,
+            body.consumer_group,
+            self.mode.trim(),
+            body.pop_share_queue_num
+        ));
+        Ok(Report::new(
+            lines.join("\n"),
+            json!({ "ok": true, "brokers": addrs, "mode": body }),
+        ))
+    }
 }
 
 /// Delete a subscription group.

@@ -73,6 +73,7 @@ enum Command {
     AddWritePerm(cluster::WritePerm),
     UpdateSubGroup(groups::UpdateSubGroup),
     DeleteSubGroup(groups::DeleteSubGroup),
+    SetConsumeMode(groups::SetConsumeMode),
     ConsumerProgress(clients::ConsumerProgress),
     /// Every topic's put rate and each consuming group's get rate and backlog (Java's statsAll).
     StatsAll(clients::StatsAll),
@@ -112,6 +113,7 @@ impl Command {
             Command::AddWritePerm(c) => c.run(admin, false).await,
             Command::UpdateSubGroup(c) => c.run(admin).await,
             Command::DeleteSubGroup(c) => c.run(admin).await,
+            Command::SetConsumeMode(c) => c.run(admin).await,
             Command::ConsumerProgress(c) => c.run(admin).await,
             Command::StatsAll(c) => c.run(admin).await,
             Command::ConsumerStatus(c) => c.run(admin).await,

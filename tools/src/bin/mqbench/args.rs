@@ -253,8 +253,13 @@ pub struct ConsumeOpts {
     /// Use mqbench's own long-polling pull loop (one task per queue, no rebalancing, no
     /// consume service) instead of the client's push consumer: measures the broker's pull
     /// path with as little client work as possible.
-    #[arg(long = "pull-loop")]
+    #[arg(long = "pull-loop", conflicts_with = "pop")]
     pub pull_loop: bool,
+    /// POP consumption (RocketMQ 5): this many POP consumers of the group, popping
+    /// `--pull-batch` messages at a time and batch-acking them (`mqbench consumer` only).
+    #[arg(long = "pop", default_value_t = 0, conflicts_with = "drain",
+          value_parser = clap::value_parser!(u64).range(0..=1024))]
+    pub pop: u64,
     /// Push consumer: messages per listener call (consumeMessageBatchMaxSize).
     #[arg(long = "consume-batch", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..=1024))]

@@ -10,13 +10,14 @@
 //! Once a second it prints send TPS with latency (avg / p99 / max) and failures, and
 //! consume TPS with end-to-end latency; at the end, one JSON summary line per side.
 //! Consumers are the client's push consumer ([`push`]), or with `--pull-loop` mqbench's own
-//! long-polling pull loop ([`consumer`]).
+//! long-polling pull loop ([`consumer`]), or with `--pop N` N POP consumers ([`pop`]).
 //! Errors are one line on stderr: exit code 2 for bad flags, 1 for everything else
 //! (unreachable NameServer, unknown topic, messages missing in `all` mode).
 
 mod args;
 mod consumer;
 mod output;
+mod pop;
 mod producer;
 mod push;
 mod stats;
@@ -455,7 +456,9 @@ fn push_plan(
 }
 
 fn engine(consume: &ConsumeOpts) -> &'static str {
-    if consume.pull_loop {
+    if consume.pop > 0 {
+        "pop"
+    } else if consume.pull_loop {
         "pull-loop"
     } else {
         "push"
@@ -521,7 +524,7 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
         target.drain(starts.iter().filter(|q| q.has_backlog()).count(), &stop);
     }
     let begin = Instant::now();
-    let push = if consume.pull_loop || stop.is_stopped() {
+    let push = if consume.pull_loop || consume.pop > 0 || stop.is_stopped() {
         None
     } else {
         // A broker may hand a new group a young queue from offset 0 even when told "last"
@@ -555,6 +558,18 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
             let ran = begin.elapsed();
             consumer.shutdown().await;
             ran
+        }
+        None if consume.pop > 0 => {
+            let plan = Arc::new(pop::PopPlan {
+                namesrv: ns.clone(),
+                group: consume.group.clone(),
+                topic: common.topic.clone(),
+                filter: consume.filter.clone(),
+                consumers: usize::try_from(consume.pop).unwrap_or(1),
+                batch: consume.pull_batch.min(32),
+                hold: Duration::from_millis(consume.suspend_ms),
+            });
+            pop::run(plan, &side, &target, &stop).await
         }
         None => {
             let client = pull_client(common);
@@ -595,6 +610,9 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
         drain_timeout,
     } = cmd;
     send.check().map_err(|m| Failure(m, 2))?;
+    if consume.pop > 0 {
+        return Err(Failure("all: --pop is for `mqbench consumer`".into(), 2));
+    }
     if consume.from == StartFrom::First || consume.drain {
         return Err(Failure(
             "all: the consumer starts where the producer starts so that counts can match; \

@@ -54,6 +54,9 @@ public final class Interop {
         if (FeatureScenarios.compressionSupported()) {
             s.put("compression-lz4-zstd", FeatureScenarios::compression);
         }
+        if (PopScenarios.supported()) {
+            s.put("pop-consumption", PopScenarios::popConsumption);
+        }
         AdminScenarios.Fixture[] fixture = new AdminScenarios.Fixture[1];
         for (String command : AdminScenarios.names()) {
             s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
