@@ -51,7 +51,14 @@ impl Broker {
         } else {
             ip
         };
-        let transport = transport_config(&config)?;
+        let (tls_server, tls_client) = config
+            .tls
+            .build()
+            .map_err(crate::config::ConfigError::from)?;
+        let transport = TransportConfig {
+            tls_server,
+            ..transport_config(&config)?
+        };
         let write_budget = transport.write_budget.clone();
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(bind_ip, config.listen_port))
             .await
@@ -103,7 +110,10 @@ impl Broker {
             },
             None => None,
         };
-        let client = Arc::new(RemotingClient::new(TransportConfig::default()));
+        let client = Arc::new(RemotingClient::new(TransportConfig {
+            tls_client: tls_client.clone(),
+            ..TransportConfig::default()
+        }));
         let stop = CancellationToken::new();
         crate::pop::ensure_revive_topic(&state).await;
         let master = crate::register::register_all(&state, &client).await;

@@ -78,6 +78,21 @@ settings! {
         /// Send requests in progress past which a send is answered SYSTEM_BUSY at once
         /// (Java: the send pool's queue length; there is no queue here).
         send_thread_pool_queue_capacity: usize = "sendThreadPoolQueueCapacity", 10000;
+        /// Sends worked on at once (Java: the send pool's threads, `min(cores, 4)`); one
+        /// past them waits for a place (see `waitTimeMillsInSendQueue`). A send leaves its
+        /// place when its records go to the store: flush and slave waits hold none.
+        send_message_thread_pool_nums: usize = "sendMessageThreadPoolNums", cores().min(4);
+        /// Pulls worked on at once (Java: the pull pool's threads, `16 + 2 × cores`); a held
+        /// pull holds no place.
+        pull_message_thread_pool_nums: usize = "pullMessageThreadPoolNums", 16 + 2 * cores();
+        /// Longest wait of a send for a place (ms), then SYSTEM_BUSY `[TIMEOUT_CLEAN_QUEUE]`
+        /// (with `brokerFastFailureEnable`).
+        wait_time_mills_in_send_queue: u64 = "waitTimeMillsInSendQueue", 200;
+        /// Longest wait of a pull for a place (ms), as `waitTimeMillsInSendQueue`.
+        wait_time_mills_in_pull_queue: u64 = "waitTimeMillsInPullQueue", 5000;
+        /// Answer SYSTEM_BUSY to a request that waited past its kind's wait time; when
+        /// false it waits as long as it takes.
+        broker_fast_failure_enable: bool = "brokerFastFailureEnable", true;
         /// Reported by GET_BROKER_RUNTIME_INFO only: pulls have no cap here (Java: the
         /// pull pool's queue length).
         pull_thread_pool_queue_capacity: usize = "pullThreadPoolQueueCapacity", 100000;
@@ -193,6 +208,7 @@ settings! {
         /// Size of one timer log file (bytes).
         mapped_file_size_timer_log: usize = "mappedFileSizeTimerLog", 100 * 1024 * 1024;
         ..store: StoreConfig;
+        ..tls: cometmq_remoting::tls::TlsSettings;
     }
 }
 
@@ -213,10 +229,6 @@ pub const RULES: KeyRules = KeyRules {
             "rocketmqHome",
             "transientStorePoolEnable",
             "transientStorePoolSize",
-            "brokerFastFailureEnable",
-            "sendMessageThreadPoolNums",
-            "pullMessageThreadPoolNums",
-            "waitTimeMillsInSendQueue",
             // Timer messages: Java's thread counts, metrics checks, warm-up and logging
             // (the timer path here is three tasks; metrics are kept exactly).
             "timerGetMessageThreadNum",
@@ -291,6 +303,8 @@ pub const RULES: KeyRules = KeyRules {
             feature: "fetching NameServer addresses from an address server is not implemented; \
                       set namesrvAddr",
         },
+        cometmq_remoting::tls::TLS_REFUSED[0],
+        cometmq_remoting::tls::TLS_REFUSED[1],
     ],
 };
 
@@ -304,6 +318,9 @@ pub const RUNTIME_KEYS: &[&str] = &[
     "regionId",
     "traceOn",
     "sendThreadPoolQueueCapacity",
+    "waitTimeMillsInSendQueue",
+    "waitTimeMillsInPullQueue",
+    "brokerFastFailureEnable",
     "longPollingEnable",
     "shortPollingTimeMills",
     "slaveReadEnable",
@@ -338,6 +355,9 @@ pub enum ConfigError {
     /// A value is invalid; the message names the key.
     #[error(transparent)]
     Invalid(#[from] SettingError),
+    /// The `tls.*` settings cannot be used; the message names the key.
+    #[error(transparent)]
+    Tls(#[from] cometmq_remoting::tls::TlsSetupError),
 }
 
 impl From<SettingError> for crate::BrokerStartError {
@@ -366,6 +386,24 @@ impl BrokerConfig {
     pub fn validate(&self) -> Result<(), SettingError> {
         self.delay_levels_ms()?;
         self.store.disk_space_ratios()?;
+        for (key, n) in [
+            (
+                "sendMessageThreadPoolNums",
+                self.send_message_thread_pool_nums,
+            ),
+            (
+                "pullMessageThreadPoolNums",
+                self.pull_message_thread_pool_nums,
+            ),
+        ] {
+            if n == 0 {
+                return Err(SettingError {
+                    key: key.into(),
+                    value: "0".into(),
+                    expected: "at least 1 (requests worked on at once)",
+                });
+            }
+        }
         if self.enable_calc_filter_bit_map {
             return Err(SettingError {
                 key: "enableCalcFilterBitMap".into(),
@@ -486,6 +524,11 @@ pub fn parse_delay_levels(text: &str) -> Option<Vec<u64>> {
         })
         .collect();
     levels.filter(|l| !l.is_empty())
+}
+
+/// The machine's cores, for Java's defaults that depend on them.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ fn old_spellings_load_and_print_under_javas_names() {
     std::fs::write(
         &conf,
         "mapedFileSizeCommitLog=8192\nmapedFileSizeConsumeQueue=2000\nwarmMapedFileEnable=true\n\
-         rocketmqHome=/opt/rocketmq\nsendMessageThreadPoolNums=16\n",
+         rocketmqHome=/opt/rocketmq\nserverWorkerThreads=16\nsendMessageThreadPoolNums=16\n",
     )
     .unwrap();
     let (ok, stdout, stderr) = mqbroker(&conf);
@@ -112,6 +112,8 @@ fn old_spellings_load_and_print_under_javas_names() {
         "mappedFileSizeCommitLog=8192\n",
         "mappedFileSizeConsumeQueue=2000\n",
         "warmMappedFileEnable=true\n",
+        // Honoured (sends worked on at once), so listed.
+        "sendMessageThreadPoolNums=16\n",
     ] {
         assert!(stdout.contains(line), "{line}: {stdout}");
     }
@@ -128,9 +130,41 @@ fn old_spellings_load_and_print_under_javas_names() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("accepted and ignored") && stderr.contains("sendMessageThreadPoolNums"),
+        stderr.contains("accepted and ignored") && stderr.contains("serverWorkerThreads"),
         "{stderr}"
     );
+    assert!(!stderr.contains("sendMessageThreadPoolNums"), "{stderr}");
+}
+
+#[test]
+fn thread_pool_keys_are_honoured_or_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("broker.conf");
+    std::fs::write(
+        &conf,
+        "pullMessageThreadPoolNums=8\nwaitTimeMillsInSendQueue=500\n\
+         waitTimeMillsInPullQueue=1000\nbrokerFastFailureEnable=false\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = mqbroker(&conf);
+    assert!(ok, "{stderr}");
+    for line in [
+        "pullMessageThreadPoolNums=8\n",
+        "waitTimeMillsInSendQueue=500\n",
+        "waitTimeMillsInPullQueue=1000\n",
+        "brokerFastFailureEnable=false\n",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    for key in ["sendMessageThreadPoolNums", "pullMessageThreadPoolNums"] {
+        std::fs::write(&conf, format!("{key}=0\n")).unwrap();
+        let (ok, _, stderr) = mqbroker(&conf);
+        assert!(!ok);
+        assert!(
+            stderr.contains(key) && stderr.contains("at least 1"),
+            "{stderr}"
+        );
+    }
 }
 
 fn update(text: &str) -> RemotingCommand {
@@ -167,7 +201,10 @@ async fn runtime_updates_are_written_back_and_survive_a_restart() {
     let resp = client
         .invoke(
             &addr,
-            update("maxMessageSize=123456\nfileReservedTime=5\nflushIntervalCommitLog=321\n"),
+            update(
+                "maxMessageSize=123456\nfileReservedTime=5\nflushIntervalCommitLog=321\n\
+                 waitTimeMillsInSendQueue=300\n",
+            ),
             T,
         )
         .await
@@ -175,6 +212,7 @@ async fn runtime_updates_are_written_back_and_survive_a_restart() {
     assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
     // They reach the running broker and store.
     assert_eq!(broker.state.config().store.max_message_size, 123_456);
+    assert_eq!(broker.state.config().wait_time_mills_in_send_queue, 300);
     assert_eq!(
         broker.state.store.retention_settings().file_reserved_time,
         std::time::Duration::from_secs(5 * 3600)
@@ -196,6 +234,9 @@ async fn runtime_updates_are_written_back_and_survive_a_restart() {
         ("storePathRootDir=/elsewhere\n", "storePathRootDir"),
         ("defaultTopicQueueNums=3\n", "defaultTopicQueueNums"),
         ("aclEnable=true\n", "aclEnable"),
+        // Pools are sized at start, and the listener's TLS is set up at start.
+        ("sendMessageThreadPoolNums=8\n", "sendMessageThreadPoolNums"),
+        ("tls.server.mode=enforcing\n", "tls.server.mode"),
     ] {
         let resp = client.invoke(&addr, update(text), T).await.unwrap();
         assert_eq!(

@@ -70,6 +70,7 @@ cometmq_remoting::settings! {
         /// The controller's settings, read from the same file when
         /// `enableControllerInNamesrv=true` (Java reads one file into both configs).
         controller: Option<cometmq_controller::ControllerConfig>, None;
+        ..tls: cometmq_remoting::tls::TlsSettings;
     }
 }
 
@@ -105,6 +106,8 @@ pub const RULES: KeyRules = KeyRules {
             feature:
                 "notifying brokers of a changed minimum broker id (RocketMQ 5) is not implemented",
         },
+        cometmq_remoting::tls::TLS_REFUSED[0],
+        cometmq_remoting::tls::TLS_REFUSED[1],
     ],
 };
 

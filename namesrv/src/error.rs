@@ -12,6 +12,9 @@ use cometmq_remoting::{RemotingCommand, RemotingError};
 /// A NameServer error.
 #[derive(Debug, thiserror::Error)]
 pub enum NamesrvError {
+    /// The `tls.*` settings cannot be used; the message names the key.
+    #[error(transparent)]
+    Tls(#[from] cometmq_remoting::tls::TlsSetupError),
     /// A custom header field is missing or malformed.
     #[error(transparent)]
     Header(#[from] HeaderError),

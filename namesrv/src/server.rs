@@ -36,8 +36,10 @@ impl NameServer {
             0 => Duration::from_secs(365 * 24 * 3600),
             s => Duration::from_secs(s),
         };
+        let (tls_server, _) = config.tls.build()?;
         let transport = TransportConfig {
             idle_timeout: idle,
+            tls_server,
             ..TransportConfig::default()
         }
         .with_water_marks(

@@ -11,6 +11,7 @@
 //! - [`java_properties`]: the `.properties` text of config files and config bodies.
 //! - [`settings`](mod@settings): config structs keyed by RocketMQ's names (`settings!`).
 //! - [`periodic`]: the one "every N ms until stopped" loop of the background tasks.
+//! - [`tls`]: TLS on the remoting ports, under RocketMQ's `tls.*` keys.
 //! - [`transport`]: the tokio server and client with request correlation.
 //! - `process` (feature `process`): log set-up and the shutdown signal of the server
 //!   binaries.
@@ -34,6 +35,7 @@ pub mod periodic;
 pub mod process;
 pub mod protocol;
 pub mod settings;
+pub mod tls;
 pub mod transport;
 
 pub use command::{ExtFields, RemotingCommand, SerializeType};

@@ -24,12 +24,14 @@ pub mod calls;
 pub mod cluster;
 pub mod interop;
 pub mod java;
+pub mod logs;
 pub mod namesrv;
 mod port;
 pub mod process;
 pub mod request;
 #[cfg(feature = "broker")]
 pub mod system;
+pub mod tls;
 pub mod wait;
 
 pub use port::{free_port, SERIAL};

@@ -100,5 +100,8 @@ pub async fn put(state: &BrokerState, records: BytesMut, opts: PutOptions) -> Pu
             appended: None,
         };
     }
+    // The send's work is done: the append is serialised in the store, and the flush and
+    // slave waits hold no place (`sendMessageThreadPoolNums`).
+    crate::processor::places::leave();
     state.store.put(records, opts).await
 }

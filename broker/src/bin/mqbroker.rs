@@ -74,8 +74,11 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let namesrv = if args.standalone {
+        // One process, one TLS set-up: the embedded NameServer's port enforces what the
+        // broker's does.
         let ns_config = NamesrvConfig {
             listen_port: args.namesrv_port,
+            tls: config.tls.clone(),
             ..NamesrvConfig::default()
         };
         match NameServer::start(ns_config).await {

@@ -1,6 +1,7 @@
 //! Admission for request kinds with a cap on requests in progress (sends): past the cap
 //! the broker answers SYSTEM_BUSY at once instead of queueing without bound (RocketMQ's
-//! "[OVERLOAD]" answer).
+//! "[OVERLOAD]" answer). Within the cap, a request may wait for a place of its kind's
+//! [`Pool`] (Java's pool threads).
 //!
 //! A request holds its place in a drop guard ([`Slot`]), so the place comes back however
 //! the handler ends: an answer, an error, a panic (the connection catches it and answers
@@ -14,6 +15,7 @@ use cometmq_remoting::transport::{Connection, Router};
 use cometmq_remoting::RemotingCommand;
 
 use super::add;
+use super::places::Pool;
 use crate::config::BrokerConfig;
 use crate::error::{BrokerError, Reply};
 use crate::state::BrokerState;
@@ -44,12 +46,13 @@ impl Drop for Slot {
 }
 
 /// Like [`add`], but refuses with SYSTEM_BUSY when `limit(config)` requests of this kind
-/// are already being processed.
+/// are already being processed, and works on each in a place of `pool` when given.
 pub(super) fn add_gated<F, Fut>(
     router: Router,
     state: &Arc<BrokerState>,
     codes: &[i32],
     limit: fn(&BrokerConfig) -> usize,
+    pool: Option<Pool>,
     handler: F,
 ) -> Router
 where
@@ -61,14 +64,19 @@ where
     add(router, state, codes, move |state, conn, req| {
         let inflight = inflight.clone();
         let handler = handler.clone();
+        let pool = pool.clone();
         async move {
-            let cap = limit(&state.config());
+            let config = state.config();
+            let cap = limit(&config);
             let Some(_slot) = inflight.enter(cap) else {
                 return Err(BrokerError::SystemBusy(format!(
                     "[OVERLOAD]system busy, start flow control for a while (more than {cap} requests in progress)"
                 )));
             };
-            handler(state, conn, req).await
+            match pool {
+                None => handler(state, conn, req).await,
+                Some(pool) => pool.run(&config, handler(state, conn, req)).await?,
+            }
         }
     })
 }
@@ -108,6 +116,7 @@ mod tests {
             &state,
             &[request::SEND_MESSAGE],
             |c| c.send_thread_pool_queue_capacity,
+            None,
             |_, _, req| async move {
                 if req.remark.as_deref() == Some("panic") {
                     panic!("a handler bug");
@@ -134,5 +143,94 @@ mod tests {
         assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
         server.shutdown().await;
         state.store.shutdown().unwrap();
+    }
+
+    /// `sendMessageThreadPoolNums=1`: a send that finds the place taken waits
+    /// `waitTimeMillsInSendQueue`, then gets Java's `[TIMEOUT_CLEAN_QUEUE]` answer; without
+    /// `brokerFastFailureEnable` it waits its turn; a send that left its place (its records
+    /// went to the store) does not block the next.
+    #[tokio::test]
+    async fn sends_wait_for_a_place_as_long_as_wait_time_mills_in_send_queue() {
+        for fast_failure in [true, false] {
+            let root = tempfile::tempdir().unwrap();
+            let config = BrokerConfig {
+                store: crate::config::StoreConfig::with_root(root.path()),
+                send_message_thread_pool_nums: 1,
+                wait_time_mills_in_send_queue: 50,
+                broker_fast_failure_enable: fast_failure,
+                ..BrokerConfig::default()
+            };
+            let state = BrokerState::open(config, "127.0.0.1:10911".parse().unwrap()).unwrap();
+            let release = Arc::new(tokio::sync::Notify::new());
+            let started = Arc::new(tokio::sync::Notify::new());
+            let (r, s) = (release.clone(), started.clone());
+            let router = add_gated(
+                Router::new(),
+                &state,
+                &[request::SEND_MESSAGE],
+                |c| c.send_thread_pool_queue_capacity,
+                Some(Pool::sends(&state)),
+                move |_, _, req| {
+                    let (r, s) = (r.clone(), s.clone());
+                    async move {
+                        match req.remark.as_deref() {
+                            Some("hold") => {
+                                s.notify_one();
+                                r.notified().await;
+                            }
+                            Some("leave") => {
+                                crate::processor::places::leave();
+                                s.notify_one();
+                                r.notified().await;
+                            }
+                            _ => {}
+                        }
+                        Ok(RemotingCommand::success())
+                    }
+                },
+            );
+            let server =
+                RemotingServer::bind("127.0.0.1:0", TransportConfig::default(), Arc::new(router))
+                    .await
+                    .unwrap();
+            let addr = server.local_addr().to_string();
+            let client = Arc::new(RemotingClient::new(TransportConfig::default()));
+            let send = |remark: Option<&str>| {
+                let mut req = RemotingCommand::request(request::SEND_MESSAGE);
+                req.remark = remark.map(str::to_owned);
+                client.invoke_async(&addr, req, Duration::from_secs(30))
+            };
+
+            let held = send(Some("hold"));
+            started.notified().await;
+            let second = send(None);
+            if fast_failure {
+                let r = second.await.unwrap().unwrap();
+                assert_eq!(r.code, response::SYSTEM_BUSY, "{:?}", r.remark);
+                let remark = r.remark.unwrap();
+                assert!(
+                    remark.starts_with("[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: "),
+                    "{remark}"
+                );
+                release.notify_one();
+            } else {
+                // It waits for the place, and is served once the first one ends.
+                release.notify_one();
+                let r = second.await.unwrap().unwrap();
+                assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+            }
+            assert_eq!(held.await.unwrap().unwrap().code, response::SUCCESS);
+
+            // A send that left its place (waiting for its flush) does not hold up the next.
+            let waiting = send(Some("leave"));
+            started.notified().await;
+            let r = send(None).await.unwrap().unwrap();
+            assert_eq!(r.code, response::SUCCESS, "{:?}", r.remark);
+            release.notify_one();
+            assert_eq!(waiting.await.unwrap().unwrap().code, response::SUCCESS);
+
+            server.shutdown().await;
+            state.store.shutdown().unwrap();
+        }
     }
 }

@@ -12,6 +12,7 @@ mod admin_topics;
 mod client;
 mod gate;
 mod offset;
+pub(crate) mod places;
 mod pop;
 mod pop_ack;
 mod pop_assign;
@@ -64,25 +65,37 @@ pub fn router(state: &Arc<BrokerState>) -> Router {
     let r = Router::new();
     let send_cap = |c: &crate::config::BrokerConfig| c.send_thread_pool_queue_capacity;
     let sends = [code::SEND_MESSAGE, code::SEND_MESSAGE_V2];
-    let r = add_gated(r, state, &sends, send_cap, send::send_message);
+    // One pool for the send codes, as Java's send pool (sendMessageThreadPoolNums).
+    let send_pool = places::Pool::sends(state);
+    let r = add_gated(
+        r,
+        state,
+        &sends,
+        send_cap,
+        Some(send_pool.clone()),
+        send::send_message,
+    );
     let r = add_gated(
         r,
         state,
         &[code::SEND_BATCH_MESSAGE],
         send_cap,
+        Some(send_pool),
         send::send_batch,
     );
     let r = add(r, state, &[code::CONSUMER_SEND_MSG_BACK], send::send_back);
     // Request/reply (RocketMQ 4.6+): the reply is pushed to the requester and stored.
     let replies = [code::SEND_REPLY_MESSAGE, code::SEND_REPLY_MESSAGE_V2];
-    let r = add_gated(r, state, &replies, send_cap, reply::send_reply);
+    let r = add_gated(r, state, &replies, send_cap, None, reply::send_reply);
     // LITE_PULL_MESSAGE (361): RocketMQ 5's DefaultLitePullConsumer (any pull with the
     // lite-pull sysFlag). Java's broker serves it with the PULL_MESSAGE processor on its
     // own thread pool; here it is the same handler.
-    let r = add(
+    let r = add_gated(
         r,
         state,
         &[code::PULL_MESSAGE, code::LITE_PULL_MESSAGE],
+        |_| usize::MAX,
+        Some(places::Pool::pulls(state)),
         pull::pull_message,
     );
     // Transactions and delay levels (issue 7).

@@ -149,6 +149,7 @@ pub async fn pull_message(
         let deadline = tokio::time::Instant::now() + hold;
         // Held: the connection's other requests must not wait behind this one.
         cometmq_remoting::transport::holding_request();
+        super::places::leave();
         let end = loop {
             if *growth.borrow_and_update() > h.queue_offset {
                 result = read().await?;

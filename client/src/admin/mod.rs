@@ -112,7 +112,7 @@ impl Admin {
 
     /// Like [`Admin::new`], with `timeout` for every request.
     pub fn with_timeout(namesrv_addr: &str, timeout: Duration) -> Result<Self> {
-        Self::signed(namesrv_addr, timeout, None)
+        Self::connect(namesrv_addr, timeout, None, None)
     }
 
     /// Like [`Admin::with_timeout`], signing every request with `credentials` (ACL).
@@ -120,6 +120,26 @@ impl Admin {
         namesrv_addr: &str,
         timeout: Duration,
         credentials: Option<cometmq_remoting::acl_signature::Credentials>,
+    ) -> Result<Self> {
+        Self::connect(namesrv_addr, timeout, credentials, None)
+    }
+
+    /// Like [`Admin::with_timeout`], connecting with TLS when `tls` is given (`--tls`).
+    pub fn with_tls(
+        namesrv_addr: &str,
+        timeout: Duration,
+        tls: Option<cometmq_remoting::tls::ClientTls>,
+    ) -> Result<Self> {
+        Self::connect(namesrv_addr, timeout, None, tls)
+    }
+
+    /// Like [`Admin::with_timeout`], signing with `credentials` (ACL) and connecting with
+    /// `tls` when given.
+    pub fn connect(
+        namesrv_addr: &str,
+        timeout: Duration,
+        credentials: Option<cometmq_remoting::acl_signature::Credentials>,
+        tls: Option<cometmq_remoting::tls::ClientTls>,
     ) -> Result<Self> {
         let addrs: Vec<String> = namesrv_addr
             .split(';')
@@ -135,6 +155,7 @@ impl Admin {
         let transport = TransportConfig {
             connect_timeout: timeout.min(Duration::from_secs(3)),
             credentials,
+            tls_client: tls,
             ..TransportConfig::default()
         };
         let client = Arc::new(RemotingClient::new(transport));

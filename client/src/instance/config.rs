@@ -48,7 +48,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Root of broadcasting offset files (`~/.rocketmq_offsets`).
     pub offsets_root: PathBuf,
-    /// Connection settings.
+    /// Connection settings; `transport.tls_client` connects to NameServers and brokers
+    /// with TLS (Java's `tls.enable`; see `cometmq_remoting::tls::ClientTls`).
     pub transport: TransportConfig,
 }
 

@@ -162,7 +162,13 @@ impl RemotingClient {
                 source,
             })?;
         tracing::debug!(%addr, "connected");
-        Connection::spawn(stream, &self.config, self.handler.clone())
+        match &self.config.tls_client {
+            None => Connection::spawn(stream, &self.config, self.handler.clone()),
+            Some(tls) => {
+                tls.connect(addr, stream, &self.config, self.handler.clone())
+                    .await
+            }
+        }
     }
 }
 

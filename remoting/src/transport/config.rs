@@ -41,6 +41,11 @@ pub struct TransportConfig {
     /// Client side: the ACL account every request is signed with (Java's
     /// `AclClientRPCHook`); `None` sends requests unsigned.
     pub credentials: Option<crate::acl_signature::Credentials>,
+    /// A listener's TLS (`tls.server.mode` permissive or enforcing); `None` serves
+    /// plaintext only, with no first-byte check.
+    pub tls_server: Option<crate::tls::ServerTls>,
+    /// TLS for connections this side opens (`tls.enable`); `None` connects in plaintext.
+    pub tls_client: Option<crate::tls::ClientTls>,
 }
 
 /// The total queued-bytes limit of [`TransportConfig::default`].
@@ -63,6 +68,8 @@ impl Default for TransportConfig {
             write_buffer_limit_per_connection: DEFAULT_WRITE_BUFFER_LIMIT_PER_CONNECTION,
             write_budget: WriteBudget::new(DEFAULT_WRITE_BUFFER_LIMIT_TOTAL),
             credentials: None,
+            tls_server: None,
+            tls_client: None,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! [`Connection`]: one TCP connection, usable from either end.
+//! [`Connection`]: one TCP connection (plaintext or TLS), usable from either end.
 //!
 //! Two tasks own the socket: the reader decodes frames, completes pending requests with
 //! their responses and hands incoming requests to the processor; the writer drains a bounded
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
 use parking_lot::Mutex;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio_util::codec::FramedRead;
@@ -69,6 +70,7 @@ impl std::fmt::Debug for Connection {
 
 impl Connection {
     /// Starts the reader and writer tasks on `stream`; requests from the peer go to `handler`.
+    /// The socket's own halves: no lock between reader and writer.
     pub fn spawn(
         stream: TcpStream,
         config: &TransportConfig,
@@ -78,6 +80,39 @@ impl Connection {
         let local = stream.local_addr()?;
         let _ = stream.set_nodelay(true);
         let (read_half, write_half) = stream.into_split();
+        Ok(Self::start(
+            read_half, write_half, peer, local, config, handler,
+        ))
+    }
+
+    /// Like [`Connection::spawn`] on any stream (a TLS session over TCP): its halves share
+    /// the stream through tokio's split.
+    pub fn spawn_stream<S>(
+        stream: S,
+        peer: SocketAddr,
+        local: SocketAddr,
+        config: &TransportConfig,
+        handler: Arc<dyn RequestProcessor>,
+    ) -> Connection
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let (read_half, write_half) = tokio::io::split(stream);
+        Self::start(read_half, write_half, peer, local, config, handler)
+    }
+
+    fn start<R, W>(
+        read_half: R,
+        write_half: W,
+        peer: SocketAddr,
+        local: SocketAddr,
+        config: &TransportConfig,
+        handler: Arc<dyn RequestProcessor>,
+    ) -> Connection
+    where
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
+    {
         let (out, queue) = mpsc::channel(config.write_queue_frames.max(1));
         let high = config.write_buffer_high_water_mark.max(1);
         let marks = Marks {
@@ -127,7 +162,7 @@ impl Connection {
                 reader_conn.close();
             }
         });
-        Ok(conn)
+        conn
     }
 
     /// A process-unique id, handy as a map key.
@@ -317,7 +352,7 @@ impl Connection {
         handler: Arc<dyn RequestProcessor>,
         idle: Duration,
     ) where
-        R: tokio::io::AsyncRead + Unpin,
+        R: AsyncRead + Unpin,
     {
         let peer = &self.inner.peer_name;
         loop {

@@ -1,5 +1,6 @@
 //! [`RemotingServer`]: accepts TCP connections and serves their requests with one processor
-//! (normally a [`Router`](crate::transport::Router)).
+//! (normally a [`Router`](crate::transport::Router)). With TLS on, each accepted
+//! connection first goes through [`crate::tls`]'s first-byte check and handshake.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,6 +10,7 @@ use parking_lot::Mutex;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::error::Result;
 use crate::transport::{Connection, RequestProcessor, TransportConfig};
@@ -20,6 +22,8 @@ pub struct RemotingServer {
     connections: Arc<Mutex<HashMap<u64, Connection>>>,
     stop: CancellationToken,
     accept_task: Mutex<Option<JoinHandle<()>>>,
+    /// Connections in their TLS first-byte check or handshake, not yet in `connections`.
+    handshakes: TaskTracker,
 }
 
 impl RemotingServer {
@@ -33,12 +37,14 @@ impl RemotingServer {
         let local_addr = listener.local_addr()?;
         let connections: Arc<Mutex<HashMap<u64, Connection>>> = Arc::default();
         let stop = CancellationToken::new();
+        let handshakes = TaskTracker::new();
         let task = tokio::spawn(accept_loop(
             listener,
             config.clone(),
             processor,
             connections.clone(),
             stop.clone(),
+            handshakes.clone(),
         ));
         tracing::info!(%local_addr, "remoting server listening");
         Ok(RemotingServer {
@@ -47,6 +53,7 @@ impl RemotingServer {
             connections,
             stop,
             accept_task: Mutex::new(Some(task)),
+            handshakes,
         })
     }
 
@@ -68,6 +75,9 @@ impl RemotingServer {
         if let Some(task) = task {
             let _ = task.await;
         }
+        // Handshakes in progress stop at `stop`; none adds a connection after this.
+        self.handshakes.close();
+        self.handshakes.wait().await;
         let conns = self.connections();
         let grace = self.config.shutdown_grace;
         futures::future::join_all(conns.iter().map(|c| c.shutdown(grace))).await;
@@ -81,6 +91,7 @@ async fn accept_loop(
     processor: Arc<dyn RequestProcessor>,
     connections: Arc<Mutex<HashMap<u64, Connection>>>,
     stop: CancellationToken,
+    handshakes: TaskTracker,
 ) {
     loop {
         let accepted = tokio::select! {
@@ -88,7 +99,23 @@ async fn accept_loop(
             r = listener.accept() => r,
         };
         match accepted {
-            Ok((stream, _)) => serve(stream, &config, &processor, &connections),
+            Ok((stream, _)) => match &config.tls_server {
+                None => serve(stream, &config, &processor, &connections),
+                Some(tls) => {
+                    let (tls, config) = (tls.clone(), config.clone());
+                    let (processor, connections) = (processor.clone(), connections.clone());
+                    let stop = stop.clone();
+                    handshakes.spawn(async move {
+                        let accepted = tokio::select! {
+                            _ = stop.cancelled() => None,
+                            c = crate::tls::accept(&tls, stream, &config, processor) => c,
+                        };
+                        if let Some(conn) = accepted {
+                            track(conn, &connections);
+                        }
+                    });
+                }
+            },
             Err(e) => {
                 // Typically EMFILE: back off briefly instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
@@ -111,6 +138,11 @@ fn serve(
             return;
         }
     };
+    track(conn, connections);
+}
+
+/// Keeps `conn` in the live table until it closes.
+fn track(conn: Connection, connections: &Arc<Mutex<HashMap<u64, Connection>>>) {
     tracing::debug!(peer = %conn.peer_addr(), "connection accepted");
     connections.lock().insert(conn.id(), conn.clone());
     let connections = connections.clone();

@@ -88,7 +88,13 @@ async fn write_loop<W>(
         if !head.is_empty() {
             segments.push(head.split().freeze());
         }
-        if let Err(e) = write_all_segments(&mut socket, &mut segments).await {
+        // A TLS session may keep the tail of a batch in its buffer: the flush writes it
+        // (on a plain TCP half it does nothing).
+        let written = match write_all_segments(&mut socket, &mut segments).await {
+            Ok(()) => socket.flush().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
             tracing::debug!(%peer, error = %e, "write failed; closing connection");
             closed.cancel();
             return;

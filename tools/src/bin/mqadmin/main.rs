@@ -44,6 +44,14 @@ struct Cli {
     /// Request timeout in milliseconds.
     #[arg(long = "timeoutMillis", global = true, default_value_t = 5000)]
     timeout_ms: u64,
+    /// Connect with TLS (Java's -Dtls.enable=true): the tls.client.* keys of
+    /// --tlsConfigFile (default /etc/rocketmq/tls.properties when it exists), else any
+    /// server trusted.
+    #[arg(long = "tls", global = true)]
+    tls: bool,
+    /// The TLS properties file (Java's tls.config.file); implies --tls.
+    #[arg(long = "tlsConfigFile", global = true, value_name = "PATH")]
+    tls_config_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -250,8 +258,16 @@ fn main() -> ExitCode {
         },
         None => None,
     };
+    let tls = if cli.tls || cli.tls_config_file.is_some() {
+        match cometmq_remoting::tls::ClientTls::from_config_file(cli.tls_config_file.as_deref()) {
+            Ok(t) => Some(t),
+            Err(e) => return fail(e, 2),
+        }
+    } else {
+        None
+    };
     let timeout = Duration::from_millis(cli.timeout_ms.max(1));
-    let admin = match Admin::signed(&namesrv, timeout, credentials) {
+    let admin = match Admin::connect(&namesrv, timeout, credentials, tls) {
         Ok(a) => a,
         // The controller commands name their controllers with -a.
         Err(_) if namesrv.trim().is_empty() && cli.command.controller_only() => {

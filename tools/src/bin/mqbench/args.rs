@@ -79,6 +79,14 @@ pub struct Common {
     /// Runtime worker threads (default: one per core).
     #[arg(long = "io-threads", value_parser = clap::value_parser!(u64).range(1..=256))]
     pub io_threads: Option<u64>,
+    /// Connect with TLS (Java's -Dtls.enable=true): the tls.client.* keys of
+    /// --tls-config-file (default /etc/rocketmq/tls.properties when it exists), else any
+    /// server trusted.
+    #[arg(long = "tls")]
+    pub tls: bool,
+    /// The TLS properties file (Java's tls.config.file); implies --tls.
+    #[arg(long = "tls-config-file", value_name = "PATH")]
+    pub tls_config_file: Option<std::path::PathBuf>,
 }
 
 impl Common {
@@ -88,6 +96,18 @@ impl Common {
 
     pub fn timeout(&self) -> Duration {
         Duration::from_millis(self.timeout_ms)
+    }
+
+    /// The client TLS of --tls / --tls-config-file, `None` without them.
+    pub fn client_tls(
+        &self,
+    ) -> Result<Option<cometmq_remoting::tls::ClientTls>, cometmq_remoting::tls::TlsSetupError>
+    {
+        if !self.tls && self.tls_config_file.is_none() {
+            return Ok(None);
+        }
+        cometmq_remoting::tls::ClientTls::from_config_file(self.tls_config_file.as_deref())
+            .map(Some)
     }
 }
 

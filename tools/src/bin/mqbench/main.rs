@@ -33,6 +33,7 @@ use cometmq_client::admin::{route_masters, Admin};
 use cometmq_client::clock::now_ms;
 use cometmq_client::consumer::{ConsumeFromWhere, PushConsumer};
 use cometmq_client::instance::subscribe_queues;
+use cometmq_client::instance::ClientConfig;
 use cometmq_client::producer::Producer;
 use cometmq_client::{ClientError, MessageQueue};
 use cometmq_remoting::body::MASTER_ID;
@@ -113,6 +114,9 @@ fn main() -> ExitCode {
         Command::Consumer(c) => &c.common,
         Command::All(c) => &c.common,
     };
+    if let Err(e) = common.client_tls() {
+        return fail(&e.to_string(), 2);
+    }
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = common.io_threads {
         rt.worker_threads(usize::try_from(n).unwrap_or(1));
@@ -268,7 +272,7 @@ async fn start_producer(
     ns: &str,
 ) -> std::result::Result<(Producer, Vec<MessageQueue>), Failure> {
     let producer = Producer::builder(send.producer_group.clone())
-        .namesrv_addr(ns)
+        .client_config(client_config(ns, common))
         .send_timeout(common.timeout())
         .retry_times_when_send_failed(send.retries)
         .build()?;
@@ -328,7 +332,7 @@ async fn run_producer(cmd: &ProducerCmd) -> Outcome {
     let ProducerCmd { common, send } = cmd;
     send.check().map_err(|m| Failure(m, 2))?;
     let ns = namesrv(common)?;
-    let admin = Admin::with_timeout(&ns, common.timeout())?;
+    let admin = Admin::with_tls(&ns, common.timeout(), tls(common))?;
     let checked = topic_masters(&admin, &common.topic).await;
     admin.shutdown().await;
     checked?;
@@ -399,8 +403,23 @@ async fn queue_starts(
     Ok(out)
 }
 
-fn pull_client() -> Arc<RemotingClient> {
-    Arc::new(RemotingClient::new(TransportConfig::default()))
+fn pull_client(common: &Common) -> Arc<RemotingClient> {
+    Arc::new(RemotingClient::new(TransportConfig {
+        tls_client: tls(common),
+        ..TransportConfig::default()
+    }))
+}
+
+/// The client TLS of the flags (checked at start, so an error here cannot happen).
+fn tls(common: &Common) -> Option<cometmq_remoting::tls::ClientTls> {
+    common.client_tls().ok().flatten()
+}
+
+/// The client settings of the producer and the push consumer.
+fn client_config(ns: &str, common: &Common) -> ClientConfig {
+    let mut config = ClientConfig::new(ns);
+    config.transport.tls_client = tls(common);
+    config
 }
 
 fn pull_plan(common: &Common, consume: &ConsumeOpts) -> Arc<PullPlan> {
@@ -423,7 +442,7 @@ fn push_plan(
     min_born_ms: i64,
 ) -> PushPlan {
     PushPlan {
-        namesrv: ns.to_owned(),
+        client: client_config(ns, common),
         group: consume.group.clone(),
         topic: common.topic.clone(),
         filter: consume.filter.clone(),
@@ -464,7 +483,7 @@ async fn resume_from_committed(admin: &Admin, group: &str, topic: &str, starts: 
 async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
     let ConsumerCmd { common, consume } = cmd;
     let ns = namesrv(common)?;
-    let admin = Admin::with_timeout(&ns, common.timeout())?;
+    let admin = Admin::with_tls(&ns, common.timeout(), tls(common))?;
     let starts = async {
         let Some((queues, masters)) = topic_masters(&admin, &common.topic).await? else {
             return Err(unknown_topic(&common.topic, &ns));
@@ -553,7 +572,7 @@ async fn run_consumer(cmd: &ConsumerCmd) -> Outcome {
             pop::run(plan, &side, &target, &stop).await
         }
         None => {
-            let client = pull_client();
+            let client = pull_client(common);
             let plan = pull_plan(common, consume);
             let ran = consumer::run(client.clone(), starts, plan, &stop, &side, &target).await;
             client.shutdown().await;
@@ -611,7 +630,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
         ));
     }
     let ns = namesrv(common)?;
-    let admin = Admin::with_timeout(&ns, common.timeout())?;
+    let admin = Admin::with_tls(&ns, common.timeout(), tls(common))?;
     let route = match topic_masters(&admin, &common.topic).await {
         Ok(r) => r,
         Err(e) => {
@@ -681,7 +700,7 @@ async fn run_all(cmd: &AllCmd) -> Outcome {
     let recv_begin = Instant::now();
     let receiver = if consume.pull_loop {
         let (client, plan, stop, side, target) = (
-            pull_client(),
+            pull_client(common),
             pull_plan(common, consume),
             recv_stop.clone(),
             recv_side.clone(),

@@ -55,7 +55,8 @@ impl ConcurrentListener for Counter {
 /// How to build the consumer.
 #[derive(Debug, Clone)]
 pub struct PushPlan {
-    pub namesrv: String,
+    /// The NameServers and the connection settings (TLS).
+    pub client: cometmq_client::instance::ClientConfig,
     pub group: String,
     pub topic: String,
     pub filter: String,
@@ -80,7 +81,7 @@ pub async fn start(
     let (side, target, stop) = (side.clone(), target.clone(), stop.clone());
     let min_born = plan.min_born_ms;
     let mut builder = PushConsumer::builder(plan.group.clone())
-        .namesrv_addr(plan.namesrv.clone())
+        .client_config(plan.client.clone())
         .subscribe(plan.topic.clone(), plan.filter.clone())
         .consume_from(plan.from)
         .pull_batch_size(plan.pull_batch)

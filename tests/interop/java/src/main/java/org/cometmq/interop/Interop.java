@@ -70,6 +70,7 @@ public final class Interop {
         s.put("offsets-across-restart", FailureScenarios::offsetsAcrossRestart);
         s.put("two-groups-one-stopped", FailureScenarios::oneBrokerGroupStopped);
         s.put("namesrv-lost", FailureScenarios::namesrvLost);
+        s.put("tls-enable", TlsScenarios::tlsEnable);
         return s;
     }
 
