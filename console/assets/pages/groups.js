@@ -39,28 +39,35 @@ function groupForm(clusters) {
 export async function renderOne(view, params, meta) {
   const group = params.group;
   const d = await get('/api/group', { group });
+  view.append(el('h1', {}, `Consumer group ${group}`));
+  const p = d.progress;
+  if (p.error) {
+    view.append(el('p', { class: 'muted', id: 'progress-error' }, p.error));
+  } else {
+    view.append(
+      el('p', {}, 'Total lag ', el('strong', { id: 'lag-total' }, String(p.diffTotal)),
+        ` · ${p.consumeTps.toFixed(2)} msg/s · `, link('dead letters', 'dlq', { group })),
+      lineChart(d.series, { title: 'Lag over the last hour (sampled by the console)' }));
+  }
   const members = d.members.connectionSet || [];
-  const topics = [...new Set(d.progress.queues.map(q => q.queue.topic).filter(t => !t.startsWith('%RETRY%')))];
-  view.append(
-    el('h1', {}, `Consumer group ${group}`),
-    el('p', {}, 'Total lag ', el('strong', { id: 'lag-total' }, String(d.progress.diffTotal)),
-      ` · ${d.progress.consumeTps.toFixed(2)} msg/s · `, link('dead letters', 'dlq', { group })),
-    lineChart(d.series, { title: 'Lag over the last hour (sampled by the console)' }),
-    el('h2', {}, 'Members'),
+  view.append(el('h2', {}, 'Members'),
     d.members.error ? el('p', { class: 'muted' }, d.members.error) : table([
       ['Client id', r => r.clientId], ['Address', r => r.clientAddr], ['Language', r => r.language], ['Version', r => r.version, 'num'],
-    ], members),
-    el('h2', {}, 'Lag per queue'),
-    table([
-      ['Topic', r => r.queue.topic], ['Broker', r => r.queue.brokerName], ['Queue', r => r.queue.queueId, 'num'],
-      ['Broker offset', r => r.brokerOffset, 'num'], ['Consumer offset', r => r.consumerOffset, 'num'],
-      ['Lag', r => r.diff, 'num'], ['Client', r => r.clientIp || ''], ['Last consumed', r => fmtTime(r.lastTimestamp)],
-    ], d.progress.queues));
-  if (meta.readOnly || !topics.length) return;
+    ], members));
+  const queues = p.queues || [];
+  if (queues.length) {
+    view.append(el('h2', {}, 'Lag per queue'),
+      table([
+        ['Topic', r => r.queue.topic], ['Broker', r => r.queue.brokerName], ['Queue', r => r.queue.queueId, 'num'],
+        ['Broker offset', r => r.brokerOffset, 'num'], ['Consumer offset', r => r.consumerOffset, 'num'],
+        ['Lag', r => r.diff, 'num'], ['Client', r => r.clientIp || ''], ['Last consumed', r => fmtTime(r.lastTimestamp)],
+      ], queues));
+  }
+  if (meta.readOnly) return;
   const msg = el('div');
   const form = el('form', { id: 'reset-form' },
     el('strong', {}, 'Reset offset by time'),
-    el('label', {}, 'Topic', el('select', { name: 'topic' }, topics.map(t => el('option', { value: t }, t)))),
+    input('topic', 'Topic', queues.map(q => q.queue.topic).find(t => !t.startsWith('%RETRY%')) || '', { required: true }),
     input('time', 'To the first message stored at', '', { type: 'datetime-local', required: true }),
     el('button', { type: 'submit' }, 'Reset'), msg);
   form.addEventListener('submit', async ev => {
@@ -68,7 +75,7 @@ export async function renderOne(view, params, meta) {
     const v = formValues(form);
     try {
       const r = await post('/api/group/reset', { group, topic: v.topic, timestamp: new Date(v.time).getTime(), force: true });
-      msg.replaceChildren(okBox(`Reset ${r.entries.length} queue(s)`));
+      msg.replaceChildren(okBox(`Reset ${r.entries.length} queue(s) of ${v.topic}`));
     } catch (e) { msg.replaceChildren(errorBox(e)); }
   });
   view.append(form);

@@ -13,8 +13,7 @@ export async function render(view, params, meta) {
     input('begin', 'From', toLocalInput(now - 3600e3), { type: 'datetime-local' }),
     input('end', 'To', toLocalInput(now + 60e3), { type: 'datetime-local' }),
     el('button', { type: 'submit' }, 'Search'));
-  form.addEventListener('submit', async ev => {
-    ev.preventDefault();
+  const search = async () => {
     const v = formValues(form);
     const q = { topic: v.topic };
     if (v.by === 'key') q.key = v.value;
@@ -25,9 +24,10 @@ export async function render(view, params, meta) {
       const r = await get('/api/messages', q);
       results.replaceChildren(messageList(r, meta));
     } catch (e) { results.replaceChildren(errorBox(e)); }
-  });
+  };
+  form.addEventListener('submit', ev => { ev.preventDefault(); search(); });
   view.append(el('h1', {}, 'Messages'), form, results);
-  if (params.topic && params.value) form.requestSubmit();
+  if (params.topic && params.value) search();
 }
 
 // A list of messages with a detail pane; `extra(m)` adds actions to the detail.

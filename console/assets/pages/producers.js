@@ -6,15 +6,15 @@ export async function render(view, params) {
     input('group', 'Producer group', params.group || '', { required: true }),
     input('topic', 'Topic', params.topic || '', { required: true }),
     el('button', { type: 'submit' }, 'Show'));
-  form.addEventListener('submit', async ev => {
-    ev.preventDefault();
+  const show = async () => {
     try {
       const d = await get('/api/producers', formValues(form));
       results.replaceChildren(table([
         ['Client id', r => r.clientId], ['Address', r => r.clientAddr], ['Language', r => r.language], ['Version', r => r.version, 'num'],
       ], d.connections.connectionSet || []));
     } catch (e) { results.replaceChildren(errorBox(e)); }
-  });
+  };
+  form.addEventListener('submit', ev => { ev.preventDefault(); show(); });
   view.append(el('h1', {}, 'Producers'), form, results);
-  if (params.group && params.topic) form.requestSubmit();
+  if (params.group && params.topic) show();
 }

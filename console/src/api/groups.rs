@@ -16,17 +16,22 @@ pub async fn list(state: &State) -> Result<Value> {
     Ok(json!({ "groups": to_json(&groups)? }))
 }
 
-/// `GET /api/group?group=`: lag per queue, the online members, the lag series.
+/// `GET /api/group?group=`: lag per queue, the online members, the lag series; a part the
+/// cluster cannot answer (no offsets yet, no member online) is `{"error": …}`.
 pub async fn detail(state: &State, q: &Query) -> Result<Value> {
     let group = q.required("group")?;
-    let progress = state.admin.consumer_progress(group, None, true).await?;
+    // A group without offsets yet is shown (with why), so that its offsets can be reset.
+    let progress = match state.admin.consumer_progress(group, None, true).await {
+        Ok(p) => to_json(&p)?,
+        Err(e) => json!({ "error": e.to_string() }),
+    };
     let members = match state.admin.consumer_connection(group).await {
         Ok(c) => to_json(&c)?,
         Err(e) => json!({ "error": e.to_string() }),
     };
     Ok(json!({
         "group": group,
-        "progress": to_json(&progress)?,
+        "progress": progress,
         "members": members,
         "series": to_json(&state.sampler.group(group))?,
     }))
