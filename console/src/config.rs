@@ -25,6 +25,8 @@ pub struct ConsoleConfig {
     pub trace_topic: String,
     /// Timeout of each admin request to the cluster.
     pub admin_timeout: Duration,
+    /// A client that sends no complete request head within this is disconnected.
+    pub header_timeout: Duration,
 }
 
 impl Default for ConsoleConfig {
@@ -39,6 +41,7 @@ impl Default for ConsoleConfig {
             sample_interval: Duration::from_secs(10),
             trace_topic: "RMQ_SYS_TRACE_TOPIC".into(),
             admin_timeout: Duration::from_secs(5),
+            header_timeout: crate::server::HEADER_TIMEOUT,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! [`Console`]: the running console — a bounded HTTP/1.1 server (hyper) over the shared
 //! [`State`].
 //!
-//! Bounds: a client that sends no complete request head within [`HEADER_TIMEOUT`] is
+//! Bounds: a client that sends no complete request head within
+//! [`ConsoleConfig::header_timeout`] ([`HEADER_TIMEOUT`]) is
 //! disconnected; a head over [`MAX_HEAD_BYTES`] is refused by hyper (431) and one whose URI
 //! is over [`crate::router::MAX_URI_BYTES`] gets 414; a body over
 //! [`crate::router::MAX_BODY_BYTES`] gets 413 and one not received within
@@ -21,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ConsoleConfig;
 use crate::sampler::Sampler;
 
-/// A client that sends no complete request head within this is disconnected.
+/// A client that sends no complete request head within this is disconnected (the default
+/// of [`ConsoleConfig::header_timeout`]).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once; more wait in the accept queue.
 pub const MAX_CONNECTIONS: usize = 64;
@@ -131,6 +133,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, stop: Cancellatio
         };
         let state = state.clone();
         let stop = stop.clone();
+        let header_timeout = state.config.header_timeout;
         tokio::spawn(async move {
             let _permit = permit;
             let service = hyper::service::service_fn(move |req| {
@@ -139,7 +142,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, stop: Cancellatio
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .max_buf_size(MAX_HEAD_BYTES)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service);
