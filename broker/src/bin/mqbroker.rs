@@ -119,6 +119,7 @@ async fn main() -> ExitCode {
         let console_config = cometmq_console::ConsoleConfig {
             namesrv_addr: broker.state.config().namesrv_addr.clone(),
             port: args.console_port,
+            trace_topic: broker.state.config().msg_trace_topic_name.clone(),
             ..cometmq_console::ConsoleConfig::default()
         };
         match cometmq_console::Console::start(console_config).await {

@@ -1,5 +1,4 @@
 import { el, get, input, formValues, errorBox, fmtTime } from '../dom.js';
-import { bodyViews } from './messages.js';
 
 export async function render(view, params, meta) {
   const results = el('div', { id: 'results' });
@@ -18,14 +17,20 @@ export async function render(view, params, meta) {
   if (params.id) load();
 }
 
+const TYPES = { Pub: 'Sent', SubBefore: 'Delivered to the listener', SubAfter: 'Consumed', EndTransaction: 'Transaction ended' };
+
 function timeline(d) {
-  if (!d.records.length) return el('p', { class: 'muted' }, `No trace record of ${d.msgId} in ${d.traceTopic}`);
-  const events = d.events && d.events.length ? d.events : null;
-  if (events) {
-    return el('ol', { class: 'timeline' }, events.map(e => el('li', {},
-      el('strong', {}, e.type), ` ${fmtTime(e.timestamp)} · ${e.groupName} · ${e.clientHost} · ${e.costTime} ms · ${e.success ? 'success' : 'failed'}`,
-      el('div', { class: 'muted' }, `topic ${e.topic} · tags ${e.tags || '-'} · keys ${e.keys || '-'} · store ${e.storeHost || '-'}`))));
-  }
-  return el('ol', { class: 'timeline' }, d.records.map(r => el('li', {},
-    el('strong', {}, fmtTime(r.storeTimestamp)), el('pre', { class: 'body' }, bodyViews(r).text))));
+  if (!d.events.length) return el('p', { class: 'muted' }, `No trace record of ${d.msgId} in ${d.traceTopic}`);
+  return el('ol', { class: 'timeline', id: 'trace-timeline' }, d.events.map(e => {
+    const b = e.beans[0] || {};
+    const detail = e.traceType === 'Pub'
+      ? `topic ${b.topic} · tags ${b.tags} · keys ${b.keys} · ${b.bodyLength} bytes · stored at ${b.storeHost} as ${b.offsetMsgId}`
+      : e.traceType === 'EndTransaction'
+        ? `topic ${b.topic} · ${b.transactionState}${b.fromTransactionCheck ? ' (from a check)' : ''}`
+        : `request ${e.requestId}${e.traceType === 'SubBefore' ? ` · reconsume times ${b.retryTimes}` : ''}`;
+    return el('li', { 'data-type': e.traceType },
+      el('strong', {}, `${e.traceType} `), el('span', { class: 'muted' }, TYPES[e.traceType] || ''),
+      el('div', {}, `${fmtTime(e.timeStamp)} · group ${e.groupName} · client ${e.clientHost} · ${e.costTime} ms · ${e.success ? 'success' : 'failed'}`),
+      el('div', { class: 'muted' }, detail));
+  }));
 }

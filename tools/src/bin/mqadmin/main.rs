@@ -17,6 +17,7 @@ mod messages;
 mod offsets;
 mod output;
 mod topics;
+mod traces;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -73,6 +74,7 @@ enum Command {
     ProducerConnection(clients::ProducerConnection),
     QueryMsgById(messages::QueryMsgById),
     QueryMsgByKey(messages::QueryMsgByKey),
+    QueryMsgTraceById(traces::QueryMsgTraceById),
     QueryMsgByUniqueKey(messages::QueryMsgByUniqueKey),
     QueryMsgByOffset(messages::QueryMsgByOffset),
     PrintMsg(messages::PrintMsg),
@@ -111,6 +113,7 @@ impl Command {
             Command::ProducerConnection(c) => c.run(admin).await,
             Command::QueryMsgById(c) => c.run(admin).await,
             Command::QueryMsgByKey(c) => c.run(admin).await,
+            Command::QueryMsgTraceById(c) => c.run(admin).await,
             Command::QueryMsgByUniqueKey(c) => c.run(admin).await,
             Command::QueryMsgByOffset(c) => c.run(admin).await,
             Command::PrintMsg(c) => c.run(admin).await,
