@@ -76,7 +76,7 @@ interop() { # interop SUITE "COMMANDS"
     return
   fi
   if [ -z "$bins_built" ]; then
-    if ! cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv; then
+    if ! cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv -p cometmq-tools; then
       echo "$suite interop: 0 passed, 1 failed (cargo build --bins failed)" | tee -a "$log"
       status=1
       return

@@ -79,6 +79,10 @@ pub struct Common {
     /// Runtime worker threads (default: one per core).
     #[arg(long = "io-threads", value_parser = clap::value_parser!(u64).range(1..=256))]
     pub io_threads: Option<u64>,
+    /// Write message traces (the producer's Pub, the push consumer's SubBefore/SubAfter
+    /// records) to RMQ_SYS_TRACE_TOPIC, as RocketMQ's `enableMsgTrace`.
+    #[arg(long = "msg-trace", visible_alias = "msgTraceEnable")]
+    pub msg_trace: bool,
 }
 
 impl Common {

@@ -55,6 +55,8 @@ impl ConcurrentListener for Counter {
 /// How to build the consumer.
 #[derive(Debug, Clone)]
 pub struct PushPlan {
+    /// Write message traces (`--msg-trace`).
+    pub msg_trace: bool,
     pub namesrv: String,
     pub group: String,
     pub topic: String,
@@ -83,6 +85,7 @@ pub async fn start(
         .namesrv_addr(plan.namesrv.clone())
         .subscribe(plan.topic.clone(), plan.filter.clone())
         .consume_from(plan.from)
+        .enable_msg_trace(plan.msg_trace)
         .pull_batch_size(plan.pull_batch)
         .consume_batch_size(plan.consume_batch)
         .consume_concurrency(plan.consume_threads)

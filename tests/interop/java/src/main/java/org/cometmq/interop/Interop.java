@@ -54,6 +54,9 @@ public final class Interop {
         if (FeatureScenarios.compressionSupported()) {
             s.put("compression-lz4-zstd", FeatureScenarios::compression);
         }
+        s.put("traces-java-producer-to-our-mqadmin", TraceScenarios::javaProducerTracesReadByOurMqadmin);
+        s.put("traces-java-consumer-to-our-mqadmin", TraceScenarios::javaConsumerTracesReadByOurMqadmin);
+        s.put("traces-our-client-to-java", TraceScenarios::ourTracesReadByJava);
         AdminScenarios.Fixture[] fixture = new AdminScenarios.Fixture[1];
         for (String command : AdminScenarios.names()) {
             s.put("mqadmin " + command, AdminScenarios.command(command, fixture));
@@ -91,7 +94,8 @@ public final class Interop {
                 "messageDelayLevel=" + ReliabilityScenarios.messageDelayLevel(),
                 "transactionTimeOut=1000",
                 "transactionCheckInterval=1000",
-                "enablePropertyFilter=true"))) {
+                "enablePropertyFilter=true",
+                "traceTopicEnable=true"))) {
             cluster.start();
             Env env = new Env(cluster);
             waitForBrokers(env);
