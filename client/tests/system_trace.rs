@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cluster::{wait_until, System};
 use cometmq_client::admin::Admin;
-use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, PushConsumer};
+use cometmq_client::consumer::{ConsumeFromWhere, ConsumeResult, OrderlyResult, PushConsumer};
 use cometmq_client::producer::Producer;
 use cometmq_client::trace::{TraceType, TRACE_TOPIC};
 use cometmq_client::Message;
@@ -93,6 +93,34 @@ async fn producer_and_consumer_traces_are_queryable() {
         .unwrap();
     assert!(!by_key.is_empty());
 
+    // An orderly listener traces its calls too.
+    let orderly = PushConsumer::builder("TraceOrderlyCG")
+        .client_config(sys.client_config("trace-o"))
+        .subscribe("TraceTopic", "*")
+        .consume_from(ConsumeFromWhere::FirstOffset)
+        .enable_msg_trace(true)
+        .listener_orderly(|_| OrderlyResult::Success)
+        .build()
+        .unwrap();
+    orderly.start().await.unwrap();
+    let orderly_traced = wait_until(|| {
+        let admin = &admin;
+        async move {
+            admin
+                .query_msg_trace_by_id(TRACE_TOPIC, id)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .any(|e| {
+                    e.context.trace_type == TraceType::SubAfter
+                        && e.context.group_name == "TraceOrderlyCG"
+                })
+        }
+    })
+    .await;
+    assert!(orderly_traced, "no SubAfter record of the orderly group");
+
+    orderly.shutdown().await;
     consumer.shutdown().await;
     producer.shutdown().await;
     admin.shutdown().await;

@@ -241,7 +241,7 @@ impl Pulled {
         let result = self.shared.listener.consume(msgs, &self.ctx).await;
         let took = started.elapsed();
         if let (Some(t), Some(ctx)) = (trace, traced) {
-            trace_hook::after(t, ctx, result, took);
+            trace_hook::after(t, ctx, result == ConsumeResult::Success, took);
         }
         let rt_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
         let retry = if result == ConsumeResult::ReconsumeLater && !self.pq.is_dropped() {

@@ -103,7 +103,9 @@ impl PushConsumer {
                 producer.clone(),
                 trace.clone(),
             )),
-            Listener::Orderly(l) => Arc::new(OrderlyService::new(l, producer.clone())),
+            Listener::Orderly(l) => {
+                Arc::new(OrderlyService::new(l, producer.clone(), trace.clone()))
+            }
         };
         let clustering = settings.is_clustering();
         let group = settings.group.clone();

@@ -72,7 +72,7 @@ pub struct ConsumerSettings {
     /// How long shutdown waits for running listener calls (10 s).
     pub await_termination: Duration,
     /// Write SubBefore / SubAfter trace records of every listener call (`enableMsgTrace`,
-    /// false; concurrent listeners).
+    /// false).
     pub enable_msg_trace: bool,
     /// The topic trace records go to (`customizedTraceTopic`, `RMQ_SYS_TRACE_TOPIC`).
     pub trace_topic: String,

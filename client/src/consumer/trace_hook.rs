@@ -8,7 +8,6 @@ use std::time::Duration;
 use cometmq_remoting::clock::now_ms;
 use cometmq_remoting::message::{create_uniq_key, property};
 
-use super::listener::ConsumeResult;
 use crate::message::MessageExt;
 use crate::trace::{TraceBean, TraceContext, TraceDispatcher, TraceType, DEFAULT_REGION};
 
@@ -59,18 +58,13 @@ pub(crate) fn before(
     Some(ctx)
 }
 
-/// Queues the SubAfter records of the call `before` began, which returned `result` after
+/// Queues the SubAfter records of the call `before` began, which succeeded or not after
 /// `took`.
-pub(crate) fn after(
-    trace: &TraceDispatcher,
-    mut ctx: TraceContext,
-    result: ConsumeResult,
-    took: Duration,
-) {
+pub(crate) fn after(trace: &TraceDispatcher, mut ctx: TraceContext, success: bool, took: Duration) {
     let n = ctx.beans.len().max(1) as u128;
     ctx.trace_type = TraceType::SubAfter;
     ctx.cost_time = i32::try_from(took.as_millis() / n).unwrap_or(i32::MAX);
-    ctx.success = result == ConsumeResult::Success;
+    ctx.success = success;
     ctx.context_code = if ctx.success { SUCCESS } else { FAILED };
     ctx.time_stamp = now_ms();
     trace.append(ctx);
