@@ -76,7 +76,7 @@ interop() { # interop SUITE "COMMANDS"
     return
   fi
   if [ -z "$bins_built" ]; then
-    if ! cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv; then
+    if ! cargo build --locked --bins -p cometmq-broker -p cometmq-namesrv -p cometmq-tools; then
       echo "$suite interop: 0 passed, 1 failed (cargo build --bins failed)" | tee -a "$log"
       status=1
       return
@@ -88,9 +88,21 @@ interop() { # interop SUITE "COMMANDS"
 interop java "java mvn"
 interop go "go"
 
+# The web console in a real browser (tests/console: Playwright and Debian's Chromium, which
+# run.sh installs when run as root). Needs Node.js: with CI=true a missing one is a failure.
+if command -v npm >/dev/null 2>&1; then
+  tests/console/run.sh 2>&1 | tee -a "$log" || status=1
+elif [ "${CI:-}" = "true" ]; then
+  echo "console browser: 0 passed, 1 failed (CI=true but npm not on PATH)" | tee -a "$log"
+  status=1
+else
+  echo "########## SKIPPED: the console browser test (tests/console) needs npm on PATH ##########" >&2
+fi
+
 # One closing line for the whole run: cargo prints a summary per test binary, each interop
 # suite one "<suite> interop: N passed, N failed" line.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      /^[a-z]+ interop: [0-9]+ passed, [0-9]+ failed/ { p += $3; f += $5 }
+     /^console browser: [0-9]+ passed, [0-9]+ failed/ { p += $3; f += $5 }
      END { printf "cometmq: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"

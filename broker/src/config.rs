@@ -56,6 +56,10 @@ settings! {
         cluster_topic_enable: bool = "clusterTopicEnable", true;
         /// Register a topic named after the broker.
         broker_topic_enable: bool = "brokerTopicEnable", true;
+        /// Create the message-trace topic (`msgTraceTopicName`, one queue) at start.
+        trace_topic_enable: bool = "traceTopicEnable", false;
+        /// The topic clients write message traces to.
+        msg_trace_topic_name: String = "msgTraceTopicName", "RMQ_SYS_TRACE_TOPIC".to_owned();
         /// Serve SQL92 subscriptions (filter pulls by message properties). Off, as in Java:
         /// an SQL92 subscription is then refused.
         enable_property_filter: bool = "enablePropertyFilter", false;

@@ -229,6 +229,9 @@ fn system_topics(config: &BrokerConfig) -> Vec<TopicConfig> {
     }
     with(OFFSET_MOVED_EVENT, 1, rw);
     with(SCHEDULE_TOPIC, 18, rw);
+    if config.trace_topic_enable {
+        with(&config.msg_trace_topic_name, 1, rw);
+    }
     with(
         &format!("{}_REPLY_TOPIC", config.broker_cluster_name),
         1,

@@ -37,6 +37,7 @@ pub mod instance;
 mod java_string;
 pub mod message;
 pub mod producer;
+pub mod trace;
 
 /// The clock of time-dependent bookkeeping (latency fault isolation), injectable for tests.
 pub use cometmq_remoting::clock;

@@ -31,6 +31,12 @@ struct Args {
     /// Port of the embedded NameServer with --standalone
     #[arg(long, default_value_t = 9876)]
     namesrv_port: u16,
+    /// Port of the web console with --standalone (0 picks a free one)
+    #[arg(long, default_value_t = 8080)]
+    console_port: u16,
+    /// No web console with --standalone
+    #[arg(long)]
+    no_console: bool,
 }
 
 #[tokio::main]
@@ -112,8 +118,38 @@ async fn main() -> ExitCode {
         broker.broker_addr(),
         broker.state.config().namesrv_addr
     );
+    let console = if args.standalone && !args.no_console {
+        let console_config = cometmq_console::ConsoleConfig {
+            namesrv_addr: broker.state.config().namesrv_addr.clone(),
+            port: args.console_port,
+            trace_topic: broker.state.config().msg_trace_topic_name.clone(),
+            ..cometmq_console::ConsoleConfig::default()
+        };
+        match cometmq_console::Console::start(console_config).await {
+            Ok(c) => {
+                println!("The console boot success. {}", c.url());
+                Some(c)
+            }
+            Err(e) => {
+                eprintln!(
+                    "mqbroker: cannot start the console on port {} ({e}); use --console-port or --no-console",
+                    args.console_port
+                );
+                broker.shutdown().await;
+                if let Some(ns) = namesrv {
+                    ns.shutdown().await;
+                }
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
     cometmq_remoting::process::shutdown_signal().await;
     tracing::info!("shutting down");
+    if let Some(c) = console {
+        c.shutdown().await;
+    }
     broker.shutdown().await;
     if let Some(ns) = namesrv {
         ns.shutdown().await;

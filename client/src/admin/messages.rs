@@ -281,7 +281,7 @@ impl Admin {
     }
 
     /// QUERY_MESSAGE on every master serving `topic`; QUERY_NOT_FOUND answers add nothing.
-    async fn query_index(
+    pub(super) async fn query_index(
         &self,
         topic: &str,
         key: &str,

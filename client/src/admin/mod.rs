@@ -10,6 +10,7 @@
 //! - [`offsets`]: reset a group's offsets by time, clone offsets between groups;
 //! - [`kv`]: the NameServer's KV store and config;
 //! - [`acl`]: ACL 1.0 accounts and white lists on brokers;
+//! - [`traces`]: a message's trace records (queryMsgTraceById);
 //! - [`time`]: timestamps as mqadmin prints and reads them.
 //!
 //! Requests to the NameServer fail over between its addresses; requests that change the
@@ -28,6 +29,7 @@ pub mod read;
 pub mod stats;
 pub mod time;
 pub mod topics;
+pub mod traces;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,6 +49,7 @@ pub use messages::SendOutcome;
 pub use offsets::{ResetOffsetEntry, ResetOffsetOutcome};
 pub use read::{QueueMessages, ReadSpec};
 pub use topics::{TopicGroupRow, TopicQueueStatus};
+pub use traces::TraceEvent;
 
 /// The group `mqadmin` pulls with (Java `MixAll.TOOLS_CONSUMER_GROUP`).
 pub const TOOLS_CONSUMER_GROUP: &str = "TOOLS_CONSUMER";

@@ -21,6 +21,7 @@ use super::core::{ConsumerCore, Dispatch};
 use super::listener::{ConcurrentListener, ConsumeContext, ConsumeResult};
 use super::process_queue::ProcessQueue;
 use super::send_back::send_back;
+use super::trace_hook::{self, TraceSlot};
 use crate::message::{MessageExt, MessageQueue};
 use crate::producer::Producer;
 
@@ -39,6 +40,8 @@ struct Shared {
     permits: Semaphore,
     /// Sends copies to the retry topic when CONSUMER_SEND_MSG_BACK fails.
     producer: Producer,
+    /// Where listener calls are traced to, with `enable_msg_trace`.
+    trace: TraceSlot,
 }
 
 impl ConcurrentService {
@@ -46,12 +49,14 @@ impl ConcurrentService {
         listener: Arc<dyn ConcurrentListener>,
         concurrency: usize,
         producer: Producer,
+        trace: TraceSlot,
     ) -> Self {
         ConcurrentService {
             shared: Arc::new(Shared {
                 listener,
                 permits: Semaphore::new(concurrency),
                 producer,
+                trace,
             }),
             max: concurrency,
         }
@@ -341,9 +346,15 @@ impl Pulled {
         if self.pq.is_dropped() || self.core.is_stopped() {
             return None;
         }
+        let trace = self.shared.trace.get();
+        let traced = trace.and_then(|t| trace_hook::before(t, &self.core.settings.group, msgs));
         let started = Instant::now();
         let result = self.shared.listener.consume(msgs, &self.ctx).await;
-        let rt_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let took = started.elapsed();
+        if let (Some(t), Some(ctx)) = (trace, traced) {
+            trace_hook::after(t, ctx, result == ConsumeResult::Success, took);
+        }
+        let rt_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
         let retry = if result == ConsumeResult::ReconsumeLater && !self.pq.is_dropped() {
             // Boxed: the rare failure path keeps its large future out of every batch's.
             Box::pin(self.send_back_failed(msgs)).await

@@ -21,6 +21,7 @@ use super::core::{ConsumerCore, Dispatch};
 use super::listener::{ConsumeContext, OrderlyListener, OrderlyResult};
 use super::process_queue::ProcessQueue;
 use super::send_back::retry_copy;
+use super::trace_hook::{self, TraceSlot};
 use crate::message::{MessageExt, MessageQueue};
 use crate::producer::Producer;
 
@@ -32,14 +33,17 @@ pub(crate) struct OrderlyService {
     listener: Arc<dyn OrderlyListener>,
     producer: Producer,
     tasks: Mutex<HashMap<MessageQueue, JoinHandle<()>>>,
+    /// Where listener calls are traced to, with `enable_msg_trace`.
+    trace: TraceSlot,
 }
 
 impl OrderlyService {
-    pub fn new(listener: Arc<dyn OrderlyListener>, producer: Producer) -> Self {
+    pub fn new(listener: Arc<dyn OrderlyListener>, producer: Producer, trace: TraceSlot) -> Self {
         OrderlyService {
             listener,
             producer,
             tasks: Mutex::new(HashMap::new()),
+            trace,
         }
     }
 
@@ -67,6 +71,7 @@ impl Dispatch for OrderlyService {
             producer: self.producer.clone(),
             mq: mq.clone(),
             pq: pq.clone(),
+            trace: self.trace.clone(),
         };
         let handle = tokio::spawn(worker.run());
         if let Some(old) = self.tasks().insert(mq.clone(), handle) {
@@ -121,6 +126,7 @@ struct QueueWorker {
     producer: Producer,
     mq: MessageQueue,
     pq: Arc<ProcessQueue>,
+    trace: TraceSlot,
 }
 
 impl QueueWorker {
@@ -152,9 +158,15 @@ impl QueueWorker {
             let ctx = ConsumeContext {
                 message_queue: self.mq.clone(),
             };
+            let trace = self.trace.get();
+            let traced = trace.and_then(|t| trace_hook::before(t, &core.settings.group, &msgs));
             let started = Instant::now();
             let result = self.listener.consume(&msgs, &ctx).await;
-            let rt = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let took = started.elapsed();
+            if let (Some(t), Some(c)) = (trace, traced) {
+                trace_hook::after(t, c, result == OrderlyResult::Success, took);
+            }
+            let rt = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
             if pq.is_dropped() {
                 tracing::info!(group = %core.group(), mq = %self.mq, "queue dropped while consuming; its offset stays");
                 return;

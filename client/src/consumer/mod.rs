@@ -38,6 +38,7 @@ mod settings;
 mod simple_consumer;
 mod start_offset;
 mod stats;
+mod trace_hook;
 
 pub use broker_ops::{lock_batch, max_offset, min_offset, search_offset, unlock_batch};
 pub use listener::{

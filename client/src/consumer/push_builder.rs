@@ -168,6 +168,13 @@ impl PushConsumerBuilder {
         self
     }
 
+    /// Writes trace records of the listener calls (`enableMsgTrace`) to
+    /// `RMQ_SYS_TRACE_TOPIC`.
+    pub fn enable_msg_trace(mut self, on: bool) -> Self {
+        self.settings.enable_msg_trace = on;
+        self
+    }
+
     /// Any other setting.
     pub fn settings(mut self, f: impl FnOnce(&mut ConsumerSettings)) -> Self {
         f(&mut self.settings);

@@ -18,11 +18,13 @@ use super::push_builder::PushConsumerBuilder;
 use super::rebalance;
 use super::selector::MessageSelector;
 use super::settings::{retry_topic, ConsumerSettings};
+use super::trace_hook::TraceSlot;
 use crate::clock::now_ms;
 use crate::error::{ClientError, Result};
 use crate::instance::ClientInstance;
 use crate::message::MessageQueue;
 use crate::producer::{Producer, CLIENT_INNER_PRODUCER_GROUP};
+use crate::trace::TraceDispatcher;
 
 /// A push consumer: it rebalances the group's queues among its members, pulls its share with
 /// long polling, and calls its listener, concurrently or in queue order. Cheap to clone;
@@ -55,6 +57,8 @@ pub struct PushConsumer {
 struct Inner {
     core: Arc<ConsumerCore>,
     producer: Producer,
+    /// The trace dispatcher, set at start with `enable_msg_trace`.
+    trace: TraceSlot,
     started: AtomicBool,
     producer_registered: AtomicBool,
     service: Mutex<Option<JoinHandle<()>>>,
@@ -91,13 +95,17 @@ impl PushConsumer {
             .build()?;
         let offsets = offset_store(&settings, &instance);
         let orderly = listener.is_orderly();
+        let trace = TraceSlot::default();
         let dispatch: Arc<dyn Dispatch> = match listener {
             Listener::Concurrent(l) => Arc::new(ConcurrentService::new(
                 l,
                 settings.consume_concurrency,
                 producer.clone(),
+                trace.clone(),
             )),
-            Listener::Orderly(l) => Arc::new(OrderlyService::new(l, producer.clone())),
+            Listener::Orderly(l) => {
+                Arc::new(OrderlyService::new(l, producer.clone(), trace.clone()))
+            }
         };
         let clustering = settings.is_clustering();
         let group = settings.group.clone();
@@ -124,6 +132,7 @@ impl PushConsumer {
             inner: Arc::new(Inner {
                 core: Arc::new(core),
                 producer,
+                trace,
                 started: AtomicBool::new(false),
                 producer_registered: AtomicBool::new(false),
                 service: Mutex::new(None),
@@ -227,6 +236,15 @@ impl PushConsumer {
                 let _ = instance.update_topic_route(&topic).await;
             }
         }
+        let s = &core.settings;
+        if s.enable_msg_trace && self.inner.trace.get().is_none() {
+            match TraceDispatcher::start(instance.clone(), &s.group, &s.trace_topic) {
+                Ok(d) => {
+                    let _ = self.inner.trace.set(d);
+                }
+                Err(e) => tracing::warn!(group = %s.group, error = %e, "message trace off"),
+            }
+        }
         let service = tokio::spawn(rebalance::run(core.clone()));
         *self.inner.service.lock() = Some(service);
         tracing::info!(group = %core.group(), client_id = %instance.client_id(), "push consumer started");
@@ -259,6 +277,9 @@ impl PushConsumer {
         core.stop_and_release(&self.inner.service, core.settings.await_termination)
             .await;
         let instance = &core.instance;
+        if let Some(trace) = self.inner.trace.get() {
+            trace.shutdown().await;
+        }
         if self.inner.producer_registered.swap(false, Ordering::SeqCst) {
             instance
                 .unregister_producer(CLIENT_INNER_PRODUCER_GROUP)

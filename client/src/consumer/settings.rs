@@ -75,6 +75,11 @@ pub struct ConsumerSettings {
     pub post_subscription_when_pull: bool,
     /// How long shutdown waits for running listener calls (10 s).
     pub await_termination: Duration,
+    /// Write SubBefore / SubAfter trace records of every listener call (`enableMsgTrace`,
+    /// false).
+    pub enable_msg_trace: bool,
+    /// The topic trace records go to (`customizedTraceTopic`, `RMQ_SYS_TRACE_TOPIC`).
+    pub trace_topic: String,
 }
 
 impl std::fmt::Debug for ConsumerSettings {
@@ -116,6 +121,8 @@ impl ConsumerSettings {
             lock_interval: Duration::from_secs(20),
             post_subscription_when_pull: false,
             await_termination: Duration::from_secs(10),
+            enable_msg_trace: false,
+            trace_topic: crate::trace::TRACE_TOPIC.to_owned(),
         }
     }
 

@@ -48,6 +48,10 @@ pub struct ProducerSettings {
     pub latency_fault_enable: bool,
     /// Latency → isolation table used when `latency_fault_enable` (5.x values).
     pub latency_table: LatencyTable,
+    /// Write a Pub trace record of every send (`enableMsgTrace`, false).
+    pub enable_msg_trace: bool,
+    /// The topic trace records go to (`customizedTraceTopic`, `RMQ_SYS_TRACE_TOPIC`).
+    pub trace_topic: String,
 }
 
 impl ProducerSettings {
@@ -66,6 +70,8 @@ impl ProducerSettings {
             default_topic_queue_nums: 4,
             latency_fault_enable: false,
             latency_table: LatencyTable::v5(),
+            enable_msg_trace: false,
+            trace_topic: crate::trace::TRACE_TOPIC.to_owned(),
         }
     }
 }
@@ -150,6 +156,12 @@ impl ProducerBuilder {
     /// Steer away from slow or failing brokers (latency fault tolerance).
     pub fn latency_fault_enable(mut self, on: bool) -> Self {
         self.settings.latency_fault_enable = on;
+        self
+    }
+
+    /// Writes trace records of the sends (`enableMsgTrace`) to `RMQ_SYS_TRACE_TOPIC`.
+    pub fn enable_msg_trace(mut self, on: bool) -> Self {
+        self.settings.enable_msg_trace = on;
         self
     }
 

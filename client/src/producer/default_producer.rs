@@ -17,6 +17,7 @@ use super::{
 use crate::error::{ClientError, Result};
 use crate::instance::{cap_queue_nums, publish_info, ClientInstance, ProducerMember};
 use crate::message::{Message, MessageExt, MessageQueue};
+use crate::trace::TraceDispatcher;
 
 /// A producer. Cheap to clone; clones share the producer.
 ///
@@ -52,6 +53,8 @@ pub(super) struct Inner {
     started: AtomicBool,
     /// The transaction check-back of a [`TransactionProducer`](super::TransactionProducer).
     pub checker: OnceLock<Arc<dyn TransactionChecker>>,
+    /// The trace dispatcher, once started with `enable_msg_trace`.
+    pub trace: OnceLock<Arc<TraceDispatcher>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -137,6 +140,7 @@ impl Producer {
                 topics: Mutex::new(HashMap::new()),
                 started: AtomicBool::new(false),
                 checker: OnceLock::new(),
+                trace: OnceLock::new(),
             }),
         }
     }
@@ -166,6 +170,11 @@ impl Producer {
             return Err(e);
         }
         self.inner.instance.start();
+        let s = &self.inner.settings;
+        if s.enable_msg_trace && self.inner.trace.get().is_none() {
+            let d = TraceDispatcher::start(self.inner.instance.clone(), &s.group, &s.trace_topic)?;
+            let _ = self.inner.trace.set(d);
+        }
         Ok(())
     }
 
@@ -191,6 +200,9 @@ impl Producer {
     pub async fn shutdown(&self) {
         if !self.inner.started.swap(false, Ordering::SeqCst) {
             return;
+        }
+        if let Some(trace) = self.inner.trace.get() {
+            trace.shutdown().await;
         }
         let group = self.inner.settings.group.clone();
         self.inner.instance.unregister_producer(&group).await;

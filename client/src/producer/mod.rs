@@ -9,6 +9,7 @@ mod request;
 mod selector;
 mod send;
 mod send_result;
+mod trace_hook;
 mod transaction;
 
 pub use builder::{ProducerBuilder, ProducerSettings, CLIENT_INNER_PRODUCER_GROUP, DEFAULT_TOPIC};

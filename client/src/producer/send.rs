@@ -346,18 +346,23 @@ impl Producer {
                 .map_err(|e| ClientError::remoting(code, &addr, e))?;
             return Ok(None);
         }
+        let trace = self.inner.trace.get();
+        let began = trace.map(|_| now_ms());
         let resp = remoting
             .invoke(&addr, req, timeout)
             .await
             .map_err(|e| ClientError::remoting(code, &addr, e))?;
-        SendResult::from_response(
+        let result = SendResult::from_response(
             code,
             &addr,
             &resp,
             &p.topic,
             &mq.broker_name,
             p.msg_id.clone(),
-        )
-        .map(Some)
+        );
+        if let (Some(trace), Some(began), Ok(r)) = (trace, began, &result) {
+            super::trace_hook::record_send(trace, s, p, &addr, began, r);
+        }
+        result.map(Some)
     }
 }

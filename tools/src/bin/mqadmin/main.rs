@@ -20,6 +20,7 @@ mod offsets;
 mod output;
 mod timers;
 mod topics;
+mod traces;
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -85,6 +86,7 @@ enum Command {
     ProducerConnection(clients::ProducerConnection),
     QueryMsgById(messages::QueryMsgById),
     QueryMsgByKey(messages::QueryMsgByKey),
+    QueryMsgTraceById(traces::QueryMsgTraceById),
     QueryMsgByUniqueKey(messages::QueryMsgByUniqueKey),
     QueryMsgByOffset(messages::QueryMsgByOffset),
     PrintMsg(messages::PrintMsg),
@@ -136,6 +138,7 @@ impl Command {
             Command::ProducerConnection(c) => c.run(admin).await,
             Command::QueryMsgById(c) => c.run(admin).await,
             Command::QueryMsgByKey(c) => c.run(admin).await,
+            Command::QueryMsgTraceById(c) => c.run(admin).await,
             Command::QueryMsgByUniqueKey(c) => c.run(admin).await,
             Command::QueryMsgByOffset(c) => c.run(admin).await,
             Command::PrintMsg(c) => c.run(admin).await,

@@ -87,6 +87,10 @@ pub struct Common {
     /// The TLS properties file (Java's tls.config.file); implies --tls.
     #[arg(long = "tls-config-file", value_name = "PATH")]
     pub tls_config_file: Option<std::path::PathBuf>,
+    /// Write message traces (the producer's Pub, the push consumer's SubBefore/SubAfter
+    /// records) to RMQ_SYS_TRACE_TOPIC, as RocketMQ's `enableMsgTrace`.
+    #[arg(long = "msg-trace", visible_alias = "msgTraceEnable")]
+    pub msg_trace: bool,
 }
 
 impl Common {

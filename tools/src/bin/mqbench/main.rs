@@ -275,6 +275,7 @@ async fn start_producer(
         .client_config(client_config(ns, common))
         .send_timeout(common.timeout())
         .retry_times_when_send_failed(send.retries)
+        .enable_msg_trace(common.msg_trace)
         .build()?;
     producer.start()?;
     match producer.publish_queues(&common.topic).await {
@@ -452,6 +453,7 @@ fn push_plan(
         pull_batch: consume.pull_batch,
         consume_batch: usize::try_from(consume.consume_batch).unwrap_or(1),
         consume_threads: usize::try_from(consume.consume_threads).unwrap_or(20),
+        msg_trace: common.msg_trace,
     }
 }
 

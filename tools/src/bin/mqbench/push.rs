@@ -57,6 +57,8 @@ impl ConcurrentListener for Counter {
 pub struct PushPlan {
     /// The NameServers and the connection settings (TLS).
     pub client: cometmq_client::instance::ClientConfig,
+    /// Write message traces (`--msg-trace`).
+    pub msg_trace: bool,
     pub group: String,
     pub topic: String,
     pub filter: String,
@@ -84,6 +86,7 @@ pub async fn start(
         .client_config(plan.client.clone())
         .subscribe(plan.topic.clone(), plan.filter.clone())
         .consume_from(plan.from)
+        .enable_msg_trace(plan.msg_trace)
         .pull_batch_size(plan.pull_batch)
         .consume_batch_size(plan.consume_batch)
         .consume_concurrency(plan.consume_threads)
