@@ -48,6 +48,7 @@ func scenarios() []scenario {
 		{"pull-consumer", pullConsumer},
 		{"retry-reconsume-later", retry},
 		{"delay-levels", delayLevels},
+		{"timer-properties", timerProperties},
 		{"transactions", transactions},
 		{"acl-signed-clients", aclSignedClients},
 		{"offsets-across-restart", offsetsAcrossRestart},
