@@ -3,7 +3,8 @@
 //! a number, a batch with timers, and timers switched off are refused while the broker
 //! keeps serving; pending timers survive a clean restart, a corrupt timer log (rebuilt
 //! from the timer topic) and kill -9 (every acknowledged timer delivered); a slave builds
-//! the same timer state; GET_TIMER_CHECK_POINT and GET_TIMER_METRICS.
+//! the same timer state, and delivers it once started as the master; GET_TIMER_CHECK_POINT
+//! and GET_TIMER_METRICS.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -270,6 +271,59 @@ async fn a_slave_builds_the_timer_state() {
     })
     .await;
     slave.shutdown().await;
+    c.stop().await;
+}
+
+/// Failover by hand: the master goes away and its slave is started as the master on its
+/// own store. The timers that were pending are delivered by the new master, each at least
+/// once and none before its time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slave_started_as_master_delivers_the_pending_timers() {
+    let mut c = Cluster::start(fast).await;
+    let (slave, slave_store) = c
+        .start_slave(|cfg| {
+            fast(cfg);
+            cfg.ha_send_heartbeat_interval = 200;
+            cfg.slave_synchronize_interval = 200;
+        })
+        .await;
+    let sent = now_ms();
+    for i in 0..5 {
+        let resp = send_timer(
+            &c,
+            "Promoted",
+            0,
+            &format!("p{i}"),
+            "TIMER_DELAY_MS",
+            "8000",
+        )
+        .await;
+        assert_eq!(resp.code, response::SUCCESS, "{:?}", resp.remark);
+    }
+    eventually("the slave enqueued the five timers", || async {
+        (slave.state.timer.pending() == 5).then_some(())
+    })
+    .await;
+    slave.shutdown().await;
+    // The master stops; the slave's store comes back as the master.
+    let store = slave_store.path().to_path_buf();
+    c.restart_broker(|cfg| {
+        fast(cfg);
+        cfg.store.store_path_root_dir = store;
+    })
+    .await;
+    let n = c.wait_max_offset("Promoted", 0, 5).await;
+    let got = c.pull_until("GRead", "Promoted", 0, 0, "*", n).await;
+    let names: std::collections::BTreeSet<String> = got.iter().map(body).collect();
+    let want: std::collections::BTreeSet<String> = (0..5).map(|i| format!("p{i}")).collect();
+    assert_eq!(names, want);
+    for m in &got {
+        assert!(
+            m.store_timestamp >= sent + 8000,
+            "{} delivered early",
+            body(m)
+        );
+    }
     c.stop().await;
 }
 

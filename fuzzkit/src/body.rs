@@ -20,7 +20,7 @@ use serde::Serialize;
 
 /// Reads `data` as a `T`; a value that reads is written in both styles, and each writing
 /// reads back to a value that writes the same text.
-fn json<T: DeserializeOwned + Serialize>(data: &[u8]) {
+pub(crate) fn json<T: DeserializeOwned + Serialize>(data: &[u8]) {
     let Ok(value) = fastjson::from_slice::<T>(data) else {
         return;
     };

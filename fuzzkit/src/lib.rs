@@ -17,6 +17,8 @@
 //! - [`ha`]: the HA stream (transfer frames, slave reports).
 //! - [`config`]: `.properties` text and the broker and NameServer config loaders.
 //! - [`filter`]: SQL92 selectors.
+//! - [`rocketmq5`]: POP receipts and bodies, controller bodies, the ACL file, trace bodies,
+//!   the timer checkpoint.
 
 // A broken invariant must stop the fuzzer with the input that broke it: panicking is how
 // a libFuzzer target reports a finding.
@@ -28,6 +30,7 @@ pub mod filter;
 pub mod ha;
 pub mod message;
 pub mod protocol;
+pub mod rocketmq5;
 
 /// One fuzz target: `name` is its file under `fuzz/fuzz_targets/` and its corpus directory
 /// under `fuzz/corpus/`.
@@ -87,6 +90,12 @@ targets! {
     "broker_config" => config::broker_config,
     "namesrv_config" => config::namesrv_config,
     "sql92_selector" => filter::sql92_selector,
+    "pop_receipt" => rocketmq5::pop_receipt,
+    "pop_bodies" => rocketmq5::pop_bodies,
+    "controller_bodies" => rocketmq5::controller_bodies,
+    "acl_file" => rocketmq5::acl_file,
+    "trace_body" => rocketmq5::trace_body,
+    "timer_checkpoint" => rocketmq5::timer_checkpoint,
 }
 
 /// The target called `name`.
