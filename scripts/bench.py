@@ -113,7 +113,7 @@ def remoting_call(port, code, timeout=0.5):
 
 
 class Broker:
-    """mqbroker --standalone (embedded NameServer) on fresh ports and the given store."""
+    """mqbroker --standalone (embedded NameServer, no console) on fresh ports and the given store."""
 
     def __init__(self, bindir, store, flush="ASYNC_FLUSH", extra=None):
         self.port, self.ns_port = free_port(), free_port()
@@ -140,6 +140,8 @@ class Broker:
             "--standalone",
             "--namesrv-port",
             str(self.ns_port),
+            # The broker alone (Java's has no console either), and no clash on port 8080.
+            "--no-console",
         ]
         self.namesrv = f"127.0.0.1:{self.ns_port}"
         self.proc = None
